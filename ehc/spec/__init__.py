@@ -1,0 +1,1 @@
+"""Spec vocabulary: code tables, identifiers and the data model shared by every package."""
