@@ -37,11 +37,15 @@ class LazyGroup(click.Group):
         try:
             return getattr(importlib.import_module(module), attr)
         except (ImportError, AttributeError) as exc:
+            reason = str(exc)
+
             # A package not built yet or an optional extra missing: say which, do not crash.
-            @click.command(name, help=f"(unavailable: {exc})", context_settings={"ignore_unknown_options": True})
+            @click.command(
+                name, help=f"(unavailable: {reason})", context_settings={"ignore_unknown_options": True}
+            )
             @click.argument("args", nargs=-1, type=click.UNPROCESSED)
             def unavailable(args: tuple[str, ...]) -> None:
-                click.echo(f"ehc {name}: unavailable: {exc}", err=True)
+                click.echo(f"ehc {name}: unavailable: {reason}", err=True)
                 sys.exit(3)
 
             return unavailable

@@ -94,19 +94,35 @@ class EhcError(Exception):
             "message": self.message,
         }
         if self.detail:
-            out["detail"] = {k: v if isinstance(v, (int, float, bool)) else str(v) for k, v in self.detail.items()}
+            out["detail"] = {
+                k: v if isinstance(v, (int, float, bool)) else str(v) for k, v in self.detail.items()
+            }
         return out
 
 
 # --- codes of the vocabulary layer (1xxx) -------------------------------------------------------
 ID_EMPTY = define("ID_EMPTY", 1001, "identifier", "identifier is empty")
 ID_BAD_LENGTH = define("ID_BAD_LENGTH", 1002, "identifier", "citizen ID number must have 15 or 18 characters")
-ID_BAD_CHARACTER = define("ID_BAD_CHARACTER", 1003, "identifier", "citizen ID number has a character other than digits and a final upper-case X")
+ID_BAD_CHARACTER = define(
+    "ID_BAD_CHARACTER",
+    1003,
+    "identifier",
+    "citizen ID number has a character other than digits and a final upper-case X",
+)
 ID_LOWERCASE_X = define("ID_LOWERCASE_X", 1004, "identifier", "check character must be upper-case X")
 ID_BAD_AREA = define("ID_BAD_AREA", 1005, "identifier", "area code is not a valid GB/T 2260 code")
-ID_BAD_BIRTH_DATE = define("ID_BAD_BIRTH_DATE", 1006, "identifier", "birth date is not a real date in the accepted range")
-ID_BAD_CHECKSUM = define("ID_BAD_CHECKSUM", 1007, "identifier", "check character does not match (GB 11643 mod 11-2)")
-BIRTH_CERT_BAD_FORMAT = define("BIRTH_CERT_BAD_FORMAT", 1010, "identifier", "birth certificate number must be one upper-case letter followed by 9 digits")
+ID_BAD_BIRTH_DATE = define(
+    "ID_BAD_BIRTH_DATE", 1006, "identifier", "birth date is not a real date in the accepted range"
+)
+ID_BAD_CHECKSUM = define(
+    "ID_BAD_CHECKSUM", 1007, "identifier", "check character does not match (GB 11643 mod 11-2)"
+)
+BIRTH_CERT_BAD_FORMAT = define(
+    "BIRTH_CERT_BAD_FORMAT",
+    1010,
+    "identifier",
+    "birth certificate number must be one upper-case letter followed by 9 digits",
+)
 CODE_UNKNOWN = define("CODE_UNKNOWN", 1020, "vocabulary", "code is not in the code table")
 GM_BAD_KEY = define("GM_BAD_KEY", 1030, "crypto", "key has the wrong length or form")
 GM_BAD_BLOCK = define("GM_BAD_BLOCK", 1031, "crypto", "data length is not a multiple of the block size")

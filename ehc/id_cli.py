@@ -39,7 +39,14 @@ def check(number: str, birth_certificate: bool, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def errors_command(as_json: bool) -> None:
     """List every stable error code of the kit."""
-    for mod in ("qr_codec", "card_emulators", "reference_node", "conformance_tests", "load_tests", "fixtures"):
+    for mod in (
+        "qr_codec",
+        "card_emulators",
+        "reference_node",
+        "conformance_tests",
+        "load_tests",
+        "fixtures",
+    ):
         try:
             importlib.import_module(f"{mod}.errors")
         except ImportError:

@@ -116,9 +116,7 @@ def make_citizen_id(area: str, birth: _dt.date, sequence: int, sex: int | None =
         raise EhcError(ID_BAD_AREA, "area code must be 6 digits")
     _check_area(area)
     sequence %= 1000
-    if sex == 1 and sequence % 2 == 0:
-        sequence = (sequence + 1) % 1000
-    elif sex == 2 and sequence % 2 == 1:
+    if sex == 1 and sequence % 2 == 0 or sex == 2 and sequence % 2 == 1:
         sequence = (sequence + 1) % 1000
     body = f"{area}{birth:%Y%m%d}{sequence:03d}"
     return body + check_character(body)
@@ -127,7 +125,11 @@ def make_citizen_id(area: str, birth: _dt.date, sequence: int, sex: int | None =
 def citizen_id_facts(number: str) -> dict[str, str | int]:
     """Area, birth date (ISO) and sex (1 male, 2 female) encoded in a valid number."""
     n = normalise_citizen_id(number)
-    return {"area": n[:6], "birth_date": f"{n[6:10]}-{n[10:12]}-{n[12:14]}", "sex": 1 if int(n[16]) % 2 else 2}
+    return {
+        "area": n[:6],
+        "birth_date": f"{n[6:10]}-{n[10:12]}-{n[12:14]}",
+        "sex": 1 if int(n[16]) % 2 else 2,
+    }
 
 
 def validate_birth_certificate(number: str) -> str:

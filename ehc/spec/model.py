@@ -18,22 +18,22 @@ __all__ = ["Person", "MediumRead"]
 class Person:
     """A resident. Codes follow ehc.spec.codes: sex GB/T 2261.1, nation GB 3304, id_type CV02.01.101."""
 
-    person_id: str                      # generator's stable id, e.g. "P0000001" (not an official number)
-    name: str                           # GB 2312 characters
-    sex: str                            # "1" male, "2" female (GB/T 2261.1)
-    nation: str                         # "01".."56" (GB 3304)
-    birth_date: str                     # ISO "YYYY-MM-DD"
-    id_type: str                        # "01" 居民身份证, "08" 出生医学证明 for newborns
-    id_number: str                      # 18-char citizen ID, or the birth-certificate number
-    area_code: str                      # 6-digit GB/T 2260 county code of residence
+    person_id: str  # generator's stable id, e.g. "P0000001" (not an official number)
+    name: str  # GB 2312 characters
+    sex: str  # "1" male, "2" female (GB/T 2261.1)
+    nation: str  # "01".."56" (GB 3304)
+    birth_date: str  # ISO "YYYY-MM-DD"
+    id_type: str  # "01" 居民身份证, "08" 出生医学证明 for newborns
+    id_number: str  # 18-char citizen ID, or the birth-certificate number
+    area_code: str  # 6-digit GB/T 2260 county code of residence
     phone: str = ""
     address: str = ""
-    poverty_relief: bool = False        # 建档立卡 flag
-    social_security_number: str = ""    # equals the citizen ID number (documented assumption)
+    poverty_relief: bool = False  # 建档立卡 flag
+    social_security_number: str = ""  # equals the citizen ID number (documented assumption)
     social_security_card_number: str = ""
-    birth_certificate: str = ""         # newborns: 出生医学证明 number (also id_number while temporary)
-    guardian_id_number: str = ""        # newborns and children: a guardian's citizen ID number
-    family_id: str = ""                 # household grouping for family binding
+    birth_certificate: str = ""  # newborns: 出生医学证明 number (also id_number while temporary)
+    guardian_id_number: str = ""  # newborns and children: a guardian's citizen ID number
+    family_id: str = ""  # household grouping for family binding
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
