@@ -1,0 +1,149 @@
+"""Stable error codes of the reference node (4xxx) and their gRPC status codes.
+
+A refused call carries a gRPC status code (what kind of failure) plus the kit's code in trailing
+metadata (which failure exactly): ``ehc-error-code`` (name), ``ehc-error-number`` and
+``ehc-error-bin`` (a serialized ``ehc.node.v1.ErrorInfo``). The REST gateway returns the same code
+as JSON ``{code, number, message}``. Codes raised by ``qr_codec`` (2xxx) pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import grpc
+
+from ehc.errors import ErrorCode, define
+
+L = "reference_node"
+
+# --- request validation (41xx) -> INVALID_ARGUMENT
+FIELD_MISSING = define("NODE_FIELD_MISSING", 4101, L, "a required field is missing")
+FIELD_TOO_LONG = define("NODE_FIELD_TOO_LONG", 4102, L, "a field is longer than allowed")
+FIELD_BAD_FORMAT = define("NODE_FIELD_BAD_FORMAT", 4103, L, "a field does not have the required format")
+FIELD_BAD_CODE = define("NODE_FIELD_BAD_CODE", 4104, L, "a field's value is not in its code table")
+DOCUMENT_INVALID = define(
+    "NODE_DOCUMENT_INVALID", 4105, L, "document number is not valid for its document type"
+)
+# --- authentication / authorisation (42xx) -> UNAUTHENTICATED / PERMISSION_DENIED
+AUTH_MISSING = define("NODE_AUTH_MISSING", 4201, L, "call is not signed (x-ehc-* metadata missing)")
+AUTH_UNKNOWN_TERMINAL = define("NODE_AUTH_UNKNOWN_TERMINAL", 4202, L, "terminal or credential unknown")
+AUTH_BAD_SIGNATURE = define("NODE_AUTH_BAD_SIGNATURE", 4203, L, "request signature does not verify")
+AUTH_STALE_TIMESTAMP = define(
+    "NODE_AUTH_STALE_TIMESTAMP", 4204, L, "timestamp is outside the replay window"
+)
+AUTH_REPLAYED_NONCE = define("NODE_AUTH_REPLAYED_NONCE", 4205, L, "nonce was already used (replay)")
+AUTH_CREDENTIAL_REVOKED = define(
+    "NODE_AUTH_CREDENTIAL_REVOKED", 4206, L, "credential revoked or terminal certification revoked"
+)
+FORBIDDEN_ORG = define(
+    "NODE_FORBIDDEN_ORG", 4207, L, "terminal may act only within its own organisation"
+)
+FORBIDDEN_ADMIN_ONLY = define("NODE_FORBIDDEN_ADMIN_ONLY", 4208, L, "operation needs an admin credential")
+# --- cards (43xx)
+CARD_UNKNOWN = define("NODE_CARD_UNKNOWN", 4301, L, "no card with this EHCID on this node")
+CARD_SUSPENDED = define("NODE_CARD_SUSPENDED", 4302, L, "card is suspended")
+CARD_CANCELLED = define("NODE_CARD_CANCELLED", 4303, L, "card is cancelled")
+CARD_SUPERSEDED = define(
+    "NODE_CARD_SUPERSEDED", 4304, L, "temporary card was upgraded; use the formal card"
+)
+CARD_STATE_CONFLICT = define(
+    "NODE_CARD_STATE_CONFLICT", 4305, L, "operation not allowed in the card's current state"
+)
+CARD_NOT_TEMPORARY = define("NODE_CARD_NOT_TEMPORARY", 4306, L, "card is not a temporary card")
+IDENTITY_CONFLICT = define(
+    "NODE_IDENTITY_CONFLICT", 4307, L, "document already belongs to another person"
+)
+# --- QR codes (44xx)
+QR_MALFORMED = define("NODE_QR_MALFORMED", 4401, L, "QR text is not a health-card code")
+QR_EXPIRED = define("NODE_QR_EXPIRED", 4402, L, "dynamic code validity time has passed")
+QR_VALIDITY_UNREADABLE = define(
+    "NODE_QR_VALIDITY_UNREADABLE", 4403, L, "dynamic code validity time cannot be parsed"
+)
+QR_EXHAUSTED = define(
+    "NODE_QR_EXHAUSTED", 4404, L, "dynamic code has no remaining verifications (surplusNum 0)"
+)
+QR_NOT_ISSUED = define("NODE_QR_NOT_ISSUED", 4405, L, "dynamic code was not issued by this node")
+QR_REISSUE_REFUSED = define(
+    "NODE_QR_REISSUE_REFUSED", 4406, L, "a dynamic code is still valid; re-issue refused by profile"
+)
+# --- main index (45xx)
+PERSON_UNKNOWN = define("NODE_PERSON_UNKNOWN", 4501, L, "no person for this main index")
+MEDIUM_UNKNOWN = define("NODE_MEDIUM_UNKNOWN", 4502, L, "medium does not resolve to a person")
+MEDIUM_TAKEN = define("NODE_MEDIUM_TAKEN", 4503, L, "medium is already linked to another person")
+MERGE_INVALID = define("NODE_MERGE_INVALID", 4504, L, "merge not possible (same, merged or unknown)")
+MERGE_UNKNOWN = define("NODE_MERGE_UNKNOWN", 4505, L, "no active merge with this id")
+FAMILY_INVALID = define("NODE_FAMILY_INVALID", 4506, L, "family binding not possible")
+# --- chip card (46xx)
+CHIP_UNKNOWN = define("NODE_CHIP_UNKNOWN", 4601, L, "chip card number unknown to the node")
+CHIP_ATR_MISMATCH = define("NODE_CHIP_ATR_MISMATCH", 4602, L, "ATR does not match the card on record")
+CHIP_SIGNATURE_INVALID = define(
+    "NODE_CHIP_SIGNATURE_INVALID", 4603, L, "issuer signature missing or does not verify"
+)
+# --- usage (47xx)
+USAGE_CONFLICT = define(
+    "NODE_USAGE_CONFLICT", 4701, L, "request id already used for a different usage record"
+)
+# --- registry (48xx)
+ORG_UNKNOWN = define("NODE_ORG_UNKNOWN", 4801, L, "organisation not registered")
+TERMINAL_UNKNOWN = define("NODE_TERMINAL_UNKNOWN", 4802, L, "terminal not registered")
+# --- node (49xx)
+KEYS_MISSING = define("NODE_KEYS_MISSING", 4901, L, "key file missing or unreadable")
+STORE_ERROR = define("NODE_STORE_ERROR", 4902, L, "database unavailable or failed")
+INTERNAL = define("NODE_INTERNAL", 4903, L, "internal error (logged with a request id)")
+CONFIG_INVALID = define("NODE_CONFIG_INVALID", 4904, L, "node configuration is invalid")
+CLIENT_UNAVAILABLE = define("NODE_CLIENT_UNAVAILABLE", 4905, L, "node not reachable")
+
+_STATUS_BY_RANGE: list[tuple[range, grpc.StatusCode]] = [
+    (range(4101, 4200), grpc.StatusCode.INVALID_ARGUMENT),
+    (range(4201, 4207), grpc.StatusCode.UNAUTHENTICATED),
+    (range(4207, 4210), grpc.StatusCode.PERMISSION_DENIED),
+]
+_STATUS_BY_CODE: dict[str, grpc.StatusCode] = {
+    CARD_UNKNOWN.name: grpc.StatusCode.NOT_FOUND,
+    PERSON_UNKNOWN.name: grpc.StatusCode.NOT_FOUND,
+    MEDIUM_UNKNOWN.name: grpc.StatusCode.NOT_FOUND,
+    MERGE_UNKNOWN.name: grpc.StatusCode.NOT_FOUND,
+    CHIP_UNKNOWN.name: grpc.StatusCode.NOT_FOUND,
+    ORG_UNKNOWN.name: grpc.StatusCode.NOT_FOUND,
+    TERMINAL_UNKNOWN.name: grpc.StatusCode.NOT_FOUND,
+    MEDIUM_TAKEN.name: grpc.StatusCode.ALREADY_EXISTS,
+    IDENTITY_CONFLICT.name: grpc.StatusCode.ALREADY_EXISTS,
+    USAGE_CONFLICT.name: grpc.StatusCode.ALREADY_EXISTS,
+    QR_MALFORMED.name: grpc.StatusCode.INVALID_ARGUMENT,
+    QR_VALIDITY_UNREADABLE.name: grpc.StatusCode.INVALID_ARGUMENT,
+    QR_NOT_ISSUED.name: grpc.StatusCode.NOT_FOUND,
+    CHIP_SIGNATURE_INVALID.name: grpc.StatusCode.PERMISSION_DENIED,
+    CHIP_ATR_MISMATCH.name: grpc.StatusCode.PERMISSION_DENIED,
+    STORE_ERROR.name: grpc.StatusCode.UNAVAILABLE,
+    INTERNAL.name: grpc.StatusCode.INTERNAL,
+    CLIENT_UNAVAILABLE.name: grpc.StatusCode.UNAVAILABLE,
+    KEYS_MISSING.name: grpc.StatusCode.FAILED_PRECONDITION,
+    CONFIG_INVALID.name: grpc.StatusCode.FAILED_PRECONDITION,
+}
+
+
+def grpc_status(code: ErrorCode) -> grpc.StatusCode:
+    """The gRPC status code a node error maps to (FAILED_PRECONDITION for state errors)."""
+    if code.name in _STATUS_BY_CODE:
+        return _STATUS_BY_CODE[code.name]
+    for numbers, status in _STATUS_BY_RANGE:
+        if code.number in numbers:
+            return status
+    if 2000 <= code.number < 3000 or 1000 <= code.number < 2000:
+        return grpc.StatusCode.INVALID_ARGUMENT  # parser / identifier errors of lower layers
+    return grpc.StatusCode.FAILED_PRECONDITION
+
+
+def http_status(code: ErrorCode) -> int:
+    """HTTP status for the REST gateway, derived from the gRPC mapping."""
+    return _HTTP.get(grpc_status(code), 400)
+
+
+_HTTP = {
+    grpc.StatusCode.INVALID_ARGUMENT: 400,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.FAILED_PRECONDITION: 409,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.INTERNAL: 500,
+}
