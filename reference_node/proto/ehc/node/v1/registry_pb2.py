@@ -24,39 +24,37 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x65hc/node/v1/registry.proto\x12\x0b\x65hc.node.v1\"c\n\x0cOrganisation\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12$\n\x05level\x18\x03 \x01(\x0e\x32\x15.ehc.node.v1.OrgLevel\x12\x11\n\tarea_code\x18\x04 \x01(\t\"&\n\x16GetOrganisationRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"-\n\x18ListOrganisationsRequest\x12\x11\n\tarea_code\x18\x01 \x01(\t\"M\n\x19ListOrganisationsResponse\x12\x30\n\rorganisations\x18\x01 \x03(\x0b\x32\x19.ehc.node.v1.Organisation\"\xc6\x01\n\x08Terminal\x12\x13\n\x0bterminal_id\x18\x01 \x01(\t\x12\x10\n\x08org_code\x18\x02 \x01(\t\x12\x15\n\rterminal_type\x18\x03 \x01(\t\x12>\n\x14\x63\x65rtification_status\x18\x04 \x01(\x0e\x32 .ehc.node.v1.CertificationStatus\x12\'\n\x04role\x18\x05 \x01(\x0e\x32\x19.ehc.node.v1.TerminalRole\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\")\n\x12GetTerminalRequest\x12\x13\n\x0bterminal_id\x18\x01 \x01(\t\"(\n\x14ListTerminalsRequest\x12\x10\n\x08org_code\x18\x01 \x01(\t\"A\n\x15ListTerminalsResponse\x12(\n\tterminals\x18\x01 \x03(\x0b\x32\x15.ehc.node.v1.Terminal\"-\n\x16IssueCredentialRequest\x12\x13\n\x0bterminal_id\x18\x01 \x01(\t\"Z\n\nCredential\x12\x13\n\x0bterminal_id\x18\x01 \x01(\t\x12\x12\n\nsecret_hex\x18\x02 \x01(\t\x12\x12\n\ncreated_at\x18\x03 \x01(\t\x12\x0f\n\x07revoked\x18\x04 \x01(\x08*\x8b\x01\n\x08OrgLevel\x12\x19\n\x15ORG_LEVEL_UNSPECIFIED\x10\x00\x12\x16\n\x12ORG_LEVEL_TERTIARY\x10\x01\x12\x17\n\x13ORG_LEVEL_SECONDARY\x10\x02\x12\x15\n\x11ORG_LEVEL_PRIMARY\x10\x03\x12\x1c\n\x18ORG_LEVEL_VILLAGE_CLINIC\x10\x04*\xa3\x01\n\x13\x43\x65rtificationStatus\x12$\n CERTIFICATION_STATUS_UNSPECIFIED\x10\x00\x12 \n\x1c\x43\x45RTIFICATION_STATUS_PENDING\x10\x01\x12\"\n\x1e\x43\x45RTIFICATION_STATUS_CERTIFIED\x10\x02\x12 \n\x1c\x43\x45RTIFICATION_STATUS_REVOKED\x10\x03*b\n\x0cTerminalRole\x12\x1d\n\x19TERMINAL_ROLE_UNSPECIFIED\x10\x00\x12\x1a\n\x16TERMINAL_ROLE_TERMINAL\x10\x01\x12\x17\n\x13TERMINAL_ROLE_ADMIN\x10\x02\x32\x96\x05\n\x0fRegistryService\x12J\n\x12UpsertOrganisation\x12\x19.ehc.node.v1.Organisation\x1a\x19.ehc.node.v1.Organisation\x12Q\n\x0fGetOrganisation\x12#.ehc.node.v1.GetOrganisationRequest\x1a\x19.ehc.node.v1.Organisation\x12\x62\n\x11ListOrganisations\x12%.ehc.node.v1.ListOrganisationsRequest\x1a&.ehc.node.v1.ListOrganisationsResponse\x12>\n\x0eUpsertTerminal\x12\x15.ehc.node.v1.Terminal\x1a\x15.ehc.node.v1.Terminal\x12\x45\n\x0bGetTerminal\x12\x1f.ehc.node.v1.GetTerminalRequest\x1a\x15.ehc.node.v1.Terminal\x12V\n\rListTerminals\x12!.ehc.node.v1.ListTerminalsRequest\x1a\".ehc.node.v1.ListTerminalsResponse\x12O\n\x0fIssueCredential\x12#.ehc.node.v1.IssueCredentialRequest\x1a\x17.ehc.node.v1.Credential\x12P\n\x10RevokeCredential\x12#.ehc.node.v1.IssueCredentialRequest\x1a\x17.ehc.node.v1.Credentialb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x65hc/node/v1/registry.proto\x12\x0b\x65hc.node.v1\"L\n\x0cOrganisation\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05level\x18\x03 \x01(\t\x12\x11\n\tarea_code\x18\x04 \x01(\t\"&\n\x16GetOrganisationRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"-\n\x18ListOrganisationsRequest\x12\x11\n\tarea_code\x18\x01 \x01(\t\"M\n\x19ListOrganisationsResponse\x12\x30\n\rorganisations\x18\x01 \x03(\x0b\x32\x19.ehc.node.v1.Organisation\"\xc6\x01\n\x08Terminal\x12\x13\n\x0bterminal_id\x18\x01 \x01(\t\x12\x10\n\x08org_code\x18\x02 \x01(\t\x12\x15\n\rterminal_type\x18\x03 \x01(\t\x12>\n\x14\x63\x65rtification_status\x18\x04 \x01(\x0e\x32 .ehc.node.v1.CertificationStatus\x12\'\n\x04role\x18\x05 \x01(\x0e\x32\x19.ehc.node.v1.TerminalRole\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\")\n\x12GetTerminalRequest\x12\x13\n\x0bterminal_id\x18\x01 \x01(\t\"(\n\x14ListTerminalsRequest\x12\x10\n\x08org_code\x18\x01 \x01(\t\"A\n\x15ListTerminalsResponse\x12(\n\tterminals\x18\x01 \x03(\x0b\x32\x15.ehc.node.v1.Terminal\"-\n\x16IssueCredentialRequest\x12\x13\n\x0bterminal_id\x18\x01 \x01(\t\"Z\n\nCredential\x12\x13\n\x0bterminal_id\x18\x01 \x01(\t\x12\x12\n\nsecret_hex\x18\x02 \x01(\t\x12\x12\n\ncreated_at\x18\x03 \x01(\t\x12\x0f\n\x07revoked\x18\x04 \x01(\x08*\xa3\x01\n\x13\x43\x65rtificationStatus\x12$\n CERTIFICATION_STATUS_UNSPECIFIED\x10\x00\x12 \n\x1c\x43\x45RTIFICATION_STATUS_PENDING\x10\x01\x12\"\n\x1e\x43\x45RTIFICATION_STATUS_CERTIFIED\x10\x02\x12 \n\x1c\x43\x45RTIFICATION_STATUS_REVOKED\x10\x03*b\n\x0cTerminalRole\x12\x1d\n\x19TERMINAL_ROLE_UNSPECIFIED\x10\x00\x12\x1a\n\x16TERMINAL_ROLE_TERMINAL\x10\x01\x12\x17\n\x13TERMINAL_ROLE_ADMIN\x10\x02\x32\x96\x05\n\x0fRegistryService\x12J\n\x12UpsertOrganisation\x12\x19.ehc.node.v1.Organisation\x1a\x19.ehc.node.v1.Organisation\x12Q\n\x0fGetOrganisation\x12#.ehc.node.v1.GetOrganisationRequest\x1a\x19.ehc.node.v1.Organisation\x12\x62\n\x11ListOrganisations\x12%.ehc.node.v1.ListOrganisationsRequest\x1a&.ehc.node.v1.ListOrganisationsResponse\x12>\n\x0eUpsertTerminal\x12\x15.ehc.node.v1.Terminal\x1a\x15.ehc.node.v1.Terminal\x12\x45\n\x0bGetTerminal\x12\x1f.ehc.node.v1.GetTerminalRequest\x1a\x15.ehc.node.v1.Terminal\x12V\n\rListTerminals\x12!.ehc.node.v1.ListTerminalsRequest\x1a\".ehc.node.v1.ListTerminalsResponse\x12O\n\x0fIssueCredential\x12#.ehc.node.v1.IssueCredentialRequest\x1a\x17.ehc.node.v1.Credential\x12P\n\x10RevokeCredential\x12#.ehc.node.v1.IssueCredentialRequest\x1a\x17.ehc.node.v1.Credentialb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ehc.node.v1.registry_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ORGLEVEL']._serialized_start=803
-  _globals['_ORGLEVEL']._serialized_end=942
-  _globals['_CERTIFICATIONSTATUS']._serialized_start=945
-  _globals['_CERTIFICATIONSTATUS']._serialized_end=1108
-  _globals['_TERMINALROLE']._serialized_start=1110
-  _globals['_TERMINALROLE']._serialized_end=1208
+  _globals['_CERTIFICATIONSTATUS']._serialized_start=780
+  _globals['_CERTIFICATIONSTATUS']._serialized_end=943
+  _globals['_TERMINALROLE']._serialized_start=945
+  _globals['_TERMINALROLE']._serialized_end=1043
   _globals['_ORGANISATION']._serialized_start=43
-  _globals['_ORGANISATION']._serialized_end=142
-  _globals['_GETORGANISATIONREQUEST']._serialized_start=144
-  _globals['_GETORGANISATIONREQUEST']._serialized_end=182
-  _globals['_LISTORGANISATIONSREQUEST']._serialized_start=184
-  _globals['_LISTORGANISATIONSREQUEST']._serialized_end=229
-  _globals['_LISTORGANISATIONSRESPONSE']._serialized_start=231
-  _globals['_LISTORGANISATIONSRESPONSE']._serialized_end=308
-  _globals['_TERMINAL']._serialized_start=311
-  _globals['_TERMINAL']._serialized_end=509
-  _globals['_GETTERMINALREQUEST']._serialized_start=511
-  _globals['_GETTERMINALREQUEST']._serialized_end=552
-  _globals['_LISTTERMINALSREQUEST']._serialized_start=554
-  _globals['_LISTTERMINALSREQUEST']._serialized_end=594
-  _globals['_LISTTERMINALSRESPONSE']._serialized_start=596
-  _globals['_LISTTERMINALSRESPONSE']._serialized_end=661
-  _globals['_ISSUECREDENTIALREQUEST']._serialized_start=663
-  _globals['_ISSUECREDENTIALREQUEST']._serialized_end=708
-  _globals['_CREDENTIAL']._serialized_start=710
-  _globals['_CREDENTIAL']._serialized_end=800
-  _globals['_REGISTRYSERVICE']._serialized_start=1211
-  _globals['_REGISTRYSERVICE']._serialized_end=1873
+  _globals['_ORGANISATION']._serialized_end=119
+  _globals['_GETORGANISATIONREQUEST']._serialized_start=121
+  _globals['_GETORGANISATIONREQUEST']._serialized_end=159
+  _globals['_LISTORGANISATIONSREQUEST']._serialized_start=161
+  _globals['_LISTORGANISATIONSREQUEST']._serialized_end=206
+  _globals['_LISTORGANISATIONSRESPONSE']._serialized_start=208
+  _globals['_LISTORGANISATIONSRESPONSE']._serialized_end=285
+  _globals['_TERMINAL']._serialized_start=288
+  _globals['_TERMINAL']._serialized_end=486
+  _globals['_GETTERMINALREQUEST']._serialized_start=488
+  _globals['_GETTERMINALREQUEST']._serialized_end=529
+  _globals['_LISTTERMINALSREQUEST']._serialized_start=531
+  _globals['_LISTTERMINALSREQUEST']._serialized_end=571
+  _globals['_LISTTERMINALSRESPONSE']._serialized_start=573
+  _globals['_LISTTERMINALSRESPONSE']._serialized_end=638
+  _globals['_ISSUECREDENTIALREQUEST']._serialized_start=640
+  _globals['_ISSUECREDENTIALREQUEST']._serialized_end=685
+  _globals['_CREDENTIAL']._serialized_start=687
+  _globals['_CREDENTIAL']._serialized_end=777
+  _globals['_REGISTRYSERVICE']._serialized_start=1046
+  _globals['_REGISTRYSERVICE']._serialized_end=1708
 # @@protoc_insertion_point(module_scope)

@@ -7,14 +7,6 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
-class OrgLevel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-    __slots__ = ()
-    ORG_LEVEL_UNSPECIFIED: _ClassVar[OrgLevel]
-    ORG_LEVEL_TERTIARY: _ClassVar[OrgLevel]
-    ORG_LEVEL_SECONDARY: _ClassVar[OrgLevel]
-    ORG_LEVEL_PRIMARY: _ClassVar[OrgLevel]
-    ORG_LEVEL_VILLAGE_CLINIC: _ClassVar[OrgLevel]
-
 class CertificationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CERTIFICATION_STATUS_UNSPECIFIED: _ClassVar[CertificationStatus]
@@ -27,11 +19,6 @@ class TerminalRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TERMINAL_ROLE_UNSPECIFIED: _ClassVar[TerminalRole]
     TERMINAL_ROLE_TERMINAL: _ClassVar[TerminalRole]
     TERMINAL_ROLE_ADMIN: _ClassVar[TerminalRole]
-ORG_LEVEL_UNSPECIFIED: OrgLevel
-ORG_LEVEL_TERTIARY: OrgLevel
-ORG_LEVEL_SECONDARY: OrgLevel
-ORG_LEVEL_PRIMARY: OrgLevel
-ORG_LEVEL_VILLAGE_CLINIC: OrgLevel
 CERTIFICATION_STATUS_UNSPECIFIED: CertificationStatus
 CERTIFICATION_STATUS_PENDING: CertificationStatus
 CERTIFICATION_STATUS_CERTIFIED: CertificationStatus
@@ -48,9 +35,9 @@ class Organisation(_message.Message):
     AREA_CODE_FIELD_NUMBER: _ClassVar[int]
     code: str
     name: str
-    level: OrgLevel
+    level: str
     area_code: str
-    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., level: _Optional[_Union[OrgLevel, str]] = ..., area_code: _Optional[str] = ...) -> None: ...
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., level: _Optional[str] = ..., area_code: _Optional[str] = ...) -> None: ...
 
 class GetOrganisationRequest(_message.Message):
     __slots__ = ("code",)
