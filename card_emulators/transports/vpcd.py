@@ -1,0 +1,334 @@
+"""Card side of the vsmartcard ``vpcd`` protocol: puts an emulated card into a real pcscd.
+
+pcscd's vpcd driver (Debian ``vsmartcard-vpcd``) *listens* on TCP (35963 for slot 0, 35964 for slot 1
+by default); the virtual card *connects* to it. Every message in both directions is a 2-byte
+big-endian length followed by that many bytes. A 1-byte message from the driver is a control:
+0 power off, 1 power on, 2 reset, 4 get ATR (answered with the ATR); any longer message is a
+command APDU, answered with the response APDU.
+
+Latency: the driver writes the length and the body in two ``send`` calls. With Nagle and delayed
+ACKs each APDU then waits ~40 ms for the peer's delayed ACK; ``TCP_NODELAY`` on the socket and
+``TCP_QUICKACK`` set again around every ``recv`` (Linux clears it after each ACK) bring it to
+~0.2 ms. Measured in benchmarks/bench_pcsc.py.
+
+Robustness: a malformed frame is counted and logged, never fatal; a card exception becomes SW 6F00;
+a lost connection is retried (pcscd restarting, the card "re-inserted"). Logs never show APDU
+data, only the header and the status word: data fields carry ID numbers and cryptograms.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import struct
+import threading
+from dataclasses import dataclass
+from types import FrameType
+from typing import Protocol
+
+from card_emulators.errors import CARD_POWER_LOST, CARD_REMOVED
+from card_emulators.readers.errors import VPCD_CONNECT_FAILED
+from ehc.errors import EhcError
+
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "CTRL_POWER_OFF",
+    "CTRL_POWER_ON",
+    "CTRL_RESET",
+    "CTRL_GET_ATR",
+    "VirtualCard",
+    "VpcdStats",
+    "VpcdClient",
+    "describe_apdu",
+]
+
+log = logging.getLogger("ehc.vpcd")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 35963  # vsmartcard's VPCDPORT; slot n listens on DEFAULT_PORT + n
+CTRL_POWER_OFF = 0
+CTRL_POWER_ON = 1
+CTRL_RESET = 2
+CTRL_GET_ATR = 4
+_MAX_FRAME = 0xFFFF
+_SW_NO_PRECISE_DIAGNOSIS = b"\x6f\x00"
+
+
+class VirtualCard(Protocol):
+    """What vpcd needs from a card OS (the vsmartcard VirtualICC shape)."""
+
+    def getATR(self) -> bytes: ...  # noqa: N802 - vsmartcard's names
+
+    def powerUp(self) -> None: ...  # noqa: N802
+
+    def powerDown(self) -> None: ...  # noqa: N802
+
+    def reset(self) -> None: ...
+
+    def execute(self, apdu: bytes) -> bytes: ...
+
+
+@dataclass
+class VpcdStats:
+    """Counters a test or the CLI can read while the client runs."""
+
+    connects: int = 0
+    disconnects: int = 0
+    apdus: int = 0
+    controls: int = 0
+    bad_frames: int = 0
+    card_errors: int = 0
+    removals: int = 0  # injected power loss / card removal: connection dropped, card re-inserted
+
+
+def describe_apdu(apdu: bytes) -> str:
+    """Header and lengths only (CLA INS P1 P2 Lc/len): safe to log, shows no data field."""
+    if len(apdu) < 4:
+        return f"short({len(apdu)})"
+    return f"{apdu[:4].hex().upper()} len={len(apdu)}"
+
+
+class _CardGone(Exception):
+    """Internal: the emulated card lost power or was pulled mid-command."""
+
+
+def _quickack(sock: socket.socket) -> None:
+    # Linux only; elsewhere (macOS) the option does not exist and Nagle is the only lever.
+    opt = getattr(socket, "TCP_QUICKACK", None)
+    if opt is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, opt, 1)
+        except OSError:
+            pass
+
+
+class VpcdClient:
+    """Serve one virtual card to one vpcd slot; reconnects until :meth:`stop`.
+
+    Use :meth:`start` for a background thread (tests), :meth:`serve_forever` to block, or
+    :meth:`run_until_signal` in a command-line process (SIGINT/SIGTERM stop it cleanly).
+    """
+
+    def __init__(
+        self,
+        card: VirtualCard,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        *,
+        reconnect: bool = True,
+        reconnect_delay: float = 0.2,
+        connect_timeout: float = 2.0,
+        name: str = "card",
+    ) -> None:
+        self.card = card
+        self.host = host
+        self.port = port
+        self.reconnect = reconnect
+        self.reconnect_delay = reconnect_delay
+        self.connect_timeout = connect_timeout
+        self.name = name
+        self.stats = VpcdStats()
+        self._stop = threading.Event()
+        self._connected = threading.Event()
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> VpcdClient:
+        """Run :meth:`serve_forever` in a daemon thread and return at once."""
+        self._thread = threading.Thread(target=self.serve_forever, name=f"vpcd-{self.name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop serving: closes the connection (the card looks removed to pcscd) and joins the thread."""
+        self._stop.set()
+        with self._lock:
+            sock = self._sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked recv in the serving thread
+            except OSError:
+                pass
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def wait_connected(self, timeout: float = 10.0) -> bool:
+        """True once the client holds a connection to the driver."""
+        return self._connected.wait(timeout)
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def __enter__(self) -> VpcdClient:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def run_until_signal(self) -> None:
+        """Serve in the calling (main) thread until SIGINT or SIGTERM."""
+
+        def _handler(signum: int, frame: FrameType | None) -> None:
+            log.info("vpcd %s: signal %d, stopping", self.name, signum)
+            # Closing from the handler would race the recv in progress; a thread does it cleanly.
+            threading.Thread(target=self.stop, daemon=True).start()
+
+        old = {s: signal.signal(s, _handler) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self.serve_forever()
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)
+
+    # --- serving -------------------------------------------------------------------------------------
+    def serve_forever(self) -> None:
+        """Connect, serve frames, reconnect on loss; returns after :meth:`stop`.
+
+        Raises EhcError(VPCD_CONNECT_FAILED) only when ``reconnect`` is False and connecting fails.
+        """
+        while not self._stop.is_set():
+            sock = self._connect()
+            if sock is None:
+                if not self.reconnect:
+                    raise EhcError(VPCD_CONNECT_FAILED, host=self.host, port=self.port)
+                self._stop.wait(self.reconnect_delay)
+                continue
+            try:
+                self._serve_connection(sock)
+            finally:
+                self._connected.clear()
+                with self._lock:
+                    self._sock = None
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+                self.stats.disconnects += 1
+            if not self.reconnect:
+                break
+            if not self._stop.is_set():
+                log.info("vpcd %s: connection to %s:%d lost, reconnecting", self.name, self.host, self.port)
+                self._stop.wait(self.reconnect_delay)
+
+    def _connect(self) -> socket.socket | None:
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
+        except OSError as exc:
+            log.debug("vpcd %s: connect %s:%d failed: %s", self.name, self.host, self.port, exc)
+            return None
+        sock.settimeout(None)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        _quickack(sock)
+        with self._lock:
+            if self._stop.is_set():
+                sock.close()
+                return None
+            self._sock = sock
+        self.stats.connects += 1
+        self._connected.set()
+        log.info("vpcd %s: connected to %s:%d", self.name, self.host, self.port)
+        return sock
+
+    def _serve_connection(self, sock: socket.socket) -> None:
+        while not self._stop.is_set():
+            header = _recv_exact(sock, 2)
+            if header is None:
+                return
+            (length,) = struct.unpack(">H", header)
+            if length == 0:
+                # The driver never sends an empty frame: count it, answer nothing, keep serving.
+                self.stats.bad_frames += 1
+                log.warning("vpcd %s: empty frame ignored", self.name)
+                continue
+            body = _recv_exact(sock, length)
+            if body is None:
+                if length:
+                    self.stats.bad_frames += 1
+                    log.warning("vpcd %s: connection closed inside a %d-byte frame", self.name, length)
+                return
+            try:
+                reply = self._handle(body)
+            except _CardGone:
+                # The card "left the reader": drop the link so pcscd reports removal, then re-insert.
+                self.stats.removals += 1
+                return
+            if reply is not None:
+                try:
+                    sock.sendall(struct.pack(">H", len(reply)) + reply)
+                except OSError:
+                    return
+
+    def _handle(self, body: bytes) -> bytes | None:
+        if len(body) == 1:
+            return self._control(body[0])
+        self.stats.apdus += 1
+        try:
+            response = bytes(self.card.execute(body))
+        except EhcError as exc:
+            if exc.code in (CARD_POWER_LOST, CARD_REMOVED):
+                log.info("vpcd %s: %s on %s", self.name, exc.code.name, describe_apdu(body))
+                raise _CardGone from exc
+            self.stats.card_errors += 1
+            log.warning(
+                "vpcd %s: card error %s on %s; answering 6F00", self.name, exc.code.name, describe_apdu(body)
+            )
+            return _SW_NO_PRECISE_DIAGNOSIS
+        except Exception:  # a card bug must not take the reader down: answer like a confused card
+            self.stats.card_errors += 1
+            log.exception("vpcd %s: card raised on %s; answering 6F00", self.name, describe_apdu(body))
+            return _SW_NO_PRECISE_DIAGNOSIS
+        if len(response) < 2 or len(response) > _MAX_FRAME:
+            self.stats.card_errors += 1
+            log.error("vpcd %s: card gave a %d-byte response; answering 6F00", self.name, len(response))
+            return _SW_NO_PRECISE_DIAGNOSIS
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "vpcd %s: %s -> %d bytes SW=%s",
+                self.name,
+                describe_apdu(body),
+                len(response),
+                response[-2:].hex(),
+            )
+        return response
+
+    def _control(self, code: int) -> bytes | None:
+        self.stats.controls += 1
+        try:
+            if code == CTRL_GET_ATR:
+                return bytes(self.card.getATR())
+            if code == CTRL_POWER_ON:
+                self.card.powerUp()
+            elif code == CTRL_POWER_OFF:
+                self.card.powerDown()
+            elif code == CTRL_RESET:
+                self.card.reset()
+            else:
+                self.stats.bad_frames += 1
+                log.warning("vpcd %s: unknown control byte 0x%02X ignored", self.name, code)
+        except Exception:
+            self.stats.card_errors += 1
+            log.exception("vpcd %s: card raised on control %d", self.name, code)
+        return None
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
+    """Read exactly n bytes; None on EOF or a closed socket."""
+    chunks: list[bytes] = []
+    remaining = n
+    while remaining:
+        _quickack(sock)
+        try:
+            chunk = sock.recv(remaining)
+        except OSError:
+            return None
+        _quickack(sock)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
