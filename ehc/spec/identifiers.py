@@ -32,6 +32,8 @@ __all__ = [
     "validate_birth_certificate",
     "mask_id",
     "PROVINCE_PREFIXES",
+    "validate_social_security_number",
+    "validate_social_security_card_number",
 ]
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -42,6 +44,9 @@ PROVINCE_PREFIXES = frozenset(
 )
 _EARLIEST = _dt.date(1880, 1, 1)
 _BIRTH_CERT = re.compile(r"[A-Z][0-9]{9}")
+# Social security card number (社会保障卡卡号): 9 characters on the card face. Kit form (an
+# assumption, see docs/assumptions.md): one upper-case letter then 8 digits.
+_SSC_CARD = re.compile(r"[A-Z][0-9]{8}")
 
 
 def check_character(first17: str) -> str:
@@ -59,20 +64,30 @@ def _birth_date(text: str) -> _dt.date:
     return born
 
 
-def _check_area(area: str) -> None:
+def _check_area(area: str, strict: bool = False) -> None:
     # Structural check only: the province prefix must exist and the city/county parts cannot be
     # all-zero placeholders beyond the province. The full GB/T 2260 table lives in ehc.spec.areas;
     # numbers from areas merged or renamed since issue stay valid, so the table is not enforced here.
     if area[:2] not in PROVINCE_PREFIXES:
         raise EhcError(ID_BAD_AREA, f"unknown province prefix {area[:2]}")
+    if strict:
+        # Opt-in: the code must be in the kit's table (current or retired codes, plus any loaded
+        # with ehc.spec.areas.load_areas). Off by default because the table covers the seed regions.
+        from ehc.spec.areas import require_area
+
+        require_area(area)
 
 
-def normalise_citizen_id(number: str, today: _dt.date | None = None) -> str:
+def normalise_citizen_id(number: str, today: _dt.date | None = None, *, strict_area: bool = False) -> str:
     """Validate a 15- or 18-character citizen ID number and return the 18-character form.
 
     Raises :class:`EhcError` with a specific code for every way the number can be wrong. A
     lower-case ``x`` is refused (ID_LOWERCASE_X), as one provincial platform does: the spec form
     is upper case and silently fixing it would hide a terminal bug.
+
+    ``strict_area`` additionally requires the area code to be in :mod:`ehc.spec.areas` (current or
+    retired). The default is structural only: numbers keep the area code of their issue, and a
+    partial table must not reject real people.
     """
     if not number:
         raise EhcError(ID_EMPTY)
@@ -87,7 +102,7 @@ def normalise_citizen_id(number: str, today: _dt.date | None = None) -> str:
             raise EhcError(ID_LOWERCASE_X)
         if not (last.isascii() and (last.isdigit() or last == "X")):
             raise EhcError(ID_BAD_CHARACTER)
-    _check_area(number[:6])
+    _check_area(number[:6], strict_area)
     if len(number) == 15:
         # Legacy numbers were issued 1984-1999 to people born in the 1900s.
         body17 = number[:6] + "19" + number[6:]
@@ -101,10 +116,10 @@ def normalise_citizen_id(number: str, today: _dt.date | None = None) -> str:
     return number
 
 
-def validate_citizen_id(number: str, today: _dt.date | None = None) -> bool:
+def validate_citizen_id(number: str, today: _dt.date | None = None, *, strict_area: bool = False) -> bool:
     """True when the number is a valid 18-character GB 11643 number (15-digit numbers are not)."""
     try:
-        return len(number) == 18 and normalise_citizen_id(number, today) == number
+        return len(number) == 18 and normalise_citizen_id(number, today, strict_area=strict_area) == number
     except EhcError:
         return False
 
@@ -146,3 +161,17 @@ def mask_id(number: str, keep_head: int = 6, keep_tail: int = 4) -> str:
     if len(number) <= keep_head + keep_tail:
         return "*" * len(number)
     return number[:keep_head] + "*" * (len(number) - keep_head - keep_tail) + number[-keep_tail:]
+
+
+def validate_social_security_number(number: str, today: _dt.date | None = None) -> str:
+    """社会保障号码: the holder's 18-character citizen ID number (GB 11643). Returns it normalised."""
+    if len(number) != 18:
+        raise EhcError(ID_BAD_LENGTH, "social security number must have 18 characters")
+    return normalise_citizen_id(number, today)
+
+
+def validate_social_security_card_number(number: str) -> str:
+    """社会保障卡卡号 in the kit's form (letter + 8 digits). Returns it; raises ID_BAD_CHARACTER."""
+    if not isinstance(number, str) or not _SSC_CARD.fullmatch(number):
+        raise EhcError(ID_BAD_CHARACTER, "social security card number must be a letter and 8 digits")
+    return number
