@@ -1,0 +1,1 @@
+"""Card personalities on the ISO engine: the resident health card and the PSAM."""
