@@ -68,6 +68,12 @@ WEDGE_BAD_CHARACTER = define(
     "WEDGE_BAD_CHARACTER", 3547, "reader", "wedge input has a character outside the expected alphabet"
 )
 WEDGE_EMPTY = define("WEDGE_EMPTY", 3548, "reader", "wedge input is empty")
+WEDGE_WRONG_TERMINATOR = define(
+    "WEDGE_WRONG_TERMINATOR",
+    3549,
+    "reader",
+    "wedge input ends with another Enter than the HIS expects (CR vs CRLF)",
+)
 
 # --- ID-card reader (3560-3579) -----------------------------------------------------------------
 IDCARD_BAD_RECORD = define("IDCARD_BAD_RECORD", 3560, "reader", "ID-card reader output is malformed")
