@@ -46,9 +46,8 @@ DEFAULT_SCALE = 4  # px per module: a 99-character code at Q is (41 + 8) * 4 = 1
 DEFAULT_BORDER = 4  # the quiet zone ISO/IEC 18004 requires
 _EC_LEVELS = ("L", "M", "Q", "H")
 #: What a health-card reader looks for by default: the QR family. ``formats="all"`` reads any symbology.
-QR_FORMATS = (
-    zxingcpp.BarcodeFormat.QRCode | zxingcpp.BarcodeFormat.MicroQRCode | zxingcpp.BarcodeFormat.RMQRCode
-)
+# (parsed from a string: works on zxing-cpp 2.x and 3.x, where ``|`` on formats is deprecated)
+QR_FORMATS = zxingcpp.barcode_formats_from_str("QRCode,MicroQRCode,rMQRCode")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,113 @@
+"""The kit's codec against the shipped vectors (computed with gmssl, not with qr_codec)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from ehc.errors import EhcError
+from fixtures.vectors import load
+from qr_codec import errors as qe
+from qr_codec.ehcid import derive_ehcid, derive_user_key, recover_identity
+from qr_codec.text import CHINA_STANDARD_TIME, QrPolicy, accept_opaque, parse
+
+QR = load("qr_text")
+EHCID = load("ehcid")
+
+
+def _cases(data: dict, group_type: str) -> list:
+    return [
+        pytest.param(group, test, id=f"tc{test['tcId']}")
+        for group in data["testGroups"]
+        if group["type"] == group_type
+        for test in group["tests"]
+    ]
+
+
+def _clock(stamp: str) -> datetime:
+    return datetime.strptime(stamp, "%Y%m%d%H%M%S")
+
+
+def test_vector_files_are_big_enough_and_numbered_uniquely() -> None:
+    ids = [t["tcId"] for g in QR["testGroups"] for t in g["tests"]]
+    assert len(ids) >= 60 and len(ids) == len(set(ids)) == QR["numberOfTests"]
+    ids = [t["tcId"] for g in EHCID["testGroups"] for t in g["tests"]]
+    assert len(ids) == len(set(ids)) == EHCID["numberOfTests"]
+
+
+def test_every_text_and_opaque_error_code_has_a_vector() -> None:
+    used = {t["error"] for g in QR["testGroups"] for t in g["tests"] if t["result"] == "invalid"}
+    wanted = {c.name for c in qe.PARSE_CODES} | {
+        "QR_BAD_PROTECT_KEY",
+        "OPAQUE_EMPTY",
+        "OPAQUE_TOO_LONG",
+        "OPAQUE_NOT_PRINTABLE",
+    }
+    assert wanted <= used, f"codes without a vector: {sorted(wanted - used)}"
+
+
+def test_every_derivation_error_code_has_a_vector() -> None:
+    used = {t["error"] for g in EHCID["testGroups"] for t in g["tests"] if t["result"] == "invalid"}
+    wanted = {c for c in dir(qe) if c.startswith("EHCID_")} - {
+        "EHCID_BAD_ROOT_KEY"
+    }  # root key is fixed per group
+    assert wanted <= used, f"codes without a vector: {sorted(wanted - used)}"
+
+
+@pytest.mark.parametrize(("group", "test"), _cases(QR, "parse"))
+def test_parse_vector(group: dict, test: dict) -> None:
+    policy = QrPolicy(
+        clock_skew=timedelta(seconds=group["clockSkewSeconds"]),
+        max_lifetime=timedelta(seconds=group["maxLifetimeSeconds"]),
+        ehcid_hex_lengths=tuple(group["ehcidHexLengths"]),
+    )
+    key = bytes.fromhex(group["protectKey"]) if group["protectKey"] else None
+    now = _clock(group["validationClock"])
+    if test["result"] == "valid":
+        code = parse(test["input"], key, now, policy=policy)
+        exp = test["expected"]
+        assert code.kind == exp["kind"]
+        assert code.ehcid == exp["ehcid"]
+        assert code.validity_field == exp["validityField"]
+        got_until = code.valid_until.strftime("%Y%m%d%H%M%S") if code.valid_until else None
+        assert got_until == exp["validUntil"]
+        if code.valid_until:
+            assert code.valid_until.utcoffset() == CHINA_STANDARD_TIME.utcoffset(None)
+    else:
+        with pytest.raises(EhcError) as exc:
+            parse(test["input"], key, now, policy=policy)
+        assert exc.value.code.name == test["error"], test["comment"]
+        assert exc.value.code.layer == test["stage"] or test["stage"] == "type"
+
+
+@pytest.mark.parametrize(("group", "test"), _cases(QR, "opaque"))
+def test_opaque_vector(group: dict, test: dict) -> None:
+    if test["result"] == "valid":
+        assert accept_opaque(test["input"], group["maxLength"]).text == test["expected"]["text"]
+    else:
+        with pytest.raises(EhcError) as exc:
+            accept_opaque(test["input"], group["maxLength"])
+        assert exc.value.code.name == test["error"]
+
+
+@pytest.mark.parametrize(("group", "test"), _cases(EHCID, "derive"))
+def test_derive_vector(group: dict, test: dict) -> None:
+    root = bytes.fromhex(group["rootKey"])
+    main_index = bytes.fromhex(test["mainIndex"])
+    if test["result"] == "valid":
+        assert derive_user_key(main_index, root).hex().upper() == test["userKey"]
+        assert derive_ehcid(main_index, root, test["docType"], test["docNumber"]) == test["ehcid"]
+        assert recover_identity(test["ehcid"], main_index, root) == (test["docType"], test["docNumber"])
+    else:
+        with pytest.raises(EhcError) as exc:
+            derive_ehcid(main_index, root, test["docType"], test["docNumber"])
+        assert exc.value.code.name == test["error"], test["comment"]
+
+
+@pytest.mark.parametrize(("group", "test"), _cases(EHCID, "recover"))
+def test_recover_vector(group: dict, test: dict) -> None:
+    root = bytes.fromhex(EHCID["keys"][test["rootKeyLabel"]])
+    with pytest.raises(EhcError) as exc:
+        recover_identity(test["ehcid"], bytes.fromhex(test["mainIndex"]), root)
+    assert exc.value.code.name == test["error"], test["comment"]
