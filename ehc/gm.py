@@ -179,7 +179,7 @@ def sig_der_to_raw(der: bytes) -> bytes:
                 raise ValueError
             ln = der[pos + 1]
             v = der[pos + 2 : pos + 2 + ln]
-            if len(v) != ln or ln == 0 or ln > 33:
+            if len(v) != ln or ln == 0 or ln > 33 or v[0] & 0x80 or ln > 1 and v[0] == 0 and not v[1] & 0x80:
                 raise ValueError
             parts.append(int.from_bytes(v, "big"))
             pos += 2 + ln
