@@ -176,6 +176,22 @@ class IsoCard:
 
         return random_bytes(n)
 
+    # --- card images -------------------------------------------------------------------------------
+    def annotate_image(self, image: dict) -> dict:
+        """Personalities add decoded item values to a card image (for people reading it)."""
+        return image
+
+    def save(self, path) -> None:
+        """Write this card as a JSON card image (``card_emulators.personalise.load_card`` reads it)."""
+        import json
+        from pathlib import Path
+
+        from card_emulators.engine.image import card_to_image
+
+        img = self.annotate_image(card_to_image(self))
+        img["warning"] = "TEST-ONLY card image: contains key material"
+        Path(path).write_text(json.dumps(img, ensure_ascii=False, indent=1), encoding="utf-8")
+
     # --- persistent helpers --------------------------------------------------------------------------
     def write(self, writes: list[tuple[str, int, bytes]]) -> None:
         """Journaled write of several regions (all or nothing across a power loss)."""

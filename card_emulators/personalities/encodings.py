@@ -53,7 +53,7 @@ def decode_an(raw: bytes, pad: int = AN_PAD) -> str:
 
 
 def encode_cn(digits: str, length: int) -> bytes:
-    if not digits.isdigit() or not digits.isascii():
+    if digits and (not digits.isdigit() or not digits.isascii()):  # "" = blank item (all F)
         raise EhcError(CARD_BAD_ENCODING, "CN item takes decimal digits only", length=length)
     if len(digits) > 2 * length:
         raise EhcError(

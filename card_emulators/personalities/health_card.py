@@ -187,3 +187,15 @@ class UserCard(IsoCard):
                 except EhcError:
                     out[item.tag] = raw
         return out
+
+    def annotate_image(self, image: dict) -> dict:
+        decoded = self.items()
+        for entry in image["files"]:
+            if entry.get("type") != "records":
+                continue
+            for rec in entry.get("records", []):
+                tag_text = str(rec.get("item", "")).split(" ")[0]
+                if tag_text.isdigit() and int(tag_text) in decoded:
+                    value = decoded[int(tag_text)]
+                    rec["value"] = value.hex().upper() if isinstance(value, bytes) else value
+        return image
