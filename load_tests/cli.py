@@ -1,0 +1,273 @@
+"""``ehc load`` — load runs against any node, the echo baseline, or the reference node.
+
+Exit status: 0 run done and every SLO met; 1 an SLO was broken (each broken objective is
+printed); 2 bad input or a failed run (error code printed, e.g. LOAD_BAD_TARGET).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ehc.clitools import fail
+from ehc.errors import EhcError
+from load_tests.orchestrate import RunOptions, parse_duration, run
+from load_tests.report import write_outputs
+from load_tests.scenarios import SCENARIOS, describe
+
+SLO_DIR = Path(__file__).resolve().parent / "slo"
+
+
+def _slo_path(value: str | None, scenario: str) -> str | None:
+    if value in (None, "", "none"):
+        return None
+    if value == "default":
+        return str(SLO_DIR / f"{scenario}.toml")
+    return value
+
+
+def _shares(items: tuple[str, ...]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise click.BadParameter(f"{item!r}: use NAME=NUMBER, e.g. mix.expired=0.05", param_hint="--set")
+    return out
+
+
+def _print_summary(summary: dict[str, Any], out: Path) -> None:
+    t = summary["totals"]
+    click.echo(
+        f"{summary['scenario']} → {summary['target']}: {summary['samples']:,} requests in {summary['wall_s']:.1f} s, "
+        f"{t['rps_steady']:.1f} rps steady, p50 {t['p50_ms'] or 0:.2f} ms, p95 {t['p95_ms'] or 0:.2f} ms, "
+        f"p99 {t['p99_ms'] or 0:.2f} ms, errors {t['error']} ({t['error_ratio'] * 100:.3f} %), "
+        f"refused as expected {t['refused']}"
+    )
+    for name, f in summary["endpoints"].items():
+        click.echo(
+            f"  {name:16s} {f['count']:>8,}  ok {f['ok']:>7,}  refused {f['refused']:>6,}  err {f['error']:>5,}  "
+            f"p50 {f['p50_ms'] or 0:7.2f}  p95 {f['p95_ms'] or 0:7.2f}  p99 {f['p99_ms'] or 0:7.2f} ms"
+        )
+    if summary.get("errors"):
+        click.echo("  top errors: " + "; ".join(f"{k} ×{v}" for k, v in list(summary["errors"].items())[:3]))
+    click.echo(f"outputs: {out}/report.html, summary.json, requests.csv, timeseries.csv, run.json")
+
+
+def _slo_exit(summary: dict[str, Any]) -> None:
+    slo = summary.get("slo")
+    if not slo:
+        return
+    from load_tests.slo import Check
+
+    for c in slo["checks"]:
+        click.echo("  " + Check(**c).describe())
+    if not slo["passed"]:
+        click.echo(f"SLO BROKEN: {', '.join(slo['broken'])}", err=True)
+        sys.exit(1)
+    click.echo("SLO met")
+
+
+def _run_options(f: Any) -> Any:
+    options = [
+        click.option(
+            "--target", required=True, help="HOST:PORT of a node, 'reference' (started here) or 'echo'"
+        ),
+        click.option(
+            "--scenario", type=click.Choice(sorted(SCENARIOS)), default="outpatient-peak", show_default=True
+        ),
+        click.option("--users", type=click.IntRange(1, 100_000), default=10, show_default=True),
+        click.option("--spawn-rate", type=click.FloatRange(0.1, 10_000), default=10.0, show_default=True),
+        click.option("--duration", default="60s", show_default=True, help="e.g. 30s, 5m"),
+        click.option(
+            "--max-requests", type=click.IntRange(0), default=0, help="stop after N requests (0 = no cap)"
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(0, 64),
+            default=0,
+            help="Locust worker processes (0 = one process)",
+        ),
+        click.option(
+            "--population",
+            type=click.IntRange(1, 1_000_000),
+            default=200,
+            show_default=True,
+            help="residents registered before the timed part",
+        ),
+        click.option(
+            "--think-scale",
+            type=click.FloatRange(0),
+            default=1.0,
+            show_default=True,
+            help="multiply every think time (0 = no think time: find capacity)",
+        ),
+        click.option("--set", "shares", multiple=True, help="override a mix share, e.g. mix.expired=0.05"),
+        click.option("--seed", type=int, default=1, show_default=True),
+        click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f
+
+
+def _opts(kw: dict[str, Any], target: str, out: Path) -> RunOptions:
+    return RunOptions(
+        target=target,
+        scenario=kw["scenario"],
+        out=out,
+        users=kw["users"],
+        spawn_rate=kw["spawn_rate"],
+        duration_s=parse_duration(kw["duration"]),
+        max_requests=kw["max_requests"],
+        workers=kw["workers"],
+        population=kw["population"],
+        think_scale=kw["think_scale"],
+        shares=_shares(kw["shares"]),
+        seed=kw["seed"],
+    )
+
+
+@click.group("load")
+def load() -> None:
+    """Load tests: Locust actors (terminals, HIS, registration) against a node, exact percentiles, SLOs."""
+
+
+@load.command("run")
+@_run_options
+@click.option(
+    "--slo", "slo", default=None, help="SLO TOML file, or 'default' for the scenario's file in load_tests/slo"
+)
+@click.option(
+    "--master-bind", default="127.0.0.1", show_default=True, help="with --workers: interface for workers"
+)
+@click.option(
+    "--master-port", type=click.IntRange(0, 65535), default=0, help="with --workers: port (0 = any free)"
+)
+@click.option(
+    "--external-workers",
+    is_flag=True,
+    help="with --workers: do not start workers, wait for `ehc load worker`",
+)
+def run_command(
+    slo: str | None, master_bind: str, master_port: int, external_workers: bool, **kw: Any
+) -> None:
+    """One bounded run; writes report.html, summary.json, CSVs and run.json to --out."""
+    try:
+        opts = _opts(kw, kw["target"], kw["out"])
+        opts.slo_file = _slo_path(slo, kw["scenario"])
+        opts.master_bind, opts.master_port, opts.expect_workers_externally = (
+            master_bind,
+            master_port,
+            external_workers,
+        )
+        summary = run(opts)
+    except EhcError as err:
+        fail(err, exit_code=2)
+    _print_summary(summary, kw["out"])
+    _slo_exit(summary)
+
+
+@load.command("bench")
+@_run_options
+def bench_command(**kw: Any) -> None:
+    """The same scenario, users and duration against the echo baseline and then the target; prints the ratio."""
+    out: Path = kw["out"]
+    results = {}
+    try:
+        for label, target in (("echo", "echo"), ("target", kw["target"])):
+            click.echo(f"--- {label}: {target}")
+            results[label] = run(_opts(kw, target, out / label))
+            _print_summary(results[label], out / label)
+    except EhcError as err:
+        fail(err, exit_code=2)
+    e, t = results["echo"]["totals"], results["target"]["totals"]
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return (a / b) if a and b else None
+
+    bench = {
+        "scenario": kw["scenario"],
+        "users": kw["users"],
+        "duration": kw["duration"],
+        "think_scale": kw["think_scale"],
+        "echo": {k: e[k] for k in ("rps_steady", "p50_ms", "p95_ms", "p99_ms", "error_ratio")},
+        "target": {k: t[k] for k in ("rps_steady", "p50_ms", "p95_ms", "p99_ms", "error_ratio")},
+        "throughput_ratio": ratio(t["rps_steady"], e["rps_steady"]),
+        "p50_ratio": ratio(t["p50_ms"], e["p50_ms"]),
+        "p99_ratio": ratio(t["p99_ms"], e["p99_ms"]),
+        "command": "ehc load bench " + " ".join(sys.argv[3:]) if len(sys.argv) > 3 else "",
+    }
+    (out / "bench.json").write_text(json.dumps(bench, indent=2, ensure_ascii=False))
+    tr = bench["throughput_ratio"]
+    click.echo(
+        f"target/echo: throughput {tr:.3f}×" if tr is not None else "target/echo: throughput n/a",
+        nl=False,
+    )
+    p50r, p99r = bench["p50_ratio"], bench["p99_ratio"]
+    click.echo(f", p50 {p50r:.2f}×, p99 {p99r:.2f}×" if p50r and p99r else "")
+
+
+@load.command("report")
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+def report_command(run_dir: Path) -> None:
+    """Rebuild report.html, summary.json and the CSVs from a run's run.json."""
+    try:
+        summary = write_outputs(run_dir)
+    except EhcError as err:
+        fail(err, exit_code=2)
+    _print_summary(summary, run_dir)
+    _slo_exit(summary)
+
+
+@load.command("worker")
+@click.option(
+    "--master",
+    "master",
+    required=True,
+    help="HOST:PORT of a master started with --workers N --external-workers",
+)
+def worker_command(master: str) -> None:
+    """Join a run as a Locust worker (on this or another machine); exits when the master quits."""
+    host, _, port = master.rpartition(":")
+    if not host or not port.isdigit():
+        raise click.BadParameter("use HOST:PORT", param_hint="--master")
+    sys.exit(
+        subprocess.call(
+            [
+                sys.executable,
+                "-m",
+                "load_tests.runner",
+                "--worker",
+                "--master-host",
+                host,
+                "--master-port",
+                port,
+            ]
+        )
+    )
+
+
+@load.command("scenarios")
+def scenarios_command() -> None:
+    """List the scenarios and what each models."""
+    for name in SCENARIOS:
+        click.echo(f"{name:18s} {describe(name)}")
+
+
+@load.command("echo-server")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=50099, show_default=True)
+def echo_server_command(host: str, port: int) -> None:
+    """Serve the echo baseline in the foreground (for runs with the target on another machine)."""
+    sys.exit(
+        subprocess.call([sys.executable, "-m", "load_tests.echo.server", "--host", host, "--port", str(port)])
+    )

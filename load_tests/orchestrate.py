@@ -1,0 +1,148 @@
+"""One load run, driven from a normal (non-gevent) process: start the target, prepare test data,
+run Locust in its own subprocess, write the outputs, judge the SLO.
+
+Bounded by construction: a user count, a duration (the Locust process is killed if it overruns
+by more than ``OVERRUN_GRACE_S``), optionally a request cap; traffic goes only to the named target.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ehc.errors import EhcError
+from load_tests.dataset import echo_dataset
+from load_tests.errors import LOAD_BAD_DURATION, LOAD_RUN_FAILED
+from load_tests.population import DEFAULT_AREA, synthetic_population
+from load_tests.report import write_outputs
+from load_tests.scenarios import load_scenario
+from load_tests.slo import load_slo
+from load_tests.targets import Target, parse_target, start_echo_server
+
+__all__ = ["RunOptions", "run", "parse_duration", "MAX_DURATION_S"]
+
+MAX_DURATION_S = 24 * 3600
+OVERRUN_GRACE_S = 90.0
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
+
+
+def parse_duration(text: str) -> float:
+    m = _DURATION.match(text.strip())
+    if not m:
+        raise EhcError(LOAD_BAD_DURATION, f"bad duration {text!r}")
+    value = float(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}[m.group(2)]
+    if not 0 < value <= MAX_DURATION_S:
+        raise EhcError(LOAD_BAD_DURATION, f"duration must be between 0 and {MAX_DURATION_S} s")
+    return value
+
+
+@dataclass
+class RunOptions:
+    target: str
+    scenario: str
+    out: Path
+    users: int = 10
+    spawn_rate: float = 10.0
+    duration_s: float = 60.0
+    max_requests: int = 0
+    workers: int = 0
+    slo_file: str | None = None
+    population: int = 200
+    think_scale: float = 1.0
+    seed: int = 1
+    area: str = DEFAULT_AREA
+    shares: dict[str, float] = field(default_factory=dict)
+    master_bind: str = "127.0.0.1"
+    master_port: int = 0
+    expect_workers_externally: bool = False
+    quiet: bool = False
+
+
+def _log(opts: RunOptions, msg: str) -> None:
+    if not opts.quiet:
+        print(msg, file=sys.stderr, flush=True)
+
+
+def _prepare_target(opts: RunOptions, target: Target, stack: ExitStack) -> tuple[str, dict[str, Any]]:
+    """Start what must be started; return the address and the dataset."""
+    people = synthetic_population(opts.population, seed=opts.seed, area=opts.area)
+    if target.kind == "echo":
+        echo = stack.enter_context(start_echo_server())
+        return echo.address, echo_dataset(people)
+    from load_tests.seeding import prepare_node_target  # imports the node only when needed
+
+    return prepare_node_target(opts, target, people, stack)
+
+
+def run(opts: RunOptions) -> dict[str, Any]:
+    """Run once; returns the summary (with ``slo`` when a file was given). Raises EhcError."""
+    load_scenario(opts.scenario)  # fail fast on a bad name
+    target = parse_target(opts.target)
+    objectives = load_slo(opts.slo_file) if opts.slo_file else None
+    if opts.users < 1 or opts.spawn_rate <= 0:
+        raise EhcError(LOAD_RUN_FAILED, "users must be ≥ 1 and spawn rate > 0")
+    opts.out.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="ehc-load-") as tmp:
+        address, dataset = _prepare_target(opts, target, stack)
+        label = address if target.kind == "address" else f"{target.kind} ({address})"
+        _log(
+            opts,
+            f"target {label}: {len(dataset['persons'])} residents ready; running {opts.scenario} "
+            f"with {opts.users} users for {opts.duration_s:g} s",
+        )
+        dataset_file = Path(tmp) / "dataset.json"
+        dataset_file.write_text(json.dumps(dataset, ensure_ascii=False))
+        os.chmod(dataset_file, 0o600)  # test credentials and ID numbers: owner only
+        data_out = Path(tmp) / "run.json"
+        cfg = {
+            "mode": target.mode,
+            "target": address,
+            "target_label": label,
+            "scenario": opts.scenario,
+            "users": opts.users,
+            "spawn_rate": opts.spawn_rate,
+            "duration_s": opts.duration_s,
+            "max_requests": opts.max_requests,
+            "workers": opts.workers,
+            "spawn_workers": not opts.expect_workers_externally,
+            "master_bind": opts.master_bind,
+            "master_port": opts.master_port,
+            "dataset_file": str(dataset_file),
+            "data_out": str(data_out),
+            "settings": {
+                "think_scale": opts.think_scale,
+                "seed": opts.seed,
+                "area": opts.area,
+                "shares": opts.shares,
+            },
+        }
+        cfg_file = Path(tmp) / "config.json"
+        cfg_file.write_text(json.dumps(cfg))
+        started = time.time()
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "load_tests.runner", str(cfg_file)],
+                timeout=opts.duration_s + OVERRUN_GRACE_S + (60 if opts.workers else 0),
+                capture_output=opts.quiet,
+                text=True,
+            )
+        except subprocess.TimeoutExpired:
+            raise EhcError(LOAD_RUN_FAILED, "Locust process overran its duration and was killed") from None
+        if proc.returncode != 0 or not data_out.exists():
+            tail = (proc.stderr or "")[-800:] if opts.quiet else ""
+            raise EhcError(LOAD_RUN_FAILED, f"Locust process exited {proc.returncode}. {tail}".strip())
+        data = json.loads(data_out.read_text())
+    data["meta"]["orchestrator_wall_s"] = time.time() - started
+    if objectives is not None:
+        data["slo"] = {"file": str(opts.slo_file), "objectives": [dataclasses.asdict(o) for o in objectives]}
+    return write_outputs(opts.out, data)

@@ -1,0 +1,262 @@
+"""The Locust process: ``python -m load_tests.runner CONFIG.json`` (local or master) and
+``python -m load_tests.runner --worker --master-host H --master-port P`` (a worker anywhere).
+
+gevent monkey-patches everything it imports, so Locust always runs here, in its own process,
+never inside the CLI or pytest. The master (or the single local process) writes ``run.json``:
+the merged exact histograms, per-second data, Locust's own request counts (a cross-check) and
+the run's metadata. Workers receive the target, test data and settings from the master in a
+custom message, so a remote worker needs only the master's address.
+"""
+
+# ruff: noqa: E402  (the standard library must be patched for gevent before anything else loads)
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import gevent
+import grpc.experimental.gevent as grpc_gevent
+import locust
+from locust.env import Environment
+from locust.runners import WORKER_REPORT_INTERVAL
+
+grpc_gevent.init_gevent()  # before any channel exists
+
+from load_tests.context import RunContext, set_current
+from load_tests.recorder import Recorder
+from load_tests.scenarios import all_user_classes, load_scenario
+
+CONFIG_MESSAGE = "ehc_config"
+READY_MESSAGE = "ehc_ready"
+REPORT_KEY = "ehc_recorder"
+WORKER_CONNECT_TIMEOUT_S = 60.0
+
+
+def _attach_recorder(env: Environment, recorder: Recorder) -> None:
+    def on_request(
+        request_type: str,
+        name: str,
+        response_time: float,
+        response_length: int,
+        exception: BaseException | None = None,
+        context: dict[str, Any] | None = None,
+        start_time: float | None = None,
+        **_: Any,
+    ) -> None:
+        outcome = "error" if exception is not None else (context or {}).get("outcome", "ok")
+        recorder.add(
+            name,
+            outcome,
+            float(response_time or 0.0),
+            int(response_length or 0),
+            when=start_time,
+            error=None if exception is None else str(exception),
+        )
+
+    env.events.request.add_listener(on_request)
+
+
+def _locust_totals(env: Environment) -> dict[str, Any]:
+    total = env.stats.total
+    return {"num_requests": int(total.num_requests), "num_failures": int(total.num_failures)}
+
+
+def _user_errors(runner: Any) -> dict[str, Any]:
+    """A crashing actor is a kit bug, not a node failure: count it and keep the first messages."""
+    errs = list(getattr(runner, "exceptions", {}).values())
+    return {
+        "user_errors": sum(int(e.get("count", 0)) for e in errs),
+        "user_error_samples": [str(e.get("msg", ""))[:300] for e in errs[:5]],
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _run_context(cfg: dict[str, Any], dataset: dict[str, Any], index: int, count: int) -> RunContext:
+    return RunContext(
+        mode=cfg["mode"],
+        dataset=dataset,
+        settings=cfg.get("settings", {}),
+        worker_index=index,
+        worker_count=count,
+    )
+
+
+def _schedule_stop(
+    env: Environment, cfg: dict[str, Any], recorder: Recorder, meta: dict[str, Any]
+) -> gevent.Greenlet:
+    """Stop after the duration, or earlier once ``max_requests`` were recorded."""
+    duration = float(cfg["duration_s"])
+    cap = int(cfg.get("max_requests") or 0)
+
+    def watch() -> None:
+        deadline = time.time() + duration
+        while time.time() < deadline:
+            if cap and recorder.count >= cap:
+                meta["stopped_by"] = "max_requests"
+                break
+            gevent.sleep(0.2)
+        else:
+            meta["stopped_by"] = "duration"
+        meta["stopped_at"] = time.time()
+        env.runner.stop()
+
+    return gevent.spawn(watch)
+
+
+def run_local(cfg: dict[str, Any]) -> dict[str, Any]:
+    dataset = json.loads(Path(cfg["dataset_file"]).read_text())
+    set_current(_run_context(cfg, dataset, 0, 1))
+    scenario = load_scenario(cfg["scenario"])
+    env = Environment(
+        user_classes=scenario.USER_CLASSES,
+        host=cfg["target"],
+        stop_timeout=float(cfg.get("stop_timeout_s", 5)),
+    )
+    recorder = Recorder()
+    _attach_recorder(env, recorder)
+    meta: dict[str, Any] = {}
+    runner = env.create_local_runner()
+    env.events.spawning_complete.add_listener(
+        lambda user_count, **_: meta.setdefault("steady_from", time.time())
+    )
+    meta["started_at"] = time.time()
+    runner.start(int(cfg["users"]), spawn_rate=float(cfg["spawn_rate"]))
+    watcher = _schedule_stop(env, cfg, recorder, meta)
+    watcher.join()
+    meta.update(_user_errors(runner))
+    runner.quit()
+    return {"meta": meta, "recorder": recorder.to_dict(), "locust": _locust_totals(env), "workers": 0}
+
+
+def run_master(cfg: dict[str, Any]) -> dict[str, Any]:
+    dataset = json.loads(Path(cfg["dataset_file"]).read_text())
+    n_workers = int(cfg["workers"])
+    scenario = load_scenario(cfg["scenario"])
+    env = Environment(
+        user_classes=scenario.USER_CLASSES,
+        host=cfg["target"],
+        stop_timeout=float(cfg.get("stop_timeout_s", 5)),
+    )
+    bind = cfg.get("master_bind", "127.0.0.1")
+    port = int(cfg.get("master_port") or _free_port())
+    runner = env.create_master_runner(master_bind_host=bind, master_bind_port=port)
+    merged = Recorder()
+    ready: set[str] = set()
+    meta: dict[str, Any] = {"master": f"{bind}:{port}"}
+
+    def on_worker_report(client_id: str, data: dict[str, Any]) -> None:
+        if REPORT_KEY in data:
+            merged.merge(Recorder.from_dict(data[REPORT_KEY]))
+
+    def on_connect(client_id: str, **_: Any) -> None:
+        index = runner.get_worker_index(client_id)
+        payload = {
+            "cfg": {k: cfg[k] for k in ("mode", "settings") if k in cfg},
+            "dataset": dataset,
+            "index": index,
+            "count": n_workers,
+        }
+        runner.send_message(CONFIG_MESSAGE, payload, client_id)
+
+    env.events.worker_report.add_listener(on_worker_report)
+    env.events.worker_connect.add_listener(on_connect)
+    runner.register_message(READY_MESSAGE, lambda environment, msg, **_: ready.add(msg.node_id))
+    env.events.spawning_complete.add_listener(
+        lambda user_count, **_: meta.setdefault("steady_from", time.time())
+    )
+
+    procs = []
+    if cfg.get("spawn_workers", True):
+        for _ in range(n_workers):
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "load_tests.runner",
+                        "--worker",
+                        "--master-host",
+                        "127.0.0.1" if bind in ("*", "0.0.0.0") else bind,
+                        "--master-port",
+                        str(port),
+                    ]
+                )
+            )
+    else:
+        print(f"MASTER waiting for {n_workers} workers on {bind}:{port}", flush=True)
+    deadline = time.time() + WORKER_CONNECT_TIMEOUT_S
+    while len(ready) < n_workers and time.time() < deadline:
+        gevent.sleep(0.1)
+    if len(ready) < n_workers:
+        runner.quit()
+        for p in procs:
+            p.kill()
+        raise SystemExit(f"only {len(ready)} of {n_workers} workers connected")
+    meta["started_at"] = time.time()
+    runner.start(int(cfg["users"]), spawn_rate=float(cfg["spawn_rate"]))
+    _schedule_stop(env, cfg, merged, meta).join()
+    gevent.sleep(WORKER_REPORT_INTERVAL + 0.5)  # last periodic reports of stopped workers
+    meta.update(_user_errors(runner))
+    runner.quit()
+    gevent.sleep(1.0)  # final reports sent on quit
+    for p in procs:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    return {"meta": meta, "recorder": merged.to_dict(), "locust": _locust_totals(env), "workers": n_workers}
+
+
+def run_worker(master_host: str, master_port: int) -> None:
+    env = Environment(user_classes=all_user_classes())
+    recorder = Recorder()
+    _attach_recorder(env, recorder)
+    runner = env.create_worker_runner(master_host, master_port)
+
+    def on_config(environment: Environment, msg: Any, **_: Any) -> None:
+        data = msg.data
+        set_current(_run_context(data["cfg"], data["dataset"], int(data["index"]), int(data["count"])))
+        runner.send_message(READY_MESSAGE, None)
+
+    runner.register_message(CONFIG_MESSAGE, on_config)
+    env.events.report_to_master.add_listener(
+        lambda client_id, data, **_: data.__setitem__(REPORT_KEY, recorder.drain())
+    )
+    runner.greenlet.join()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("config", nargs="?", help="run configuration JSON (local or master)")
+    parser.add_argument("--worker", action="store_true")
+    parser.add_argument("--master-host", default="127.0.0.1")
+    parser.add_argument("--master-port", type=int, default=5557)
+    args = parser.parse_args(argv)
+    if args.worker:
+        run_worker(args.master_host, args.master_port)
+        return 0
+    cfg = json.loads(Path(args.config).read_text())
+    data = run_master(cfg) if int(cfg.get("workers") or 0) > 0 else run_local(cfg)
+    data["config"] = {k: v for k, v in cfg.items() if k not in ("dataset_file",)}
+    data["meta"]["pid"] = os.getpid()
+    data["meta"]["locust_version"] = locust.__version__
+    Path(cfg["data_out"]).write_text(json.dumps(data, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
