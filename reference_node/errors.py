@@ -26,37 +26,24 @@ DOCUMENT_INVALID = define(
 AUTH_MISSING = define("NODE_AUTH_MISSING", 4201, L, "call is not signed (x-ehc-* metadata missing)")
 AUTH_UNKNOWN_TERMINAL = define("NODE_AUTH_UNKNOWN_TERMINAL", 4202, L, "terminal or credential unknown")
 AUTH_BAD_SIGNATURE = define("NODE_AUTH_BAD_SIGNATURE", 4203, L, "request signature does not verify")
-AUTH_STALE_TIMESTAMP = define(
-    "NODE_AUTH_STALE_TIMESTAMP", 4204, L, "timestamp is outside the replay window"
-)
+AUTH_STALE_TIMESTAMP = define("NODE_AUTH_STALE_TIMESTAMP", 4204, L, "timestamp is outside the replay window")
 AUTH_REPLAYED_NONCE = define("NODE_AUTH_REPLAYED_NONCE", 4205, L, "nonce was already used (replay)")
 AUTH_CREDENTIAL_REVOKED = define(
     "NODE_AUTH_CREDENTIAL_REVOKED", 4206, L, "credential revoked or terminal certification revoked"
 )
-FORBIDDEN_ORG = define(
-    "NODE_FORBIDDEN_ORG", 4207, L, "terminal may act only within its own organisation"
-)
+FORBIDDEN_ORG = define("NODE_FORBIDDEN_ORG", 4207, L, "terminal may act only within its own organisation")
 FORBIDDEN_ADMIN_ONLY = define("NODE_FORBIDDEN_ADMIN_ONLY", 4208, L, "operation needs an admin credential")
 # --- cards (43xx)
 CARD_UNKNOWN = define("NODE_CARD_UNKNOWN", 4301, L, "no card with this EHCID on this node")
 CARD_SUSPENDED = define("NODE_CARD_SUSPENDED", 4302, L, "card is suspended")
 CARD_CANCELLED = define("NODE_CARD_CANCELLED", 4303, L, "card is cancelled")
-CARD_SUPERSEDED = define(
-    "NODE_CARD_SUPERSEDED", 4304, L, "temporary card was upgraded; use the formal card"
-)
+CARD_SUPERSEDED = define("NODE_CARD_SUPERSEDED", 4304, L, "temporary card was upgraded; use the formal card")
 CARD_STATE_CONFLICT = define(
     "NODE_CARD_STATE_CONFLICT", 4305, L, "operation not allowed in the card's current state"
 )
 CARD_NOT_TEMPORARY = define("NODE_CARD_NOT_TEMPORARY", 4306, L, "card is not a temporary card")
-IDENTITY_CONFLICT = define(
-    "NODE_IDENTITY_CONFLICT", 4307, L, "document already belongs to another person"
-)
-# --- QR codes (44xx)
-QR_MALFORMED = define("NODE_QR_MALFORMED", 4401, L, "QR text is not a health-card code")
-QR_EXPIRED = define("NODE_QR_EXPIRED", 4402, L, "dynamic code validity time has passed")
-QR_VALIDITY_UNREADABLE = define(
-    "NODE_QR_VALIDITY_UNREADABLE", 4403, L, "dynamic code validity time cannot be parsed"
-)
+IDENTITY_CONFLICT = define("NODE_IDENTITY_CONFLICT", 4307, L, "document already belongs to another person")
+# --- QR codes (44xx); malformed/expired codes are qr_codec's 2xxx codes, passed through
 QR_EXHAUSTED = define(
     "NODE_QR_EXHAUSTED", 4404, L, "dynamic code has no remaining verifications (surplusNum 0)"
 )
@@ -107,8 +94,6 @@ _STATUS_BY_CODE: dict[str, grpc.StatusCode] = {
     MEDIUM_TAKEN.name: grpc.StatusCode.ALREADY_EXISTS,
     IDENTITY_CONFLICT.name: grpc.StatusCode.ALREADY_EXISTS,
     USAGE_CONFLICT.name: grpc.StatusCode.ALREADY_EXISTS,
-    QR_MALFORMED.name: grpc.StatusCode.INVALID_ARGUMENT,
-    QR_VALIDITY_UNREADABLE.name: grpc.StatusCode.INVALID_ARGUMENT,
     QR_NOT_ISSUED.name: grpc.StatusCode.NOT_FOUND,
     CHIP_SIGNATURE_INVALID.name: grpc.StatusCode.PERMISSION_DENIED,
     CHIP_ATR_MISMATCH.name: grpc.StatusCode.PERMISSION_DENIED,
@@ -127,6 +112,8 @@ def grpc_status(code: ErrorCode) -> grpc.StatusCode:
     for numbers, status in _STATUS_BY_RANGE:
         if code.number in numbers:
             return status
+    if code.name in ("QR_EXPIRED", "QR_NOT_YET_VALID"):
+        return grpc.StatusCode.FAILED_PRECONDITION  # qr_codec's validity-time codes pass through
     if 2000 <= code.number < 3000 or 1000 <= code.number < 2000:
         return grpc.StatusCode.INVALID_ARGUMENT  # parser / identifier errors of lower layers
     return grpc.StatusCode.FAILED_PRECONDITION

@@ -1,0 +1,166 @@
+"""Call authentication: every call from a terminal/HIS is signed with HMAC-SM3.
+
+Metadata (gRPC) or headers (REST), all lower case:
+
+    x-ehc-terminal   terminal id (the credential's owner)
+    x-ehc-timestamp  Unix time in milliseconds, decimal
+    x-ehc-nonce      16..64 characters [A-Za-z0-9_-], never reused within the replay window
+    x-ehc-signature  hex(HMAC-SM3(secret, method "\n" timestamp "\n" nonce "\n" hex(SM3(body))))
+
+``method`` is the full gRPC method (``/ehc.node.v1.VerificationService/VerifyQr``) or, for REST,
+``<HTTP method> <path>`` (``POST /v1/verify/qr``). ``body`` is the serialized request message
+(gRPC, exactly the bytes on the wire) or the raw HTTP body; streaming calls sign an empty body
+(the signature authenticates the stream; use TLS for its content). The node refuses a call whose
+timestamp is outside the replay window or whose nonce it has already seen in that window.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ehc.errors import EhcError
+from ehc.gm import hmac_sm3, sm3
+from reference_node.errors import (
+    AUTH_BAD_SIGNATURE,
+    AUTH_CREDENTIAL_REVOKED,
+    AUTH_MISSING,
+    AUTH_REPLAYED_NONCE,
+    AUTH_STALE_TIMESTAMP,
+    AUTH_UNKNOWN_TERMINAL,
+)
+from reference_node.node import Caller, Node
+
+H_TERMINAL, H_TIMESTAMP, H_NONCE, H_SIGNATURE = (
+    "x-ehc-terminal",
+    "x-ehc-timestamp",
+    "x-ehc-nonce",
+    "x-ehc-signature",
+)
+EMPTY_DIGEST = sm3(b"").hex()
+_NONCE = re.compile(r"[A-Za-z0-9_\-]{16,64}")
+_TERMINAL = re.compile(r"[A-Za-z0-9_.:\-]{1,32}")
+
+
+def string_to_sign(method: str, timestamp: str, nonce: str, body_digest_hex: str) -> bytes:
+    return f"{method}\n{timestamp}\n{nonce}\n{body_digest_hex}".encode()
+
+
+def sign(secret: bytes, method: str, body: bytes | None, *, timestamp_ms: int | None = None, nonce: str | None = None,
+         terminal_id: str = "") -> dict[str, str]:  # fmt: skip
+    """The four x-ehc-* headers for one call (``body`` None = streaming call)."""
+    import secrets
+
+    ts = str(int(time.time() * 1000) if timestamp_ms is None else timestamp_ms)
+    nonce = nonce or secrets.token_hex(16)
+    digest = EMPTY_DIGEST if body is None else sm3(body).hex()
+    sig = hmac_sm3(secret, string_to_sign(method, ts, nonce, digest)).hex()
+    return {H_TERMINAL: terminal_id, H_TIMESTAMP: ts, H_NONCE: nonce, H_SIGNATURE: sig}
+
+
+class NonceCache:
+    """Nonces seen within the replay window (per process; see docs/assumptions.md)."""
+
+    def __init__(self, window_s: float, max_entries: int = 1_000_000) -> None:
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._window = window_s
+        self._max = max_entries
+        self._lock = threading.Lock()
+
+    def check_and_add(self, key: str, now: float) -> bool:
+        """True if new (and now remembered); False if a replay."""
+        with self._lock:
+            horizon = now - 2 * self._window
+            while self._seen:
+                oldest_key, oldest = next(iter(self._seen.items()))
+                if oldest >= horizon and len(self._seen) < self._max:
+                    break
+                del self._seen[oldest_key]
+            if key in self._seen:
+                return False
+            self._seen[key] = now
+            return True
+
+
+@dataclass(slots=True)
+class _Credential:
+    secret: bytes
+    caller: Caller
+    revoked: bool
+    certified: bool
+    fetched: float
+
+
+class Authenticator:
+    """Verifies x-ehc-* metadata against the terminal's credential (cached for ``cache_ttl`` seconds)."""
+
+    def __init__(self, node: Node, cache_ttl: float = 5.0) -> None:
+        self.node = node
+        self.window_ms = node.config.replay_window_s * 1000
+        self.nonces = NonceCache(node.config.replay_window_s)
+        self._creds: dict[str, _Credential] = {}
+        self._ttl = cache_ttl
+        self._lock = threading.Lock()
+
+    def _credential(self, terminal_id: str) -> _Credential | None:
+        now = time.monotonic()
+        cred = self._creds.get(terminal_id)
+        if cred is not None and now - cred.fetched < self._ttl:
+            return cred
+        row = self.node.db.one(
+            "SELECT c.secret_enc, c.revoked, t.org_code, t.role, t.certification, o.area_code FROM credentials c "
+            "JOIN terminals t ON t.terminal_id = c.terminal_id LEFT JOIN organisations o ON o.code = t.org_code "
+            "WHERE c.terminal_id = ?",
+            (terminal_id,),
+        )
+        if row is None:
+            with self._lock:
+                self._creds.pop(terminal_id, None)
+            return None
+        secret_enc, revoked, org, role, certification, area = row
+        cred = _Credential(
+            self.node.hsm.open(bytes(secret_enc)), Caller(terminal_id, org, int(role), area or ""), bool(revoked),
+            int(certification) == 2 if self.node.config.require_certified_terminals else int(certification) != 3, now,
+        )  # fmt: skip
+        with self._lock:
+            self._creds[terminal_id] = cred
+        return cred
+
+    def forget(self, terminal_id: str) -> None:
+        with self._lock:
+            self._creds.pop(terminal_id, None)
+
+    def authenticate(self, method: str, headers: Mapping[str, str], body: bytes | None) -> Caller:
+        terminal = headers.get(H_TERMINAL, "")
+        ts = headers.get(H_TIMESTAMP, "")
+        nonce = headers.get(H_NONCE, "")
+        signature = headers.get(H_SIGNATURE, "")
+        if not (terminal and ts and nonce and signature):
+            raise EhcError(AUTH_MISSING)
+        if (
+            not _TERMINAL.fullmatch(terminal)
+            or not _NONCE.fullmatch(nonce)
+            or not ts.isdigit()
+            or len(ts) > 16
+        ):
+            raise EhcError(AUTH_MISSING, "x-ehc-* metadata malformed")
+        cred = self._credential(terminal)
+        if cred is None:
+            raise EhcError(AUTH_UNKNOWN_TERMINAL)
+        digest = EMPTY_DIGEST if body is None else sm3(body).hex()
+        expected = hmac_sm3(cred.secret, string_to_sign(method, ts, nonce, digest)).hex()
+        if not hmac.compare_digest(expected, signature.lower()):
+            raise EhcError(AUTH_BAD_SIGNATURE)
+        if cred.revoked or not cred.certified:
+            raise EhcError(AUTH_CREDENTIAL_REVOKED)
+        now_ms = time.time() * 1000
+        if abs(now_ms - int(ts)) > self.window_ms:
+            raise EhcError(AUTH_STALE_TIMESTAMP, window_s=self.node.config.replay_window_s)
+        if not self.nonces.check_and_add(f"{terminal}\x00{nonce}", now_ms / 1000):
+            raise EhcError(AUTH_REPLAYED_NONCE)
+        return cred.caller

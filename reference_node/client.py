@@ -1,0 +1,185 @@
+"""Client side: a gRPC interceptor that signs every call, credential files, and a small client.
+
+Load tests, conformance suites and the CLI import this module (never the node internals)::
+
+    from reference_node.client import NodeClient
+    with NodeClient.from_file("var/ehc-node/client.json") as nc:
+        nc.verification.VerifyQr(verification_pb2.VerifyQrRequest(qr_text=..., context=nc.context()))
+
+Errors: ``error_of(rpc_error)`` turns a refused call into the kit's ``EhcError`` (code + number).
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from ehc.errors import EhcError, ErrorCode, lookup
+from reference_node.auth import sign
+from reference_node.errors import CLIENT_UNAVAILABLE, INTERNAL
+from reference_node.proto.ehc.node.v1 import (
+    common_pb2,
+    issuance_pb2_grpc,
+    main_index_pb2_grpc,
+    registry_pb2_grpc,
+    usage_pb2_grpc,
+    verification_pb2_grpc,
+)
+
+MAX_MESSAGE = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A terminal's identity: id, HMAC-SM3 secret and the context it reports from."""
+
+    terminal_id: str
+    secret: bytes = field(repr=False)
+    org_code: str
+    org_name: str = ""
+    use_city: str = ""
+    channel: str = "0100"
+    medical_step: str = "010101"
+    department: str = ""
+
+    def __repr__(self) -> str:
+        return f"Credentials(terminal_id={self.terminal_id!r}, org_code={self.org_code!r}, secret=<masked>)"
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "terminal_id": self.terminal_id,
+            "secret_hex": self.secret.hex(),
+            "org_code": self.org_code,
+            "org_name": self.org_name,
+            "use_city": self.use_city,
+            "channel": self.channel,
+            "medical_step": self.medical_step,
+            "department": self.department,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Credentials:
+        return cls(
+            terminal_id=d["terminal_id"],
+            secret=bytes.fromhex(d["secret_hex"]),
+            org_code=d["org_code"],
+            org_name=d.get("org_name", ""),
+            use_city=d.get("use_city", ""),
+            channel=d.get("channel", "0100"),
+            medical_step=d.get("medical_step", "010101"),
+            department=d.get("department", ""),
+        )
+
+
+def load_client_file(path: str | os.PathLike[str], role: str = "terminal") -> tuple[str, Credentials]:
+    """(target, credentials) from a client file written by ``ehc node serve`` (role: terminal | admin)."""
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    return doc["target"], Credentials.from_dict(doc[role])
+
+
+class _CallDetails(collections.namedtuple("_CallDetails", ("method", "timeout", "metadata", "credentials", "wait_for_ready", "compression")), grpc.ClientCallDetails):  # fmt: skip
+    pass
+
+
+class SigningInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
+    """Adds the x-ehc-* signature metadata to every call (see ``reference_node.auth``)."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        self.credentials = credentials
+
+    def _details(self, details: grpc.ClientCallDetails, body: bytes | None) -> grpc.ClientCallDetails:
+        headers = sign(
+            self.credentials.secret, details.method, body, terminal_id=self.credentials.terminal_id
+        )
+        metadata = list(details.metadata or []) + list(headers.items())
+        return _CallDetails(details.method, details.timeout, metadata, details.credentials,
+                            getattr(details, "wait_for_ready", None), getattr(details, "compression", None))  # fmt: skip
+
+    def intercept_unary_unary(self, continuation, client_call_details, request):  # noqa: ANN001, ANN201
+        return continuation(self._details(client_call_details, request.SerializeToString()), request)
+
+    def intercept_stream_stream(self, continuation, client_call_details, request_iterator):  # noqa: ANN001, ANN201
+        return continuation(self._details(client_call_details, None), request_iterator)
+
+
+def signed_channel(target: str, credentials: Credentials, *, tls_root: bytes | None = None) -> grpc.Channel:
+    options = [
+        ("grpc.max_receive_message_length", MAX_MESSAGE),
+        ("grpc.max_send_message_length", MAX_MESSAGE),
+    ]
+    if tls_root is not None:
+        channel = grpc.secure_channel(target, grpc.ssl_channel_credentials(tls_root), options=options)
+    else:
+        channel = grpc.insecure_channel(target, options=options)
+    return grpc.intercept_channel(channel, SigningInterceptor(credentials))
+
+
+def error_of(exc: grpc.RpcError) -> EhcError:
+    """The kit's error code carried by a refused call (trailing metadata ``ehc-error-*``)."""
+    trailers = dict(exc.trailing_metadata() or ()) if hasattr(exc, "trailing_metadata") else {}
+    info_bytes = trailers.get("ehc-error-bin")
+    if info_bytes:
+        info = common_pb2.ErrorInfo.FromString(info_bytes)
+        try:
+            code = lookup(info.code)
+        except KeyError:
+            code = ErrorCode(info.code, info.number, "remote", info.message)
+        detail = {"field": info.field} if info.field else {}
+        return EhcError(code, info.message, **detail)
+    if hasattr(exc, "code") and exc.code() in (
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+    ):
+        return EhcError(CLIENT_UNAVAILABLE, exc.details() or "node not reachable")
+    return EhcError(INTERNAL, (exc.details() if hasattr(exc, "details") else None) or "call failed")
+
+
+class NodeClient:
+    """Stubs of every service over one signed channel."""
+
+    def __init__(self, target: str, credentials: Credentials, *, tls_root: bytes | None = None) -> None:
+        self.target = target
+        self.credentials = credentials
+        self.channel = signed_channel(target, credentials, tls_root=tls_root)
+        self.issuance = issuance_pb2_grpc.IssuanceServiceStub(self.channel)
+        self.main_index = main_index_pb2_grpc.MainIndexServiceStub(self.channel)
+        self.verification = verification_pb2_grpc.VerificationServiceStub(self.channel)
+        self.usage = usage_pb2_grpc.UsageServiceStub(self.channel)
+        self.registry = registry_pb2_grpc.RegistryServiceStub(self.channel)
+
+    @classmethod
+    def from_file(
+        cls, path: str | os.PathLike[str], role: str = "terminal", target: str | None = None
+    ) -> NodeClient:
+        file_target, creds = load_client_file(path, role)
+        return cls(target or file_target, creds)
+
+    def context(self, **overrides: str) -> common_pb2.TerminalContext:
+        """This terminal's context (org, city, channel, step), with overrides."""
+        c = self.credentials
+        values = {
+            "terminal_id": c.terminal_id,
+            "org_code": c.org_code,
+            "org_name": c.org_name,
+            "use_city": c.use_city,
+            "channel": c.channel,
+            "medical_step": c.medical_step,
+            "department": c.department,
+        }
+        values.update(overrides)
+        return common_pb2.TerminalContext(**values)
+
+    def close(self) -> None:
+        self.channel.close()
+
+    def __enter__(self) -> NodeClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

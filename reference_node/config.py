@@ -1,0 +1,52 @@
+"""Node configuration: every value the public specification leaves open, in one place.
+
+Each default is documented in docs/assumptions.md ("reference_node"); every one can be changed
+with a ``ehc node serve`` flag or by passing a ``NodeConfig`` to ``reference_node.server``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+TIME_FORMAT = "%Y%m%d%H%M%S"
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    node_id: str = "370800"  # this node's id (GB/T 2260 code of its city by convention)
+    # dynamic QR codes
+    dynamic_lifetime_s: int = 300  # default lifetime of a dynamic code
+    dynamic_max_lifetime_s: int = 3600  # longest lifetime a caller may ask for
+    dynamic_max_verifications: int = 5  # default surplusNum of a new dynamic code
+    dynamic_max_verifications_limit: int = 100  # largest surplusNum a caller may ask for
+    refuse_reissue_while_valid: bool = False  # profile: refuse a new dynamic code while one is valid
+    clock_skew_s: int = 2  # tolerance between node processes' clocks when checking expiry
+    newborn_document_type: str = "08"  # 出生医学证明 (one province uses 99)
+    # authentication
+    replay_window_s: int = 300  # accepted |node time - x-ehc-timestamp|
+    require_certified_terminals: bool = False  # refuse terminals not (yet) certified (检测备案)
+    # verification hot path
+    card_cache_size: int = 200_000
+    card_cache_ttl_s: float = 2.0  # bound on staleness across node processes sharing a database
+    verification_log_flush_ms: int = 50  # group commit of the verification log
+    # chip cards
+    require_issuer_signature: bool = False
+    # stores
+    sqlite_synchronous: str = "FULL"  # WAL + FULL: acknowledged usage survives power loss
+    batch_chunk_size: int = 1000  # RegisterBatch: records per transaction
+
+
+def now_cst() -> datetime:
+    """The node's clock: an aware datetime in China Standard Time, whole seconds."""
+    return datetime.now(CHINA_STANDARD_TIME).replace(microsecond=0)
+
+
+def fmt_time(when: datetime) -> str:
+    return when.astimezone(CHINA_STANDARD_TIME).strftime(TIME_FORMAT)
+
+
+def parse_time(text: str) -> datetime:
+    """``YYYYMMDDHHMMSS`` (UTC+8) → aware datetime; ValueError when malformed."""
+    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=CHINA_STANDARD_TIME)

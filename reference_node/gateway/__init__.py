@@ -1,0 +1,1 @@
+"""REST gateway (FastAPI) mirroring the node's main operations for HIS speaking HTTP/JSON."""

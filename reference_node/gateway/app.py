@@ -1,0 +1,134 @@
+"""The REST gateway: JSON in, JSON out, same HMAC-SM3 authentication and error codes as gRPC.
+
+Auth headers are the gRPC metadata names (x-ehc-terminal, x-ehc-timestamp, x-ehc-nonce,
+x-ehc-signature); the signed method is ``"<HTTP method> <path>"`` and the body digest covers the
+raw HTTP body. Errors: HTTP status + ``{"code", "number", "message", "field"}``; bad input is
+never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from google.protobuf import json_format
+from starlette.concurrency import run_in_threadpool
+
+from ehc.errors import EhcError
+from reference_node.auth import Authenticator
+from reference_node.errors import FIELD_BAD_FORMAT, INTERNAL, http_status
+from reference_node.gateway.schema import message_schema
+from reference_node.node import Node
+from reference_node.observability import log
+from reference_node.proto.ehc.node.v1 import issuance_pb2, main_index_pb2, usage_pb2, verification_pb2
+from reference_node.services import issuance, main_index, usage, verification
+
+LOG = logging.getLogger("reference_node")
+
+ROUTES = [
+    ("/v1/register", issuance.register, issuance_pb2.RegisterRequest, issuance_pb2.RegisterResponse, "Register (find or create the main index, issue the e-card)"),
+    ("/v1/newborn", issuance.register_newborn, issuance_pb2.RegisterNewbornRequest, issuance_pb2.RegisterResponse, "Temporary card for a newborn"),
+    ("/v1/qr", issuance.get_qr_code, issuance_pb2.GetQrCodeRequest, issuance_pb2.GetQrCodeResponse, "Get a static or dynamic QR code"),
+    ("/v1/cards/suspend", issuance.suspend, issuance_pb2.CardActionRequest, issuance_pb2.CardResponse, "Suspend a card"),
+    ("/v1/cards/resume", issuance.resume, issuance_pb2.CardActionRequest, issuance_pb2.CardResponse, "Resume a card"),
+    ("/v1/cards/cancel", issuance.cancel, issuance_pb2.CardActionRequest, issuance_pb2.CardResponse, "Cancel a card"),
+    ("/v1/cards/get", issuance.get_card, issuance_pb2.GetCardRequest, issuance_pb2.CardResponse, "Get a card"),
+    ("/v1/verify/qr", verification.verify_qr, verification_pb2.VerifyQrRequest, verification_pb2.VerifyResponse, "Verify a QR code"),
+    ("/v1/verify/chip", verification.verify_chip_card, verification_pb2.VerifyChipCardRequest, verification_pb2.VerifyResponse, "Verify a resident health card"),
+    ("/v1/usage", usage.report, usage_pb2.UsageRecord, usage_pb2.ReportAck, "Report a card use (durable before the answer)"),
+    ("/v1/resolve", main_index.resolve, main_index_pb2.ResolveRequest, main_index_pb2.ResolveResponse, "Resolve any medium to a person"),
+]  # fmt: skip
+
+
+def _error(err: EhcError) -> JSONResponse:
+    body = {"code": err.code.name, "number": err.code.number, "message": err.message}
+    if err.detail.get("field"):
+        body["field"] = str(err.detail["field"])
+    return JSONResponse(body, status_code=http_status(err.code))
+
+
+def create_app(node: Node, auth: Authenticator) -> FastAPI:
+    app = FastAPI(
+        title="EHC reference node REST gateway",
+        version="1",
+        description="JSON mirror of ehc.node.v1 for HIS. Sign every call (see docs/node.md).",
+    )
+    components: dict[str, Any] = {}
+
+    for path, op, req_type, resp_type, summary in ROUTES:
+        req_ref = message_schema(req_type.DESCRIPTOR, components)
+        resp_ref = message_schema(resp_type.DESCRIPTOR, components)
+
+        def make(op=op, req_type=req_type, path=path):  # noqa: ANN001, ANN202 - bind loop variables
+            async def endpoint(request: Request) -> Any:
+                raw = await request.body()
+                try:
+                    caller = auth.authenticate(
+                        f"POST {path}", {k.lower(): v for k, v in request.headers.items()}, raw
+                    )
+                    try:
+                        msg = json_format.Parse(
+                            raw.decode("utf-8") or "{}", req_type(), ignore_unknown_fields=False
+                        )
+                    except (json_format.ParseError, UnicodeDecodeError, ValueError) as exc:
+                        raise EhcError(
+                            FIELD_BAD_FORMAT,
+                            f"body is not a valid {req_type.DESCRIPTOR.name}: {str(exc)[:200]}",
+                        ) from None
+                    result = await run_in_threadpool(op, node, caller, msg)
+                except EhcError as err:
+                    node.metrics.inc("ehc_node_http_requests_total", path=path, result=err.code.name)
+                    return _error(err)
+                except Exception as exc:  # noqa: BLE001 - never a stack trace to the client
+                    ref = node.new_id()[:12]
+                    log(LOG, logging.ERROR, "internal error", path=path, ref=ref, error=type(exc).__name__)
+                    return _error(EhcError(INTERNAL, f"internal error, reference {ref}"))
+                node.metrics.inc("ehc_node_http_requests_total", path=path, result="OK")
+                return JSONResponse(json_format.MessageToDict(result, preserving_proto_field_name=True))
+
+            return endpoint
+
+        app.add_api_route(
+            path,
+            make(),
+            methods=["POST"],
+            summary=summary,
+            openapi_extra={
+                "requestBody": {"required": True, "content": {"application/json": {"schema": req_ref}}},
+                "responses": {
+                    "200": {"description": "OK", "content": {"application/json": {"schema": resp_ref}}},
+                    "4XX": {"description": "refused: {code, number, message, field}"},
+                },
+                "parameters": [
+                    {"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
+                    for h in ("x-ehc-terminal", "x-ehc-timestamp", "x-ehc-nonce", "x-ehc-signature")
+                ],
+            },
+        )
+
+    @app.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")
+    def metrics() -> str:
+        return node.metrics.render()
+
+    @app.get("/healthz", summary="Liveness and store check")
+    def healthz() -> dict[str, str]:
+        node.db.one("SELECT 1")
+        return {"status": "SERVING", "store": node.db.describe()}
+
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = original()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(components)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+__all__ = ["create_app", "ROUTES", "json"]

@@ -1,0 +1,36 @@
+"""JSON Schema of protobuf messages (proto field names), for the gateway's OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+
+_SCALARS = {
+    FieldDescriptor.TYPE_STRING: {"type": "string"},
+    FieldDescriptor.TYPE_BOOL: {"type": "boolean"},
+    FieldDescriptor.TYPE_INT32: {"type": "integer", "format": "int32"},
+    FieldDescriptor.TYPE_INT64: {"type": "string", "format": "int64"},
+    FieldDescriptor.TYPE_BYTES: {"type": "string", "format": "byte"},
+}
+
+
+def message_schema(desc: Descriptor, components: dict[str, Any]) -> dict[str, Any]:
+    """A $ref to ``desc`` in ``components`` (filled recursively)."""
+    name = desc.full_name.replace(".", "_")
+    if name not in components:
+        components[name] = {}  # placeholder against recursion
+        props: dict[str, Any] = {}
+        for f in desc.fields:
+            if f.type == FieldDescriptor.TYPE_MESSAGE:
+                item = message_schema(f.message_type, components)
+            elif f.type == FieldDescriptor.TYPE_ENUM:
+                item = {"type": "string", "enum": [v.name for v in f.enum_type.values]}
+            else:
+                item = dict(_SCALARS.get(f.type, {"type": "string"}))
+            is_repeated = (
+                f.is_repeated if hasattr(f, "is_repeated") else f.label == FieldDescriptor.LABEL_REPEATED
+            )
+            props[f.name] = {"type": "array", "items": item} if is_repeated else item
+        components[name] = {"type": "object", "title": desc.full_name, "properties": props}
+    return {"$ref": f"#/components/schemas/{name}"}

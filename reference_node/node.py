@@ -1,0 +1,354 @@
+"""The node's state: configuration, HSM, store, caches, verification log, metrics, audit.
+
+Services (``reference_node.services``) implement the operations on top of this object; the gRPC
+server and the REST gateway both call the services, so they behave identically.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+
+from ehc.errors import EhcError
+from ehc.spec.identifiers import mask_id
+from reference_node.config import NodeConfig, fmt_time, now_cst
+from reference_node.errors import CARD_UNKNOWN, PERSON_UNKNOWN
+from reference_node.hsm import Hsm
+from reference_node.observability import Metrics, log
+from reference_node.proto.ehc.node.v1 import common_pb2 as c
+from reference_node.store.db import Cursor, Database
+from reference_node.store.migrations import migrate
+
+LOG = logging.getLogger("reference_node")
+
+# medium numbers in the media table = ehc.node.v1.Medium values
+MEDIUM_DOCUMENT = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is calling, established by authentication."""
+
+    terminal_id: str
+    org_code: str
+    role: int  # registry_pb2.TerminalRole
+    area_code: str = ""
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == 2
+
+
+@dataclass(slots=True)
+class PersonRecord:
+    main_index: str
+    doc_type: str
+    doc_number: str
+    name: str
+    phone: str
+    address: str
+    sex: str
+    nation: str
+    birth_date: str
+    area_code: str
+    poverty_relief: bool
+    family_id: str
+    merged_into: str | None
+
+    def to_proto(self) -> c.Person:
+        return c.Person(
+            main_index=self.main_index,
+            name=self.name,
+            document_type=self.doc_type,
+            document_number=self.doc_number,
+            sex=self.sex,
+            nation=self.nation,
+            birth_date=self.birth_date,
+            address=self.address,
+            phone=self.phone,
+            area_code=self.area_code,
+            poverty_relief=self.poverty_relief,
+            family_id=self.family_id,
+            merged_into=self.merged_into or "",
+        )
+
+
+@dataclass(slots=True)
+class CardRecord:
+    ehcid: str
+    main_index: str
+    status: int
+    attribute: int
+    doc_type: str
+    application_mode: str
+    issued_at: str
+    area_code: str
+    org_code: str
+    status_reason: str = ""
+    previous: list[str] = field(default_factory=list)
+    superseded_by: str = ""
+
+    def to_proto(self) -> c.Card:
+        return c.Card(
+            ehcid=self.ehcid,
+            main_index=self.main_index,
+            status=self.status,
+            attribute=self.attribute,
+            document_type=self.doc_type,
+            application_mode=self.application_mode,
+            issued_at=self.issued_at,
+            area_code=self.area_code,
+            org_code=self.org_code,
+            status_reason=self.status_reason,
+            previous_ehcids=self.previous,
+            superseded_by=self.superseded_by,
+        )
+
+
+CARD_COLUMNS = (
+    "ehcid, main_index, status, attribute, doc_type, application_mode, issued_at, area_code, org_code, "
+    "status_reason, previous, superseded_by"
+)
+PERSON_COLUMNS = "main_index, doc_type, doc_enc, pii_enc, sex, nation, birth_date, area_code, poverty_relief, family_id, merged_into"
+
+
+def card_from_row(row: tuple) -> CardRecord:
+    return CardRecord(
+        *row[:10], previous=[p for p in (row[10] or "").split(",") if p], superseded_by=row[11] or ""
+    )
+
+
+@dataclass(slots=True)
+class CardView:
+    """What verification needs, cached by EHCID: the card and its (merge-resolved) person."""
+
+    card: CardRecord
+    person: PersonRecord
+    followed_merge: bool
+    fetched: float
+
+
+class CardCache:
+    """LRU of EHCID → CardView; entries expire after ``ttl`` (staleness bound across processes) and
+    are dropped at once on every local status change."""
+
+    def __init__(self, size: int, ttl: float) -> None:
+        self._d: OrderedDict[str, CardView] = OrderedDict()
+        self._size = size
+        self._ttl = ttl
+        self._lock = threading.Lock()
+
+    def get(self, ehcid: str) -> CardView | None:
+        with self._lock:
+            v = self._d.get(ehcid)
+            if v is None:
+                return None
+            if self._ttl >= 0 and time.monotonic() - v.fetched > self._ttl:
+                del self._d[ehcid]
+                return None
+            self._d.move_to_end(ehcid)
+            return v
+
+    def put(self, view: CardView) -> None:
+        if self._size <= 0:
+            return
+        with self._lock:
+            self._d[view.card.ehcid] = view
+            self._d.move_to_end(view.card.ehcid)
+            while len(self._d) > self._size:
+                self._d.popitem(last=False)
+
+    def invalidate(self, ehcids: list[str] | tuple[str, ...]) -> None:
+        with self._lock:
+            for e in ehcids:
+                self._d.pop(e, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._d.clear()
+
+
+class VerificationLog:
+    """Group-commits verification records from a queue (one transaction per flush interval).
+
+    A verification is answered before its log row is committed; a crash can lose at most the last
+    flush interval of *verification log* rows (never usage reports, which commit before the ack).
+    """
+
+    def __init__(self, db: Database, flush_ms: int) -> None:
+        self._db = db
+        self._q: queue.Queue[tuple | None] = queue.Queue(maxsize=100_000)
+        self._flush = max(flush_ms, 1) / 1000.0
+        self._thread = threading.Thread(target=self._run, name="verification-log", daemon=True)
+        self._stopped = threading.Event()
+        self._thread.start()
+
+    def add(self, row: tuple) -> None:
+        try:
+            self._q.put_nowait(row)
+        except queue.Full:  # back-pressure: write synchronously rather than drop
+            self._write([row])
+
+    def _run(self) -> None:
+        while True:
+            batch: list[tuple] = []
+            try:
+                item = self._q.get(timeout=self._flush)
+            except queue.Empty:
+                if self._stopped.is_set():
+                    return
+                continue
+            stop = item is None
+            if item is not None:
+                batch.append(item)
+            deadline = time.monotonic() + self._flush
+            while not stop and len(batch) < 5000:
+                try:
+                    item = self._q.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                else:
+                    batch.append(item)
+            if batch:
+                self._write(batch)
+            if stop:
+                return
+
+    def _write(self, rows: list[tuple]) -> None:
+        try:
+            with self._db.transaction() as cur:
+                cur.many(
+                    "INSERT INTO verifications (id, node_time, terminal_time, terminal_id, org_code, use_city, channel, "
+                    "medical_step, scene, department, medium, code_type, ehcid, main_index, ok, error_code) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+        except Exception as exc:  # noqa: BLE001 - logged; the service keeps running
+            log(LOG, logging.ERROR, "verification log write failed", error=type(exc).__name__, rows=len(rows))
+
+    def close(self) -> None:
+        self._stopped.set()
+        self._q.put(None)
+        self._thread.join(timeout=10)
+
+
+class Node:
+    """Everything a service needs. Create with ``Node.open``; ``close`` flushes and disconnects."""
+
+    def __init__(self, config: NodeConfig, hsm: Hsm, db: Database, metrics: Metrics | None = None) -> None:
+        self.config = config
+        self.hsm = hsm
+        self.db = db
+        self.metrics = metrics or Metrics()
+        self.cards = CardCache(config.card_cache_size, config.card_cache_ttl_s)
+        self.verification_log = VerificationLog(db, config.verification_log_flush_ms)
+        self.started = time.time()
+
+    @classmethod
+    def open(cls, config: NodeConfig, hsm: Hsm, db: Database) -> Node:
+        migrate(db)
+        return cls(config, hsm, db)
+
+    def close(self) -> None:
+        self.verification_log.close()
+        self.db.close()
+
+    # ---------------------------------------------------------------- helpers
+    def now(self):  # noqa: ANN201 - datetime
+        return now_cst()
+
+    def now_text(self) -> str:
+        return fmt_time(now_cst())
+
+    def new_id(self) -> str:
+        return uuid.uuid4().hex
+
+    def doc_blind(self, doc_type: str, number: str) -> str:
+        return self.hsm.blind_index("doc", f"{doc_type}:{number}")
+
+    def seal_pii(self, name: str, phone: str, address: str) -> bytes:
+        return self.hsm.seal(json.dumps([name, phone, address], ensure_ascii=False).encode())
+
+    def person_from_row(self, row: tuple) -> PersonRecord:
+        mi, doc_type, doc_enc, pii_enc, sex, nation, birth, area, poverty, family_id, merged = row
+        name, phone, address = json.loads(self.hsm.open(bytes(pii_enc)).decode())
+        return PersonRecord(
+            mi, doc_type, self.hsm.open(bytes(doc_enc)).decode(), name, phone, address, sex, nation, birth, area,
+            bool(poverty), family_id, merged,
+        )  # fmt: skip
+
+    def load_person(self, cur: Cursor, main_index: str) -> PersonRecord:
+        row = cur.one(f"SELECT {PERSON_COLUMNS} FROM persons WHERE main_index = ?", (main_index,))
+        if row is None:
+            raise EhcError(PERSON_UNKNOWN, main_index=main_index[:8] + "…")
+        return self.person_from_row(row)
+
+    def resolve_merges(self, cur: Cursor, person: PersonRecord) -> tuple[PersonRecord, bool]:
+        """Follow merged_into to the surviving person (bounded, in case of a cycle)."""
+        followed = False
+        for _ in range(8):
+            if not person.merged_into:
+                break
+            person = self.load_person(cur, person.merged_into)
+            followed = True
+        return person, followed
+
+    def load_card(self, cur: Cursor, ehcid: str) -> CardRecord:
+        row = cur.one(f"SELECT {CARD_COLUMNS} FROM cards WHERE ehcid = ?", (ehcid,))
+        if row is None:
+            raise EhcError(CARD_UNKNOWN)
+        return card_from_row(row)
+
+    def card_view(self, ehcid: str) -> CardView:
+        """The cached card + person for verification; one DB round trip on a miss."""
+        view = self.cards.get(ehcid)
+        if view is not None:
+            self.metrics.inc("ehc_node_card_cache_total", result="hit")
+            return view
+        self.metrics.inc("ehc_node_card_cache_total", result="miss")
+        with self.db.transaction() as cur:
+            card = self.load_card(cur, ehcid)
+            person, followed = self.resolve_merges(cur, self.load_person(cur, card.main_index))
+        view = CardView(card, person, followed, time.monotonic())
+        self.cards.put(view)
+        return view
+
+    def invalidate_person(self, cur: Cursor, main_indexes: list[str]) -> None:
+        """Drop every cached card of these persons (and of persons merged into them)."""
+        ehcids: list[str] = []
+        for mi in main_indexes:
+            ehcids += [r[0] for r in cur.all("SELECT ehcid FROM cards WHERE main_index = ?", (mi,))]
+            for (merged,) in cur.all("SELECT main_index FROM persons WHERE merged_into = ?", (mi,)):
+                ehcids += [r[0] for r in cur.all("SELECT ehcid FROM cards WHERE main_index = ?", (merged,))]
+        self.cards.invalidate(ehcids)
+
+    def audit(self, cur: Cursor, caller: Caller, action: str, main_index: str, **detail: object) -> None:
+        cur.run(
+            "INSERT INTO audit (time, action, main_index, detail, terminal_id, org_code) VALUES (?, ?, ?, ?, ?, ?)",
+            (self.now_text(), action, main_index, json.dumps(detail, ensure_ascii=False, sort_keys=True),
+             caller.terminal_id, caller.org_code),
+        )  # fmt: skip
+
+    def person_cards(self, cur: Cursor, main_index: str) -> list[CardRecord]:
+        rows = cur.all(
+            f"SELECT {CARD_COLUMNS} FROM cards WHERE main_index = ? ORDER BY issued_at, ehcid", (main_index,)
+        )
+        return [card_from_row(r) for r in rows]
+
+    def log_event(self, msg: str, **fields: object) -> None:
+        log(LOG, logging.INFO, msg, **fields)
+
+
+def masked(number: str) -> str:
+    return mask_id(number)
+
+
+__all__ = ["Node", "Caller", "PersonRecord", "CardRecord", "CardView", "masked", "replace"]

@@ -1,0 +1,179 @@
+"""Start a node: data directory, keys, database, demo organisation/terminal, gRPC (+ HTTP) servers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ehc.errors import EhcError
+from reference_node.client import Credentials
+from reference_node.config import NodeConfig
+from reference_node.errors import CONFIG_INVALID
+from reference_node.hsm import SoftwareHsm, init_key_file
+from reference_node.node import Node
+from reference_node.observability import log
+from reference_node.server import GrpcServer, build_server
+from reference_node.services.registry import issue_credential_secret
+from reference_node.store.db import open_database
+
+LOG = logging.getLogger("reference_node")
+DEMO_ORG = ("370800001", "济宁市演示医院 (demo hospital, TEST-ONLY)", "3")
+DEMO_TERMINAL = "3708000015500"  # org code + department 5500 挂号处
+ADMIN_ORG = ("370800000", "城市节点运营 (node operator, TEST-ONLY)", "9")
+ADMIN_TERMINAL = "3708000009900"
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("EHC_NODE_HOME", "var/ehc-node"))
+
+
+@dataclass
+class RunningNode:
+    """A node running in this process. ``target`` is host:port of the gRPC server."""
+
+    target: str
+    credentials: Credentials
+    admin_credentials: Credentials
+    client_file: Path
+    data_dir: Path
+    node: Node | None = None
+    grpc: GrpcServer | None = None
+    http_port: int | None = None
+    _http_server: object = field(default=None, repr=False)
+    _stopped: bool = False
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._http_server is not None:
+            self._http_server.should_exit = True  # type: ignore[attr-defined]
+        if self.grpc is not None:
+            self.grpc.stop(1.0)
+        if self.node is not None:
+            self.node.close()
+
+    def __enter__(self) -> RunningNode:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def ensure_keys(data_dir: Path, keys: str | os.PathLike[str] | None) -> Path:
+    path = Path(keys) if keys else data_dir / "keys.json"
+    if not path.exists():
+        if keys:
+            raise EhcError(
+                CONFIG_INVALID, f"key file {path} does not exist (create it with `ehc node keys init`)"
+            )
+        init_key_file(path)
+    return path
+
+
+def provision_demo(
+    node: Node, data_dir: Path, target: str, use_city: str
+) -> tuple[Credentials, Credentials, Path]:
+    """On first start: a demo organisation + terminal and an admin terminal, with credentials in
+    ``client.json`` (mode 0600) where ``ehc node client`` finds them. TEST-ONLY identities."""
+    client_file = data_dir / "client.json"
+    existing = None
+    if client_file.exists():
+        try:
+            existing = json.loads(client_file.read_text(encoding="utf-8"))
+        except ValueError:
+            existing = None
+    creds: dict[str, Credentials] = {}
+    for role, (org, org_name, level), terminal, ttype, trole in (
+        ("terminal", DEMO_ORG, DEMO_TERMINAL, "01", 1),
+        ("admin", ADMIN_ORG, ADMIN_TERMINAL, "99", 2),
+    ):
+        with node.db.transaction() as cur:
+            cur.run(
+                "INSERT INTO organisations (code, name, level, area_code) VALUES (?, ?, ?, ?) ON CONFLICT (code) DO NOTHING",
+                (org, org_name, level, use_city),
+            )
+            cur.run(
+                "INSERT INTO terminals (terminal_id, org_code, terminal_type, certification, role, description) "
+                "VALUES (?, ?, ?, 2, ?, 'TEST-ONLY demo') ON CONFLICT (terminal_id) DO NOTHING",
+                (terminal, org, ttype, trole),
+            )
+            row = cur.one(
+                "SELECT secret_enc FROM credentials WHERE terminal_id = ? AND revoked = 0", (terminal,)
+            )
+        secret = node.hsm.open(bytes(row[0])) if row is not None else None
+        if secret is None:
+            secret, _ = issue_credential_secret(node, terminal)
+        creds[role] = Credentials(
+            terminal, secret, org, org_name, use_city, "0100", "010101", "5500" if trole == 1 else ""
+        )
+    doc = {"target": target, "note": "TEST-ONLY credentials of a local demo node"}
+    doc.update({role: c.to_dict() for role, c in creds.items()})
+    if existing != doc:
+        fd = os.open(client_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=1)
+    return creds["terminal"], creds["admin"], client_file
+
+
+def start(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    db_url: str | None = None,
+    keys: str | os.PathLike[str] | None = None,
+    grpc_address: str = "127.0.0.1:0",
+    http_port: int | None = None,
+    http_host: str = "127.0.0.1",
+    config: NodeConfig | None = None,
+    workers: int = 16,
+    tls: tuple[bytes, bytes] | None = None,
+) -> RunningNode:
+    """Start a node in this process (servers run on background threads)."""
+    config = config or NodeConfig()
+    data = Path(data_dir) if data_dir else default_data_dir()
+    data.mkdir(parents=True, exist_ok=True)
+    hsm = SoftwareHsm.from_file(ensure_keys(data, keys))
+    db = open_database(db_url, data, config.sqlite_synchronous)
+    node = Node.open(config, hsm, db)
+    server = build_server(node, grpc_address, workers=workers, tls=tls)
+    host = grpc_address.rsplit(":", 1)[0] or "127.0.0.1"
+    host = "127.0.0.1" if host in ("0.0.0.0", "[::]", "") else host
+    target = f"{host}:{server.port}"
+    terminal, admin, client_file = provision_demo(node, data, target, config.node_id)
+    running = RunningNode(target, terminal, admin, client_file, data, node, server)
+    if http_port is not None:
+        running._http_server, running.http_port = _start_http(node, server, http_host, http_port)
+    log(LOG, logging.INFO, "node listening", grpc=target, http=running.http_port, store=db.describe(), node_id=config.node_id,
+        client_file=str(client_file))  # fmt: skip
+    (data / "endpoint.json").write_text(
+        json.dumps({"target": target, "http_port": running.http_port, "pid": os.getpid()})
+    )
+    return running
+
+
+def _start_http(node: Node, server: GrpcServer, host: str, port: int) -> tuple[object, int]:
+    import socket
+
+    import uvicorn
+
+    from reference_node.gateway.app import create_app
+
+    app = create_app(node, server.authenticator)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    cfg = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    http = uvicorn.Server(cfg)
+    thread = threading.Thread(target=http.run, kwargs={"sockets": [sock]}, name="http", daemon=True)
+    thread.start()
+    import time
+
+    for _ in range(200):
+        if http.started:
+            break
+        time.sleep(0.02)
+    return http, sock.getsockname()[1]

@@ -1,0 +1,132 @@
+"""UsageService: 用卡数据上报. Durable before the ack; idempotent by (reporting terminal, request id)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from ehc.errors import EhcError
+from ehc.gm import sm3
+from ehc.spec import codes
+from reference_node import validation as v
+from reference_node.errors import FIELD_MISSING, USAGE_CONFLICT
+from reference_node.node import Caller, Node
+from reference_node.proto.ehc.node.v1 import usage_pb2 as pb
+from reference_node.services.common import require_org
+from reference_node.services.issuance import error_info
+
+_COLUMNS = (
+    "request_id, time, org_code, org_name, use_city, scene, medical_step, department, card_type, channel, "
+    "payment_category, visit_type, ehcid, card_number_enc, atr, sam_number, reported_terminal"
+)
+
+
+def _validate(caller: Caller, r: pb.UsageRecord) -> None:
+    v.token(r.request_id, "request_id", max_len=64)
+    v.time14(r.time, "time")
+    v.token(r.org_code, "org_code", max_len=32)
+    require_org(caller, r.org_code)
+    v.text(r.org_name, "org_name", required=False, max_len=100)
+    v.area(r.use_city, "use_city")
+    v.scene_or_step(r.scene, "scene")
+    v.code(r.medical_step, "medical_step", codes.MEDICAL_STEPS, required=False)
+    v.department(r.department)
+    v.code(r.card_type, "card_type", codes.CARD_MEDIA)
+    v.code(r.channel, "channel", codes.CHANNELS)
+    v.code(r.payment_category, "payment_category", codes.PAYMENT_CATEGORIES, required=False)
+    v.code(r.visit_type, "visit_type", codes.VISIT_TYPES, required=False)
+    if r.ehcid:
+        v.ehcid(r.ehcid)
+    v.token(r.card_number, "card_number", required=False, max_len=32)
+    if not r.ehcid and not r.card_number:
+        raise EhcError(
+            FIELD_MISSING, "ehcid (e-card) or card_number (physical card) is required", field="ehcid"
+        )
+    v.hex_text(r.atr, "atr", required=False, max_len=66)
+    v.token(r.sam_number, "sam_number", required=False, max_len=32)
+    v.token(r.terminal_id, "terminal_id", required=False, max_len=32)
+
+
+def _store(node: Node, caller: Caller, r: pb.UsageRecord) -> pb.ReportAck:
+    _validate(caller, r)
+    digest = sm3(r.SerializeToString(deterministic=True)).hex()
+    usage_id = node.new_id()
+    with node.db.transaction() as cur:
+        n = cur.run(
+            f"INSERT INTO usage (terminal_id, usage_id, content_digest, received_at, card_number_blind, {_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (terminal_id, request_id) DO NOTHING",
+            (
+                caller.terminal_id, usage_id, digest, node.now_text(),
+                node.hsm.blind_index("card", r.card_number) if r.card_number else "",
+                r.request_id, r.time, r.org_code, r.org_name, r.use_city, r.scene, r.medical_step, r.department,
+                r.card_type, r.channel, r.payment_category, r.visit_type, r.ehcid,
+                node.hsm.seal(r.card_number.encode()) if r.card_number else None,
+                r.atr.upper(), r.sam_number, r.terminal_id or caller.terminal_id,
+            ),
+        )  # fmt: skip
+        if n == 0:
+            row = cur.one(
+                "SELECT content_digest, usage_id FROM usage WHERE terminal_id = ? AND request_id = ?",
+                (caller.terminal_id, r.request_id),
+            )
+            if row is None or row[0] != digest:
+                raise EhcError(USAGE_CONFLICT, field="request_id")
+            node.metrics.inc("ehc_node_usage_total", result="duplicate")
+            return pb.ReportAck(request_id=r.request_id, accepted=False, duplicate=True, usage_id=row[1])
+    # the transaction has committed (WAL fsync'd / PostgreSQL commit) before this ack is returned
+    node.metrics.inc("ehc_node_usage_total", result="accepted", card_type=r.card_type)
+    return pb.ReportAck(request_id=r.request_id, accepted=True, usage_id=usage_id)
+
+
+def report(node: Node, caller: Caller, r: pb.UsageRecord) -> pb.ReportAck:
+    return _store(node, caller, r)
+
+
+def report_stream(node: Node, caller: Caller, records: Iterable[pb.UsageRecord]) -> Iterator[pb.ReportAck]:
+    """One ack per record, after its commit; a bad record gets an ack with ``error`` and the stream goes on."""
+    for r in records:
+        try:
+            yield _store(node, caller, r)
+        except EhcError as err:
+            node.metrics.inc("ehc_node_usage_total", result=err.code.name)
+            yield pb.ReportAck(request_id=r.request_id[:64], accepted=False, error=error_info(err))
+
+
+def query_usage(node: Node, caller: Caller, req: pb.QueryUsageRequest) -> pb.QueryUsageResponse:
+    org = req.org_code or ("" if caller.is_admin else caller.org_code)
+    if org:
+        v.token(org, "org_code", max_len=32)
+        require_org(caller, org)
+    if req.ehcid:
+        v.ehcid(req.ehcid)
+    v.time14(req.from_time, "from_time", required=False)
+    v.time14(req.to_time, "to_time", required=False)
+    where, params = ["1 = 1"], []
+    for clause, value in (
+        ("org_code = ?", org),
+        ("ehcid = ?", req.ehcid),
+        ("time >= ?", req.from_time),
+        ("time < ?", req.to_time),
+    ):
+        if value:
+            where.append(clause)
+            params.append(value)
+    limit = min(max(req.limit or 100, 1), 1000)
+    rows = node.db.query(
+        f"SELECT {_COLUMNS} FROM usage WHERE {' AND '.join(where)} ORDER BY time, request_id LIMIT ?",
+        (*params, limit),
+    )
+    out = pb.QueryUsageResponse()
+    for row in rows:
+        rec = out.records.add(
+            request_id=row[0], time=row[1], org_code=row[2], org_name=row[3], use_city=row[4], scene=row[5],
+            medical_step=row[6], department=row[7], card_type=row[8], channel=row[9], payment_category=row[10],
+            visit_type=row[11], ehcid=row[12], atr=row[14], sam_number=row[15], terminal_id=row[16],
+        )  # fmt: skip
+        if row[13] is not None:
+            from ehc.spec.identifiers import mask_id
+
+            rec.card_number = mask_id(
+                node.hsm.open(bytes(row[13])).decode()
+            )  # masked: a report, not an identity
+    return out

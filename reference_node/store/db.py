@@ -1,0 +1,210 @@
+"""A thin database layer: the same SQL (``?`` placeholders) on SQLite and PostgreSQL.
+
+SQLite: one connection per thread, WAL journal, ``synchronous`` FULL by default so a commit the
+node acknowledged survives a crash *and* a power loss (NORMAL would survive a process crash only).
+PostgreSQL: one connection per thread (psycopg 3), autocommit off, ``synchronous_commit`` left at
+the server default (on). Both support ``INSERT ... ON CONFLICT`` and ``UPDATE ... RETURNING``,
+which the node uses for idempotent inserts and atomic dynamic-code counters.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ehc.errors import EhcError
+from reference_node.errors import STORE_ERROR
+
+Row = tuple[Any, ...]
+
+
+class Database:
+    """Per-thread connections and a ``transaction()`` context; subclasses set the dialect."""
+
+    dialect = "abstract"
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+
+    # -- dialect hooks
+    def _connect(self) -> Any:
+        raise NotImplementedError
+
+    def _sql(self, sql: str) -> str:
+        return sql
+
+    def ddl(self, sql: str) -> str:
+        """Substitute the dialect's types in schema SQL: {BLOB}, {SERIAL}."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    # -- connections
+    def conn(self) -> Any:
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            c = self._connect()
+            self._local.conn = c
+            with self._lock:
+                self._all.append(c)
+        return c
+
+    def close(self) -> None:
+        with self._lock:
+            for c in self._all:
+                try:
+                    c.close()
+                except Exception:  # noqa: BLE001 - closing at shutdown; nothing to do about it
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        c = self.conn()
+        try:
+            cur = Cursor(self, c.cursor())
+            yield cur
+            c.commit()
+        except EhcError:
+            c.rollback()
+            raise
+        except Exception as exc:
+            try:
+                c.rollback()
+            except Exception:  # noqa: BLE001 - connection may be gone
+                pass
+            if _is_db_error(exc):
+                raise EhcError(STORE_ERROR, f"{type(exc).__name__}") from exc
+            raise
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self.transaction() as cur:
+            return cur.all(sql, params)
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        with self.transaction() as cur:
+            return cur.one(sql, params)
+
+
+class Cursor:
+    __slots__ = ("db", "cur")
+
+    def __init__(self, db: Database, cur: Any) -> None:
+        self.db = db
+        self.cur = cur
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        self.cur.execute(self.db._sql(sql), tuple(params))
+        return self.cur.rowcount
+
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cur.executemany(self.db._sql(sql), [tuple(r) for r in rows])
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        self.cur.execute(self.db._sql(sql), tuple(params))
+        row = self.cur.fetchone()
+        return tuple(row) if row is not None else None
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        self.cur.execute(self.db._sql(sql), tuple(params))
+        return [tuple(r) for r in self.cur.fetchall()]
+
+
+def _is_db_error(exc: Exception) -> bool:
+    if isinstance(exc, sqlite3.Error):
+        return True
+    try:
+        import psycopg
+
+        return isinstance(exc, psycopg.Error)
+    except ImportError:  # pragma: no cover - psycopg is optional
+        return False
+
+
+class SqliteDatabase(Database):
+    dialect = "sqlite"
+
+    def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
+        super().__init__()
+        if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
+            raise ValueError("sqlite synchronous must be FULL, NORMAL or EXTRA")
+        self.path = str(path)
+        self.synchronous = synchronous.upper()
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+
+    def _connect(self) -> sqlite3.Connection:
+        c = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level="DEFERRED")
+        c.execute("PRAGMA journal_mode=WAL")
+        c.execute(f"PRAGMA synchronous={self.synchronous}")
+        c.execute("PRAGMA foreign_keys=ON")
+        c.execute("PRAGMA busy_timeout=30000")
+        return c
+
+    def ddl(self, sql: str) -> str:
+        return sql.replace("{BLOB}", "BLOB").replace("{SERIAL}", "INTEGER PRIMARY KEY AUTOINCREMENT")
+
+    def describe(self) -> str:
+        return f"sqlite:{self.path} (WAL, synchronous={self.synchronous})"
+
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+class PostgresDatabase(Database):
+    dialect = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        try:
+            import psycopg  # noqa: F401
+        except ImportError as exc:  # pragma: no cover
+            raise EhcError(STORE_ERROR, "PostgreSQL needs psycopg: pip install 'ehc-kit[postgres]'") from exc
+        self.url = url
+        self._sql_cache: dict[str, str] = {}
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        try:
+            return psycopg.connect(self.url, autocommit=False, prepare_threshold=5)
+        except psycopg.Error as exc:
+            raise EhcError(STORE_ERROR, f"cannot connect to PostgreSQL ({type(exc).__name__})") from exc
+
+    def _sql(self, sql: str) -> str:
+        out = self._sql_cache.get(sql)
+        if out is None:
+            out = self._sql_cache[sql] = _PLACEHOLDER.sub("%s", sql)
+        return out
+
+    def ddl(self, sql: str) -> str:
+        return sql.replace("{BLOB}", "BYTEA").replace("{SERIAL}", "BIGSERIAL PRIMARY KEY")
+
+    def describe(self) -> str:
+        return "postgresql:" + re.sub(r"//[^@/]*@", "//***@", self.url)
+
+
+def open_database(url: str | None, data_dir: str | Path | None = None, synchronous: str = "FULL") -> Database:
+    """``postgresql://...`` → PostgreSQL; ``sqlite:///path`` or a path → SQLite; None → data_dir/node.db."""
+    if url and url.startswith(("postgresql://", "postgres://")):
+        return PostgresDatabase(url)
+    if url and url.startswith("sqlite:///"):
+        return SqliteDatabase(
+            url[len("sqlite:///") - 1 :] if url.startswith("sqlite:////") else url[len("sqlite:///") :],
+            synchronous,
+        )
+    if url:
+        return SqliteDatabase(url, synchronous)
+    if data_dir is None:
+        raise EhcError(STORE_ERROR, "no database URL and no data directory")
+    return SqliteDatabase(Path(data_dir) / "node.db", synchronous)

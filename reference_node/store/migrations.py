@@ -1,0 +1,200 @@
+"""Schema migrations: an ordered list of SQL steps, applied once each, recorded in schema_version.
+
+The same steps run on SQLite and PostgreSQL; ``{BLOB}`` and ``{SERIAL}`` are replaced per dialect.
+Append new steps; never edit a released one. Identifiers and personal data are stored encrypted
+(``*_enc``, SM4-CBC with a per-row IV) next to a keyed blind index (``*_blind``) used for lookups.
+Supervision needs time, organisation, area, medium and scene of every verification, usage and
+issuance: those columns are stored in clear (they are not personal data).
+"""
+
+from __future__ import annotations
+
+from reference_node.store.db import Database
+
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (
+        1,
+        "initial schema",
+        [
+            """CREATE TABLE persons (
+                main_index TEXT PRIMARY KEY,
+                doc_type TEXT NOT NULL,
+                doc_enc {BLOB} NOT NULL,
+                pii_enc {BLOB} NOT NULL,
+                sex TEXT NOT NULL,
+                nation TEXT NOT NULL,
+                birth_date TEXT NOT NULL,
+                area_code TEXT NOT NULL,
+                poverty_relief INTEGER NOT NULL DEFAULT 0,
+                family_id TEXT NOT NULL DEFAULT '',
+                merged_into TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE media (
+                medium INTEGER NOT NULL,
+                key_blind TEXT NOT NULL,
+                main_index TEXT,
+                remote_node TEXT,
+                remote_main_index TEXT,
+                identifier_enc {BLOB},
+                atr TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (medium, key_blind)
+            )""",
+            "CREATE INDEX media_by_person ON media (main_index)",
+            """CREATE TABLE cards (
+                ehcid TEXT PRIMARY KEY,
+                main_index TEXT NOT NULL,
+                status INTEGER NOT NULL,
+                attribute INTEGER NOT NULL,
+                doc_type TEXT NOT NULL,
+                application_mode TEXT NOT NULL,
+                issued_at TEXT NOT NULL,
+                area_code TEXT NOT NULL,
+                org_code TEXT NOT NULL,
+                status_reason TEXT NOT NULL DEFAULT '',
+                previous TEXT NOT NULL DEFAULT '',
+                superseded_by TEXT NOT NULL DEFAULT '',
+                updated_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX cards_by_person ON cards (main_index)",
+            "CREATE INDEX cards_by_issue ON cards (issued_at, area_code)",
+            """CREATE TABLE dynamic_codes (
+                ehcid TEXT NOT NULL,
+                valid_until TEXT NOT NULL,
+                remaining INTEGER NOT NULL,
+                max_verifications INTEGER NOT NULL,
+                issued_at TEXT NOT NULL,
+                PRIMARY KEY (ehcid, valid_until)
+            )""",
+            """CREATE TABLE verifications (
+                id TEXT PRIMARY KEY,
+                node_time TEXT NOT NULL,
+                terminal_time TEXT NOT NULL,
+                terminal_id TEXT NOT NULL,
+                org_code TEXT NOT NULL,
+                use_city TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                medical_step TEXT NOT NULL,
+                scene TEXT NOT NULL,
+                department TEXT NOT NULL,
+                medium TEXT NOT NULL,
+                code_type TEXT NOT NULL,
+                ehcid TEXT NOT NULL,
+                main_index TEXT NOT NULL,
+                ok INTEGER NOT NULL,
+                error_code TEXT NOT NULL
+            )""",
+            "CREATE INDEX verifications_by_time ON verifications (node_time, org_code)",
+            """CREATE TABLE usage (
+                terminal_id TEXT NOT NULL,
+                request_id TEXT NOT NULL,
+                usage_id TEXT NOT NULL,
+                content_digest TEXT NOT NULL,
+                time TEXT NOT NULL,
+                received_at TEXT NOT NULL,
+                org_code TEXT NOT NULL,
+                org_name TEXT NOT NULL,
+                use_city TEXT NOT NULL,
+                scene TEXT NOT NULL,
+                medical_step TEXT NOT NULL,
+                department TEXT NOT NULL,
+                card_type TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                payment_category TEXT NOT NULL,
+                visit_type TEXT NOT NULL,
+                ehcid TEXT NOT NULL,
+                card_number_enc {BLOB},
+                card_number_blind TEXT NOT NULL,
+                atr TEXT NOT NULL,
+                sam_number TEXT NOT NULL,
+                reported_terminal TEXT NOT NULL,
+                PRIMARY KEY (terminal_id, request_id)
+            )""",
+            "CREATE INDEX usage_by_org_time ON usage (org_code, time)",
+            "CREATE INDEX usage_by_ehcid ON usage (ehcid, time)",
+            """CREATE TABLE family (
+                guardian TEXT NOT NULL,
+                member TEXT NOT NULL,
+                relation TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (guardian, member)
+            )""",
+            """CREATE TABLE merges (
+                merge_id TEXT PRIMARY KEY,
+                surviving TEXT NOT NULL,
+                merged TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                active INTEGER NOT NULL,
+                created_at TEXT NOT NULL,
+                undone_at TEXT NOT NULL DEFAULT ''
+            )""",
+            """CREATE TABLE audit (
+                id {SERIAL},
+                time TEXT NOT NULL,
+                action TEXT NOT NULL,
+                main_index TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                terminal_id TEXT NOT NULL,
+                org_code TEXT NOT NULL
+            )""",
+            "CREATE INDEX audit_by_person ON audit (main_index)",
+            """CREATE TABLE organisations (
+                code TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                level TEXT NOT NULL,
+                area_code TEXT NOT NULL
+            )""",
+            """CREATE TABLE terminals (
+                terminal_id TEXT PRIMARY KEY,
+                org_code TEXT NOT NULL,
+                terminal_type TEXT NOT NULL,
+                certification INTEGER NOT NULL,
+                role INTEGER NOT NULL,
+                description TEXT NOT NULL DEFAULT ''
+            )""",
+            """CREATE TABLE credentials (
+                terminal_id TEXT PRIMARY KEY,
+                secret_enc {BLOB} NOT NULL,
+                created_at TEXT NOT NULL,
+                revoked INTEGER NOT NULL DEFAULT 0
+            )""",
+        ],
+    ),
+]
+
+
+def current_version(db: Database) -> int:
+    with db.transaction() as cur:
+        cur.run(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        row = cur.one("SELECT MAX(version) FROM schema_version")
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def migrate(db: Database) -> int:
+    """Apply pending steps, each in its own transaction; return the resulting version.
+
+    On PostgreSQL an advisory lock serialises concurrent node processes starting together.
+    """
+    from reference_node.config import fmt_time, now_cst
+
+    have = current_version(db)
+    for version, description, steps in MIGRATIONS:
+        if version <= have:
+            continue
+        with db.transaction() as cur:
+            if db.dialect == "postgresql":
+                cur.run("SELECT pg_advisory_xact_lock(7348001)")
+                row = cur.one("SELECT MAX(version) FROM schema_version")
+                if row and row[0] is not None and int(row[0]) >= version:
+                    continue
+            for step in steps:
+                cur.run(db.ddl(step))
+            cur.run(
+                "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
+                (version, description, fmt_time(now_cst())),
+            )
+    return current_version(db)
