@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ehc.errors import CODE_UNKNOWN, EhcError
 
@@ -65,6 +65,11 @@ class Code:
     confirmed: bool = True  # False = kit-defined (see docs/assumptions.md)
     note: str = ""
 
+    def __post_init__(self) -> None:
+        if not self.confirmed and not self.note:
+            # Every kit-defined code says so, wherever it is printed.
+            object.__setattr__(self, "note", _KIT_NOTE)
+
     def __str__(self) -> str:
         return self.code
 
@@ -101,6 +106,7 @@ class CardMedium(Code):
 
 
 C = TypeVar("C", bound=Code)
+_KIT_NOTE = "kit-defined: no public value; see docs/assumptions.md"
 
 
 class CodeTable(Mapping[str, C], Generic[C]):
@@ -159,14 +165,11 @@ class CodeTable(Mapping[str, C], Generic[C]):
         return self.require(code).en
 
 
-def _table(
-    name: str, source: str, rows: Iterable[tuple[str, str, str] | tuple[str, str, str, bool]]
-) -> CodeTable[Code]:
+def _table(name: str, source: str, rows: Iterable[tuple[Any, ...]]) -> CodeTable[Code]:
     return CodeTable(name, source, (Code(*row) for row in rows))
 
 
 KIT = False  # readability: Code(..., KIT) marks a kit-defined code
-_KIT_NOTE = "kit-defined: no public value; see docs/assumptions.md"
 
 # ------------------------------------------------------------------------------------------------
 DOCUMENT_TYPES = _table(

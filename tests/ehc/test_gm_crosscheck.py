@@ -261,9 +261,10 @@ def test_malformed_der_raises_bad_signature_only(data: bytes) -> None:
 def _non_minimal_der(raw: bytes) -> bytes:
     # Each INTEGER with one superfluous leading 0x00 byte (forbidden by DER, X.690 §8.3.2).
     def integer(v: bytes) -> bytes:
-        v = b"\x00" + v.lstrip(b"\x00")
-        if v[1] & 0x80 == 0:
-            v = b"\x00" + v
+        minimal = v.lstrip(b"\x00")
+        if minimal[0] & 0x80:
+            minimal = b"\x00" + minimal
+        v = b"\x00" + minimal  # always one zero byte too many
         return b"\x02" + bytes([len(v)]) + v
 
     body = integer(raw[:32]) + integer(raw[32:])
@@ -272,16 +273,18 @@ def _non_minimal_der(raw: bytes) -> bytes:
 
 def test_verify_rejects_non_minimal_der() -> None:
     key = SM2PrivateKey.from_int(777)
-    raw = key.sign(b"x")
-    assert key.public_key.verify(_non_minimal_der(raw), b"x") is False
+    for _ in range(16):  # random r, s: both high-bit cases occur
+        raw = key.sign(b"x")
+        assert key.public_key.verify(sig_raw_to_der(raw), b"x") is True
+        assert key.public_key.verify(_non_minimal_der(raw), b"x") is False
 
 
 def test_sig_der_to_raw_rejects_non_minimal_and_negative_der() -> None:
     # Was a bug in ehc.gm (fixed with this test): non-minimal and negative INTEGERs were accepted.
-    raw = SM2PrivateKey.from_int(777).sign(b"x")
+    key = SM2PrivateKey.from_int(777)
     negative = bytearray(sig_raw_to_der(b"\x01" * 32 + b"\x01" * 32))
     negative[4] = 0x81  # high bit set: a negative INTEGER
-    for bad in (_non_minimal_der(raw), bytes(negative)):
+    for bad in [_non_minimal_der(key.sign(b"x")) for _ in range(16)] + [bytes(negative)]:
         with pytest.raises(EhcError) as err:
             sig_der_to_raw(bad)
         assert err.value.code is GM_BAD_SIGNATURE

@@ -1,0 +1,84 @@
+"""`ehc id check` and `ehc errors`: CliRunner plus one real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from ehc.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_check_valid_prints_normalised() -> None:
+    assert run("id", "check", "11010519491231002X") == (0, "11010519491231002X\n", "")
+    code, out, _ = run("id", "check", "110105491231002")
+    assert (code, out) == (0, "11010519491231002X\n")
+
+
+def test_check_json_facts_are_masked_too() -> None:
+    code, out, _ = run("id", "check", "--json", "11010519491231002X")
+    facts = json.loads(out)
+    assert code == 0
+    assert facts["birth_date"] == "1949-12-31" and facts["sex"] == 2 and facts["area"] == "110105"
+    assert facts["area_name"] == "北京市朝阳区" and facts["masked"] == "110105********002X"
+
+
+def test_check_invalid_exits_1_with_code() -> None:
+    code, out, err = run("id", "check", "11010519491231002x")
+    assert code == 1 and out == "" and err.startswith("ID_LOWERCASE_X (1004)")
+    code, _, err = run("id", "check", "--json", "110105194912310021")
+    assert code == 1 and json.loads(err)["error"]["code"] == "ID_BAD_CHECKSUM"
+
+
+def test_check_strict_area() -> None:
+    number = "370899199001011239"  # structurally valid (checksum right), area 370899 unknown
+    assert run("id", "check", number)[0] == 0
+    code, _, err = run("id", "check", "--strict-area", number)
+    assert code == 1 and "ID_BAD_AREA" in err
+
+
+def test_check_other_identifiers() -> None:
+    assert run("id", "check", "--birth-certificate", "P370012345")[:2] == (0, "P370012345\n")
+    code, _, err = run("id", "check", "--birth-certificate", "p370012345")
+    assert code == 1 and "BIRTH_CERT_BAD_FORMAT" in err
+    assert run("id", "check", "--ss-card", "A12345678")[0] == 0
+    assert run("id", "check", "--ss-card", "A1234567")[0] == 1
+
+
+def test_errors_lists_every_code() -> None:
+    code, out, _ = run("errors", "--json")
+    rows = json.loads(out)
+    names = {r["name"] for r in rows}
+    assert code == 0 and {"ID_BAD_CHECKSUM", "CODE_UNKNOWN", "FIXTURES_BAD_REGION"} <= names
+    numbers = [r["number"] for r in rows]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+
+
+def test_real_subprocess() -> None:
+    ok = subprocess.run(
+        [sys.executable, "-m", "ehc.cli", "id", "check", "11010519491231002X"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert ok.returncode == 0 and ok.stdout == "11010519491231002X\n"
+    bad = subprocess.run(
+        [sys.executable, "-m", "ehc.cli", "id", "check", "123"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert bad.returncode == 1 and bad.stderr.startswith("ID_BAD_LENGTH (1002)")
+    assert "Traceback" not in bad.stderr
