@@ -192,8 +192,10 @@ class PcscTransport:
             else:
                 self._connection.connect(protocol=proto)
         except sc.Exceptions.NoCardException as exc:
+            self.close()
             raise EhcError(PCSC_NO_CARD, str(exc), reader=self.reader) from None
         except sc.Exceptions.CardConnectionException as exc:
+            self.close()
             raise EhcError(PCSC_NO_CARD, f"connect failed: {exc}", reader=self.reader) from None
         self.atr = bytes(self._connection.getATR())
         self.channel = ApduChannel(
@@ -224,10 +226,15 @@ class PcscTransport:
     __call__ = transmit
 
     def close(self) -> None:
-        try:
-            self._connection.disconnect()
-        except Exception:  # already gone (card pulled): closing must not fail
-            pass
+        """Disconnect and release the PC/SC context now (not in a late __del__ after pcscd is gone)."""
+        component = getattr(self._connection, "component", self._connection)
+        for step in (self._connection.disconnect, getattr(component, "release", None)):
+            if step is None:
+                continue
+            try:
+                step()
+            except Exception:  # already gone (card pulled, pcscd stopped): closing must not fail
+                pass
 
     def __enter__(self) -> PcscTransport:
         return self

@@ -217,7 +217,8 @@ def test_two_clients_serve_independent_slots() -> None:
     drivers = [Driver(), Driver()]
     cards = [StubCard(), StubCard()]
     clients = [
-        VpcdClient(c, port=d.port, name=f"slot{i}").start() for i, (c, d) in enumerate(zip(cards, drivers, strict=True))
+        VpcdClient(c, port=d.port, name=f"slot{i}").start()
+        for i, (c, d) in enumerate(zip(cards, drivers, strict=True))
     ]
     try:
         threads = [threading.Thread(target=d.accept) for d in drivers]

@@ -1,0 +1,350 @@
+"""`ehc card` - personalise, emulate (vpcd into a real pcscd), read and talk to health cards.
+
+    ehc card personalise --person P.json -o CARD.json     # also CARD.psam.json and CARD.keys.json
+    ehc card emulate --card CARD.json --vpcd --psam       # serve until Ctrl-C / SIGTERM
+    ehc card readers                                       # PC/SC readers
+    ehc card read --reader "00 00" --psam-reader "00 01"   # holder data as JSON
+    ehc card apdu --reader "00 00" 00A4000002DDF1          # raw APDUs
+
+Key files written here are TEST-ONLY (labelled, mode 0600): real cards get keys from a real KMS.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from card_emulators.readers.errors import PCSC_NO_READER
+from ehc.clitools import emit, fail
+from ehc.errors import EhcError
+
+DEFAULT_PSAM_PIN = "123456"  # the personaliser's default PSAM PIN (TEST-ONLY cards)
+TEST_ONLY_LABEL = "TEST-ONLY: synthetic card keys for testing; never use for real cards"
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
+
+
+@click.group("card")
+def card() -> None:
+    """Resident health card (居民健康卡): personalise, emulate through pcscd, read, send APDUs."""
+
+
+# ------------------------------------------------------------------------------------ personalise
+def _read_person(path: Path, person_id: str | None) -> Any:
+    from ehc.spec.model import Person
+
+    with path.open(encoding="utf-8") as fh:
+        text = fh.read()
+    try:
+        data = json.loads(text)
+        rows = data if isinstance(data, list) else [data]
+    except ValueError:
+        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    for row in rows:
+        if person_id is None or row.get("person_id") == person_id:
+            return Person.from_dict(row)
+    raise click.BadParameter(f"no person {person_id!r} in {path}", param_hint="--person")
+
+
+def _write_secret(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def _keys_from_file(path: Path) -> tuple[Any, Any, str]:
+    """(CardKeys, SM2PrivateKey issuer key, card-keys seed) from a kit key file.
+
+    Accepts the files this command writes and ``ehc fixtures keys`` files (card masters derived
+    from their seed, or from the root key when there is no seed)."""
+    from card_emulators.personalise import CardKeys
+    from ehc.gm import SM2PrivateKey
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    issuer = SM2PrivateKey.from_pem(data["sm2_issuer"]["private_key_pem"].encode())
+    seed = data.get("card_keys_seed")
+    if seed is None:
+        seed = f"fixtures-seed-{data['seed']}" if data.get("seed") is not None else data["root_security_key"]
+    return CardKeys.test_only(str(seed)), issuer, str(seed)
+
+
+@card.command("personalise")
+@click.option(
+    "--person",
+    "person_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Person as `ehc fixtures population` writes it (JSON object or JSON lines).",
+)
+@click.option("--person-id", default=None, help="Which person of a JSON-lines file (default: the first).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Card image (JSON).",
+)
+@click.option(
+    "--keys",
+    "keys_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="TEST-ONLY key file (default: generate one and write it beside the card).",
+)
+@click.option("--json-errors", "as_json", is_flag=True)
+def personalise(
+    person_file: Path, person_id: str | None, output: Path, keys_file: Path | None, as_json: bool
+) -> None:
+    """Write a person onto a new card image; also writes the matching PSAM and the key file."""
+    from card_emulators.personalise import CardKeys, new_psam, personalise_user_card
+    from ehc.gm import SM2PrivateKey, random_bytes
+
+    try:
+        person = _read_person(person_file, person_id)
+        if keys_file is None:
+            seed = random_bytes(16).hex().upper()
+            keys, issuer = CardKeys.test_only(seed), SM2PrivateKey.generate()
+            keys_file = output.with_suffix(".keys.json")
+            key_doc = {
+                "label": TEST_ONLY_LABEL,
+                "test_only": True,
+                "card_keys_seed": seed,
+                "sm2_issuer": {
+                    "private_key_pem": issuer.to_pem().decode("ascii"),
+                    "public_key": issuer.public_key.hex(),
+                },
+            }
+            _write_secret(keys_file, json.dumps(key_doc, indent=2) + "\n")
+        else:
+            keys, issuer, _ = _keys_from_file(keys_file)
+        user_card = personalise_user_card(person, keys, issuer)
+        user_card.save(output)
+        psam_path = output.with_suffix(".psam.json")
+        new_psam(keys).save(psam_path)
+        public_path = output.with_suffix(".issuer-public.pem")
+        public_path.write_bytes(issuer.public_key.to_pem())
+        emit(
+            {
+                "card": str(output),
+                "psam": str(psam_path),
+                "keys": str(keys_file),
+                "issuer_public_key": str(public_path),
+                "atr": user_card.getATR().hex().upper(),
+            }
+        )
+    except EhcError as err:
+        fail(err, as_json)
+
+
+# ------------------------------------------------------------------------------------ emulate
+@card.command("emulate")
+@click.option(
+    "--card", "card_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--vpcd/--no-vpcd", default=True, help="Serve into pcscd's vpcd driver (the only transport so far)."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Where pcscd's vpcd driver listens.")
+@click.option(
+    "--port", default=35963, show_default=True, type=int, help="vpcd slot 0 port; the PSAM uses port+1."
+)
+@click.option(
+    "--psam",
+    "psam_file",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="Also serve a PSAM (image file; bare --psam takes CARD.psam.json) on port+1.",
+)
+@click.option(
+    "-v", "--verbose", count=True, help="-v connections, -vv every APDU header (data is never logged)."
+)
+@click.option("--json-errors", "as_json", is_flag=True)
+def emulate(
+    card_file: Path, vpcd: bool, host: str, port: int, psam_file: str | None, verbose: int, as_json: bool
+) -> None:
+    """Serve the card image (and a PSAM) to pcscd until Ctrl-C or SIGTERM."""
+    import threading
+
+    from card_emulators.personalise import load_card
+    from card_emulators.transports.vpcd import VpcdClient
+
+    _setup_logging(max(verbose, 1))
+    if not vpcd:
+        raise click.UsageError("only --vpcd is supported: it is how a card reaches PC/SC software")
+    try:
+        user = load_card(card_file)
+        clients = [VpcdClient(user, host, port, name="user-card")]
+        if psam_file is not None:
+            path = Path(psam_file) if psam_file else card_file.with_suffix(".psam.json")
+            clients.append(VpcdClient(load_card(path), host, port + 1, name="psam"))
+    except EhcError as err:
+        fail(err, as_json)
+    for extra in clients[1:]:
+        extra.start()
+    click.echo(
+        f"serving {card_file.name} on {host}:{port}"
+        + (f", PSAM on {host}:{port + 1}" if len(clients) > 1 else "")
+        + " (Ctrl-C to stop)",
+        err=True,
+    )
+    try:
+        clients[0].run_until_signal()  # main thread: SIGINT/SIGTERM stop it cleanly
+    finally:
+        stoppers = [threading.Thread(target=c.stop) for c in clients[1:]]
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join()
+    click.echo(f"stopped; {clients[0].stats.apdus} APDUs served", err=True)
+
+
+# ------------------------------------------------------------------------------------ PC/SC
+@card.command("readers")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+def readers(as_json: bool) -> None:
+    """List PC/SC readers (like pcsc_scan -r)."""
+    from card_emulators.transports.pcsc import list_readers
+
+    try:
+        names = list_readers()
+    except EhcError as err:
+        fail(err, as_json)
+    if as_json:
+        emit({"readers": names})
+    elif not names:
+        fail(EhcError(PCSC_NO_READER, "no PC/SC reader present"))
+    else:
+        for i, name in enumerate(names):
+            click.echo(f"{i}: {name}")
+
+
+@card.command("apdu")
+@click.option("--reader", default=None, help="Reader name or a unique part of it (default: the only reader).")
+@click.option("--raw", is_flag=True, help="Do not answer 61xx with GET RESPONSE nor re-issue on 6Cxx.")
+@click.option("--protocol", type=click.Choice(["any", "T0", "T1"]), default="any", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.argument("apdus", nargs=-1, required=True)
+def apdu(reader: str | None, raw: bool, protocol: str, as_json: bool, apdus: tuple[str, ...]) -> None:
+    """Send APDUs (hex, spaces allowed inside quotes) and print each response as `DATA SW`."""
+    from card_emulators.transports.pcsc import PcscTransport, parse_apdu_hex
+
+    try:
+        commands = [parse_apdu_hex(text) for text in apdus]
+        with PcscTransport(
+            reader, protocol=protocol, auto_get_response=not raw, auto_resend_6c=not raw
+        ) as conn:
+            results = []
+            for command in commands:
+                response = conn.transmit(command)
+                results.append(
+                    {
+                        "command": command.hex().upper(),
+                        "data": response[:-2].hex().upper(),
+                        "sw": response[-2:].hex().upper(),
+                    }
+                )
+            atr = conn.atr.hex().upper()
+    except EhcError as err:
+        fail(err, as_json)
+    if as_json:
+        emit({"reader_atr": atr, "exchanges": results})
+        return
+    click.echo(f"ATR {atr}")
+    for r in results:
+        click.echo(f"{r['command']} -> {(r['data'] + ' ') if r['data'] else ''}{r['sw']}")
+
+
+@card.command("read")
+@click.option("--reader", default=None, help="Reader holding the user card (name or unique part).")
+@click.option("--psam-reader", default=None, help="Reader holding the PSAM.")
+@click.option(
+    "--emulated",
+    "emulated_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Read this card image in process instead of through PC/SC.",
+)
+@click.option(
+    "--psam-image",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Use this PSAM image in process (default with --emulated: CARD.psam.json).",
+)
+@click.option("--psam-pin", default=DEFAULT_PSAM_PIN, show_default=True, help="PSAM PIN (digits).")
+@click.option(
+    "--issuer-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Issuer SM2 public key (PEM) to check the card's signature; or a kit key file (JSON).",
+)
+@click.option("--no-ef08", is_flag=True, help="Skip EF08 (validity, phones, payment methods).")
+@click.option("-v", "--verbose", count=True)
+@click.option("--json-errors", "as_json", is_flag=True)
+def read(
+    reader: str | None,
+    psam_reader: str | None,
+    emulated_file: Path | None,
+    psam_image: Path | None,
+    psam_pin: str,
+    issuer_key: Path | None,
+    no_ef08: bool,
+    verbose: int,
+    as_json: bool,
+) -> None:
+    """Run the reference terminal's chip-card read (PSAM authentication, signature check) and print JSON."""
+    from card_emulators.personalise import load_card
+    from card_emulators.readers.chipcard import ChipCardReader, ReaderConfig
+    from card_emulators.transports.pcsc import PcscTransport
+    from ehc.gm import SM2PublicKey
+
+    _setup_logging(verbose)
+    opened: list[PcscTransport] = []
+    try:
+        public = None
+        if issuer_key is not None:
+            text = issuer_key.read_bytes()
+            if text.lstrip().startswith(b"{"):
+                public = _keys_from_file(issuer_key)[1].public_key
+            else:
+                public = SM2PublicKey.from_pem(text)
+        if emulated_file is not None:
+            user = load_card(emulated_file)
+            user.powerUp()
+            card_tx, atr = user.transmit, user.getATR()
+            psam_image = psam_image or emulated_file.with_suffix(".psam.json")
+        else:
+            conn = PcscTransport(reader)
+            opened.append(conn)
+            card_tx, atr = conn.transmit, conn.atr
+        if psam_image is not None and psam_reader is None:
+            psam = load_card(psam_image)
+            psam.powerUp()
+            psam_tx = psam.transmit
+        else:
+            psam_conn = PcscTransport(psam_reader)
+            opened.append(psam_conn)
+            psam_tx = psam_conn.transmit
+        config = ReaderConfig(
+            issuer_public_key=public, psam_pin=psam_pin, read_ef08=not no_ef08, require_signature=False
+        )
+        result = ChipCardReader(card_tx, psam_tx, atr, config).read()
+    except EhcError as err:
+        fail(err, as_json)
+    finally:
+        for c in opened:
+            c.close()
+    emit(result.to_dict())
+    if result.signature_valid is False:
+        sys.exit(2)

@@ -1,0 +1,67 @@
+"""The pcscd harness itself: configuration discovery, isolation, clean stop."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from card_emulators import pcscd as harness_mod
+from card_emulators.pcscd import PcscdHarness, read_vpcd_config, unavailable_reason
+from ehc.errors import EhcError
+
+
+def test_debian_vpcd_config_is_found_and_parsed(tmp_path: Path) -> None:
+    conf = tmp_path / "reader.conf.d"
+    conf.mkdir()
+    (conf / "libccidtwin").write_text(
+        "# serial reader, commented out\n#LIBPATH /usr/lib/pcsc/drivers/serial/libccidtwin.so\n"
+    )
+    (conf / "vpcd").write_text(
+        'FRIENDLYNAME "Virtual PCD"\nDEVICENAME   /dev/null:0x8C7B\n'
+        "LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID    0x8C7B\n"
+    )
+    config = read_vpcd_config(conf)
+    assert config is not None
+    assert (config.friendly_name, config.host, config.port) == ("Virtual PCD", "/dev/null", 35963)
+    assert config.reader_name(0) == "Virtual PCD 00 00" and config.reader_name(1) == "Virtual PCD 00 01"
+    assert read_vpcd_config(tmp_path / "missing") is None
+
+
+@pytest.mark.skipif(
+    not Path("/etc/reader.conf.d/vpcd").exists(), reason="vsmartcard-vpcd config not installed"
+)
+def test_installed_system_config_uses_the_documented_port() -> None:
+    config = read_vpcd_config()
+    assert config is not None and config.port == 35963 and config.friendly_name == "Virtual PCD"
+
+
+def test_unavailable_reason_names_the_missing_piece(monkeypatch) -> None:
+    monkeypatch.setattr(harness_mod.os, "geteuid", lambda: 1000)
+    assert "root" in (unavailable_reason() or "")
+    monkeypatch.setattr(harness_mod.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(harness_mod, "find_pcscd", lambda: None)
+    assert "pcscd is not installed" in (unavailable_reason() or "")
+    with pytest.raises(EhcError) as err:
+        PcscdHarness().start()
+    assert err.value.code.name == "PCSCD_UNAVAILABLE"
+
+
+def test_isolated_instances_coexist_and_stop_without_leftovers(pcscd) -> None:
+    # The session pcscd (fixture) runs; a second private one must come up beside it.
+    with PcscdHarness() as second:
+        assert second.base_port != pcscd.base_port
+        assert second.socket_path != pcscd.socket_path
+        assert second.reader_name(0) in second.list_readers()
+        pid, workdir = second.pid, second.workdir
+    assert pid is not None and not Path(f"/proc/{pid}").exists()
+    assert workdir is not None and not workdir.exists()
+    assert pcscd.running and pcscd.reader_name(0) in pcscd.list_readers()
+
+
+def test_client_env_points_at_the_private_socket(pcscd) -> None:
+    env = pcscd.client_env()
+    if pcscd.mode == "isolated":
+        assert env["PCSCLITE_CSOCK_NAME"] == str(pcscd.socket_path)
+        assert os.path.exists(env["PCSCLITE_CSOCK_NAME"])
