@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from card_emulators import flows
+from card_emulators.errors import CardFlowError
 from card_emulators.personalities import encodings
 from card_emulators.personalities.certificates import verify_issuer_certificate
 from card_emulators.personalities.health_card import card_number_from_atr, city_diversifier
@@ -45,8 +47,6 @@ __all__ = ["ChipCardReader", "ChipCardRead", "ReaderConfig", "parse_tlv_record"]
 log = logging.getLogger("ehc.reader.chip")
 
 DDF1, EF05, EF06, EF08 = 0xDDF1, 0xEF05, 0xEF06, 0xEF08
-RK_DDF1_CARD_REF = 0x04  # EXTERNAL AUTHENTICATE P2 on the user card
-RK_DDF1_PSAM_INDEX = 0x4731  # DELIVER KEY P1P2 on the PSAM (two-level: card number + city)
 ISSUER_TAGS = tuple(item.tag for item in RECORD_FILES[(DDF1, EF05)])
 HOLDER_TAGS = tuple(item.tag for item in RECORD_FILES[(DDF1, EF06)])
 EF08_TAGS = tuple(item.tag for item in RECORD_FILES[(DDF1, EF08)])
@@ -205,30 +205,25 @@ class ChipCardReader:
         return self._card(bytes([0x00, 0xB2, tag, 0x00, le]), CARD_READ_FAILED, f"READ RECORD item {tag}")
 
     def authenticate_read_key(self, card_number: bytes, item57: bytes) -> None:
-        """RK_DDF1 external authentication (DIGEST 2.3 observed flow) through the PSAM."""
+        """RK_DDF1 external authentication through the PSAM (card_emulators.flows, DIGEST 2.3)."""
         cfg = self.config
-        if cfg.psam_pin is not None:
-            self._psam(bytes.fromhex("00A40000023F00"), "SELECT PSAM MF")
-            pin = _pin_block(cfg.psam_pin)
-            self._psam(bytes([0x00, 0x20, 0x00, 0x00, len(pin)]) + pin, "VERIFY PIN")
-        self._psam(bytes([0x00, 0xA4, 0x00, 0x00, 0x02]) + cfg.psam_df.to_bytes(2, "big"), "SELECT PSAM DF")
-        challenge = self._card(bytes.fromhex("0084000008"), CARD_AUTH_FAILED, "GET CHALLENGE")
-        if len(challenge) != 8:
-            raise EhcError(CARD_AUTH_FAILED, "challenge is not 8 bytes", length=len(challenge))
-        diversifier = card_number + city_diversifier(item57) + challenge
-        self._psam(
-            bytes([0x80, 0xDE]) + RK_DDF1_PSAM_INDEX.to_bytes(2, "big") + b"\x18" + diversifier, "DELIVER KEY"
-        )
-        terminal_random = self._random(8)
-        block = self._psam(bytes.fromhex("80FA000010") + terminal_random + bytes(8), "CIPHER DATA")
-        if len(block) != 16:
-            raise EhcError(PSAM_FAILED, "CIPHER DATA did not return 16 bytes", length=len(block))
-        cryptogram = bytes(a ^ b for a, b in zip(block[:8], block[8:], strict=True))
-        self._card(
-            bytes([0x00, 0x82, 0x00, RK_DDF1_CARD_REF, 0x11]) + cryptogram + terminal_random + b"\x01",
-            CARD_AUTH_FAILED,
-            "EXTERNAL AUTHENTICATE",
-        )
+        try:
+            if cfg.psam_pin is not None:
+                _pin_block(cfg.psam_pin)  # reject a malformed PIN before sending it
+                flows.open_psam(self.psam.transmit, cfg.psam_pin)
+            else:
+                flows.select(self.psam.transmit, cfg.psam_df, "PSAM SELECT DF")
+            flows.authenticate_read_key(
+                self.card.transmit,
+                self.psam.transmit,
+                card_number,
+                city_diversifier(item57),
+                terminal_random=self._random(8),
+            )
+        except CardFlowError as exc:
+            # Name the side that refused: the PSAM (a terminal fault) or the card (auth failed).
+            code = PSAM_FAILED if exc.step.startswith("PSAM") else CARD_AUTH_FAILED
+            raise EhcError(code, f"{exc.step}: SW {exc.sw:04X}", step=exc.step, sw=f"{exc.sw:04X}") from None
 
     # --- the whole read ------------------------------------------------------------------------------
     def read(self) -> ChipCardRead:
