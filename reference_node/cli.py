@@ -1,0 +1,573 @@
+"""``ehc node``: serve a city node, call it as a terminal, import a population, manage keys."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ehc.clitools import emit, fail
+from ehc.errors import EhcError
+
+_MEDIA = {
+    "citizen-id": 1,
+    "social-security-card": 2,
+    "resident-health-card": 3,
+    "qr": 4,
+    "ehcid": 5,
+    "birth-certificate": 6,
+    "hospital-card": 7,
+    "citizen-card": 8,
+    "bank-card-token": 9,
+    "document": 10,
+}
+
+
+@click.group("node")
+def node() -> None:
+    """City node (issuance, main index, verification, usage, registry) and its clients."""
+
+
+# ------------------------------------------------------------------ serve
+@node.command("serve")
+@click.option(
+    "--db", "db_url", default=None, help="postgresql://... or a SQLite path (default: DATA_DIR/node.db)"
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="default $EHC_NODE_HOME or ./var/ehc-node",
+)
+@click.option(
+    "--keys",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="key file (default DATA_DIR/keys.json, created)",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="listen address (0.0.0.0 for all)")
+@click.option("--grpc-port", type=int, default=50051, show_default=True, help="0 = any free port")
+@click.option("--http-port", type=int, default=None, help="REST gateway + /metrics port (off by default)")
+@click.option("--node-id", default="370800", show_default=True)
+@click.option("--dynamic-lifetime", type=int, default=300, show_default=True, help="seconds")
+@click.option(
+    "--dynamic-max-verifications", type=int, default=5, show_default=True, help="surplusNum of a new code"
+)
+@click.option(
+    "--refuse-reissue/--allow-reissue",
+    default=False,
+    show_default=True,
+    help="refuse a new dynamic code while one is valid",
+)
+@click.option(
+    "--clock-skew", type=int, default=2, show_default=True, help="seconds tolerated when checking expiry"
+)
+@click.option("--replay-window", type=int, default=300, show_default=True, help="seconds")
+@click.option("--require-certified/--allow-uncertified", default=False, show_default=True)
+@click.option(
+    "--sqlite-synchronous", type=click.Choice(["FULL", "NORMAL", "EXTRA"]), default="FULL", show_default=True
+)
+@click.option("--workers", type=int, default=16, show_default=True, help="gRPC worker threads")
+@click.option(
+    "--tls-cert", type=click.Path(dir_okay=False, exists=True), default=None, help="PEM certificate chain"
+)
+@click.option("--tls-key", type=click.Path(dir_okay=False, exists=True), default=None, help="PEM private key")
+@click.option("--log-level", default="INFO", show_default=True)
+def serve(**o: Any) -> None:
+    """Run a node until interrupted. With no arguments: embedded SQLite and generated TEST-ONLY keys
+    in the data directory, a demo organisation/terminal whose credentials go to DATA_DIR/client.json."""
+    from reference_node.config import NodeConfig
+    from reference_node.observability import setup_logging
+    from reference_node.runtime import start
+
+    setup_logging(o["log_level"])
+    config = NodeConfig(
+        node_id=o["node_id"],
+        dynamic_lifetime_s=o["dynamic_lifetime"],
+        dynamic_max_verifications=o["dynamic_max_verifications"],
+        refuse_reissue_while_valid=o["refuse_reissue"],
+        clock_skew_s=o["clock_skew"],
+        replay_window_s=o["replay_window"],
+        require_certified_terminals=o["require_certified"],
+        sqlite_synchronous=o["sqlite_synchronous"],
+    )
+    tls = None
+    if o["tls_cert"] or o["tls_key"]:
+        if not (o["tls_cert"] and o["tls_key"]):
+            raise click.UsageError("--tls-cert and --tls-key go together")
+        tls = (Path(o["tls_key"]).read_bytes(), Path(o["tls_cert"]).read_bytes())
+    try:
+        running = start(
+            o["data_dir"], db_url=o["db_url"], keys=o["keys"], grpc_address=f"{o['host']}:{o['grpc_port']}",
+            http_port=o["http_port"], http_host=o["host"], config=config, workers=o["workers"], tls=tls,
+        )  # fmt: skip
+    except EhcError as err:
+        fail(err)
+    click.echo(
+        f"ehc node listening: grpc {running.target}"
+        + (f", http http://{o['host']}:{running.http_port}" if running.http_port is not None else "")
+        + f"; client file {running.client_file}",
+        err=True,
+    )
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait()
+    running.stop()
+
+
+# ------------------------------------------------------------------ keys
+@node.group("keys")
+def keys() -> None:
+    """The software HSM's key file."""
+
+
+@keys.command("init")
+@click.option(
+    "--keys", "path", type=click.Path(dir_okay=False), default=None, help="default DATA_DIR/keys.json"
+)
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None)
+@click.option(
+    "--force", is_flag=True, help="overwrite an existing key file (makes existing EHCIDs unverifiable)"
+)
+def keys_init(path: str | None, data_dir: str | None, force: bool) -> None:
+    """Generate a fresh key file (root security key, protect key, data and index keys, issuer SM2 key)."""
+    from reference_node.hsm import init_key_file
+    from reference_node.runtime import default_data_dir
+
+    target = Path(path) if path else Path(data_dir or default_data_dir()) / "keys.json"
+    try:
+        init_key_file(target, overwrite=force)
+    except EhcError as err:
+        fail(err)
+    emit({"keys": str(target), "label": "TEST-ONLY local node keys"})
+
+
+# ------------------------------------------------------------------ client
+@node.group("client")
+@click.option("--target", default=None, help="host:port (default: from the client file)")
+@click.option(
+    "--client-file", type=click.Path(dir_okay=False), default=None, help="default DATA_DIR/client.json"
+)
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None)
+@click.option("--as", "role", type=click.Choice(["terminal", "admin"]), default="terminal", show_default=True)
+@click.pass_context
+def client(
+    ctx: click.Context, target: str | None, client_file: str | None, data_dir: str | None, role: str
+) -> None:
+    """Call a node as a terminal (JSON out; on refusal the error code on stderr and exit 1)."""
+    from reference_node.runtime import default_data_dir
+
+    ctx.obj = {
+        "target": target,
+        "client_file": Path(client_file)
+        if client_file
+        else Path(data_dir or default_data_dir()) / "client.json",
+        "role": role,
+    }
+
+
+def _call(ctx: click.Context, fn: Callable[[Any], Any]) -> None:
+    import grpc
+    from google.protobuf import json_format
+
+    from reference_node.client import NodeClient, error_of
+    from reference_node.errors import CONFIG_INVALID
+
+    o = ctx.obj
+    try:
+        nc = NodeClient.from_file(o["client_file"], o["role"], o["target"])
+    except (OSError, ValueError, KeyError):
+        fail(
+            EhcError(
+                CONFIG_INVALID, f"cannot read client file {o['client_file']} (start `ehc node serve` first)"
+            )
+        )
+    with nc:
+        try:
+            result = fn(nc)
+        except grpc.RpcError as exc:
+            fail(error_of(exc))
+        except EhcError as err:
+            fail(err)
+    if isinstance(result, list):
+        emit([json_format.MessageToDict(m, preserving_proto_field_name=True) for m in result])
+    else:
+        emit(
+            json_format.MessageToDict(
+                result, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+            )
+        )
+
+
+@client.command("register")
+@click.option("--name", required=True)
+@click.option("--id-type", default="01", show_default=True, help="document type CV02.01.101")
+@click.option("--id-number", required=True)
+@click.option("--sex", default="", help="1 male, 2 female (derived from a citizen ID when empty)")
+@click.option("--nation", default="01", show_default=True)
+@click.option("--birth-date", default="", help="YYYY-MM-DD (derived from a citizen ID)")
+@click.option("--area", default="", help="GB/T 2260 residence code (default: from the ID number)")
+@click.option("--phone", default="")
+@click.option("--address", default="")
+@click.option(
+    "--mode", default="3", show_default=True, help="application mode: 1 app, 2 kiosk, 3 window, 4 batch"
+)
+@click.option("--poverty-relief", is_flag=True, help="建档立卡")
+@click.pass_context
+def c_register(ctx: click.Context, **o: Any) -> None:
+    """Register a resident and issue the e-card."""
+    from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
+
+    sex, area = o["sex"], o["area"]
+    if o["id_type"] == "01" and len(o["id_number"]) == 18 and o["id_number"][16].isdigit():
+        sex = sex or ("1" if int(o["id_number"][16]) % 2 else "2")
+        area = area or o["id_number"][:6]
+    req = ip.RegisterRequest(
+        application_mode=o["mode"], name=o["name"], document_type=o["id_type"], document_number=o["id_number"], sex=sex,
+        nation=o["nation"], birth_date=o["birth_date"], area_code=area, phone=o["phone"], address=o["address"],
+        poverty_relief=o["poverty_relief"],
+    )  # fmt: skip
+    _call(ctx, lambda nc: nc.issuance.Register(req, timeout=30))
+
+
+@client.command("newborn")
+@click.option("--birth-certificate", required=True)
+@click.option("--name", required=True)
+@click.option("--sex", required=True)
+@click.option("--birth-date", required=True)
+@click.option("--area", required=True)
+@click.option("--guardian-id", "guardian", required=True, help="guardian's citizen ID number (registered)")
+@click.pass_context
+def c_newborn(ctx: click.Context, **o: Any) -> None:
+    """Temporary card for a newborn (birth certificate), bound to a guardian."""
+    from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
+
+    req = ip.RegisterNewbornRequest(
+        birth_certificate=o["birth_certificate"], name=o["name"], sex=o["sex"], birth_date=o["birth_date"],
+        area_code=o["area"], guardian_document_type="01", guardian_document_number=o["guardian"],
+    )  # fmt: skip
+    _call(ctx, lambda nc: nc.issuance.RegisterNewborn(req, timeout=30))
+
+
+@client.command("upgrade")
+@click.option("--ehcid", required=True)
+@click.option("--id-number", required=True)
+@click.pass_context
+def c_upgrade(ctx: click.Context, ehcid: str, id_number: str) -> None:
+    """Upgrade a temporary card to the citizen ID."""
+    from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
+
+    _call(
+        ctx,
+        lambda nc: nc.issuance.UpgradeTemporary(
+            ip.UpgradeTemporaryRequest(ehcid=ehcid, document_type="01", document_number=id_number)
+        ),
+    )
+
+
+@client.command("qr")
+@click.option("--ehcid", required=True)
+@click.option("--dynamic/--static", default=True, show_default=True)
+@click.option("--lifetime", type=int, default=0, help="seconds (0 = node default)")
+@click.option("--max-verifications", type=int, default=0, help="0 = node default")
+@click.pass_context
+def c_qr(ctx: click.Context, ehcid: str, dynamic: bool, lifetime: int, max_verifications: int) -> None:
+    """Get a dynamic (default) or static QR code text."""
+    from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
+
+    req = ip.GetQrCodeRequest(
+        ehcid=ehcid,
+        code_type=0 if dynamic else 1,
+        lifetime_seconds=lifetime,
+        max_verifications=max_verifications,
+    )
+    _call(ctx, lambda nc: nc.issuance.GetQrCode(req))
+
+
+def _ctx_options(f: Callable) -> Callable:
+    for opt in (
+        click.option("--step", default=None, help="medical step (default from the client file)"),
+        click.option("--scene", default="", help="7-digit scene"),
+        click.option("--channel", default=None),
+        click.option("--use-city", default=None),
+    ):
+        f = opt(f)
+    return f
+
+
+def _context(nc: Any, o: dict[str, Any]) -> Any:
+    overrides = {
+        k: v
+        for k, v in (
+            ("medical_step", o.get("step")),
+            ("channel", o.get("channel")),
+            ("use_city", o.get("use_city")),
+            ("scene", o.get("scene")),
+        )
+        if v
+    }
+    return nc.context(**overrides)
+
+
+@client.command("verify")
+@click.option("--qr", "qr_text", required=True, help="QR code text")
+@_ctx_options
+@click.pass_context
+def c_verify(ctx: click.Context, qr_text: str, **o: Any) -> None:
+    """Verify a QR code at the point of care."""
+    from reference_node.proto.ehc.node.v1 import verification_pb2 as vp
+
+    _call(
+        ctx, lambda nc: nc.verification.VerifyQr(vp.VerifyQrRequest(qr_text=qr_text, context=_context(nc, o)))
+    )
+
+
+@client.command("verify-chip")
+@click.option("--card-number", required=True)
+@click.option("--atr", required=True)
+@_ctx_options
+@click.pass_context
+def c_verify_chip(ctx: click.Context, card_number: str, atr: str, **o: Any) -> None:
+    """Verify a resident health card (card number + ATR)."""
+    from reference_node.proto.ehc.node.v1 import verification_pb2 as vp
+
+    _call(
+        ctx,
+        lambda nc: nc.verification.VerifyChipCard(
+            vp.VerifyChipCardRequest(card_number=card_number, atr=atr, context=_context(nc, o))
+        ),
+    )
+
+
+@client.command("report")
+@click.option("--ehcid", default="")
+@click.option("--card-number", default="")
+@click.option("--card-type", default="11", show_default=True, help="CARD_MEDIA code (11 e-card)")
+@click.option("--scene", default="0101011", show_default=True)
+@click.option("--payment", default="0100", show_default=True)
+@click.option("--visit-type", default="O", show_default=True)
+@click.option("--department", default="")
+@click.option("--request-id", default=None, help="idempotency key (default: random)")
+@click.option("--time", "when", default=None, help="YYYYMMDDHHMMSS (default: now, UTC+8)")
+@click.pass_context
+def c_report(ctx: click.Context, **o: Any) -> None:
+    """Report one card use (acknowledged after it is durable)."""
+    import uuid
+
+    from reference_node.config import fmt_time, now_cst
+    from reference_node.proto.ehc.node.v1 import usage_pb2 as up
+
+    def run(nc: Any) -> Any:
+        cr = nc.credentials
+        rec = up.UsageRecord(
+            request_id=o["request_id"] or uuid.uuid4().hex, time=o["when"] or fmt_time(now_cst()), org_code=cr.org_code,
+            org_name=cr.org_name, use_city=cr.use_city, scene=o["scene"], medical_step=o["scene"][:6] if len(o["scene"]) == 7 and o["scene"][:6] in _steps() else "",
+            department=o["department"] or cr.department, card_type=o["card_type"], channel=cr.channel,
+            payment_category=o["payment"], visit_type=o["visit_type"], ehcid=o["ehcid"], card_number=o["card_number"],
+            terminal_id=cr.terminal_id,
+        )  # fmt: skip
+        return nc.usage.Report(rec)
+
+    _call(ctx, run)
+
+
+def _steps() -> Any:
+    from ehc.spec import codes
+
+    return codes.MEDICAL_STEPS
+
+
+@client.command("usage")
+@click.option("--ehcid", default="")
+@click.option("--from", "from_time", default="")
+@click.option("--to", "to_time", default="")
+@click.option("--limit", type=int, default=100)
+@click.pass_context
+def c_usage(ctx: click.Context, ehcid: str, from_time: str, to_time: str, limit: int) -> None:
+    """Query usage reports of this terminal's organisation."""
+    from reference_node.proto.ehc.node.v1 import usage_pb2 as up
+
+    _call(
+        ctx,
+        lambda nc: nc.usage.QueryUsage(
+            up.QueryUsageRequest(ehcid=ehcid, from_time=from_time, to_time=to_time, limit=limit)
+        ),
+    )
+
+
+@client.command("resolve")
+@click.option("--id-type", default=None, help="document type (01 citizen ID, 08 birth certificate, ...)")
+@click.option("--medium", type=click.Choice(sorted(_MEDIA)), default=None, help="instead of --id-type")
+@click.option("--id-number", "identifier", required=True, help="the identifier read from the medium")
+@click.option("--issuer", default="", help="hospital card: issuing organisation")
+@click.option("--atr", default="")
+@click.pass_context
+def c_resolve(
+    ctx: click.Context, id_type: str | None, medium: str | None, identifier: str, issuer: str, atr: str
+) -> None:
+    """Resolve any medium to its person through the cross-domain main index."""
+    from reference_node.proto.ehc.node.v1 import main_index_pb2 as mp
+
+    if medium is None:
+        medium = "citizen-id" if id_type in (None, "01") else "document"
+    req = mp.ResolveRequest(
+        medium=_MEDIA[medium], identifier=identifier, document_type=id_type or "", issuer=issuer, atr=atr
+    )
+    _call(ctx, lambda nc: nc.main_index.Resolve(req))
+
+
+def _card_action(name: str, rpc: str) -> None:
+    @client.command(name)
+    @click.option("--ehcid", required=True)
+    @click.option("--reason", default="")
+    @click.pass_context
+    def action(ctx: click.Context, ehcid: str, reason: str) -> None:
+        from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
+
+        _call(ctx, lambda nc: getattr(nc.issuance, rpc)(ip.CardActionRequest(ehcid=ehcid, reason=reason)))
+
+    action.__doc__ = f"{rpc} a card."
+
+
+for _name, _rpc in (("suspend", "Suspend"), ("resume", "Resume"), ("cancel", "Cancel")):
+    _card_action(_name, _rpc)
+
+
+@client.command("get")
+@click.option("--ehcid", required=True)
+@click.pass_context
+def c_get(ctx: click.Context, ehcid: str) -> None:
+    """A card and its holder."""
+    from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
+
+    _call(ctx, lambda nc: nc.issuance.GetCard(ip.GetCardRequest(ehcid=ehcid)))
+
+
+@client.command("merge")
+@click.option("--surviving", required=True)
+@click.option("--merged", required=True)
+@click.option("--reason", default="")
+@click.pass_context
+def c_merge(ctx: click.Context, surviving: str, merged: str, reason: str) -> None:
+    """Merge two main indexes (audited; undo with unmerge)."""
+    from reference_node.proto.ehc.node.v1 import main_index_pb2 as mp
+
+    _call(
+        ctx,
+        lambda nc: nc.main_index.Merge(
+            mp.MergeRequest(surviving_main_index=surviving, merged_main_index=merged, reason=reason)
+        ),
+    )
+
+
+@client.command("unmerge")
+@click.option("--merge-id", required=True)
+@click.pass_context
+def c_unmerge(ctx: click.Context, merge_id: str) -> None:
+    """Undo a merge."""
+    from reference_node.proto.ehc.node.v1 import main_index_pb2 as mp
+
+    _call(ctx, lambda nc: nc.main_index.Unmerge(mp.UnmergeRequest(merge_id=merge_id)))
+
+
+# ------------------------------------------------------------------ import
+def person_request(d: dict[str, Any], mode: str = "4") -> Any:
+    """A population JSON-lines record (ehc.spec.model.Person) as a RegisterRequest."""
+    from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
+
+    return ip.RegisterRequest(
+        application_mode=mode, name=str(d.get("name", "")), document_type=str(d.get("id_type", "01")),
+        document_number=str(d.get("id_number", "")), sex=str(d.get("sex", "")), nation=str(d.get("nation", "")),
+        birth_date=str(d.get("birth_date", "")), phone=str(d.get("phone", "")), address=str(d.get("address", "")),
+        area_code=str(d.get("area_code", "")), poverty_relief=bool(d.get("poverty_relief", False)),
+        social_security_card_number=str(d.get("social_security_card_number", "")), family_id=str(d.get("family_id", "")),
+        request_id=str(d.get("person_id", ""))[:64],
+    )  # fmt: skip
+
+
+def _records(path: Path, bad: list[dict[str, Any]]) -> Iterator[Any]:
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                yield person_request(json.loads(line))
+            except (ValueError, TypeError) as exc:
+                bad.append({"line": lineno, "error": f"not a JSON person record ({type(exc).__name__})"})
+
+
+@node.command("import")
+@click.option(
+    "--population",
+    type=click.Path(dir_okay=False, exists=True),
+    required=True,
+    help="JSON lines (ehc fixtures population)",
+)
+@click.option("--target", default=None)
+@click.option("--client-file", type=click.Path(dir_okay=False), default=None)
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None)
+@click.option(
+    "--errors",
+    "errors_out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="write rejected records here (JSON lines)",
+)
+def import_population(
+    population: str, target: str | None, client_file: str | None, data_dir: str | None, errors_out: str | None
+) -> None:
+    """Batch pre-generation (application mode 4) of a population file over RegisterBatch."""
+    import grpc
+
+    from reference_node.client import NodeClient, error_of
+    from reference_node.errors import CONFIG_INVALID
+    from reference_node.runtime import default_data_dir
+
+    path = Path(population)
+    total = sum(1 for line in path.open(encoding="utf-8") if line.strip())
+    cf = Path(client_file) if client_file else Path(data_dir or default_data_dir()) / "client.json"
+    try:
+        nc = NodeClient.from_file(cf, "terminal", target)
+    except (OSError, ValueError, KeyError):
+        fail(EhcError(CONFIG_INVALID, f"cannot read client file {cf}"))
+    bad: list[dict[str, Any]] = []
+    accepted = rejected = 0
+    rejected_items: list[dict[str, Any]] = []
+    with nc, click.progressbar(length=total, label="registering", file=sys.stderr) as bar:
+        try:
+            for result in nc.issuance.RegisterBatch(_records(path, bad)):
+                bar.update(len(result.items))
+                accepted, rejected = result.accepted_so_far, result.rejected_so_far
+                for it in result.items:
+                    if not it.ok:
+                        rejected_items.append(
+                            {
+                                "index": it.index,
+                                "request_id": it.request_id,
+                                "code": it.error.code,
+                                "number": it.error.number,
+                                "message": it.error.message,
+                                "field": it.error.field,
+                            }
+                        )
+        except grpc.RpcError as exc:
+            fail(error_of(exc))
+    if errors_out:
+        with open(errors_out, "w", encoding="utf-8") as fh:
+            for item in rejected_items + bad:
+                fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+    emit(
+        {
+            "records": total,
+            "accepted": accepted,
+            "rejected": rejected + len(bad),
+            "first_rejections": (rejected_items + bad)[:10],
+        }
+    )
