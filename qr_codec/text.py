@@ -208,22 +208,18 @@ def seal_validity(protect_key: bytes, when: datetime, *, tz: tzinfo = CHINA_STAN
     return _context(_ctx.enc, protect_key, False).update(bcd + _ZERO_PAD).hex().upper()
 
 
+#: BCD byte -> its value 0..99; a byte with a nibble above 9 -> 0xFF (one translate() checks all 7)
+_BCD_VALUE = bytes((b >> 4) * 10 + (b & 15) if (b >> 4) < 10 and (b & 15) < 10 else 0xFF for b in range(256))
+
+
 def _bcd_time(plain: bytes, tz: tzinfo) -> datetime:
     if plain[7:] != _ZERO_PAD:
         raise EhcError(QR_VALIDITY_BAD_PADDING)
-    digits = plain[:7].hex()
-    if not digits.isdigit():
+    v = plain[:7].translate(_BCD_VALUE)
+    if 0xFF in v:
         raise EhcError(QR_VALIDITY_NOT_BCD)
     try:
-        return datetime(
-            int(digits[0:4]),
-            int(digits[4:6]),
-            int(digits[6:8]),
-            int(digits[8:10]),
-            int(digits[10:12]),
-            int(digits[12:14]),
-            tzinfo=tz,
-        )
+        return datetime(v[0] * 100 + v[1], v[2], v[3], v[4], v[5], v[6], tzinfo=tz)
     except ValueError:
         raise EhcError(QR_VALIDITY_BAD_DATE, "decrypted validity time is not a real date-time") from None
 
