@@ -94,12 +94,14 @@ class _CardGone(Exception):
     """Internal: the emulated card lost power or was pulled mid-command."""
 
 
+_TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux only; macOS/Windows lack it
+
+
 def _quickack(sock: socket.socket) -> None:
-    # Linux only; elsewhere (macOS) the option does not exist and Nagle is the only lever.
-    opt = getattr(socket, "TCP_QUICKACK", None)
-    if opt is not None:
+    # Linux clears QUICKACK after each ACK it sends, so it must be re-armed around every recv.
+    if _TCP_QUICKACK is not None:
         try:
-            sock.setsockopt(socket.IPPROTO_TCP, opt, 1)
+            sock.setsockopt(socket.IPPROTO_TCP, _TCP_QUICKACK, 1)
         except OSError:
             pass
 
@@ -235,8 +237,9 @@ class VpcdClient:
         return sock
 
     def _serve_connection(self, sock: socket.socket) -> None:
+        reader = _Reader(sock)
         while not self._stop.is_set():
-            header = _recv_exact(sock, 2)
+            header = reader.exact(2)
             if header is None:
                 return
             (length,) = struct.unpack(">H", header)
@@ -245,7 +248,7 @@ class VpcdClient:
                 self.stats.bad_frames += 1
                 log.warning("vpcd %s: empty frame ignored", self.name)
                 continue
-            body = _recv_exact(sock, length)
+            body = reader.exact(length)
             if body is None:
                 if length:
                     self.stats.bad_frames += 1
@@ -316,19 +319,28 @@ class VpcdClient:
         return None
 
 
-def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
-    """Read exactly n bytes; None on EOF or a closed socket."""
-    chunks: list[bytes] = []
-    remaining = n
-    while remaining:
-        _quickack(sock)
-        try:
-            chunk = sock.recv(remaining)
-        except OSError:
-            return None
-        _quickack(sock)
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+class _Reader:
+    """Buffered exact reads: one recv usually brings the length and the body together, so a frame
+    costs one system call, not two. TCP_QUICKACK is re-armed before and after every recv."""
+
+    __slots__ = ("sock", "buf")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = bytearray()
+
+    def exact(self, n: int) -> bytes | None:
+        """Exactly n bytes; None on EOF or a closed socket (a partial frame is dropped)."""
+        while len(self.buf) < n:
+            _quickack(self.sock)
+            try:
+                chunk = self.sock.recv(max(65536, n - len(self.buf)))
+            except OSError:
+                return None
+            _quickack(self.sock)
+            if not chunk:
+                return None
+            self.buf += chunk
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
+        return out
