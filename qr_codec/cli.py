@@ -75,7 +75,10 @@ def derive_command(main_index: str, root_key: str, id_type: str, id_number: str,
 @click.option("--ehcid", required=True, help="EHCID, upper-case hex.")
 @click.option("--dynamic", is_flag=True, help="Make a dynamic code (needs --protect-key).")
 @click.option("--protect-key", envvar="EHC_PROTECT_KEY", help="Protect key, 32 hex [env EHC_PROTECT_KEY].")
-@click.option("--valid-until", help="Expiry YYYYMMDDHHMMSS (UTC+8); default now + --lifetime.")
+@click.option(
+    "--valid-until",
+    help="Expiry YYYYMMDDHHMMSS (UTC+8), any time (past ones make expired test codes); default now + --lifetime.",
+)
 @click.option(
     "--lifetime",
     type=click.IntRange(1),

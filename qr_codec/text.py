@@ -11,8 +11,9 @@ Parse pipeline (the first failing stage decides the error code, so a vector name
    QR_BAD_ALPHABET (a text with both reports QR_BAD_ALPHABET: it is not hex at all)
 3. **fields**   field 0 not an accepted EHCID length → QR_BAD_EHCID_FIELD; no type field →
    QR_MISSING_FIELD
-4. **type**     type field not ``0``/``1`` → QR_UNKNOWN_TYPE; static with a third field →
-   QR_EXTRA_FIELD; dynamic without validity → QR_MISSING_FIELD, with a fourth → QR_EXTRA_FIELD
+4. **type**     type field not ``0``/``1`` → QR_UNKNOWN_TYPE; then the field count that type needs
+   (reported with the ``fields``-layer codes): static with a third field → QR_EXTRA_FIELD;
+   dynamic without validity → QR_MISSING_FIELD, with a fourth field → QR_EXTRA_FIELD
 5. **validity** (dynamic) ``V`` not 32 hex digits → QR_VALIDITY_MALFORMED; with a protect key:
    padding not nine 0x00 → QR_VALIDITY_BAD_PADDING, nibble > 9 → QR_VALIDITY_NOT_BCD, not a real
    date-time → QR_VALIDITY_BAD_DATE
