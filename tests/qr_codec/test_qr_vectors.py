@@ -111,3 +111,15 @@ def test_recover_vector(group: dict, test: dict) -> None:
     with pytest.raises(EhcError) as exc:
         recover_identity(test["ehcid"], bytes.fromhex(test["mainIndex"]), root)
     assert exc.value.code.name == test["error"], test["comment"]
+
+
+def test_committed_vectors_are_what_the_generator_writes() -> None:
+    """The JSON files are not hand-edited: regenerating (with gmssl) gives the same bytes."""
+    import json
+
+    from fixtures.vectors import VECTOR_DIR
+    from fixtures.vectors import generate_qr_vectors as gen
+
+    for name, data in (("ehcid", gen.ehcid_vectors()), ("qr_text", gen.qr_vectors())):
+        fresh = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+        assert fresh == (VECTOR_DIR / f"{name}.json").read_text("utf-8"), f"{name}.json is stale: rerun the generator"
