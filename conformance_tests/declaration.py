@@ -1,0 +1,150 @@
+"""Vendor declaration (implementation conformance statement, ICS) and applicability.
+
+The declaration says what the device under test (DUT) claims: its roles, the media it accepts,
+the optional features it implements and the optional (``should``) requirements it claims. It
+narrows a run: a requirement outside the declaration is *not applicable*, with the reason, and
+never counts for or against the DUT. Without a declaration the DUT is taken to claim everything
+the profile enables for the role under test (the strictest reading).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ehc.errors import EhcError
+
+from .catalogue import Catalogue, Requirement
+from .errors import DECLARATION_INVALID
+from .profiles import Profile
+
+
+@dataclass(frozen=True)
+class Declaration:
+    dut: dict[str, str]
+    roles: tuple[str, ...]
+    media: tuple[str, ...] | None  # None = everything the profile accepts
+    features: tuple[str, ...] | None  # None = everything the profile enables
+    optional: tuple[str, ...] | None  # claimed should-requirements; None = not narrowed
+    exclusions: dict[str, str] = field(default_factory=dict)  # should-requirement id -> reason
+    source: str = "default"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "dut": self.dut,
+            "roles": list(self.roles),
+            "media": None if self.media is None else list(self.media),
+            "features": None if self.features is None else list(self.features),
+            "optional": None if self.optional is None else list(self.optional),
+            "exclusions": self.exclusions,
+        }
+
+
+def default_declaration(role: str, dut_name: str = "unnamed DUT") -> Declaration:
+    """What a run assumes without a declaration file: every medium, feature and option."""
+    return Declaration(dut={"name": dut_name}, roles=(role,), media=None, features=None, optional=None)
+
+
+def _strings(value: Any, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise EhcError(DECLARATION_INVALID, f"{what} must be a list of strings")
+    return tuple(value)
+
+
+def load_declaration(path: Path | str, catalogue: Catalogue) -> Declaration:
+    """Read and check a declaration TOML file (format in docs/certification.md)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise EhcError(DECLARATION_INVALID, f"{path.name}: {exc}") from None
+    dut = data.get("dut")
+    if not isinstance(dut, dict) or not dut.get("name"):
+        raise EhcError(DECLARATION_INVALID, "[dut] with at least 'name' is required")
+    claims = data.get("claims", {})
+    vocab = catalogue.vocabulary
+    roles = _strings(claims.get("roles", []), "claims.roles")
+    if not roles:
+        raise EhcError(DECLARATION_INVALID, "claims.roles must name at least one role")
+    for r in roles:
+        if r not in vocab.roles:
+            raise EhcError(DECLARATION_INVALID, f"unknown role {r!r}")
+    media = _strings(claims["media"], "claims.media") if "media" in claims else None
+    for m in media or ():
+        if m not in vocab.media:
+            raise EhcError(DECLARATION_INVALID, f"unknown medium {m!r}")
+    features = _strings(claims["features"], "claims.features") if "features" in claims else None
+    for f in features or ():
+        if f not in vocab.features:
+            raise EhcError(DECLARATION_INVALID, f"unknown feature {f!r}")
+    optional = _strings(claims["optional"], "claims.optional") if "optional" in claims else None
+    for rid in optional or ():
+        if rid not in catalogue:
+            raise EhcError(DECLARATION_INVALID, f"claims.optional names unknown requirement {rid}")
+        if catalogue[rid].level != "should":
+            raise EhcError(DECLARATION_INVALID, f"{rid} is a must-requirement: it cannot be optional")
+    exclusions: dict[str, str] = {}
+    for rid, reason in data.get("exclusions", {}).items():
+        if rid not in catalogue:
+            raise EhcError(DECLARATION_INVALID, f"exclusions names unknown requirement {rid}")
+        if catalogue[rid].level == "must":
+            # A DUT may not opt out of a mandatory rule by declaration: only media/features/roles narrow.
+            raise EhcError(DECLARATION_INVALID, f"{rid} is a must-requirement and cannot be excluded")
+        if not isinstance(reason, str) or not reason.strip():
+            raise EhcError(DECLARATION_INVALID, f"exclusion of {rid} needs a reason")
+        exclusions[rid] = reason
+    return Declaration(
+        dut={str(k): str(v) for k, v in dut.items()},
+        roles=roles,
+        media=media,
+        features=features,
+        optional=optional,
+        exclusions=exclusions,
+        source=path.name,
+    )
+
+
+@dataclass(frozen=True)
+class Applicability:
+    """Whether a requirement is checked in this run, and whether its failure fails the run."""
+
+    applicable: bool
+    reason: str | None = None
+    gating: bool = False
+    out_of_scope: bool = False
+
+
+def applicability(req: Requirement, role: str, profile: Profile, decl: Declaration) -> Applicability:
+    """Decide, with a reason an evaluator can read, if ``req`` applies to this run."""
+    if not profile.includes(req):
+        reason = profile.excluded.get(req.id) or f"not part of profile {profile.name}"
+        return Applicability(False, reason)
+    if role not in req.roles:
+        return Applicability(False, f"applies to role(s) {', '.join(req.roles)}, not {role}")
+    if role not in decl.roles:
+        return Applicability(False, f"declaration does not claim role {role}")
+    if req.media:
+        offered = [m for m in req.media if m in profile.media]
+        if not offered:
+            return Applicability(
+                False, f"medium {'/'.join(req.media)} not accepted by profile {profile.name}"
+            )
+        if decl.media is not None and not set(offered) & set(decl.media):
+            return Applicability(False, f"medium {'/'.join(offered)} not claimed in the declaration")
+    if req.feature:
+        if req.feature not in profile.features:
+            return Applicability(False, f"feature {req.feature} not enabled by profile {profile.name}")
+        if decl.features is not None and req.feature not in decl.features:
+            return Applicability(False, f"feature {req.feature} not claimed in the declaration")
+    if req.id in decl.exclusions:
+        return Applicability(False, f"excluded by the declaration: {decl.exclusions[req.id]}")
+    if req.level == "should" and decl.optional is not None and req.id not in decl.optional:
+        return Applicability(False, "optional requirement not claimed in the declaration")
+    if req.out_of_scope:
+        return Applicability(True, f"out of scope of the kit's suites: {req.out_of_scope}", False, True)
+    # must-requirements gate; a should-requirement gates only when the vendor claimed it explicitly.
+    gating = req.level == "must" or (decl.optional is not None and req.id in decl.optional)
+    return Applicability(True, None, gating)

@@ -1,0 +1,86 @@
+"""Self-test: every suite must pass its reference implementation and fail every mutant."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .mutants import MUTANT_MODULES, mutants_of
+from .runner import RunOptions, run_with_result, suite_paths
+from .toolhash import kit_identity
+
+
+def _failed_requirements(conformance_run: Any) -> list[str]:
+    if conformance_run is None or conformance_run.result is None:
+        return []
+    return [r.id for r in conformance_run.result.requirements if r.verdict == "fail"]
+
+
+def selftest(
+    roles: list[str] | None = None,
+    max_examples: int = 25,
+    echo: Callable[[str], None] | None = print,
+) -> dict[str, Any]:
+    say = echo or (lambda _line: None)
+    ident = kit_identity()
+    say(f"kit {ident['name']} {ident['version']} source SM3 {ident['source_sm3']}")
+    roles = roles or [r for r in MUTANT_MODULES if suite_paths(r)]
+    out: dict[str, Any] = {"kit": ident, "roles": {}, "ok": True}
+    killed_total = mutants_total = 0
+    for role in roles:
+        reference_spec = MUTANT_MODULES.get(role, ("", "reference"))[1]
+        with tempfile.TemporaryDirectory(prefix=f"ehc-selftest-{role}-") as tmp:
+            t0 = time.perf_counter()
+            code, ref_run = run_with_result(
+                RunOptions(
+                    role=role,
+                    dut=reference_spec,
+                    out=f"{tmp}/reference",
+                    certification=True,
+                    max_examples=max_examples,
+                    quiet=True,
+                )
+            )
+        ref_ok = code == 0
+        say(
+            f"{role}: reference {reference_spec}: {'PASS' if ref_ok else 'FAIL'} ({time.perf_counter() - t0:.1f} s)"
+        )
+        if not ref_ok:
+            say(f"  reference failures: {', '.join(_failed_requirements(ref_run)) or f'exit {code}'}")
+        role_out: dict[str, Any] = {"reference": {"passed": ref_ok, "exit": code}, "mutants": {}}
+        killed = 0
+        mutants = mutants_of(role)
+        for name, description in mutants.items():
+            with tempfile.TemporaryDirectory(prefix=f"ehc-selftest-{role}-{name}-") as tmp:
+                code, mrun = run_with_result(
+                    RunOptions(
+                        role=role,
+                        dut=f"mutant:{name}",
+                        out=f"{tmp}/m",
+                        certification=True,
+                        max_examples=max_examples,
+                        quiet=True,
+                    )
+                )
+            failed = _failed_requirements(mrun)
+            caught = code in (0, 1) and bool(failed)  # any failed requirement, gating or not
+            killed += caught
+            role_out["mutants"][name] = {
+                "description": description,
+                "killed": caught,
+                "failed_requirements": failed,
+            }
+            say(f"  mutant {name:<22} {'KILLED' if caught else 'SURVIVED'}  {', '.join(failed[:6])}")
+        score = killed / len(mutants) if mutants else None
+        role_out["mutation_score"] = score
+        if score is not None:
+            say(f"{role}: mutation score {killed}/{len(mutants)} = {100 * score:.0f} %")
+        killed_total += killed
+        mutants_total += len(mutants)
+        out["roles"][role] = role_out
+        out["ok"] = out["ok"] and ref_ok and killed == len(mutants)
+    out["mutation_score"] = killed_total / mutants_total if mutants_total else None
+    say(f"selftest: {'OK' if out['ok'] else 'FAILED'}")
+    return out

@@ -1,0 +1,1 @@
+"""Test vectors shipped with the conformance suites (Wycheproof-style JSON)."""
