@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 
 import click
 
 from ehc.clitools import emit, fail
-from ehc.errors import EhcError, all_codes
-from ehc.spec.areas import full_name, is_known_area
+from ehc.errors import CODE_UNKNOWN, EhcError, all_codes
+from ehc.spec.areas import RETIRED, counties_of, full_name, is_known_area, level_of, require_area
+from ehc.spec.codes import ALL_TABLES
 from ehc.spec.identifiers import (
     citizen_id_facts,
     mask_id,
@@ -74,6 +76,56 @@ def check(number: str, birth_certificate: bool, ss_card: bool, strict_area: bool
         )
     else:
         click.echo(normal)
+
+
+@id_group.command("area")
+@click.argument("code")
+@click.option("--json", "as_json", is_flag=True)
+def area(code: str, as_json: bool) -> None:
+    """Look up a GB/T 2260 area code (current or retired) in the kit's table."""
+    try:
+        name = require_area(code)
+    except EhcError as err:
+        fail(err, as_json)
+    facts: dict[str, object] = {
+        "code": code,
+        "name": name,
+        "full_name": full_name(code),
+        "level": level_of(code),
+    }
+    if code in RETIRED:
+        facts["retired"] = {"successor": RETIRED[code][1], "year": RETIRED[code][2]}
+    if level_of(code) == "city":
+        facts["counties"] = list(counties_of(code))
+    emit(facts, as_json)
+
+
+@id_group.command("codes")
+@click.argument("table", required=False)
+@click.option("--kit-only", is_flag=True, help="Only kit-defined (not confirmed) codes.")
+@click.option("--json", "as_json", is_flag=True)
+def codes(table: str | None, kit_only: bool, as_json: bool) -> None:
+    """List the code tables, or the codes of one table (e.g. SCENES)."""
+    if table is None:
+        rows = [
+            {"table": k, "name": t.name, "source": t.source, "codes": len(t)} for k, t in ALL_TABLES.items()
+        ]
+        if as_json:
+            emit(rows)
+        else:
+            for r in rows:
+                click.echo(f"{r['table']:<20} {r['codes']:>3}  {r['name']} ({r['source']})")
+        return
+    chosen = ALL_TABLES.get(table.upper())
+    if chosen is None:
+        fail(EhcError(CODE_UNKNOWN, f"no code table {table!r}; tables: {', '.join(ALL_TABLES)}"), as_json)
+    entries = chosen.kit_defined() if kit_only else chosen.entries()
+    if as_json:
+        emit([dataclasses.asdict(e) for e in entries])
+        return
+    for e in entries:
+        mark = "" if e.confirmed else "  [kit-defined]"
+        click.echo(f"{e.code:<14} {e.zh}  {e.en}{mark}")
 
 
 def load_error_modules() -> list[str]:

@@ -82,3 +82,25 @@ def test_real_subprocess() -> None:
     )
     assert bad.returncode == 1 and bad.stderr.startswith("ID_BAD_LENGTH (1002)")
     assert "Traceback" not in bad.stderr
+
+
+def test_area_lookup() -> None:
+    code, out, _ = run("id", "area", "--json", "370802")
+    facts = json.loads(out)
+    assert code == 0 and facts["full_name"] == "山东省济宁市市中区"
+    assert facts["retired"] == {"successor": "370811", "year": 2013}
+    code, out, _ = run("id", "area", "--json", "370300")
+    assert json.loads(out)["counties"][0] == "370302"
+    code, _, err = run("id", "area", "370899")
+    assert code == 1 and err.startswith("ID_BAD_AREA")
+
+
+def test_codes_listing() -> None:
+    code, out, _ = run("id", "codes", "--json")
+    assert code == 0 and {r["table"] for r in json.loads(out)} >= {"SCENES", "CARD_MEDIA", "NATIONS"}
+    code, out, _ = run("id", "codes", "--json", "--kit-only", "qr_code_types")
+    assert code == 0 and json.loads(out) == []  # both QR code types are confirmed
+    code, out, _ = run("id", "codes", "document_types")
+    assert out.splitlines()[0].split()[:2] == ["01", "居民身份证"]
+    code, _, err = run("id", "codes", "nope")
+    assert code == 1 and err.startswith("CODE_UNKNOWN")
