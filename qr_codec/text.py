@@ -71,6 +71,7 @@ __all__ = [
     "make_static",
     "make_dynamic",
     "valid_until_for",
+    "format_stamp",
     "seal_validity",
     "open_validity",
     "parse",
@@ -144,7 +145,7 @@ class QrCode:
             "kind": self.kind,
             "ehcid": self.ehcid,
             "validity_field": self.validity_field,
-            "valid_until": self.valid_until.strftime("%Y%m%d%H%M%S") if self.valid_until else None,
+            "valid_until": format_stamp(self.valid_until) if self.valid_until else None,
             "text": self.text,
         }
 
@@ -188,6 +189,12 @@ def _context(cache: dict, key: bytes, decrypt: bool):
 
 
 # ------------------------------------------------------------------------ validity
+def format_stamp(when: datetime) -> str:
+    """YYYYMMDDHHMMSS of the wall time. Not strftime: glibc's %Y does not zero-pad years < 1000."""
+    t = when
+    return f"{t.year:04d}{t.month:02d}{t.day:02d}{t.hour:02d}{t.minute:02d}{t.second:02d}"
+
+
 def _wall_clock(when: datetime, tz: tzinfo) -> datetime:
     """Aware → converted to ``tz``; naive → taken as a wall-clock time in ``tz``."""
     if when.tzinfo is None:
@@ -203,9 +210,7 @@ def seal_validity(protect_key: bytes, when: datetime, *, tz: tzinfo = CHINA_STAN
         local = _wall_clock(when, tz)
     except OverflowError:
         raise EhcError(QR_BAD_VALIDITY_TIME, "validity time out of range in the platform time zone") from None
-    # f-string, not strftime: glibc's %Y does not zero-pad years below 1000
-    t = local
-    bcd = bytes.fromhex(f"{t.year:04d}{t.month:02d}{t.day:02d}{t.hour:02d}{t.minute:02d}{t.second:02d}")
+    bcd = bytes.fromhex(format_stamp(local))
     return _context(_ctx.enc, protect_key, False).update(bcd + _ZERO_PAD).hex().upper()
 
 
@@ -346,9 +351,9 @@ def parse(
     skew = policy.clock_skew if clock_skew is None else clock_skew
     remaining = valid_until - now  # a difference never overflows, unlike valid_until + skew
     if remaining < -skew:
-        raise EhcError(QR_EXPIRED, valid_until=valid_until.strftime("%Y%m%d%H%M%S"))
+        raise EhcError(QR_EXPIRED, valid_until=format_stamp(valid_until))
     if remaining > policy.max_lifetime + skew:
-        raise EhcError(QR_NOT_YET_VALID, valid_until=valid_until.strftime("%Y%m%d%H%M%S"))
+        raise EhcError(QR_NOT_YET_VALID, valid_until=format_stamp(valid_until))
     return QrCode(DYNAMIC, ehcid, v, valid_until, text)
 
 

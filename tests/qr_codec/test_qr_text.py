@@ -240,3 +240,11 @@ def test_policy_validation() -> None:
         T.QrPolicy(ehcid_hex_lengths=(48,))
     with pytest.raises(EhcError):
         T.valid_until_for(NOW, timedelta(hours=5))
+
+
+def test_stamps_zero_pad_early_years() -> None:
+    # strftime("%Y") gives "1" for year 1 on glibc; the BCD field and JSON need "0001"
+    early = datetime(1, 2, 3, 4, 5, 6)
+    assert T.format_stamp(early) == "00010203040506"
+    text = T.make_dynamic(E64, KEY, early)
+    assert T.parse(text, KEY, early).to_dict()["valid_until"] == "00010203040506"

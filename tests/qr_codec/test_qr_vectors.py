@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -10,7 +10,16 @@ from ehc.errors import EhcError
 from fixtures.vectors import load
 from qr_codec import errors as qe
 from qr_codec.ehcid import derive_ehcid, derive_user_key, recover_identity
-from qr_codec.text import CHINA_STANDARD_TIME, QrPolicy, accept_opaque, parse
+from qr_codec.text import (
+    CHINA_STANDARD_TIME,
+    QrPolicy,
+    accept_opaque,
+    format_stamp,
+    open_validity,
+    parse,
+    seal_validity,
+    valid_until_for,
+)
 
 QR = load("qr_text")
 EHCID = load("ehcid")
@@ -40,6 +49,8 @@ def test_every_text_and_opaque_error_code_has_a_vector() -> None:
     used = {t["error"] for g in QR["testGroups"] for t in g["tests"] if t["result"] == "invalid"}
     wanted = {c.name for c in qe.PARSE_CODES} | {
         "QR_BAD_PROTECT_KEY",
+        "QR_BAD_VALIDITY_TIME",
+        "QR_BAD_LIFETIME",
         "OPAQUE_EMPTY",
         "OPAQUE_TOO_LONG",
         "OPAQUE_NOT_PRINTABLE",
@@ -49,9 +60,7 @@ def test_every_text_and_opaque_error_code_has_a_vector() -> None:
 
 def test_every_derivation_error_code_has_a_vector() -> None:
     used = {t["error"] for g in EHCID["testGroups"] for t in g["tests"] if t["result"] == "invalid"}
-    wanted = {c for c in dir(qe) if c.startswith("EHCID_")} - {
-        "EHCID_BAD_ROOT_KEY"
-    }  # root key is fixed per group
+    wanted = {c for c in dir(qe) if c.startswith("EHCID_")}
     assert wanted <= used, f"codes without a vector: {sorted(wanted - used)}"
 
 
@@ -70,7 +79,7 @@ def test_parse_vector(group: dict, test: dict) -> None:
         assert code.kind == exp["kind"]
         assert code.ehcid == exp["ehcid"]
         assert code.validity_field == exp["validityField"]
-        got_until = code.valid_until.strftime("%Y%m%d%H%M%S") if code.valid_until else None
+        got_until = format_stamp(code.valid_until) if code.valid_until else None
         assert got_until == exp["validUntil"]
         if code.valid_until:
             assert code.valid_until.utcoffset() == CHINA_STANDARD_TIME.utcoffset(None)
@@ -88,6 +97,35 @@ def test_opaque_vector(group: dict, test: dict) -> None:
     else:
         with pytest.raises(EhcError) as exc:
             accept_opaque(test["input"], group["maxLength"])
+        assert exc.value.code.name == test["error"]
+
+
+@pytest.mark.parametrize(("group", "test"), _cases(QR, "seal"))
+def test_seal_vector(group: dict, test: dict) -> None:
+    key = bytes.fromhex(group["protectKey"])
+    when = _clock(test["validUntil"])
+    if test["utcOffsetMinutes"] is not None:
+        when = when.replace(tzinfo=timezone(timedelta(minutes=test["utcOffsetMinutes"])))
+    if test["result"] == "valid":
+        v = seal_validity(key, when)
+        assert v == test["expected"]["validityField"]
+        assert format_stamp(open_validity(key, v)) == test["expected"]["platformTime"]
+    else:
+        with pytest.raises(EhcError) as exc:
+            seal_validity(key, when)
+        assert exc.value.code.name == test["error"]
+
+
+@pytest.mark.parametrize(("group", "test"), _cases(QR, "lifetime"))
+def test_lifetime_vector(group: dict, test: dict) -> None:
+    policy = QrPolicy(max_lifetime=timedelta(seconds=group["maxLifetimeSeconds"]))
+    issued, lifetime = _clock(test["issuedAt"]), timedelta(seconds=test["lifetimeSeconds"])
+    if test["result"] == "valid":
+        got = valid_until_for(issued, lifetime, policy=policy)
+        assert format_stamp(got) == test["expected"]["validUntil"]
+    else:
+        with pytest.raises(EhcError) as exc:
+            valid_until_for(issued, lifetime, policy=policy)
         assert exc.value.code.name == test["error"]
 
 
@@ -122,4 +160,6 @@ def test_committed_vectors_are_what_the_generator_writes() -> None:
 
     for name, data in (("ehcid", gen.ehcid_vectors()), ("qr_text", gen.qr_vectors())):
         fresh = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-        assert fresh == (VECTOR_DIR / f"{name}.json").read_text("utf-8"), f"{name}.json is stale: rerun the generator"
+        assert fresh == (VECTOR_DIR / f"{name}.json").read_text("utf-8"), (
+            f"{name}.json is stale: rerun the generator"
+        )
