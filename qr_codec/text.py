@@ -178,6 +178,8 @@ def _protect_key(key: bytes) -> bytes:
 
 
 def _context(cache: dict, key: bytes, decrypt: bool):
+    if type(key) is not bytes:  # bytearray/memoryview are unhashable; anything else is refused
+        key = _protect_key(key)
     ctx = cache.get(key)
     if ctx is None:
         key = _protect_key(key)
@@ -347,7 +349,12 @@ def parse(
         return QrCode(DYNAMIC, ehcid, v, None, text)
     tz = policy.tz
     valid_until = _bcd_time(_context(_ctx.dec, protect_key, True).update(bytes.fromhex(v)), tz)
-    now = datetime.now(tz) if now is None else _wall_clock(now, tz)
+    if now is None:
+        now = datetime.now(tz)
+    elif isinstance(now, datetime):
+        now = _wall_clock(now, tz)
+    else:
+        raise EhcError(QR_BAD_VALIDITY_TIME, "validation clock must be a datetime")
     skew = policy.clock_skew if clock_skew is None else clock_skew
     remaining = valid_until - now  # a difference never overflows, unlike valid_until + skew
     if remaining < -skew:

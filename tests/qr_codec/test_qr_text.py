@@ -248,3 +248,23 @@ def test_stamps_zero_pad_early_years() -> None:
     assert T.format_stamp(early) == "00010203040506"
     text = T.make_dynamic(E64, KEY, early)
     assert T.parse(text, KEY, early).to_dict()["valid_until"] == "00010203040506"
+
+
+@pytest.mark.parametrize("key", [bytearray(KEY), memoryview(KEY)])
+def test_protect_key_may_be_any_bytes_like(key) -> None:
+    text = T.make_dynamic(E64, key, NOW)
+    assert T.parse(text, key, NOW).valid_until == T.parse(text, KEY, NOW).valid_until
+
+
+@pytest.mark.parametrize("key", ["0F1E2D3C4B5A69788796A5B4C3D2E1F0", 12345, KEY + b"\x00"])
+def test_protect_key_of_the_wrong_type_or_size(key) -> None:
+    text = T.make_dynamic(E64, KEY, NOW)
+    with pytest.raises(EhcError) as exc:
+        T.parse(text, key, NOW)
+    assert exc.value.code is qe.QR_BAD_PROTECT_KEY
+
+
+def test_validation_clock_must_be_a_datetime() -> None:
+    with pytest.raises(EhcError) as exc:
+        T.parse(T.make_dynamic(E64, KEY, NOW), KEY, "20260315083000")
+    assert exc.value.code is qe.QR_BAD_VALIDITY_TIME
