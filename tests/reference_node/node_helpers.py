@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -55,4 +56,5 @@ def register_request(number: str | None = None, **over: object) -> ip.RegisterRe
 
 
 def birth_certificate() -> str:
-    return "Q" + f"{random.randrange(10**9):09d}"
+    # not the random module: Hypothesis reseeds it per example, which would repeat numbers
+    return "Q" + f"{uuid.uuid4().int % 10**9:09d}"

@@ -1,0 +1,107 @@
+"""The issue's walkthrough with the real CLI: serve, register, dynamic code, verify, refused after
+expiry and after suspension, report a use; plus keys init, import and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from node_helpers import citizen_id
+
+from ehc.spec.model import Person
+
+
+def ehc(*args: str, home: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, EHC_NODE_HOME=str(home))
+    out = subprocess.run(
+        [sys.executable, "-m", "ehc.cli", "node", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+    if check:
+        assert out.returncode == 0, out.stderr
+    return out
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    home = tmp_path / "home"
+    env = dict(os.environ, EHC_NODE_HOME=str(home))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ehc.cli", "node", "serve", "--grpc-port", "0", "--clock-skew", "0"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    endpoint = home / "endpoint.json"
+    for _ in range(300):
+        if endpoint.exists() and (home / "client.json").exists():
+            break
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        time.sleep(0.05)
+    yield home
+    proc.terminate()
+    proc.wait(10)
+    log = proc.stderr.read() if proc.stderr else ""
+    assert '"msg": "node listening"' in log  # structured log says where it listens
+
+
+def test_walkthrough(served: Path):
+    if not hasattr(sys, "executable"):
+        pytest.skip("no interpreter path")
+    home = served
+    number = citizen_id()
+    reg = json.loads(ehc("client", "register", "--name", "赵六", "--id-number", number, home=home).stdout)
+    ehcid = reg["card"]["ehcid"]
+    assert reg["person"]["document_number"] == number and reg["card"]["status"] == "CARD_STATUS_NORMAL"
+    code = json.loads(ehc("client", "qr", "--ehcid", ehcid, "--dynamic", "--lifetime", "1", home=home).stdout)
+    assert code["qr_text"].startswith(ehcid + ":0:")
+    ok = json.loads(ehc("client", "verify", "--qr", code["qr_text"], home=home).stdout)
+    assert ok["person"]["main_index"] == reg["person"]["main_index"] and ok["surplus_num"] == 4
+    time.sleep(2.2)  # lifetime 1 s, node started with --clock-skew 0
+    expired = ehc("client", "verify", "--qr", code["qr_text"], home=home, check=False)
+    assert expired.returncode == 1 and expired.stderr.startswith("QR_EXPIRED (2030)")
+    ehc("client", "suspend", "--ehcid", ehcid, "--reason", "test", home=home)
+    suspended = ehc("client", "verify", "--qr", ehcid + ":1", home=home, check=False)
+    assert suspended.returncode == 1 and suspended.stderr.startswith("NODE_CARD_SUSPENDED (4302)")
+    ehc("client", "resume", "--ehcid", ehcid, home=home)
+    ack = json.loads(ehc("client", "report", "--ehcid", ehcid, "--request-id", "walk-1", home=home).stdout)
+    assert ack["accepted"] is True
+    usage = json.loads(ehc("client", "usage", "--ehcid", ehcid, home=home).stdout)
+    assert [r["request_id"] for r in usage["records"]] == ["walk-1"]
+    res = json.loads(ehc("client", "resolve", "--id-type", "01", "--id-number", number, home=home).stdout)
+    assert res["person"]["main_index"] == reg["person"]["main_index"]
+    bad = ehc("client", "register", "--name", "x", "--id-number", "123", home=home, check=False)
+    assert bad.returncode == 1 and bad.stderr.startswith("NODE_DOCUMENT_INVALID (4105)")
+
+
+def test_import_population(served: Path, tmp_path: Path):
+    people = []
+    for i in range(30):
+        n = citizen_id()
+        people.append(Person(person_id=f"P{i:07d}", name=f"居民{i}", sex="1" if int(n[16]) % 2 else "2", nation="01",
+                             birth_date=f"{n[6:10]}-{n[10:12]}-{n[12:14]}", id_type="01", id_number=n, area_code=n[:6]))  # fmt: skip
+    lines = [p.to_json() for p in people]
+    lines.insert(7, lines[7].replace('"sex":"', '"sex":"7'))  # a bad record: reported, skipped
+    lines.insert(3, "not json")
+    pop = tmp_path / "pop.jsonl"
+    pop.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = json.loads(
+        ehc("import", "--population", str(pop), "--errors", str(tmp_path / "rej.jsonl"), home=served).stdout
+    )
+    assert out["records"] == 32 and out["accepted"] == 30 and out["rejected"] == 2
+    rejected = [json.loads(line) for line in (tmp_path / "rej.jsonl").read_text().splitlines()]
+    assert {r.get("code") for r in rejected} == {"NODE_FIELD_BAD_CODE", None}
+
+
+def test_keys_init(tmp_path: Path):
+    out = json.loads(ehc("keys", "init", "--keys", str(tmp_path / "k.json"), home=tmp_path).stdout)
+    assert out["keys"].endswith("k.json")
+    again = ehc("keys", "init", "--keys", str(tmp_path / "k.json"), home=tmp_path, check=False)
+    assert again.returncode == 1 and again.stderr.startswith("NODE_KEYS_MISSING (4901)")
+
+
+def test_client_without_a_node_fails_with_a_code(tmp_path: Path):
+    out = ehc("client", "get", "--ehcid", "A" * 64, home=tmp_path / "none", check=False)
+    assert out.returncode == 1 and out.stderr.startswith("NODE_CONFIG_INVALID (4904)")
