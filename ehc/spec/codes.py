@@ -158,6 +158,14 @@ class CodeTable(Mapping[str, C], Generic[C]):
     def kit_defined(self) -> tuple[C, ...]:
         return tuple(e for e in self._by_code.values() if not e.confirmed)
 
+    def by_name(self, name: str) -> C:
+        """The entry whose Chinese or English name is ``name`` (readers that print names, e.g.
+        "汉" or "汉族" on an ID card); raises EhcError(CODE_UNKNOWN)."""
+        for entry in self._by_code.values():
+            if name in (entry.zh, entry.en) or (name and entry.zh == name + "族"):
+                return entry
+        raise EhcError(CODE_UNKNOWN, f"no {self.name} named {name!r}", table=self.name)
+
     def zh(self, code: str) -> str:
         return self.require(code).zh
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ehc.errors import CODE_UNKNOWN, EhcError
 from ehc.spec import codes as c
@@ -206,3 +208,25 @@ def test_scene_helpers_reject_unknown() -> None:
     with pytest.raises(EhcError):
         c.scenes_of_step("123456")
     assert [s.code for s in c.scenes_of_step("010105")] == ["0101051", "0101052", "0101053", "0101059"]
+
+
+def test_by_name() -> None:
+    assert c.NATIONS.by_name("汉族").code == "01"
+    assert c.NATIONS.by_name("汉").code == "01"  # ID cards print the name without 族
+    assert c.NATIONS.by_name("Qiang").code == "33"
+    assert c.DOCUMENT_TYPES.by_name("出生医学证明").code == "08"
+    with pytest.raises(EhcError) as err:
+        c.NATIONS.by_name("火星族")
+    assert err.value.code is CODE_UNKNOWN
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(sorted(c.ALL_TABLES)), st.text(max_size=8))
+def test_require_is_exact(name: str, text: str) -> None:
+    table = c.ALL_TABLES[name]
+    if text in table:
+        assert table.require(text).code == text
+    else:
+        with pytest.raises(EhcError) as err:
+            table.require(text)
+        assert err.value.code is CODE_UNKNOWN

@@ -19,7 +19,9 @@ from ehc.gm import (
     N,
     SM2PrivateKey,
     SM2PublicKey,
+    hmac_sm3,
     pad_80,
+    pad_zero,
     sig_der_to_raw,
     sig_raw_to_der,
     sm3,
@@ -295,3 +297,57 @@ def test_sig_der_to_raw_rejects_non_minimal_and_negative_der() -> None:
 def test_verify_never_raises_on_garbage(sig: bytes, msg: bytes) -> None:
     pub = SM2PrivateKey.from_int(12345).public_key
     assert pub.verify(sig, msg) is False
+
+
+def gm_hmac_sm3(key: bytes, data: bytes) -> bytes:
+    # RFC 2104 over gmssl's SM3 (64-byte block), written independently of ehc.gm.
+    if len(key) > 64:
+        key = gm_sm3_hash(key)
+    key = key.ljust(64, b"\x00")
+    inner = gm_sm3_hash(bytes(k ^ 0x36 for k in key) + data)
+    return gm_sm3_hash(bytes(k ^ 0x5C for k in key) + inner)
+
+
+@settings(max_examples=100)
+@given(st.binary(max_size=100), st.binary(max_size=200))
+def test_hmac_sm3_matches_gmssl_construction(key: bytes, data: bytes) -> None:
+    assert hmac_sm3(key, data) == gm_hmac_sm3(key, data)
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=70))
+def test_pad_zero(data: bytes) -> None:
+    padded = pad_zero(data)
+    assert len(padded) % 16 == 0 and padded[: len(data)] == data and len(padded) - len(data) < 16
+    assert set(padded[len(data) :]) <= {0}
+
+
+@settings(max_examples=10)
+@given(scalars, st.binary(max_size=64))
+def test_sm2_key_forms_round_trip(d: int, msg: bytes) -> None:
+    key = SM2PrivateKey.from_int(d)
+    assert SM2PrivateKey.from_bytes(key.to_bytes()).public_key == key.public_key
+    assert SM2PrivateKey.from_pem(key.to_pem()).to_bytes() == key.to_bytes()
+    pub = SM2PublicKey.from_pem(key.public_key.to_pem())
+    assert pub == key.public_key and SM2PublicKey.from_hex(pub.hex()) == pub
+    # sign_digest over e = SM3(Z || M) (the PSAM sign-hash service) verifies as a message signature.
+    e = gm_sm3_hash(gm_z(pub.point, DEFAULT_SIGNER_ID) + msg)
+    assert pub.verify(key.sign_digest(e), msg)
+    # gmssl derives the same public key from the scalar (independent point multiplication).
+    g = gm_signer(d, pub.point)
+    assert g._kg(d, g.ecc_table["g"]).upper() == pub.hex()[2:]
+
+
+def test_sm2_bad_keys() -> None:
+    for bad in (b"", b"\x04" + b"\x00" * 64, b"\x02" + b"\x01" * 32):
+        with pytest.raises(EhcError) as err:
+            SM2PublicKey(bad)
+        assert err.value.code is GM_BAD_KEY
+    with pytest.raises(EhcError):
+        SM2PrivateKey.from_int(0)
+    with pytest.raises(EhcError):
+        SM2PrivateKey.from_bytes(b"\x01" * 31)
+    with pytest.raises(EhcError):
+        SM2PrivateKey.from_pem(b"not a pem")
+    with pytest.raises(EhcError):
+        SM2PublicKey.from_hex("zz")
