@@ -92,6 +92,18 @@ _ZERO_PAD = bytes(9)
 _ECB = modes.ECB()
 
 
+_UPPER_HEX = re.compile(r"[0-9A-F]+")
+_FAST_CACHE: dict[tuple[int, ...], re.Pattern[str]] = {}
+
+
+def _fast_pattern(lengths: tuple[int, ...]) -> re.Pattern[str]:
+    pat = _FAST_CACHE.get(lengths)
+    if pat is None:
+        alts = "|".join(f"[0-9A-F]{{{n}}}" for n in sorted(set(lengths)))
+        pat = _FAST_CACHE[lengths] = re.compile(rf"({alts}):(?:(1)|0:([0-9A-F]{{32}}))")
+    return pat
+
+
 @dataclass(frozen=True, slots=True)
 class QrPolicy:
     """Values the public specification does not fix (see docs/assumptions.md, "qr_codec").
@@ -114,6 +126,9 @@ class QrPolicy:
     max_uses: int = 5
     ehcid_hex_lengths: tuple[int, ...] = (64, 32, 96)
     tz: tzinfo = field(default=CHINA_STANDARD_TIME)
+    # derived once per policy so parse() does no per-call setup
+    _fast_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _latest: timedelta = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         zero = timedelta(0)
@@ -123,6 +138,8 @@ class QrPolicy:
             raise EhcError(QR_BAD_LIFETIME, "max_uses must be at least 1")
         if not self.ehcid_hex_lengths or any(n <= 0 or n % 32 for n in self.ehcid_hex_lengths):
             raise EhcError(QR_BAD_LIFETIME, "EHCID lengths must be positive multiples of 32 hex digits")
+        object.__setattr__(self, "_fast_re", _fast_pattern(tuple(self.ehcid_hex_lengths)))
+        object.__setattr__(self, "_latest", self.max_lifetime + self.clock_skew)
 
 
 DEFAULT_POLICY = QrPolicy()
@@ -284,18 +301,6 @@ def make_dynamic(
 
 
 # ------------------------------------------------------------------------ parse
-_UPPER_HEX = re.compile(r"[0-9A-F]+")
-_FAST_CACHE: dict[tuple[int, ...], re.Pattern[str]] = {}
-
-
-def _fast_pattern(lengths: tuple[int, ...]) -> re.Pattern[str]:
-    pat = _FAST_CACHE.get(lengths)
-    if pat is None:
-        alts = "|".join(f"[0-9A-F]{{{n}}}" for n in sorted(set(lengths)))
-        pat = _FAST_CACHE[lengths] = re.compile(rf"({alts}):(?:(1)|0:([0-9A-F]{{32}}))")
-    return pat
-
-
 def _diagnose(text: object, policy: QrPolicy) -> EhcError:
     """The error of the first failing pipeline stage, for a text the fast pattern rejected."""
     if not isinstance(text, str) or not text:
@@ -339,7 +344,7 @@ def parse(
     hold the key; the node must pass it). ``now`` defaults to the clock; a naive ``now`` is a wall
     time in ``policy.tz``.
     """
-    m = _fast_pattern(policy.ehcid_hex_lengths).fullmatch(text) if isinstance(text, str) else None
+    m = policy._fast_re.fullmatch(text) if isinstance(text, str) else None
     if m is None:
         raise _diagnose(text, policy)
     ehcid, static, v = m.groups()
@@ -348,18 +353,24 @@ def parse(
     if protect_key is None:
         return QrCode(DYNAMIC, ehcid, v, None, text)
     tz = policy.tz
-    valid_until = _bcd_time(_context(_ctx.dec, protect_key, True).update(bytes.fromhex(v)), tz)
+    dec = _ctx.dec.get(protect_key) if type(protect_key) is bytes else None
+    if dec is None:
+        dec = _context(_ctx.dec, protect_key, True)
+    valid_until = _bcd_time(dec.update(bytes.fromhex(v)), tz)
     if now is None:
         now = datetime.now(tz)
     elif isinstance(now, datetime):
-        now = _wall_clock(now, tz)
+        now = now.replace(tzinfo=tz) if now.tzinfo is None else now.astimezone(tz)
     else:
         raise EhcError(QR_BAD_VALIDITY_TIME, "validation clock must be a datetime")
-    skew = policy.clock_skew if clock_skew is None else clock_skew
     remaining = valid_until - now  # a difference never overflows, unlike valid_until + skew
-    if remaining < -skew:
+    if clock_skew is None:
+        early, late = -policy.clock_skew, policy._latest
+    else:
+        early, late = -clock_skew, policy.max_lifetime + clock_skew
+    if remaining < early:
         raise EhcError(QR_EXPIRED, valid_until=format_stamp(valid_until))
-    if remaining > policy.max_lifetime + skew:
+    if remaining > late:
         raise EhcError(QR_NOT_YET_VALID, valid_until=format_stamp(valid_until))
     return QrCode(DYNAMIC, ehcid, v, valid_until, text)
 
