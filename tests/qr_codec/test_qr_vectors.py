@@ -163,3 +163,63 @@ def test_committed_vectors_are_what_the_generator_writes() -> None:
         assert fresh == (VECTOR_DIR / f"{name}.json").read_text("utf-8"), (
             f"{name}.json is stale: rerun the generator"
         )
+
+
+# ---- mutants: plausible mis-implementations of the validity field must fail some vector ------
+def _seal_ascii(key: bytes, stamp: str) -> str:
+    from ehc.gm import sm4_ecb_encrypt
+
+    return sm4_ecb_encrypt(key, stamp.encode()[:14] + bytes(2)).hex().upper()
+
+
+def _seal_pkcs7(key: bytes, stamp: str) -> str:
+    from ehc.gm import sm4_ecb_encrypt
+
+    return sm4_ecb_encrypt(key, bytes.fromhex(stamp) + bytes([9]) * 9).hex().upper()
+
+
+def _seal_lower(key: bytes, stamp: str) -> str:
+    from ehc.gm import sm4_ecb_encrypt
+
+    return sm4_ecb_encrypt(key, bytes.fromhex(stamp) + bytes(9)).hex()
+
+
+def _seal_two_digit_year(key: bytes, stamp: str) -> str:
+    from ehc.gm import sm4_ecb_encrypt
+
+    return sm4_ecb_encrypt(key, bytes.fromhex(stamp[2:]) + bytes(10)).hex().upper()
+
+
+@pytest.mark.parametrize("mutant", [_seal_ascii, _seal_pkcs7, _seal_lower, _seal_two_digit_year])
+def test_seal_vectors_catch_a_broken_rule(mutant) -> None:
+    (group,) = [g for g in QR["testGroups"] if g["type"] == "seal"]
+    key = bytes.fromhex(group["protectKey"])
+    valid = [t for t in group["tests"] if t["result"] == "valid"]
+    caught = [
+        t for t in valid if mutant(key, t["expected"]["platformTime"]) != t["expected"]["validityField"]
+    ]
+    assert caught, f"{mutant.__name__} passes every seal vector"
+
+
+def _lenient_parse(text: str, key: bytes, now: datetime, policy: QrPolicy):
+    """A verifier that upper-cases input first: the vectors must flag it."""
+    return parse(text.upper(), key, now, policy=policy)
+
+
+def test_parse_vectors_catch_a_lenient_verifier() -> None:
+    caught = []
+    for group, test in (p.values for p in _cases(QR, "parse")):
+        if test["result"] != "invalid" or group["protectKey"] is None or len(group["protectKey"]) != 32:
+            continue
+        policy = QrPolicy(
+            clock_skew=timedelta(seconds=group["clockSkewSeconds"]),
+            ehcid_hex_lengths=tuple(group["ehcidHexLengths"]),
+        )
+        try:
+            _lenient_parse(
+                test["input"], bytes.fromhex(group["protectKey"]), _clock(group["validationClock"]), policy
+            )
+            caught.append(test["tcId"])
+        except EhcError:
+            pass
+    assert caught, "no vector distinguishes a verifier that upper-cases its input"
