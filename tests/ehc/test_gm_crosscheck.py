@@ -67,8 +67,8 @@ def gm_sm4_cbc_pad_block(key: bytes, iv: bytes, data: bytes) -> bytes:
     return c.crypt_ecb(bytes(a ^ b for a, b in zip(prev, b"\x10" * 16, strict=True)))
 
 
-def gm_signer(d: int | None, public: bytes) -> gm_sm2.CryptSM2:
-    c = gm_sm2.CryptSM2(private_key=f"{d:064x}" if d else "", public_key="")
+def gm_signer(d: int | None, public: bytes, asn1: bool = False) -> gm_sm2.CryptSM2:
+    c = gm_sm2.CryptSM2(private_key=f"{d:064x}" if d else "", public_key="", asn1=asn1)
     # Set the x||y hex directly: gmssl's constructor does lstrip("04"), which also eats a
     # leading "0"/"4" of x when x's hex starts with them.
     c.public_key = public[1:].hex()
@@ -175,11 +175,12 @@ def test_sm4_bad_key_and_block_sizes(bad_key: bytes, data: bytes) -> None:
 def test_sm2_ours_signs_gmssl_verifies(d: int, msg: bytes, der: bool) -> None:
     key = SM2PrivateKey.from_int(d)
     sig = key.sign(msg, der=der)
-    raw = sig_der_to_raw(sig) if der else sig
-    assert len(raw) == 64
-    g = gm_signer(None, key.public_key.point)
-    assert g.verify_with_sm3(raw.hex(), msg)
-    assert not g.verify_with_sm3(raw.hex(), msg + b"!")
+    # gmssl parses DER itself in asn1 mode (pycryptodome's DER decoder): an independent check
+    # of our DER encoding as well as of the signature.
+    g = gm_signer(None, key.public_key.point, asn1=der)
+    assert len(sig) == 64 or der
+    assert g.verify_with_sm3(sig.hex(), msg)
+    assert not g.verify_with_sm3(sig.hex(), msg + b"!")
 
 
 @settings(max_examples=15)
@@ -192,6 +193,10 @@ def test_sm2_gmssl_signs_ours_verifies(d: int, msg: bytes) -> None:
     assert pub.verify(raw, msg)
     assert pub.verify(sig_raw_to_der(raw), msg)
     assert not pub.verify(raw, msg + b"!")
+    # gmssl's own DER output (asn1 mode) verifies and converts to the same r||s.
+    der = bytes.fromhex(gm_signer(d, key.public_key.point, asn1=True).sign_with_sm3(msg))
+    assert pub.verify(der, msg)
+    assert len(sig_der_to_raw(der)) == 64
 
 
 @settings(max_examples=10)
