@@ -5,6 +5,13 @@ import pytest
 from ehc import errors
 
 
+@pytest.fixture(autouse=True)
+def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Codes defined here must not leak into the kit's registry (docs/errors.md is compared to it)."""
+    monkeypatch.setattr(errors, "_REGISTRY", dict(errors._REGISTRY))
+    monkeypatch.setattr(errors, "_BY_NUMBER", dict(errors._BY_NUMBER))
+
+
 def test_define_is_idempotent_for_identical_codes() -> None:
     a = errors.define("TEST_SAME", 1991, "test", "same")
     assert errors.define("TEST_SAME", 1991, "test", "same") is not None
