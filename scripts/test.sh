@@ -16,6 +16,9 @@ else
   echo "test: PostgreSQL unavailable; PostgreSQL tests will skip with that reason"
 fi
 
+# The README test command runs the slow real paths too (e.g. the 1,000,000-round SM4 vector).
+export EHC_RUN_SLOW="${EHC_RUN_SLOW:-1}"
+
 echo "== lint (ruff)"
 ruff check .
 ruff format --check .
