@@ -18,7 +18,14 @@ from ehc.errors import EhcError
 from ehc.spec.identifiers import mask_id
 from qr_codec import errors as qe
 from qr_codec.ehcid import derive_ehcid
-from qr_codec.text import DEFAULT_POLICY, NATIONAL_STRICT_POLICY, make_dynamic, make_static, parse
+from qr_codec.text import (
+    DEFAULT_POLICY,
+    NATIONAL_STRICT_POLICY,
+    accept_opaque,
+    make_dynamic,
+    make_static,
+    parse,
+)
 
 _TIME_FORMAT = "%Y%m%d%H%M%S"
 
@@ -111,23 +118,48 @@ def make_command(
         click.echo(text)
 
 
+def _text_argument(text: str) -> str:
+    """``-`` reads the text from stdin (one line; the line break is not part of the code)."""
+    if text != "-":
+        return text
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 @qr.command("parse")
 @click.argument("text")
 @click.option("--protect-key", envvar="EHC_PROTECT_KEY", help="Protect key, 32 hex: open and check validity.")
 @click.option("--now", help="Validation clock YYYYMMDDHHMMSS (UTC+8); default the system clock.")
 @click.option("--clock-skew", type=click.IntRange(0), help="Seconds of tolerance (default 30).")
 @click.option("--strict", is_flag=True, help="Accept only 64-digit EHCIDs (66/99-character texts).")
+@click.option(
+    "--allow-opaque",
+    is_flag=True,
+    help="Do what a terminal does: a text that is not a national code is an opaque token (<= 256 chars).",
+)
 def parse_command(
-    text: str, protect_key: str | None, now: str | None, clock_skew: int | None, strict: bool
+    text: str,
+    protect_key: str | None,
+    now: str | None,
+    clock_skew: int | None,
+    strict: bool,
+    allow_opaque: bool,
 ) -> None:
-    """Parse and check a QR text; prints its fields as JSON, exits 1 with the error code if invalid."""
+    """Parse and check a QR text (- reads it from stdin); prints its fields as JSON, exits 1 with
+    the error code if invalid or expired."""
     key = _hex(protect_key, 16, "--protect-key") if protect_key else None
     skew = None if clock_skew is None else timedelta(seconds=clock_skew)
     policy = NATIONAL_STRICT_POLICY if strict else DEFAULT_POLICY
+    text = _text_argument(text)
     try:
         code = parse(text, key, _time(now, "--now"), skew, policy=policy)
     except EhcError as err:
-        fail(err, as_json=True)
+        if not allow_opaque or err.code.layer not in ("length", "alphabet", "fields", "type"):
+            fail(err, as_json=True)
+        try:
+            emit(accept_opaque(text).to_dict() | {"not_national_because": err.code.name})
+        except EhcError as opaque_err:
+            fail(opaque_err, as_json=True)
+        return
     out = code.to_dict()
     out["validity_checked"] = key is not None or code.kind == "static"
     emit(out)
@@ -147,9 +179,10 @@ def parse_command(
     "--border", type=click.IntRange(0, 100), default=4, show_default=True, help="Quiet zone, modules."
 )
 def render_command(text: str, output: str, ec_level: str, scale: int, border: int) -> None:
-    """Render a QR text as PNG, SVG or terminal text."""
+    """Render a QR text (- reads it from stdin) as PNG, SVG or terminal text."""
     from qr_codec.image import render_png, render_svg, render_terminal
 
+    text = _text_argument(text)
     try:
         if output == "-":
             click.echo(render_terminal(text, ec_level=ec_level, border=border), nl=False)

@@ -170,3 +170,30 @@ def test_installed_ehc_command_runs_in_a_subprocess(tmp_path) -> None:
     assert out.stdout.strip() == EHCID
     bad = subprocess.run([exe, "qr", "parse", "nonsense"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and "QR_BAD_LENGTH" in bad.stderr
+
+
+def test_parse_and_render_read_the_text_from_stdin(tmp_path) -> None:
+    runner = CliRunner()
+    res = runner.invoke(qr, ["parse", "-"], input=EHCID + ":1\r\n")
+    assert res.exit_code == 0 and json.loads(res.output)["kind"] == "static"
+    out = tmp_path / "s.png"
+    assert runner.invoke(qr, ["render", "-", "-o", str(out)], input=EHCID + ":1\n").exit_code == 0
+    assert runner.invoke(qr, ["read", str(out)]).output.strip() == EHCID + ":1"
+
+
+def test_parse_allow_opaque_behaves_like_a_terminal(run) -> None:
+    res = run("parse", "HIS-CARD-0001", "--allow-opaque")
+    data = json.loads(res.output)
+    assert res.exit_code == 0 and data == {
+        "kind": "opaque",
+        "text": "HIS-CARD-0001",
+        "not_national_because": "QR_BAD_LENGTH",
+    }
+    res = run("parse", "Z" * 300, "--allow-opaque")
+    assert res.exit_code == 1 and "OPAQUE_TOO_LONG" in res.output
+    # a well-formed national code that fails its validity check is NOT downgraded to opaque
+    expired = run(
+        "make", "--ehcid", EHCID, "--dynamic", "--protect-key", PROTECT, "--valid-until", "20200101000000"
+    ).output.strip()
+    res = run("parse", expired, "--protect-key", PROTECT, "--allow-opaque")
+    assert res.exit_code == 1 and "QR_EXPIRED" in res.output
