@@ -27,9 +27,11 @@ from typing import Any, ClassVar
 
 from locust import task
 
+from ehc.spec import codes
 from load_tests.context import current
 from load_tests.grpc_user import CallResult, Expect, GrpcUser
-from load_tests.node_client import NodeCalls, terminal_context
+from load_tests.messages import terminal_context
+from load_tests.node_client import NodeCalls
 from load_tests.population import synthetic_population
 
 __all__ = [
@@ -195,6 +197,7 @@ class NodeActor(GrpcUser):
         terminal: dict[str, Any] | None,
     ) -> None:
         term = terminal or self.terminal
+        step = step_of(scene, step)
         ctx = terminal_context(term, step=step, scene=scene)
         result, kind = self.verify_once(ctx, person, kind)
         if report and result is not None and result.outcome == "ok":
@@ -209,6 +212,12 @@ class NodeActor(GrpcUser):
                 visit_type=visit_type,
                 payment_category=random.choice(("0100", "0200", "0200", "0200")),
             )
+
+
+def step_of(scene: str, default: str = "000000") -> str:
+    """The medical step (诊疗环节) a scene belongs to, from the kit's code table."""
+    entry = codes.SCENES.get(scene)
+    return getattr(entry, "step", None) or default
 
 
 def _parse_china_time(text: str) -> float:
@@ -274,10 +283,10 @@ class DoctorWorkstation(NodeActor):
 JOURNEY: tuple[tuple[str, str, str, str, float], ...] = (
     # stage, scene, step, terminal role, probability
     ("registration", "0101012", "010101", "window", 1.0),
-    ("queueing", "0190011", "010101", "kiosk", 1.0),
+    ("queueing", "0190011", "019001", "kiosk", 1.0),
     ("consultation", "0101029", "010102", "doctor", 1.0),
     ("payment", "0101051", "010105", "kiosk", 1.0),
-    ("lab", "0190021", "010104", "window", 0.45),
+    ("lab", "0190021", "019002", "window", 0.45),
     ("imaging", "0101049", "010104", "window", 0.30),
     ("pharmacy", "0101039", "010103", "window", 0.70),
     ("inpatient", "0101099", "010109", "window", 0.05),
@@ -293,7 +302,7 @@ class PatientJourney(NodeActor):
     """
 
     abstract = True
-    role = "window"
+    role = "his"
     wait_time = think(1.0, 3.0)  # between journeys
     step_pause = (0.5, 2.0)  # walking between points of care (scaled like think time)
 
@@ -303,19 +312,24 @@ class PatientJourney(NodeActor):
             time.sleep(random.uniform(*self.step_pause) * scale)
 
     def _terminal(self, role: str) -> dict[str, Any]:
+        """The hospital's HIS signs every step (one credential); the step's terminal role gives the
+        channel and department of the context."""
         same_org = [
             t
             for t in self.ctx.dataset["terminals"]
             if t.get("role") == role and t["org_code"] == self.terminal["org_code"]
         ]
-        return random.choice(same_org) if same_org else self.terminal
+        if not same_org:
+            return self.terminal
+        point = random.choice(same_org)
+        return dict(self.terminal, channel=point["channel"], department=point["department"])
 
     @task
     def visit(self) -> None:
         if random.random() < self.ctx.share("journey.physical_exam", PHYSICAL_EXAM_SHARE):
             steps = [
-                ("physical_exam", "0190031", "000000", "window", 1.0),
-                ("physical_exam", "0190032", "000000", "kiosk", 0.8),
+                ("physical_exam", "0190031", "019003", "window", 1.0),
+                ("physical_exam", "0190032", "019003", "kiosk", 0.8),
             ]
             visit_type = "H"
         else:

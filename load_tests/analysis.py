@@ -112,4 +112,5 @@ def summarise(data: dict[str, Any]) -> dict[str, Any]:
         "totals": endpoint_figures(total, wall, steady_answered(None), steady_s),
         "endpoints": endpoints,
         "errors": dict(sorted(rec.errors.items(), key=lambda kv: -kv[1])),
+        "refusals": dict(sorted(rec.refusals.items(), key=lambda kv: -kv[1])),
     }

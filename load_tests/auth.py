@@ -15,6 +15,9 @@ def signing_interceptors(terminal: dict[str, Any]) -> list[Any]:
     secret = terminal.get("secret_hex")
     if not secret:
         return []
-    from reference_node.client import signing_interceptor  # type: ignore[attr-defined]
+    from reference_node.client import Credentials, SigningInterceptor
 
-    return [signing_interceptor(terminal["terminal_id"], bytes.fromhex(secret))]
+    creds = Credentials(
+        terminal_id=terminal["terminal_id"], secret=bytes.fromhex(secret), org_code=terminal["org_code"]
+    )
+    return [SigningInterceptor(creds)]

@@ -24,7 +24,7 @@ _ROLE_CHANNEL = {
     "app": "0402",
     "admin": "0100",
 }
-_ROLE_TYPE = {"window": "01", "kiosk": "02", "doctor": "99", "his": "99", "app": "99", "admin": "99"}
+_ROLE_TYPE = {"window": "01", "kiosk": "02", "doctor": "03", "his": "99", "app": "99", "admin": "99"}
 _ROLE_DEPARTMENT = {
     "window": "5500",
     "kiosk": "5600",

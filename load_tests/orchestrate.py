@@ -25,7 +25,7 @@ from load_tests.dataset import echo_dataset
 from load_tests.errors import LOAD_BAD_DURATION, LOAD_RUN_FAILED
 from load_tests.population import DEFAULT_AREA, synthetic_population
 from load_tests.report import write_outputs
-from load_tests.scenarios import load_scenario
+from load_tests.scenarios import check_name
 from load_tests.slo import load_slo
 from load_tests.targets import Target, parse_target, start_echo_server
 
@@ -65,6 +65,8 @@ class RunOptions:
     master_bind: str = "127.0.0.1"
     master_port: int = 0
     expect_workers_externally: bool = False
+    credentials: str | None = None  # admin client file for HOST:PORT targets
+    db_url: str | None = None  # reference target: PostgreSQL instead of SQLite
     quiet: bool = False
 
 
@@ -86,7 +88,7 @@ def _prepare_target(opts: RunOptions, target: Target, stack: ExitStack) -> tuple
 
 def run(opts: RunOptions) -> dict[str, Any]:
     """Run once; returns the summary (with ``slo`` when a file was given). Raises EhcError."""
-    load_scenario(opts.scenario)  # fail fast on a bad name
+    check_name(opts.scenario)  # fail fast on a bad name
     target = parse_target(opts.target)
     objectives = load_slo(opts.slo_file) if opts.slo_file else None
     if opts.users < 1 or opts.spawn_rate <= 0:

@@ -88,6 +88,7 @@ class Recorder:
         self.endpoints: dict[str, EndpointStats] = {}
         self.seconds: dict[int, dict[str, EndpointStats]] = {}
         self.errors: Counter[str] = Counter()
+        self.refusals: Counter[str] = Counter()  # "name: NODE_ERROR_CODE" of expected refusals
 
     @property
     def count(self) -> int:
@@ -101,6 +102,7 @@ class Recorder:
         length: int = 0,
         when: float | None = None,
         error: str | None = None,
+        code: str = "",
     ) -> None:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
@@ -114,6 +116,8 @@ class Recorder:
         if eps is None:
             eps = per[name] = EndpointStats()
         eps.add(outcome, ms, length)
+        if outcome == "refused":
+            self.refusals[f"{name}: {code or 'unspecified'}"[:120]] += 1
         if outcome == "error":
             key = f"{name}: {error or 'error'}"[:200]
             if key in self.errors or len(self.errors) < _MAX_ERROR_KINDS:
@@ -129,6 +133,7 @@ class Recorder:
             for name, st in per.items():
                 mine.setdefault(name, EndpointStats()).merge(st)
         self.errors.update(other.errors)
+        self.refusals.update(other.refusals)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -138,6 +143,7 @@ class Recorder:
                 for sec, per in sorted(self.seconds.items())
             },
             "errors": dict(self.errors),
+            "refusals": dict(self.refusals),
         }
 
     @classmethod
@@ -149,10 +155,11 @@ class Recorder:
             for sec, per in d["seconds"].items()
         }
         r.errors = Counter(d.get("errors", {}))
+        r.refusals = Counter(d.get("refusals", {}))
         return r
 
     def drain(self) -> dict[str, Any]:
         """Serialise what was recorded since the last drain and start afresh (a worker's report)."""
         out = self.to_dict()
-        self.endpoints, self.seconds, self.errors = {}, {}, Counter()
+        self.endpoints, self.seconds, self.errors, self.refusals = {}, {}, Counter(), Counter()
         return out

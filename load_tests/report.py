@@ -199,6 +199,12 @@ def _html(
         if errors
         else "<p>No errors.</p>"
     )
+    refusals = summary.get("refusals") or {}
+    ref_html = (
+        _table([[escape(k), _f(v)] for k, v in refusals.items()], ["request: node error code", "count"])
+        if refusals
+        else "<p>No refusals.</p>"
+    )
     started = dt.datetime.fromtimestamp(summary["started_at"], dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     params = [
         ["scenario", escape(str(summary["scenario"]))],
@@ -230,6 +236,7 @@ td:first-child,th:first-child{{text-align:left}}.pass{{color:#2a7d2a}}.fail{{col
 {_table(ep_rows, ["name", "requests", "ok", "refused as expected", "errors", "error ratio", "rps", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "p99.9 ms", "max ms"])}
 <h2>Plots</h2>
 {"".join(charts)}
+<h2>Refused as expected (invalid, expired, unknown codes)</h2>{ref_html}
 <h2>Errors</h2>{err_html}
 </body></html>
 """

@@ -60,6 +60,7 @@ def _attach_recorder(env: Environment, recorder: Recorder) -> None:
             int(response_length or 0),
             when=start_time,
             error=None if exception is None else str(exception),
+            code=str((context or {}).get("error_code", "")),
         )
 
     env.events.request.add_listener(on_request)

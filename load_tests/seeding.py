@@ -1,15 +1,121 @@
-"""Seeding a node target before the timed part (filled in against the reference node API)."""
+"""Seeding a node target before the timed part, through the node's own API (ehc.node.v1).
+
+With an admin credential: register the synthetic hospitals and their terminals, issue each
+terminal an HMAC-SM3 credential, batch-register the synthetic population (mode 4) and fetch a
+few dynamic codes with a 1-second lifetime that will have expired when the run starts. Works
+against any node that implements the API and gives the kit an admin credential
+(``--credentials client.json``); ``reference`` starts a fresh reference node and uses its own.
+"""
 
 from __future__ import annotations
 
+import tempfile
+import time
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
+import grpc
+
 from ehc.errors import EhcError
+from ehc.spec.identifiers import mask_id
+from load_tests.dataset import HOSPITALS, person_entry, synthetic_terminals
 from load_tests.errors import LOAD_SEED_FAILED
+from load_tests.messages import register_request
+
+__all__ = ["prepare_node_target", "seed_node"]
+
+BATCH = 500  # records per RegisterBatch stream while seeding
+EXPIRED_CODES = 20
+EXPIRED_LIFETIME_S = 1
+
+
+def _admin_client(target: str, credentials_file: str) -> Any:
+    from reference_node.client import NodeClient, load_client_file
+
+    _, creds = load_client_file(credentials_file, "admin")
+    return NodeClient(target, creds)
+
+
+def seed_node(target: str, credentials_file: str, people: list[Any], log: Any = None) -> dict[str, Any]:
+    """Provision terminals and residents on the node at ``target``; returns the run's dataset."""
+    from reference_node.client import error_of
+    from reference_node.proto.ehc.node.v1 import issuance_pb2, registry_pb2
+
+    nc = _admin_client(target, credentials_file)
+    try:
+        ctx = nc.context()
+        for code, name, city in HOSPITALS:
+            nc.registry.UpsertOrganisation(
+                registry_pb2.Organisation(code=code, name=name, level="3", area_code=city)
+            )
+        terminals = synthetic_terminals()
+        for t in terminals:
+            nc.registry.UpsertTerminal(
+                registry_pb2.Terminal(
+                    terminal_id=t["terminal_id"],
+                    org_code=t["org_code"],
+                    terminal_type=t["terminal_type"],
+                    certification_status=registry_pb2.CERTIFICATION_STATUS_CERTIFIED,
+                    role=registry_pb2.TERMINAL_ROLE_ADMIN
+                    if t["role"] == "admin"
+                    else registry_pb2.TERMINAL_ROLE_TERMINAL,
+                    description="TEST-ONLY load-test terminal",
+                )
+            )
+            cred = nc.registry.IssueCredential(
+                registry_pb2.IssueCredentialRequest(terminal_id=t["terminal_id"])
+            )
+            t["secret_hex"] = cred.secret_hex
+        persons: list[dict[str, Any]] = []
+        for start in range(0, len(people), BATCH):
+            chunk = people[start : start + BATCH]
+            reqs = [register_request(p, "4", ctx) for p in chunk]
+            for result in nc.issuance.RegisterBatch(iter(reqs), timeout=120):
+                for item in result.items:
+                    p = chunk[item.index]
+                    if not item.ok:
+                        raise EhcError(
+                            LOAD_SEED_FAILED,
+                            f"registering {mask_id(p.id_number)} failed: {item.error.code} {item.error.message}",
+                        )
+                    persons.append(person_entry(p, item.ehcid, item.ehcid + ":1"))
+        if len(persons) != len(people):
+            raise EhcError(LOAD_SEED_FAILED, f"node answered {len(persons)} of {len(people)} registrations")
+        expired = []
+        for entry in persons[:EXPIRED_CODES]:
+            r = nc.issuance.GetQrCode(
+                issuance_pb2.GetQrCodeRequest(
+                    ehcid=entry["ehcid"], code_type=0, lifetime_seconds=EXPIRED_LIFETIME_S, context=ctx
+                )
+            )
+            expired.append(r.qr_text)
+        ready_at = time.time() + EXPIRED_LIFETIME_S + 1.2  # the node's clock has 1-second resolution
+        while time.time() < ready_at:
+            time.sleep(0.05)
+        if log:
+            log(f"seeded {len(persons)} residents, {len(terminals)} terminals, {len(expired)} expired codes")
+        return {"persons": persons, "terminals": terminals, "expired_codes": expired}
+    except grpc.RpcError as err:
+        raise EhcError(LOAD_SEED_FAILED, f"seeding failed: {error_of(err)}") from None
+    finally:
+        nc.close()
 
 
 def prepare_node_target(
     opts: Any, target: Any, people: list[Any], stack: ExitStack
 ) -> tuple[str, dict[str, Any]]:
-    raise EhcError(LOAD_SEED_FAILED, "node targets need the reference node package")
+    """Start the reference node when asked, then seed it; returns (address, dataset)."""
+    from load_tests.targets import ReferenceNodeProcess
+
+    log = None if opts.quiet else (lambda m: print(m, flush=True))
+    if target.kind == "reference":
+        data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="ehc-load-node-"))
+        node = stack.enter_context(ReferenceNodeProcess(data_dir, db_url=getattr(opts, "db_url", None)))
+        return node.address, seed_node(node.address, node.client_file, people, log)
+    creds = getattr(opts, "credentials", None)
+    if not creds or not Path(creds).exists():
+        raise EhcError(
+            LOAD_SEED_FAILED, "a HOST:PORT target needs --credentials FILE with an admin credential"
+        )
+    return target.address, seed_node(target.address, creds, people, log)

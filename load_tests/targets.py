@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +15,14 @@ from typing import Any
 from ehc.errors import EhcError
 from load_tests.errors import LOAD_BAD_TARGET, LOAD_TARGET_START_FAILED
 
-__all__ = ["Target", "parse_target", "start_echo_server", "EchoProcess"]
+__all__ = [
+    "Target",
+    "parse_target",
+    "start_echo_server",
+    "EchoProcess",
+    "ReferenceNodeProcess",
+    "ServerProcess",
+]
 
 _HOST_PORT = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
 START_TIMEOUT_S = 30.0
@@ -36,45 +45,71 @@ def parse_target(text: str) -> Target:
     return Target(kind="address", address=text, mode="node")
 
 
-class EchoProcess:
-    """The echo server in its own process (so its CPU is not the load generator's)."""
+def _discard(stream: Any) -> None:
+    if stream is not None:
+        for _ in stream:
+            pass
 
-    def __init__(self, threads: int = 16) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "load_tests.echo.server", "--port", "0", "--threads", str(threads)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+
+class ServerProcess:
+    """A server in its own process that prints ``READY <info>`` once serving (its CPU is not the
+    load generator's); stopped with SIGTERM."""
+
+    def __init__(self, argv: list[str], what: str) -> None:
+        self.what = what
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.time() + START_TIMEOUT_S
         line = ""
         while time.time() < deadline:
             line = self.proc.stdout.readline() if self.proc.stdout else ""
-            if line.startswith("READY "):
-                break
-            if self.proc.poll() is not None:
+            if line.startswith("READY ") or self.proc.poll() is not None:
                 break
         if not line.startswith("READY "):
-            err = self.proc.stderr.read() if self.proc.stderr and self.proc.poll() is not None else ""
             self.stop()
-            raise EhcError(LOAD_TARGET_START_FAILED, f"echo server did not start: {err.strip()[-300:]}")
-        self.port = int(line.split()[1])
-        self.address = f"127.0.0.1:{self.port}"
+            err = self.proc.stderr.read() if self.proc.stderr else ""
+            raise EhcError(LOAD_TARGET_START_FAILED, f"{what} did not start: {err.strip()[-400:]}")
+        self.info = line[len("READY ") :].strip()
+        # keep reading the server's later output so a full pipe never blocks it
+        for stream in (self.proc.stdout, self.proc.stderr):
+            threading.Thread(target=_discard, args=(stream,), daemon=True).start()
 
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
 
-    def __enter__(self) -> EchoProcess:
+    def __enter__(self) -> ServerProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class EchoProcess(ServerProcess):
+    def __init__(self, threads: int = 16) -> None:
+        super().__init__(
+            [sys.executable, "-m", "load_tests.echo.server", "--port", "0", "--threads", str(threads)],
+            "echo server",
+        )
+        self.port = int(self.info)
+        self.address = f"127.0.0.1:{self.port}"
+
+
+class ReferenceNodeProcess(ServerProcess):
+    """The kit's reference node (SQLite in ``data_dir`` unless ``db_url``), fresh for the run."""
+
+    def __init__(self, data_dir: str, db_url: str | None = None, threads: int = 16) -> None:
+        argv = [sys.executable, "-m", "load_tests.refnode", data_dir, "--threads", str(threads)]
+        if db_url:
+            argv += ["--db-url", db_url]
+        super().__init__(argv, "reference node")
+        info = json.loads(self.info)
+        self.address = info["target"]
+        self.client_file = info["client_file"]
 
 
 def start_echo_server(threads: int = 16) -> EchoProcess:
