@@ -86,7 +86,8 @@ class ConformanceRun:
         self.lab_key = opt("--ehc-lab-key")
         self.replay = Path(opt("--ehc-replay")) if opt("--ehc-replay") else None
         self.seed: int | None = opt("--ehc-seed")
-        self.records: dict[str, TestRecord] = {}
+        self.records: dict[str, TestRecord] = {}  # tests that ran (or were skipped), by node id
+        self.pending: dict[str, TestRecord] = {}  # collected; moved to records when they run
         self.holder = TranscriptHolder()
         self.started = dt.datetime.now(dt.UTC)
         self.finished: dt.datetime | None = None
@@ -245,8 +246,7 @@ def pytest_collection_modifyitems(
     for item in items:
         ids = requirement_ids(item)
         apps = {i: applicability(catalogue[i], run.role, run.profile, run.declaration) for i in ids}
-        record = TestRecord(item.nodeid, item.name, ids)
-        run.records[item.nodeid] = record
+        run.pending[item.nodeid] = TestRecord(item.nodeid, item.name, ids)
         if not any(a.applicable and not a.out_of_scope for a in apps.values()):
             reasons = "; ".join(f"{i}: {a.reason}" for i, a in apps.items())
             item.add_marker(pytest.mark.skip(reason=f"not applicable: {reasons}"))
@@ -333,7 +333,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         return
     record = run.records.get(item.nodeid)
     if record is None:
-        return
+        record = run.pending.pop(item.nodeid, None)
+        if record is None:
+            return
+        run.records[item.nodeid] = record
     record.duration += report.duration
     if report.when == "call" or report.outcome != "passed":
         if report.skipped:
@@ -343,6 +346,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         elif report.failed:
             record.outcome = "failed" if report.when == "call" else "error"
             text = report.longreprtext or ""
+            report.longrepr = mask_text(text)  # the console and JUnit see masked identifiers too
             record.message = mask_text(_short_failure(text))
             found = _FALSIFYING.search(record.message)
             if found:
@@ -360,6 +364,15 @@ def _short_failure(text: str) -> str:
     lines = [ln for ln in text.splitlines() if ln.startswith(("E ", "E\t")) or "Error" in ln[:40]]
     picked = [ln[1:].strip() if ln.startswith("E") else ln.strip() for ln in lines] or text.splitlines()[-3:]
     return "\n".join(picked)[:1500]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
+    """No progress dots during a conformance run: the plugin prints one line per test instead."""
+    outcome = yield
+    if get_run(config) is not None:
+        category, _letter, word = outcome.get_result()
+        outcome.force_result((category, "", word))
 
 
 @pytest.hookimpl(trylast=True)

@@ -57,8 +57,10 @@ def pytest_args(opts: RunOptions) -> list[str]:
         os.devnull,  # ignore the caller's pytest configuration: the run is defined by its options
         "--rootdir",
         str(SUITES_DIR.parent.parent),
-        "-p",
-        "no:terminal",  # the plugin prints one line per test and the summary itself
+        "-q",
+        "--no-header",
+        "-rN",
+        "--tb=short" if not opts.quiet else "--tb=line",
         "-p",
         "no:warnings",
         "-p",
