@@ -224,7 +224,9 @@ def read_command(image: str, as_json: bool, all_formats: bool) -> None:
 @qr.command("degrade")
 @click.argument("text")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Directory to write.")
-@click.option("--seed", type=int, required=True, help="Seed: the same seed gives identical images.")
+@click.option(
+    "--seed", type=click.IntRange(0), required=True, help="Seed: the same seed gives identical images."
+)
 @click.option(
     "--samples", type=click.IntRange(1, 1000), default=4, show_default=True, help="Images per preset."
 )

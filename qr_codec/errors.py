@@ -68,7 +68,10 @@ QR_NOT_YET_VALID = define(
     "dynamic code expires further ahead than the maximum lifetime plus clock skew allows",
 )
 QR_BAD_LIFETIME = define(
-    "QR_BAD_LIFETIME", 2032, "time", "lifetime / clock skew / use count setting is out of range"
+    "QR_BAD_LIFETIME",
+    2032,
+    "time",
+    "QR policy setting out of range: lifetime, clock skew, use count or accepted EHCID lengths",
 )
 # --- opaque tokens ----------------------------------------------------------------------------
 OPAQUE_EMPTY = define("OPAQUE_EMPTY", 2040, "opaque", "opaque token is empty")
