@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 import numpy as np
 import pytest
@@ -15,12 +16,15 @@ from qr_codec.image import read_codes
 from qr_codec.text import make_dynamic
 
 KEY = bytes.fromhex("A0A1A2A3A4A5A6A7A8A9AAABACADAEAF")  # TEST-ONLY
-TEXT = make_dynamic(derive_ehcid(bytes(range(1, 33)), KEY, "01", "37080219900101123X"), KEY)
+# a fixed expiry: the image content (and so every read result) is the same on every run
+TEXT = make_dynamic(
+    derive_ehcid(bytes(range(1, 33)), KEY, "01", "37080219900101123X"), KEY, datetime(2026, 3, 15, 8, 35)
+)
 SAMPLES = 20
 
 #: Severe presets zxing-cpp 3.x reads (almost) never; docs/assumptions.md ("qr_codec") lists them.
 #: If a zxing-cpp upgrade starts reading one, this test fails: update the docs and the list.
-DOCUMENTED_UNREADABLE = ["blur-2", "blur-4", "noise-90", "contrast-faint", "damage-0.3", "finder-1"]
+DOCUMENTED_UNREADABLE = ["blur-4", "noise-90", "contrast-faint", "damage-0.3", "finder-1"]
 
 
 def _digest(samples) -> str:
