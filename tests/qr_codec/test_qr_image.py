@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import xml.etree.ElementTree as ET
+from datetime import datetime
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from qr_codec.text import make_dynamic, make_static
 KEY = bytes.fromhex("000102030405060708090A0B0C0D0E0F")  # TEST-ONLY
 EHCID = derive_ehcid(bytes(range(1, 33)), KEY, "01", "37080219900101123X")
 STATIC = make_static(EHCID)
-DYNAMIC = make_dynamic(EHCID, KEY)
+DYNAMIC = make_dynamic(EHCID, KEY, datetime(2026, 3, 15, 8, 35))  # fixed: same image every run
 
 
 def _texts(codes: list[I.DecodedCode]) -> list[str]:
