@@ -1,4 +1,5 @@
-"""Identifiers: GB 11643 citizen ID numbers and 出生医学证明 (birth certificate) numbers.
+"""Identifiers: GB 11643 citizen ID numbers, 出生医学证明 (birth certificate) numbers, social security
+numbers, GB 11714 organisation codes and GB 32100 unified social credit codes.
 
 GB 11643-1999: 6-digit GB/T 2260 area code, 8-digit birth date, 3-digit sequence (odd = male),
 check character = "10X98765432"[sum(d_i * w_i) mod 11]. 15-digit legacy numbers have a 2-digit
@@ -20,6 +21,7 @@ from ehc.errors import (
     ID_EMPTY,
     ID_LOWERCASE_X,
     EhcError,
+    define,
 )
 
 __all__ = [
@@ -34,6 +36,14 @@ __all__ = [
     "PROVINCE_PREFIXES",
     "validate_social_security_number",
     "validate_social_security_card_number",
+    "ORG_CODE_BAD",
+    "USCC_BAD",
+    "organisation_code_check",
+    "validate_organisation_code",
+    "make_organisation_code",
+    "uscc_check",
+    "validate_uscc",
+    "make_uscc",
 ]
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -175,3 +185,81 @@ def validate_social_security_card_number(number: str) -> str:
     if not isinstance(number, str) or not _SSC_CARD.fullmatch(number):
         raise EhcError(ID_BAD_CHARACTER, "social security card number must be a letter and 8 digits")
     return number
+
+
+# --- organisations: GB 11714 organisation code and GB 32100 unified social credit code ---------
+# Defined here, beside the checks that raise them (ehc range 1xxx, block 1050-1059).
+ORG_CODE_BAD = define(
+    "ORG_CODE_BAD",
+    1050,
+    "identifier",
+    "organisation code (GB 11714) must be 8 digits/upper-case letters and a check character",
+)
+USCC_BAD = define(
+    "USCC_BAD",
+    1051,
+    "identifier",
+    "unified social credit code (GB 32100) is malformed or its check character does not match",
+)
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_ORG_BODY = re.compile(r"[0-9A-Z]{8}")
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def organisation_code_check(first8: str) -> str:
+    """GB 11714 check character: 11 - (sum of value x weight) mod 11; 10 -> X, 11 -> 0.
+    Letters count as 10 (A) .. 35 (Z)."""
+    if not _ORG_BODY.fullmatch(first8):
+        raise EhcError(ORG_CODE_BAD, "organisation code body must be 8 digits or upper-case letters")
+    total = sum((int(c, 36)) * w for c, w in zip(first8, _ORG_WEIGHTS, strict=True))
+    r = 11 - total % 11
+    return "X" if r == 10 else "0" if r == 11 else str(r)
+
+
+def validate_organisation_code(code: str) -> str:
+    """A 9-character GB 11714 code, also accepted in the printed form ``XXXXXXXX-X``; returns the
+    9 characters without the hyphen."""
+    if not isinstance(code, str):
+        raise EhcError(ORG_CODE_BAD)
+    plain = code[:8] + code[9:] if len(code) == 10 and code[8] == "-" else code
+    if len(plain) != 9 or not _ORG_BODY.fullmatch(plain[:8]):
+        raise EhcError(ORG_CODE_BAD)
+    if organisation_code_check(plain[:8]) != plain[8]:
+        raise EhcError(ORG_CODE_BAD, "organisation code check character does not match")
+    return plain
+
+
+def make_organisation_code(body: str) -> str:
+    """Append the check character to 8 characters."""
+    return body + organisation_code_check(body)
+
+
+def uscc_check(first17: str) -> str:
+    """GB 32100 check character: 31 - (sum of value x weight) mod 31 over the 31-character alphabet."""
+    if len(first17) != 17 or any(c not in _USCC_ALPHABET for c in first17):
+        raise EhcError(USCC_BAD, "the first 17 characters must come from 0-9 and A-Y without I O S V Z")
+    total = sum(_USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return _USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def validate_uscc(code: str) -> str:
+    """An 18-character unified social credit code (统一社会信用代码): registration authority (1),
+    organisation type (1), GB/T 2260 area (6), organisation code body (9), check (1). Structural:
+    the area prefix is not looked up (codes keep the area of their registration)."""
+    if not isinstance(code, str) or len(code) != 18:
+        raise EhcError(USCC_BAD, "unified social credit code must have 18 characters")
+    if not code[2:8].isdigit() or code[2:4] not in PROVINCE_PREFIXES:
+        raise EhcError(USCC_BAD, "characters 3-8 must be a GB/T 2260 area code")
+    if uscc_check(code[:17]) != code[17]:
+        raise EhcError(USCC_BAD, "check character does not match")
+    return code
+
+
+def make_uscc(authority: str, org_type: str, area: str, organisation_code: str) -> str:
+    """Build a code, e.g. a public hospital: authority ``1`` (机构编制), type ``2`` (事业单位)."""
+    validate_organisation_code(organisation_code)
+    if len(area) != 6 or not area.isdigit():
+        raise EhcError(USCC_BAD, "area code must be 6 digits")
+    body = f"{authority}{org_type}{area}{organisation_code}"
+    return body + uscc_check(body)

@@ -21,16 +21,23 @@ from ehc.errors import (
 )
 from ehc.spec.areas import AREAS, RETIRED
 from ehc.spec.identifiers import (
+    ORG_CODE_BAD,
     PROVINCE_PREFIXES,
+    USCC_BAD,
     check_character,
     citizen_id_facts,
     make_citizen_id,
+    make_organisation_code,
+    make_uscc,
     mask_id,
     normalise_citizen_id,
+    uscc_check,
     validate_birth_certificate,
     validate_citizen_id,
+    validate_organisation_code,
     validate_social_security_card_number,
     validate_social_security_number,
+    validate_uscc,
 )
 
 TODAY = dt.date(2025, 1, 1)
@@ -187,3 +194,55 @@ def test_mask_keeps_only_head_and_tail() -> None:
     assert mask_id(STANDARD_EXAMPLE) == "110105********002X"
     assert mask_id("A123456789") == "**********"
     assert mask_id("") == ""
+
+
+# --- organisation codes ---------------------------------------------------------------------------
+# GB 11714's example D2143569-X; real unified social credit codes (public registers) whose check
+# characters and embedded GB 11714 codes are known to be right.
+REAL_USCC = ["91440300708461136T", "91110000802100433B", "9111000010169286X1"]
+
+
+def test_organisation_code_vectors() -> None:
+    assert validate_organisation_code("D2143569-X") == "D2143569X"
+    assert validate_organisation_code("D2143569X") == "D2143569X"
+    assert validate_organisation_code("708461136") == "708461136"  # inside 91440300708461136T
+    for bad in ("D2143569-1", "d2143569X", "D2143569", "D2143569XX", "D214356*X", "D2143569_X"):
+        with pytest.raises(EhcError) as err:
+            validate_organisation_code(bad)
+        assert err.value.code is ORG_CODE_BAD
+
+
+@pytest.mark.parametrize("code", REAL_USCC)
+def test_uscc_vectors(code: str) -> None:
+    assert validate_uscc(code) == code
+    assert uscc_check(code[:17]) == code[17]
+    wrong = code[:17] + ("0" if code[17] != "0" else "1")
+    with pytest.raises(EhcError) as err:
+        validate_uscc(wrong)
+    assert err.value.code is USCC_BAD
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "9144030070846113", "914403007084611I6T", "91AB0300708461136T", "91990300708461136T"]
+)
+def test_uscc_malformed(bad: str) -> None:
+    with pytest.raises(EhcError) as err:
+        validate_uscc(bad)
+    assert err.value.code is USCC_BAD
+
+
+org_bodies = st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=8, max_size=8)
+
+
+@settings(max_examples=200)
+@given(org_bodies, areas, st.sampled_from("159"), st.sampled_from("129"))
+def test_make_then_validate_uscc(body: str, area: str, authority: str, org_type: str) -> None:
+    org = make_organisation_code(body)
+    assert validate_organisation_code(org) == org
+    assert validate_organisation_code(f"{org[:8]}-{org[8]}") == org
+    code = make_uscc(authority, org_type, area, org)
+    assert validate_uscc(code) == code
+    pos = len(code) - 2
+    changed = code[:pos] + ("1" if code[pos] != "1" else "2") + code[pos + 1 :]
+    with pytest.raises(EhcError):
+        validate_uscc(changed)
