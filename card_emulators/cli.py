@@ -213,21 +213,30 @@ def emulate(
 # ------------------------------------------------------------------------------------ PC/SC
 @card.command("readers")
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
-def readers(as_json: bool) -> None:
-    """List PC/SC readers (like pcsc_scan -r)."""
-    from card_emulators.transports.pcsc import list_readers
+@click.option(
+    "--status/--names",
+    default=True,
+    show_default=True,
+    help="Also show card presence and ATR (like pcsc_scan).",
+)
+def readers(as_json: bool, status: bool) -> None:
+    """List PC/SC readers, with the ATR of the card in each (like pcsc_scan)."""
+    from card_emulators.transports.pcsc import list_readers, reader_status
 
     try:
-        names = list_readers()
+        entries = reader_status() if status else [{"reader": n} for n in list_readers()]
     except EhcError as err:
         fail(err, as_json)
     if as_json:
-        emit({"readers": names})
-    elif not names:
+        emit({"readers": [e["reader"] for e in entries], **({"status": entries} if status else {})})
+        return
+    if not entries:
         fail(EhcError(PCSC_NO_READER, "no PC/SC reader present"))
-    else:
-        for i, name in enumerate(names):
-            click.echo(f"{i}: {name}")
+    for i, e in enumerate(entries):
+        line = f"{i}: {e['reader']}"
+        if status:
+            line += f"  card: {e['atr']}" if e["card_present"] else "  (no card)"
+        click.echo(line)
 
 
 @card.command("apdu")

@@ -282,6 +282,9 @@ class PcscdHarness:
     def _spawn(self, argv: list[str], pass_fd: int | None) -> subprocess.Popen[bytes]:
         if self.debug:
             argv = [*argv, "--debug", "--apdu"]
+        stdbuf = shutil.which("stdbuf")
+        if stdbuf:  # pcscd logs with stdio: line-buffer it so the log is complete when we read it
+            argv = [stdbuf, "-oL", *argv]
         log_path = Path(self.workdir or tempfile.mkdtemp(prefix="ehc-pcscd-")) / "pcscd.log"
         if self.workdir is None:
             self.workdir = log_path.parent

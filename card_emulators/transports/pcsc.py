@@ -34,6 +34,7 @@ __all__ = [
     "ApduChannel",
     "PcscTransport",
     "list_readers",
+    "reader_status",
     "select_reader",
     "parse_apdu_hex",
     "reissue_with_le",
@@ -142,6 +143,34 @@ def list_readers() -> list[str]:
         return [str(r) for r in sc.System.readers()]
     except Exception as exc:  # EstablishContextException, ListReadersException: pcscd not running
         raise EhcError(PCSC_NO_READER, f"PC/SC service not available: {exc}") from None
+
+
+def reader_status() -> list[dict[str, object]]:
+    """pcsc_scan-style view: each reader with whether a card answers and its ATR."""
+    sc = _smartcard()
+    try:
+        found = sc.System.readers()
+    except Exception as exc:
+        raise EhcError(PCSC_NO_READER, f"PC/SC service not available: {exc}") from None
+    out: list[dict[str, object]] = []
+    for reader in found:
+        conn = reader.createConnection()
+        entry: dict[str, object] = {"reader": str(reader), "card_present": False, "atr": None}
+        try:
+            conn.connect()
+            entry.update(card_present=True, atr=bytes(conn.getATR()).hex().upper())
+            conn.disconnect()
+        except Exception:  # no card, or a card that does not answer: both mean "nothing to read"
+            pass
+        finally:
+            release = getattr(getattr(conn, "component", conn), "release", None)
+            if release is not None:
+                try:
+                    release()
+                except Exception:
+                    pass
+        out.append(entry)
+    return out
 
 
 def select_reader(names: list[str], wanted: str | None) -> str:

@@ -29,7 +29,9 @@ def pcscd():
     reason = unavailable_reason()
     if reason:
         pytest.skip(f"real pcscd path not run: {reason}")
-    harness = PcscdHarness(mode=os.environ.get("EHC_PCSCD_MODE", "isolated"))
+    harness = PcscdHarness(
+        mode=os.environ.get("EHC_PCSCD_MODE", "isolated"), debug=bool(os.environ.get("EHC_PCSCD_DEBUG"))
+    )
     harness.start()
     harness.use_in_this_process()
     yield harness
@@ -84,6 +86,15 @@ def wait_for_card(reader: str, timeout: float = 10.0) -> None:
             conn.component.release()  # free the PC/SC context now, not in a late __del__
 
 
+def wait_for_removal(names: list[str], timeout: float = 10.0) -> None:
+    from card_emulators.transports.pcsc import reader_status
+
+    deadline = time.monotonic() + timeout
+    while any(e["card_present"] for e in reader_status() if e["reader"] in names):
+        assert time.monotonic() < deadline, f"pcscd still sees a card in {names}"
+        time.sleep(0.05)
+
+
 @pytest.fixture()
 def card_waiter():
     return wait_for_card
@@ -98,12 +109,18 @@ def emulated_pair(pcscd):
     psam = new_psam(keys)
     card_client = VpcdClient(card, port=pcscd.vpcd_port(0), name="user-card").start()
     psam_client = VpcdClient(psam, port=pcscd.vpcd_port(1), name="psam").start()
-    assert card_client.wait_connected(10) and psam_client.wait_connected(10)
+    for client in (card_client, psam_client):
+        assert client.wait_connected(10), (
+            f"{client.name} not connected; pcscd log:\n{pcscd.log_text()[-3000:]}"
+        )
     pair = EmulatedPair(
         person, card, psam, issuer_key, card_client, psam_client, pcscd.reader_name(0), pcscd.reader_name(1)
     )
     wait_for_card(pair.card_reader)
     wait_for_card(pair.psam_reader)
     yield pair
-    card_client.stop()
-    psam_client.stop()
+    pair.card_client.stop()
+    pair.psam_client.stop()
+    # Like a user pulling both cards: wait until pcscd has seen them go, so the next test's cards
+    # arrive as a fresh insertion (pcscd would otherwise take a quick re-insert for the old card).
+    wait_for_removal([pair.card_reader, pair.psam_reader])
