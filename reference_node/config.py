@@ -29,7 +29,8 @@ class NodeConfig:
     require_certified_terminals: bool = False  # refuse terminals not (yet) certified (检测备案)
     # verification hot path
     card_cache_size: int = 200_000
-    card_cache_ttl_s: float = 2.0  # bound on staleness across node processes sharing a database
+    card_cache_ttl_s: float = 300.0  # safety net; changes reach other processes via the change feed
+    change_poll_ms: int = 500  # how often a process reads the card change feed (staleness bound)
     verification_log_flush_ms: int = 50  # group commit of the verification log
     # chip cards
     require_issuer_signature: bool = False

@@ -6,6 +6,7 @@ server and the REST gateway both call the services, so they behave identically.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import queue
@@ -126,12 +127,19 @@ def card_from_row(row: tuple) -> CardRecord:
 
 @dataclass(slots=True)
 class CardView:
-    """What verification needs, cached by EHCID: the card and its (merge-resolved) person."""
+    """What verification needs, cached by EHCID: the card and its (merge-resolved) person, and
+    the protobuf messages built from them once (copied into each response)."""
 
     card: CardRecord
     person: PersonRecord
     followed_merge: bool
     fetched: float
+    person_pb: c.Person | None = None
+    card_pb: c.Card | None = None
+
+    def __post_init__(self) -> None:
+        self.person_pb = self.person.to_proto()
+        self.card_pb = self.card.to_proto()
 
 
 class CardCache:
@@ -251,6 +259,12 @@ class Node:
         self.cards = CardCache(config.card_cache_size, config.card_cache_ttl_s)
         self.verification_log = VerificationLog(db, config.verification_log_flush_ms)
         self.started = time.time()
+        self._changes_seen = self._last_change()
+        self._stop = threading.Event()
+        self._poller = threading.Thread(target=self._poll_changes, name="card-changes", daemon=True)
+        self._poller.start()
+        self._id_prefix = uuid.uuid4().hex[:20]
+        self._ids = itertools.count(1)
 
     @classmethod
     def open(cls, config: NodeConfig, hsm: Hsm, db: Database) -> Node:
@@ -258,8 +272,48 @@ class Node:
         return cls(config, hsm, db)
 
     def close(self) -> None:
+        self._stop.set()
+        self._poller.join(timeout=5)
         self.verification_log.close()
         self.db.close()
+
+    # ---------------------------------------------------------------- change feed
+    def _last_change(self) -> int:
+        row = self.db.one("SELECT MAX(id) FROM card_changes")
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def _poll_changes(self) -> None:
+        """Drop cached cards changed by any node process sharing the database (bounded staleness
+        without a database round trip per verification)."""
+        interval = max(self.config.change_poll_ms, 10) / 1000
+        while not self._stop.wait(interval):
+            try:
+                rows = self.db.query(
+                    "SELECT id, ehcid FROM card_changes WHERE id > ? ORDER BY id LIMIT 10000",
+                    (self._changes_seen,),
+                )
+            except EhcError:
+                continue
+            if not rows:
+                continue
+            self._changes_seen = int(rows[-1][0])
+            ehcids = [r[1] for r in rows]
+            if "*" in ehcids:
+                self.cards.clear()
+            else:
+                self.cards.invalidate(ehcids)
+
+    def invalidate(self, cur: Cursor, ehcids: list[str]) -> None:
+        """Drop cards from this process's cache now and from the others' via the change feed
+        ("*" = everything). Call inside the transaction that made the change."""
+        if not ehcids:
+            return
+        if "*" in ehcids:
+            self.cards.clear()
+        else:
+            self.cards.invalidate(ehcids)
+        now = self.now_text()
+        cur.many("INSERT INTO card_changes (ehcid, changed_at) VALUES (?, ?)", [(e, now) for e in ehcids])
 
     # ---------------------------------------------------------------- helpers
     def now(self):  # noqa: ANN201 - datetime
@@ -269,7 +323,8 @@ class Node:
         return fmt_time(now_cst())
 
     def new_id(self) -> str:
-        return uuid.uuid4().hex
+        """Unique id: a random per-process prefix + a counter (uuid4 costs a getrandom call each)."""
+        return f"{self._id_prefix}{next(self._ids):012x}"
 
     def doc_blind(self, doc_type: str, number: str) -> str:
         return self.hsm.blind_index("doc", f"{doc_type}:{number}")
@@ -311,7 +366,6 @@ class Node:
         """The cached card + person for verification; one DB round trip on a miss."""
         view = self.cards.get(ehcid)
         if view is not None:
-            self.metrics.inc("ehc_node_card_cache_total", result="hit")
             return view
         self.metrics.inc("ehc_node_card_cache_total", result="miss")
         with self.db.transaction() as cur:
@@ -328,7 +382,7 @@ class Node:
             ehcids += [r[0] for r in cur.all("SELECT ehcid FROM cards WHERE main_index = ?", (mi,))]
             for (merged,) in cur.all("SELECT main_index FROM persons WHERE merged_into = ?", (mi,)):
                 ehcids += [r[0] for r in cur.all("SELECT ehcid FROM cards WHERE main_index = ?", (merged,))]
-        self.cards.invalidate(ehcids)
+        self.invalidate(cur, ehcids)
 
     def audit(self, cur: Cursor, caller: Caller, action: str, main_index: str, **detail: object) -> None:
         cur.run(

@@ -65,12 +65,12 @@ def prepare(
     nation = v.code(req.nation, "nation", codes.NATIONS, required=False) or "99"
     birth = v.iso_date(req.birth_date, "birth_date", required=doc_type not in ("01", "02"))
     if doc_type in ("01", "02"):
-        facts = citizen_id_facts(number)
-        if birth and birth != facts["birth_date"]:
+        from_id = f"{number[6:10]}-{number[10:12]}-{number[12:14]}"  # number is normalised and valid
+        if birth and birth != from_id:
             raise EhcError(
                 DOCUMENT_INVALID, "birth_date differs from the one in the ID number", field="birth_date"
             )
-        birth = str(facts["birth_date"])
+        birth = from_id
     area = v.area(req.area_code, "area_code")
     phone = v.phone(req.phone)
     address = v.text(req.address, "address", required=False, max_len=200)
@@ -154,11 +154,12 @@ def commit_registrations(node: Node, caller: Caller, items: list[Prepared]) -> l
                 mi, created = p.person.main_index, True
                 seen[p.blind] = mi
                 pr = p.person
+                doc_sealed = node.hsm.seal(p.doc_number.encode())
                 new_persons.append((
-                    mi, p.doc_type, node.hsm.seal(p.doc_number.encode()), node.seal_pii(pr.name, pr.phone, pr.address),
+                    mi, p.doc_type, doc_sealed, node.seal_pii(pr.name, pr.phone, pr.address),
                     pr.sex, pr.nation, pr.birth_date, pr.area_code, int(pr.poverty_relief), pr.family_id, now, now,
                 ))  # fmt: skip
-                new_media.append((MEDIUM_DOCUMENT, p.blind, mi, node.hsm.seal(p.doc_number.encode()), now))
+                new_media.append((MEDIUM_DOCUMENT, p.blind, mi, doc_sealed, now))
                 if p.ssc_number:
                     new_media.append((
                         MEDIUM_SOCIAL_SECURITY_CARD, node.hsm.blind_index("m2", p.ssc_number), mi,
@@ -521,7 +522,7 @@ def _transition(node: Node, caller: Caller, req: pb.CardActionRequest, action: s
             )
         node.audit(cur, caller, action, card.main_index, ehcid=card.ehcid, reason=reason)
         person = node.load_person(cur, card.main_index)
-    node.cards.invalidate([card.ehcid])
+        node.invalidate(cur, [card.ehcid])
     node.metrics.inc("ehc_node_card_transitions_total", action=action)
     return pb.CardResponse(card=card.to_proto(), person=person.to_proto())
 

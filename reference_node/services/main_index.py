@@ -199,8 +199,7 @@ def merge(node: Node, caller: Caller, req: pb.MergeRequest) -> pb.MergeResponse:
         )
         node.audit(cur, caller, "merge", keep, merge_id=merge_id, merged=gone, reason=reason)
         node.audit(cur, caller, "merged_into", gone, merge_id=merge_id, surviving=keep, reason=reason)
-        node.invalidate_person(cur, [keep, gone])
-    node.cards.clear()  # merged chains can be deep; a merge is rare, so drop the whole cache
+        node.invalidate(cur, ["*"])  # merge chains can be deep; merges are rare: drop every cache
     return pb.MergeResponse(merge_id=merge_id, surviving_main_index=keep, merged_main_index=gone, active=True)
 
 
@@ -218,7 +217,7 @@ def unmerge(node: Node, caller: Caller, req: pb.UnmergeRequest) -> pb.MergeRespo
         cur.run("UPDATE persons SET merged_into = NULL, updated_at = ? WHERE main_index = ?", (now, gone))
         node.audit(cur, caller, "unmerge", keep, merge_id=merge_id, merged=gone, reason=reason)
         node.audit(cur, caller, "unmerged", gone, merge_id=merge_id, surviving=keep, reason=reason)
-    node.cards.clear()
+        node.invalidate(cur, ["*"])
     return pb.MergeResponse(
         merge_id=merge_id, surviving_main_index=keep, merged_main_index=gone, active=False
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from ehc.errors import EhcError
 from reference_node import validation as v
 from reference_node.config import fmt_time
@@ -56,7 +54,6 @@ def _record(
 
 
 def verify_qr(node: Node, caller: Caller, req: pb.VerifyQrRequest) -> pb.VerifyResponse:
-    started = time.perf_counter()
     ctx = check_context(caller, req.context, point_of_care=True)
     if len(req.qr_text) > OPAQUE_MAX:
         raise EhcError(FIELD_TOO_LONG, f"qr_text is longer than {OPAQUE_MAX} characters", field="qr_text")
@@ -85,7 +82,6 @@ def verify_qr(node: Node, caller: Caller, req: pb.VerifyQrRequest) -> pb.VerifyR
         _record(node, ctx, "11", code_type, ehcid, main_index, err)
         raise
     response.verification_id = _record(node, ctx, "11", code_type, ehcid, main_index, None)
-    node.metrics.observe("ehc_node_verify_seconds", time.perf_counter() - started, medium="11")
     return response
 
 

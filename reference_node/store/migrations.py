@@ -162,6 +162,17 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        2,
+        "card change feed: other node processes drop cached cards that changed",
+        [
+            """CREATE TABLE card_changes (
+                id {SERIAL},
+                ehcid TEXT NOT NULL,
+                changed_at TEXT NOT NULL
+            )""",
+        ],
+    ),
 ]
 
 

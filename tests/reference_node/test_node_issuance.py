@@ -33,7 +33,8 @@ def test_register_creates_then_finds_the_same_person(client):
 
 
 def test_register_validation_names_the_field(client):
-    bad_check = citizen_id()[:17] + ("0" if citizen_id()[17] != "0" else "1")
+    good = citizen_id()
+    bad_check = good[:17] + ("0" if good[17] != "0" else "1")
     err = refused(
         lambda: client.issuance.Register(register_request(bad_check)),
         S.INVALID_ARGUMENT,

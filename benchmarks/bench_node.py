@@ -1,0 +1,215 @@
+"""Benchmark of the reference node on this machine, next to a trivial gRPC echo server measured in
+the same run (so the ratio, not the absolute figure, is what carries across machines).
+
+    python benchmarks/bench_node.py                       # verification + 100,000-resident batch
+    python benchmarks/bench_node.py --residents 20000 --seconds 5 --db postgresql://...
+
+Verification: several client processes × threads call VerifyQr (signed, static and dynamic codes)
+for ``--seconds``; the same harness calls an echo server's unary method. Latency percentiles come
+from the raw samples. Batch: RegisterBatch of synthetic residents (one stream, chunks of 1000
+records per transaction, per-item results). Output: a JSON summary (``--out``) and a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import multiprocessing as mp
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+ECHO_METHOD = "/bench.Echo/Echo"
+
+ECHO_SERVER = """
+import sys, grpc
+from concurrent import futures
+def echo(req, ctx):
+    return req
+h = grpc.method_handlers_generic_handler('bench.Echo', {'Echo': grpc.unary_unary_rpc_method_handler(echo)})
+s = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
+s.add_generic_rpc_handlers((h,))
+port = s.add_insecure_port('127.0.0.1:0')
+s.start()
+print(port, flush=True)
+s.wait_for_termination()
+"""
+
+
+def percentile(sorted_samples: list[float], p: float) -> float:
+    if not sorted_samples:
+        return float("nan")
+    k = min(len(sorted_samples) - 1, max(0, round(p / 100 * (len(sorted_samples) - 1))))
+    return sorted_samples[k]
+
+
+def _worker(kind: str, target: str, creds: dict | None, payloads: list[bytes], threads: int, seconds: float, q: mp.Queue) -> None:
+    import grpc
+
+    from reference_node.client import Credentials, SigningInterceptor
+    from reference_node.proto.ehc.node.v1 import verification_pb2 as vp
+
+    samples: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def run(offset: int) -> None:
+        nonlocal errors
+        channel = grpc.insecure_channel(target)
+        if kind == "echo":
+            call = channel.unary_unary(ECHO_METHOD)
+            make = lambda i: payloads[i % len(payloads)]  # noqa: E731
+        else:
+            channel = grpc.intercept_channel(channel, SigningInterceptor(Credentials.from_dict(creds)))
+            call = channel.unary_unary(
+                "/ehc.node.v1.VerificationService/VerifyQr",
+                request_serializer=vp.VerifyQrRequest.SerializeToString,
+                response_deserializer=vp.VerifyResponse.FromString,
+            )
+            reqs = [vp.VerifyQrRequest.FromString(p) for p in payloads]
+            make = lambda i: reqs[i % len(reqs)]  # noqa: E731
+        local: list[float] = []
+        bad = 0
+        i = offset
+        while True:
+            t0 = time.perf_counter()
+            if t0 >= stop_at:
+                break
+            try:
+                call(make(i), timeout=10)
+            except grpc.RpcError:
+                bad += 1
+            local.append(time.perf_counter() - t0)
+            i += 1
+        with lock:
+            samples.extend(local)
+            errors += bad
+        channel.close()
+
+    ts = [threading.Thread(target=run, args=(k * 7919,)) for k in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    q.put((samples, errors))
+
+
+def measure(kind: str, target: str, creds: dict | None, payloads: list[bytes], procs: int, threads: int, seconds: float) -> dict:
+    q: mp.Queue = mp.get_context("spawn").Queue()
+    ctx = mp.get_context("spawn")
+    workers = [ctx.Process(target=_worker, args=(kind, target, creds, payloads, threads, seconds, q)) for _ in range(procs)]
+    for w in workers:
+        w.start()
+    results = [q.get(timeout=seconds + 120) for _ in workers]
+    for w in workers:
+        w.join()
+    samples = sorted(s for r in results for s in r[0])
+    errors = sum(r[1] for r in results)
+    return {
+        "kind": kind,
+        "calls": len(samples),
+        "errors": errors,
+        "rps": len(samples) / seconds,
+        "p50_ms": percentile(samples, 50) * 1000,
+        "p99_ms": percentile(samples, 99) * 1000,
+        "mean_ms": (statistics.fmean(samples) * 1000) if samples else float("nan"),
+        "clients": procs * threads,
+    }
+
+
+def residents(n: int, start: int = 0):
+    from ehc.spec.identifiers import make_citizen_id
+    from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
+
+    areas = ("370802", "370811", "370826", "370830", "370881")
+    base = dt.date(1940, 1, 1)
+    for k in range(start, start + n):
+        birth = base + dt.timedelta(days=k % 30000)
+        number = make_citizen_id(areas[k % len(areas)], birth, (k // 30000) % 1000)
+        yield ip.RegisterRequest(
+            application_mode="4", name=f"居民{k}", document_type="01", document_number=number,
+            sex="1" if int(number[16]) % 2 else "2", nation="01", area_code=number[:6], request_id=f"R{k}",
+        )  # fmt: skip
+
+
+def batch(client, n: int) -> dict:  # noqa: ANN001
+    t0 = time.perf_counter()
+    accepted = rejected = items = 0
+    for res in client.issuance.RegisterBatch(residents(n)):
+        items += len(res.items)
+        accepted, rejected = res.accepted_so_far, res.rejected_so_far
+    elapsed = time.perf_counter() - t0
+    return {"residents": n, "accepted": accepted, "rejected": rejected, "results": items, "seconds": elapsed, "per_second": n / elapsed}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--procs", type=int, default=2, help="client processes")
+    ap.add_argument("--threads", type=int, default=4, help="threads per client process")
+    ap.add_argument("--cards", type=int, default=500)
+    ap.add_argument("--residents", type=int, default=100_000)
+    ap.add_argument("--db", default=None, help="postgresql://... (default: embedded SQLite)")
+    ap.add_argument("--skip-verify", action="store_true")
+    ap.add_argument("--out", type=Path, default=None)
+    a = ap.parse_args()
+
+    from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
+    from reference_node.proto.ehc.node.v1 import verification_pb2 as vp
+    from reference_node.testing import start_node
+
+    summary: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "args": {k: str(v) for k, v in vars(a).items()}}
+    tmp = Path(tempfile.mkdtemp(prefix="bench-node-"))
+    node = start_node(tmp, a.db, subprocess=True)
+    echo = subprocess.Popen([sys.executable, "-c", ECHO_SERVER], stdout=subprocess.PIPE, text=True)
+    try:
+        echo_target = f"127.0.0.1:{echo.stdout.readline().strip()}"
+        with node.client() as c:
+            if not a.skip_verify:
+                regs = [r for res in c.issuance.RegisterBatch(residents(a.cards, start=10_000_000)) for r in res.items]
+                ctx = c.context()
+                static = [vp.VerifyQrRequest(qr_text=r.ehcid + ":1", context=ctx).SerializeToString() for r in regs]
+                dynamic = []
+                for r in regs[:100]:
+                    code = c.issuance.GetQrCode(ip.GetQrCodeRequest(ehcid=r.ehcid, code_type=0, lifetime_seconds=3600, max_verifications=100))
+                    dynamic.append(vp.VerifyQrRequest(qr_text=code.qr_text, context=ctx).SerializeToString())
+                creds = node.credentials.to_dict()
+                payload = [static[0]]
+                summary["echo"] = measure("echo", echo_target, None, payload, a.procs, a.threads, a.seconds)
+                summary["verify_static"] = measure("node", node.target, creds, static, a.procs, a.threads, a.seconds)
+                summary["verify_dynamic"] = measure("node", node.target, creds, dynamic, a.procs, a.threads, min(a.seconds, 100 * 100 / 2000))
+                summary["echo_again"] = measure("echo", echo_target, None, payload, a.procs, a.threads, a.seconds)
+                echo_rps = (summary["echo"]["rps"] + summary["echo_again"]["rps"]) / 2
+                summary["ratio_static_to_echo"] = summary["verify_static"]["rps"] / echo_rps
+                summary["ratio_dynamic_to_echo"] = summary["verify_dynamic"]["rps"] / echo_rps
+            if a.residents:
+                summary["batch"] = batch(c, a.residents)
+    finally:
+        echo.terminate()
+        node.stop()
+    for key in ("echo", "verify_static", "verify_dynamic", "echo_again"):
+        if key in summary:
+            s = summary[key]
+            print(f"{key:15s} {s['rps']:8.0f} rps  p50 {s['p50_ms']:6.2f} ms  p99 {s['p99_ms']:6.2f} ms  errors {s['errors']}  clients {s['clients']}")
+    if "ratio_static_to_echo" in summary:
+        print(f"ratio verify(static)/echo {summary['ratio_static_to_echo']:.2f}   verify(dynamic)/echo {summary['ratio_dynamic_to_echo']:.2f}")
+    if "batch" in summary:
+        b = summary["batch"]
+        print(f"batch registration: {b['residents']} residents in {b['seconds']:.1f} s = {b['per_second']:.0f}/s (accepted {b['accepted']}, rejected {b['rejected']})")
+    if a.out:
+        a.out.write_text(json.dumps(summary, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
