@@ -161,6 +161,8 @@ def personalise_user_card(
         22: person.address,
         37: person.id_type,
         38: person.id_number,
+        62: b"\xff" * 3,  # [I] index validity flags: FF = slot erased / never written, 00 = valid
+        63: b"\xff" * 5,
     }
     for tag, value in dict(person.extra.get("card_items", {}) or {}).items():
         values[int(tag)] = value
