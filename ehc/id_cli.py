@@ -16,7 +16,9 @@ from ehc.spec.identifiers import (
     mask_id,
     normalise_citizen_id,
     validate_birth_certificate,
+    validate_organisation_code,
     validate_social_security_card_number,
+    validate_uscc,
 )
 
 # Packages whose ``<package>.errors`` module registers codes; missing ones are skipped.
@@ -32,7 +34,8 @@ ERROR_PACKAGES = (
 
 @click.group("id")
 def id_group() -> None:
-    """Check identifiers (GB 11643 citizen ID, birth certificate)."""
+    """Check identifiers (GB 11643 citizen ID, birth certificate, social security card, GB 11714
+    organisation code, GB 32100 credit code) and look up areas and code tables."""
 
 
 @id_group.command("check")
@@ -44,13 +47,23 @@ def id_group() -> None:
     is_flag=True,
     help="Check a social security card number (kit form: letter + 8 digits).",
 )
+@click.option("--org", "org", is_flag=True, help="Check a GB 11714 organisation code.")
+@click.option("--uscc", "uscc", is_flag=True, help="Check a GB 32100 unified social credit code.")
 @click.option(
     "--strict-area",
     is_flag=True,
     help="Also require the area code to be in the kit's GB/T 2260 table (current or retired codes).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print facts as JSON.")
-def check(number: str, birth_certificate: bool, ss_card: bool, strict_area: bool, as_json: bool) -> None:
+def check(
+    number: str,
+    birth_certificate: bool,
+    ss_card: bool,
+    org: bool,
+    uscc: bool,
+    strict_area: bool,
+    as_json: bool,
+) -> None:
     """Exit 0 and print the normalised number when valid; exit 1 and the error code when not."""
     try:
         if birth_certificate:
@@ -58,6 +71,12 @@ def check(number: str, birth_certificate: bool, ss_card: bool, strict_area: bool
             return
         if ss_card:
             click.echo(validate_social_security_card_number(number))
+            return
+        if org:
+            click.echo(validate_organisation_code(number))
+            return
+        if uscc:
+            click.echo(validate_uscc(number))
             return
         normal = normalise_citizen_id(number, strict_area=strict_area)
     except EhcError as err:

@@ -104,3 +104,12 @@ def test_codes_listing() -> None:
     assert out.splitlines()[0].split()[:2] == ["01", "居民身份证"]
     code, _, err = run("id", "codes", "nope")
     assert code == 1 and err.startswith("CODE_UNKNOWN")
+
+
+def test_check_organisation_codes() -> None:
+    assert run("id", "check", "--org", "D2143569-X")[:2] == (0, "D2143569X\n")
+    code, _, err = run("id", "check", "--org", "D2143569-1")
+    assert code == 1 and err.startswith("ORG_CODE_BAD (1050)")
+    assert run("id", "check", "--uscc", "91440300708461136T")[0] == 0
+    code, _, err = run("id", "check", "--uscc", "91440300708461136A")
+    assert code == 1 and err.startswith("USCC_BAD (1051)")
