@@ -231,6 +231,21 @@ class PcscTransport:
             self._raw_transmit, auto_get_response=auto_get_response, auto_resend_6c=auto_resend_6c
         )
 
+    @classmethod
+    def from_connection(
+        cls, connection: Any, *, auto_get_response: bool = True, auto_resend_6c: bool = True
+    ) -> PcscTransport:
+        """Wrap an already connected pyscard connection (a real one, or the in-process
+        ``card_emulators.transports.inprocess`` one) so reader code runs unchanged on it."""
+        self = cls.__new__(cls)
+        self.reader = str(connection.getReader())
+        self._connection = connection
+        self.atr = bytes(connection.getATR())
+        self.channel = ApduChannel(
+            self._raw_transmit, auto_get_response=auto_get_response, auto_resend_6c=auto_resend_6c
+        )
+        return self
+
     @property
     def protocol(self) -> str:
         proto = self._connection.getProtocol()

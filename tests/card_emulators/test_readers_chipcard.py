@@ -158,3 +158,20 @@ def test_malformed_tlv_records(raw: bytes) -> None:
     with pytest.raises(EhcError) as err:
         parse_tlv_record(raw, 57)
     assert err.value.code.name == "CARD_BAD_RECORD"
+
+
+def test_reader_over_a_pyscard_connection_in_process() -> None:
+    # The pyscard code path of PcscTransport, with the engine engineer's in-process connection.
+    from card_emulators.transports.inprocess import connect
+    from card_emulators.transports.pcsc import PcscTransport
+
+    p = person("周到", "1", dt.date(2001, 9, 9))
+    card = personalise_user_card(p, KEYS, ISSUER)
+    psam = new_psam(KEYS)
+    with (
+        PcscTransport.from_connection(connect(card)) as c,
+        PcscTransport.from_connection(connect(psam, "PSAM")) as s,
+    ):
+        read = ChipCardReader(c, s, c.atr, ReaderConfig(ISSUER.public_key, PIN)).read()
+        assert any(e.automatic for e in c.transcript + s.transcript)  # 61xx answered by GET RESPONSE
+    assert read.holder["name"] == "周到" and read.signature_valid is True
