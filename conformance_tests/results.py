@@ -30,6 +30,8 @@ VERDICTS = (FAIL, WAIVED, NOT_TESTED, PASS, NOT_APPLICABLE)  # report order: pro
 class TestRecord:
     """One executed (or skipped) pytest item."""
 
+    __test__ = False  # not a pytest test class despite the name
+
     nodeid: str
     name: str
     requirements: list[str]

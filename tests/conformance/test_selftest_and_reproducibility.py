@@ -1,0 +1,53 @@
+"""Self-test (reference passes, every mutant caught) and reproducible Hypothesis runs."""
+
+from __future__ import annotations
+
+import json
+
+from conformance_tests.runner import RunOptions, run_with_result
+from conformance_tests.selftest import selftest
+
+
+def test_selftest_catches_every_codec_and_card_mutant():
+    report = selftest(["codec", "card"], max_examples=10, echo=None)
+    for role in ("codec", "card"):
+        assert report["roles"][role]["reference"]["passed"], role
+        survivors = [n for n, m in report["roles"][role]["mutants"].items() if not m["killed"]]
+        assert survivors == [], f"{role} mutants survived: {survivors}"
+        assert report["roles"][role]["mutation_score"] == 1.0
+    assert report["ok"]
+
+
+def _falsifying(out) -> dict[str, str]:
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return {
+        t["nodeid"]: t["hypothesis"].get("falsifying_example", "")
+        for t in report["tests"]
+        if t["outcome"] == "failed"
+    }
+
+
+def test_certification_runs_are_derandomised_and_identical(tmp_path):
+    opts = dict(
+        role="codec", dut="mutant:accepts-short-ehcid", max_examples=10, quiet=True, certification=True
+    )
+    run_with_result(RunOptions(out=str(tmp_path / "a"), **opts))
+    run_with_result(RunOptions(out=str(tmp_path / "b"), **opts))
+    first, second = _falsifying(tmp_path / "a"), _falsifying(tmp_path / "b")
+    assert first and first == second
+
+
+def test_development_run_records_its_seed_and_saves_failures_for_replay(tmp_path):
+    opts = dict(role="codec", dut="mutant:trims-whitespace", max_examples=20, quiet=True, select="whitespace")
+    code, run = run_with_result(RunOptions(out=str(tmp_path / "dev"), seed=1234, **opts))
+    assert code == 1
+    report = json.loads((tmp_path / "dev" / "report.json").read_text(encoding="utf-8"))
+    assert report["hypothesis"]["seed"] == 1234 and report["hypothesis"]["database"] == "hypothesis-db"
+    assert any((tmp_path / "dev" / "hypothesis-db").rglob("*")), "failing example not saved"
+    code, run = run_with_result(
+        RunOptions(out=str(tmp_path / "replay"), replay=str(tmp_path / "dev"), **opts)
+    )
+    replayed = json.loads((tmp_path / "replay" / "report.json").read_text(encoding="utf-8"))
+    assert code == 1
+    assert replayed["hypothesis"]["seed"] == 1234 and replayed["hypothesis"]["replayed_from"]
+    assert _falsifying(tmp_path / "replay") == _falsifying(tmp_path / "dev")
