@@ -196,9 +196,11 @@ def main() -> int:
             results["emulator"], results["bare"] = measure_pair(harness, args.apdus)
             stop.set()
             bare.join(5)
+            harness.wait_card(1, present=False)  # let pcscd see the bare card leave
             # Phase 2: the emulator against the kit's client serving an instant card.
             with VpcdClient(InstantCard(), port=harness.vpcd_port(1), name="instant"):
                 results["emulator_2"], results["client"] = measure_pair(harness, args.apdus)
+            harness.wait_card(1, present=False)
             # Phase 3: a full reference-terminal read, the PSAM emulated on slot 1.
             with VpcdClient(new_psam(keys), port=harness.vpcd_port(1), name="psam"):
                 out = subprocess.run(

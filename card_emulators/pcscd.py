@@ -169,6 +169,24 @@ _LIST_READERS = (
 )
 
 
+_WAIT_CARD = (
+    "import sys, time\n"
+    "from smartcard.System import readers\n"
+    "name, want, deadline = sys.argv[1], sys.argv[2] == '1', time.monotonic() + float(sys.argv[3])\n"
+    "while True:\n"
+    "    conn = next(r for r in readers() if str(r) == name).createConnection()\n"
+    "    try:\n"
+    "        conn.connect(); conn.disconnect(); present = True\n"
+    "    except Exception:\n"
+    "        present = False\n"
+    "    finally:\n"
+    "        conn.component.release()\n"
+    "    if present == want: sys.exit(0)\n"
+    "    if time.monotonic() > deadline: sys.exit(1)\n"
+    "    time.sleep(0.05)\n"
+)
+
+
 class PcscdHarness:
     """A pcscd process with the vpcd driver; a context manager.
 
@@ -333,6 +351,19 @@ class PcscdHarness:
         except (ValueError, IndexError):
             return []
         return data if isinstance(data, list) else []
+
+    def wait_card(self, slot: int = 0, present: bool = True, timeout: float = 10.0) -> bool:
+        """Wait until pcscd sees a card in ``slot`` (or, with ``present=False``, sees it gone).
+
+        pcscd polls a vpcd slot about every 0.4 s; a card served right after another one must wait
+        for the removal to be seen, or pcscd takes it for the old card."""
+        result = subprocess.run(
+            [sys.executable, "-c", _WAIT_CARD, self.reader_name(slot), "1" if present else "0", str(timeout)],
+            env=self.client_env(),
+            capture_output=True,
+            timeout=timeout + 30,
+        )
+        return result.returncode == 0
 
     def _wait_for_readers(self) -> list[str]:
         wanted = {self.reader_name(0)}

@@ -65,3 +65,30 @@ def test_client_env_points_at_the_private_socket(pcscd) -> None:
     if pcscd.mode == "isolated":
         assert env["PCSCLITE_CSOCK_NAME"] == str(pcscd.socket_path)
         assert os.path.exists(env["PCSCLITE_CSOCK_NAME"])
+
+
+def test_wait_card_sees_insertion_and_removal(pcscd) -> None:
+    from card_emulators.transports.vpcd import VpcdClient
+
+    class Minimal:
+        def getATR(self) -> bytes:  # noqa: N802
+            return bytes.fromhex("3B00")
+
+        def powerUp(self) -> None:  # noqa: N802
+            pass
+
+        def powerDown(self) -> None:  # noqa: N802
+            pass
+
+        def reset(self) -> None:
+            pass
+
+        def execute(self, apdu: bytes) -> bytes:
+            return b"\x90\x00"
+
+    with PcscdHarness() as private:
+        assert private.wait_card(0, present=False, timeout=2)
+        client = VpcdClient(Minimal(), port=private.vpcd_port(0)).start()
+        assert private.wait_card(0, present=True)
+        client.stop()
+        assert private.wait_card(0, present=False)
