@@ -88,6 +88,11 @@ class Scene(Code):
     step: str = field(default="", kw_only=True)
     stage: str = field(default="other", kw_only=True)
 
+    @property
+    def stage_name(self) -> str:
+        """The seed's Chinese name of the full-process stage, e.g. "检验"."""
+        return STAGES[self.stage].zh
+
 
 @dataclass(frozen=True, slots=True)
 class Department(Code):

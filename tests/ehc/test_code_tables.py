@@ -230,3 +230,20 @@ def test_require_is_exact(name: str, text: str) -> None:
         with pytest.raises(EhcError) as err:
             table.require(text)
         assert err.value.code is CODE_UNKNOWN
+
+
+def test_scene_stage_names() -> None:
+    assert c.SCENES["0101081"].stage_name == "检验"
+    assert c.SCENES["0101082"].stage_name == "检查"
+    assert c.SCENES["0190011"].stage_name == "排队"
+    assert {s.stage_name for s in c.SCENES.values()} >= {
+        "挂号",
+        "排队",
+        "就诊",
+        "收费",
+        "检验",
+        "检查",
+        "取药",
+        "住院",
+        "体检",
+    }
