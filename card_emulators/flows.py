@@ -29,6 +29,7 @@ __all__ = [
     "authenticate_update_key",
     "secure_update_record",
     "internal_authenticate",
+    "write_encounter_record",
     "card_number_from_atr",
 ]
 
@@ -164,3 +165,32 @@ def internal_authenticate(
     _session(psam, spec, card_number, city, t)
     expected = scheme.fold(_psam_encrypt(psam, t + bytes(8), "PSAM CIPHER DATA"))
     return answer == expected
+
+
+def write_encounter_record(
+    card: Transmit,
+    psam: Transmit,
+    card_number: bytes,
+    city: bytes,
+    kind: int,
+    slot: int,
+    raw: bytes,
+    chunk: int = 0xF0,
+) -> None:
+    """Write a whole encounter file (EExx inpatient: kind 0xEE, EDxx outpatient: 0xED) and mark its
+    slot valid (00) in the index item 62 / 63. The card's current DF must be DF03 (or DDF1)."""
+    inpatient = kind == 0xEE
+    index_ef, update_key = (0xEF05, "UK_DF03_1") if inpatient else (0xEF06, "UK_DF03_2")
+    select(card, 0xDF03, "SELECT DF03")
+    authenticate(card, psam, card_number, city, "RK_DF03")
+    authenticate(card, psam, card_number, city, update_key)
+    select(card, (kind << 8) | slot, f"SELECT {kind:02X}{slot:02X}")
+    for offset in range(0, len(raw), chunk):
+        part = raw[offset : offset + chunk]
+        send(card, bytes([0x00, 0xD6, offset >> 8, offset & 0xFF, len(part)]) + part, "UPDATE BINARY")
+    select(card, index_ef, f"SELECT {index_ef:04X}")
+    record = bytearray(send(card, bytes.fromhex("00B2010400"), "READ RECORD index"))
+    if not 1 <= slot <= len(record) - 2:
+        raise CardFlowError("index", 0x6A83, f"slot {slot} is not in the index")
+    record[1 + slot] = 0x00
+    send(card, bytes([0x00, 0xDC, 0x01, 0x04, len(record)]) + bytes(record), "UPDATE RECORD index")

@@ -92,3 +92,17 @@ def test_identity_layout_is_190_bytes():
     key = SM2PrivateKey.from_int(5)
     raw = SignerIdentity("X1", "名", "1", "20240101000000", key.public_key.point).encode()
     assert len(raw) == 190 and raw[0] == 1 and raw[67:132] == key.public_key.point and not any(raw[132:])
+
+
+def test_write_encounter_flow_marks_the_index(card, psam):
+    doctor = SM2PrivateKey.from_int(0xD0D)
+    identity = SignerIdentity("D1", "李医生", "3708000002", "20240301101500", doctor.public_key.point)
+    raw = build_encounter_record(0xEE, "住院: 肺炎".encode("gb2312"), doctor, identity)
+    flows.open_psam(psam.transmit)
+    run(card, "00A4000002DDF1")
+    flows.write_encounter_record(card.transmit, psam.transmit, card.card_number, _city(card), 0xEE, 2, raw)
+    run(card, "00A4000002EF05")
+    assert run(card, "00B2010400") == (hx("3E03FF00FF"), SW.OK)
+    run(card, "00A4000002EE02")
+    back = b"".join(run(card, f"00B0{off:04X}{min(0x80, 1893 - off):02X}")[0] for off in range(0, 1893, 0x80))
+    assert verify_encounter_record(0xEE, back).name == "李医生"

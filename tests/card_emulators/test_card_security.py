@@ -215,3 +215,31 @@ class TestPin:
         statuses = [run(card, "002C0100041111111F")[1] for _ in range(11)]
         assert statuses == [0x63C0 | n for n in range(9, -1, -1)] + [SW.AUTH_BLOCKED]
         assert run(card, "002C01000412345678")[1] == SW.AUTH_BLOCKED
+
+
+def test_secure_messaging_update_binary_on_an_encounter_file(card, open_psam, keys):
+    """SM is accepted (not required) on other files: UPDATE BINARY 04 D6 with STK_DF03's session."""
+    run(card, "00A4080004DDF1DF03")
+    flows.authenticate_update_key(
+        card.transmit, open_psam.transmit, card.card_number, _city(card), "UK_DF03_1"
+    )
+    run(card, "00A4000002EE02")
+    r, _ = run(card, "0084000008")
+    from card_emulators.personalities.health_layout import KEYS
+
+    spec = next(s for s in KEYS if s.label == "STK_DF03")
+    session = scheme.diversify(keys.card_key(spec, card.card_number, _city(card)), r)
+    body = scheme.sm_wrap(session, hx("04D60010"), b"encrypted write")
+    assert run(card, f"04D60010{len(body):02X}" + body.hex()) == (b"", SW.OK)
+    flows.authenticate_read_key(card.transmit, open_psam.transmit, card.card_number, _city(card), "RK_DF03")
+    run(card, "00A4000002EE02")
+    assert run(card, "00B000100F") == (b"encrypted write", SW.OK)
+
+
+def test_index_files_start_erased(card, open_psam):
+    run(card, "00A4080004DDF1DF03")
+    flows.authenticate_read_key(card.transmit, open_psam.transmit, card.card_number, _city(card), "RK_DF03")
+    run(card, "00A4000002EF05")
+    assert run(card, "00B23E0005") == (hx("3E03FFFFFF"), SW.OK)
+    run(card, "00A4000002EF06")
+    assert run(card, "00B2010400") == (hx("3F05FFFFFFFFFF"), SW.OK)
