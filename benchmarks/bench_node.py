@@ -52,7 +52,15 @@ def percentile(sorted_samples: list[float], p: float) -> float:
     return sorted_samples[k]
 
 
-def _worker(kind: str, target: str, creds: dict | None, payloads: list[bytes], threads: int, seconds: float, q: mp.Queue) -> None:
+def _worker(
+    kind: str,
+    target: str,
+    creds: dict | None,
+    payloads: list[bytes],
+    threads: int,
+    seconds: float,
+    q: mp.Queue,
+) -> None:
     import grpc
 
     from reference_node.client import Credentials, SigningInterceptor
@@ -104,10 +112,21 @@ def _worker(kind: str, target: str, creds: dict | None, payloads: list[bytes], t
     q.put((samples, errors))
 
 
-def measure(kind: str, target: str, creds: dict | None, payloads: list[bytes], procs: int, threads: int, seconds: float) -> dict:
+def measure(
+    kind: str,
+    target: str,
+    creds: dict | None,
+    payloads: list[bytes],
+    procs: int,
+    threads: int,
+    seconds: float,
+) -> dict:
     q: mp.Queue = mp.get_context("spawn").Queue()
     ctx = mp.get_context("spawn")
-    workers = [ctx.Process(target=_worker, args=(kind, target, creds, payloads, threads, seconds, q)) for _ in range(procs)]
+    workers = [
+        ctx.Process(target=_worker, args=(kind, target, creds, payloads, threads, seconds, q))
+        for _ in range(procs)
+    ]
     for w in workers:
         w.start()
     results = [q.get(timeout=seconds + 120) for _ in workers]
@@ -142,14 +161,40 @@ def residents(n: int, start: int = 0):
         )  # fmt: skip
 
 
-def batch(client, n: int) -> dict:  # noqa: ANN001
+def chunks(records, size: int = 500):  # noqa: ANN001, ANN201
+    from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
+
+    chunk = ip.RegisterChunk()
+    for r in records:
+        chunk.records.append(r)
+        if len(chunk.records) >= size:
+            yield chunk
+            chunk = ip.RegisterChunk()
+    if chunk.records:
+        yield chunk
+
+
+def batch(client, n: int, chunked: bool = True) -> dict:  # noqa: ANN001
     t0 = time.perf_counter()
     accepted = rejected = items = 0
-    for res in client.issuance.RegisterBatch(residents(n)):
+    stream = (
+        client.issuance.RegisterBatchChunks(chunks(residents(n)))
+        if chunked
+        else client.issuance.RegisterBatch(residents(n))
+    )
+    for res in stream:
         items += len(res.items)
         accepted, rejected = res.accepted_so_far, res.rejected_so_far
     elapsed = time.perf_counter() - t0
-    return {"residents": n, "accepted": accepted, "rejected": rejected, "results": items, "seconds": elapsed, "per_second": n / elapsed}
+    return {
+        "rpc": "RegisterBatchChunks" if chunked else "RegisterBatch",
+        "residents": n,
+        "accepted": accepted,
+        "rejected": rejected,
+        "results": items,
+        "seconds": elapsed,
+        "per_second": n / elapsed,
+    }
 
 
 def main() -> int:
@@ -168,7 +213,10 @@ def main() -> int:
     from reference_node.proto.ehc.node.v1 import verification_pb2 as vp
     from reference_node.testing import start_node
 
-    summary: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "args": {k: str(v) for k, v in vars(a).items()}}
+    summary: dict = {
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "args": {k: str(v) for k, v in vars(a).items()},
+    }
     tmp = Path(tempfile.mkdtemp(prefix="bench-node-"))
     node = start_node(tmp, a.db, subprocess=True)
     echo = subprocess.Popen([sys.executable, "-c", ECHO_SERVER], stdout=subprocess.PIPE, text=True)
@@ -176,19 +224,35 @@ def main() -> int:
         echo_target = f"127.0.0.1:{echo.stdout.readline().strip()}"
         with node.client() as c:
             if not a.skip_verify:
-                regs = [r for res in c.issuance.RegisterBatch(residents(a.cards, start=10_000_000)) for r in res.items]
+                regs = [
+                    r
+                    for res in c.issuance.RegisterBatch(residents(a.cards, start=10_000_000))
+                    for r in res.items
+                ]
                 ctx = c.context()
-                static = [vp.VerifyQrRequest(qr_text=r.ehcid + ":1", context=ctx).SerializeToString() for r in regs]
+                static = [
+                    vp.VerifyQrRequest(qr_text=r.ehcid + ":1", context=ctx).SerializeToString() for r in regs
+                ]
                 dynamic = []
                 for r in regs[:100]:
-                    code = c.issuance.GetQrCode(ip.GetQrCodeRequest(ehcid=r.ehcid, code_type=0, lifetime_seconds=3600, max_verifications=100))
+                    code = c.issuance.GetQrCode(
+                        ip.GetQrCodeRequest(
+                            ehcid=r.ehcid, code_type=0, lifetime_seconds=3600, max_verifications=100
+                        )
+                    )
                     dynamic.append(vp.VerifyQrRequest(qr_text=code.qr_text, context=ctx).SerializeToString())
                 creds = node.credentials.to_dict()
                 payload = [static[0]]
                 summary["echo"] = measure("echo", echo_target, None, payload, a.procs, a.threads, a.seconds)
-                summary["verify_static"] = measure("node", node.target, creds, static, a.procs, a.threads, a.seconds)
-                summary["verify_dynamic"] = measure("node", node.target, creds, dynamic, a.procs, a.threads, min(a.seconds, 100 * 100 / 2000))
-                summary["echo_again"] = measure("echo", echo_target, None, payload, a.procs, a.threads, a.seconds)
+                summary["verify_static"] = measure(
+                    "node", node.target, creds, static, a.procs, a.threads, a.seconds
+                )
+                summary["verify_dynamic"] = measure(
+                    "node", node.target, creds, dynamic, a.procs, a.threads, min(a.seconds, 100 * 100 / 2000)
+                )
+                summary["echo_again"] = measure(
+                    "echo", echo_target, None, payload, a.procs, a.threads, a.seconds
+                )
                 echo_rps = (summary["echo"]["rps"] + summary["echo_again"]["rps"]) / 2
                 summary["ratio_static_to_echo"] = summary["verify_static"]["rps"] / echo_rps
                 summary["ratio_dynamic_to_echo"] = summary["verify_dynamic"]["rps"] / echo_rps
@@ -200,12 +264,18 @@ def main() -> int:
     for key in ("echo", "verify_static", "verify_dynamic", "echo_again"):
         if key in summary:
             s = summary[key]
-            print(f"{key:15s} {s['rps']:8.0f} rps  p50 {s['p50_ms']:6.2f} ms  p99 {s['p99_ms']:6.2f} ms  errors {s['errors']}  clients {s['clients']}")
+            print(
+                f"{key:15s} {s['rps']:8.0f} rps  p50 {s['p50_ms']:6.2f} ms  p99 {s['p99_ms']:6.2f} ms  errors {s['errors']}  clients {s['clients']}"
+            )
     if "ratio_static_to_echo" in summary:
-        print(f"ratio verify(static)/echo {summary['ratio_static_to_echo']:.2f}   verify(dynamic)/echo {summary['ratio_dynamic_to_echo']:.2f}")
+        print(
+            f"ratio verify(static)/echo {summary['ratio_static_to_echo']:.2f}   verify(dynamic)/echo {summary['ratio_dynamic_to_echo']:.2f}"
+        )
     if "batch" in summary:
         b = summary["batch"]
-        print(f"batch registration: {b['residents']} residents in {b['seconds']:.1f} s = {b['per_second']:.0f}/s (accepted {b['accepted']}, rejected {b['rejected']})")
+        print(
+            f"batch registration: {b['residents']} residents in {b['seconds']:.1f} s = {b['per_second']:.0f}/s (accepted {b['accepted']}, rejected {b['rejected']})"
+        )
     if a.out:
         a.out.write_text(json.dumps(summary, indent=1))
     return 0

@@ -503,6 +503,19 @@ def _records(path: Path, bad: list[dict[str, Any]]) -> Iterator[Any]:
                 bad.append({"line": lineno, "error": f"not a JSON person record ({type(exc).__name__})"})
 
 
+def _chunks(records: Iterator[Any], size: int = 500) -> Iterator[Any]:
+    from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
+
+    chunk = ip.RegisterChunk()
+    for record in records:
+        chunk.records.append(record)
+        if len(chunk.records) >= size:
+            yield chunk
+            chunk = ip.RegisterChunk()
+    if chunk.records:
+        yield chunk
+
+
 @node.command("import")
 @click.option(
     "--population",
@@ -542,7 +555,7 @@ def import_population(
     rejected_items: list[dict[str, Any]] = []
     with nc, click.progressbar(length=total, label="registering", file=sys.stderr) as bar:
         try:
-            for result in nc.issuance.RegisterBatch(_records(path, bad)):
+            for result in nc.issuance.RegisterBatchChunks(_chunks(_records(path, bad))):
                 bar.update(len(result.items))
                 accepted, rejected = result.accepted_so_far, result.rejected_so_far
                 for it in result.items:

@@ -22,6 +22,7 @@ class NodeConfig:
     dynamic_max_verifications: int = 5  # default surplusNum of a new dynamic code
     dynamic_max_verifications_limit: int = 100  # largest surplusNum a caller may ask for
     refuse_reissue_while_valid: bool = False  # profile: refuse a new dynamic code while one is valid
+    dynamic_counter_durable: bool = False  # True: fsync every surplusNum decrement (slower)
     clock_skew_s: int = 2  # tolerance between node processes' clocks when checking expiry
     newborn_document_type: str = "08"  # 出生医学证明 (one province uses 99)
     # authentication

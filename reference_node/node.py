@@ -232,7 +232,7 @@ class VerificationLog:
 
     def _write(self, rows: list[tuple]) -> None:
         try:
-            with self._db.transaction() as cur:
+            with self._db.transaction(relaxed=True) as cur:
                 cur.many(
                     "INSERT INTO verifications (id, node_time, terminal_time, terminal_id, org_code, use_city, channel, "
                     "medical_step, scene, department, medium, code_type, ehcid, main_index, ok, error_code) "

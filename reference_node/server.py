@@ -40,6 +40,7 @@ SERVICES: dict[str, dict[str, tuple[Operation, type, str]]] = {
     "IssuanceService": {
         "Register": (issuance.register, issuance_pb2.RegisterRequest, "unary"),
         "RegisterBatch": (issuance.register_batch, issuance_pb2.RegisterRequest, "stream"),
+        "RegisterBatchChunks": (issuance.register_batch_chunks, issuance_pb2.RegisterChunk, "stream"),
         "RegisterNewborn": (issuance.register_newborn, issuance_pb2.RegisterNewbornRequest, "unary"),
         "UpgradeTemporary": (issuance.upgrade_temporary, issuance_pb2.UpgradeTemporaryRequest, "unary"),
         "GetQrCode": (issuance.get_qr_code, issuance_pb2.GetQrCodeRequest, "unary"),

@@ -303,6 +303,12 @@ def register_batch(
     node.log_event("register batch", accepted=accepted, rejected=rejected, org=caller.org_code)
 
 
+def register_batch_chunks(
+    node: Node, caller: Caller, chunks: Iterable[pb.RegisterChunk]
+) -> Iterator[pb.RegisterBatchResult]:
+    return register_batch(node, caller, (record for chunk in chunks for record in chunk.records))
+
+
 def error_info(err: EhcError) -> c.ErrorInfo:
     return c.ErrorInfo(
         code=err.code.name,

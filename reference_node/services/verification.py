@@ -88,7 +88,7 @@ def verify_qr(node: Node, caller: Caller, req: pb.VerifyQrRequest) -> pb.VerifyR
 def _consume(node: Node, ehcid: str, until: str) -> int:
     """Atomically take one verification from a dynamic code: correct under concurrency and across
     node processes sharing PostgreSQL (the row is locked by the UPDATE; the card must be normal)."""
-    with node.db.transaction() as cur:
+    with node.db.transaction(relaxed=not node.config.dynamic_counter_durable) as cur:
         row = cur.one(
             "UPDATE dynamic_codes SET remaining = remaining - 1 WHERE ehcid = ? AND valid_until = ? AND remaining > 0 "
             "AND EXISTS (SELECT 1 FROM cards WHERE cards.ehcid = dynamic_codes.ehcid AND cards.status = ?) "

@@ -48,14 +48,19 @@ class Database:
         raise NotImplementedError
 
     # -- connections
-    def conn(self) -> Any:
-        c = getattr(self._local, "conn", None)
+    def conn(self, relaxed: bool = False) -> Any:
+        attr = "relaxed" if relaxed else "conn"
+        c = getattr(self._local, attr, None)
         if c is None:
-            c = self._connect()
-            self._local.conn = c
+            c = self._connect_relaxed() if relaxed else self._connect()
+            setattr(self._local, attr, c)
             with self._lock:
                 self._all.append(c)
         return c
+
+    def _connect_relaxed(self) -> Any:
+        """A connection whose commits need not reach the disk before returning (see transaction)."""
+        return self._connect()
 
     def close(self) -> None:
         with self._lock:
@@ -68,10 +73,16 @@ class Database:
         self._local = threading.local()
 
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        c = self.conn()
+    def transaction(self, relaxed: bool = False) -> Iterator[Cursor]:
+        """One transaction, committed on exit. ``relaxed``: atomic and isolated, but the commit may
+        return before it is on disk (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off):
+        a power loss can lose the last relaxed commits, never corrupt. Used for dynamic-code counters
+        and the verification log only; usage reports and issuance always commit durably."""
+        c = self.conn(relaxed)
         try:
             cur = Cursor(self, c.cursor())
+            if relaxed and self.dialect == "postgresql":
+                cur.run("SET LOCAL synchronous_commit = off")
             yield cur
             c.commit()
         except EhcError:
@@ -149,6 +160,11 @@ class SqliteDatabase(Database):
         c.execute(f"PRAGMA synchronous={self.synchronous}")
         c.execute("PRAGMA foreign_keys=ON")
         c.execute("PRAGMA busy_timeout=30000")
+        return c
+
+    def _connect_relaxed(self) -> sqlite3.Connection:
+        c = self._connect()
+        c.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: survives a process crash, not power loss
         return c
 
     def ddl(self, sql: str) -> str:

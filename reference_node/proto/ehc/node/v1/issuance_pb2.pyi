@@ -55,6 +55,12 @@ class RegisterResponse(_message.Message):
     card_created: bool
     def __init__(self, person: _Optional[_Union[_common_pb2.Person, _Mapping]] = ..., card: _Optional[_Union[_common_pb2.Card, _Mapping]] = ..., qr_text: _Optional[str] = ..., person_created: _Optional[bool] = ..., card_created: _Optional[bool] = ...) -> None: ...
 
+class RegisterChunk(_message.Message):
+    __slots__ = ("records",)
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[RegisterRequest]
+    def __init__(self, records: _Optional[_Iterable[_Union[RegisterRequest, _Mapping]]] = ...) -> None: ...
+
 class RegisterBatchItem(_message.Message):
     __slots__ = ("index", "request_id", "ok", "error", "main_index", "ehcid", "person_created")
     INDEX_FIELD_NUMBER: _ClassVar[int]

@@ -44,6 +44,11 @@ class IssuanceServiceStub:
                 request_serializer=ehc_dot_node_dot_v1_dot_issuance__pb2.RegisterRequest.SerializeToString,
                 response_deserializer=ehc_dot_node_dot_v1_dot_issuance__pb2.RegisterBatchResult.FromString,
                 _registered_method=True)
+        self.RegisterBatchChunks = channel.stream_stream(
+                '/ehc.node.v1.IssuanceService/RegisterBatchChunks',
+                request_serializer=ehc_dot_node_dot_v1_dot_issuance__pb2.RegisterChunk.SerializeToString,
+                response_deserializer=ehc_dot_node_dot_v1_dot_issuance__pb2.RegisterBatchResult.FromString,
+                _registered_method=True)
         self.RegisterNewborn = channel.unary_unary(
                 '/ehc.node.v1.IssuanceService/RegisterNewborn',
                 request_serializer=ehc_dot_node_dot_v1_dot_issuance__pb2.RegisterNewbornRequest.SerializeToString,
@@ -114,6 +119,14 @@ class IssuanceServiceServicer:
     def RegisterBatch(self, request_iterator, context):
         """Batch pre-generation: stream records in; per-item results stream back after each committed
         chunk. A bad record is reported (ok=false, error) and skipped; the batch goes on.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RegisterBatchChunks(self, request_iterator, context):
+        """The same with several records per message (fewer, larger messages: the fast path for
+        population imports). Indexes in the results count records, not messages.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -199,6 +212,11 @@ def add_IssuanceServiceServicer_to_server(servicer, server):
             'RegisterBatch': grpc.stream_stream_rpc_method_handler(
                     servicer.RegisterBatch,
                     request_deserializer=ehc_dot_node_dot_v1_dot_issuance__pb2.RegisterRequest.FromString,
+                    response_serializer=ehc_dot_node_dot_v1_dot_issuance__pb2.RegisterBatchResult.SerializeToString,
+            ),
+            'RegisterBatchChunks': grpc.stream_stream_rpc_method_handler(
+                    servicer.RegisterBatchChunks,
+                    request_deserializer=ehc_dot_node_dot_v1_dot_issuance__pb2.RegisterChunk.FromString,
                     response_serializer=ehc_dot_node_dot_v1_dot_issuance__pb2.RegisterBatchResult.SerializeToString,
             ),
             'RegisterNewborn': grpc.unary_unary_rpc_method_handler(
@@ -310,6 +328,33 @@ class IssuanceService:
             target,
             '/ehc.node.v1.IssuanceService/RegisterBatch',
             ehc_dot_node_dot_v1_dot_issuance__pb2.RegisterRequest.SerializeToString,
+            ehc_dot_node_dot_v1_dot_issuance__pb2.RegisterBatchResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterBatchChunks(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/ehc.node.v1.IssuanceService/RegisterBatchChunks',
+            ehc_dot_node_dot_v1_dot_issuance__pb2.RegisterChunk.SerializeToString,
             ehc_dot_node_dot_v1_dot_issuance__pb2.RegisterBatchResult.FromString,
             options,
             channel_credentials,
