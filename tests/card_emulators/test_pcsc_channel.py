@@ -118,3 +118,23 @@ def test_select_reader_by_substring_and_its_errors() -> None:
     with pytest.raises(EhcError) as err:
         select_reader([], None)
     assert err.value.code.name == "PCSC_NO_READER"
+
+
+@settings(max_examples=60)
+@given(payload=st.binary(min_size=0, max_size=1200), chunk=st.integers(1, 255))
+def test_chaining_reassembles_any_payload(payload: bytes, chunk: int) -> None:
+    pending = bytearray()
+
+    def card(apdu: bytes) -> bytes:
+        nonlocal pending
+        if apdu[1] == 0xC0:
+            part = bytes(pending[: apdu[4] or 256])
+            del pending[: len(part)]
+            return part + (bytes([0x61, min(len(pending), chunk)]) if pending else b"\x90\x00")
+        pending = bytearray(payload)
+        return bytes([0x61, min(len(pending), chunk)]) if pending else b"\x90\x00"
+
+    channel = ApduChannel(card)
+    assert channel.transmit(bytes.fromhex("80CA000000")) == payload + b"\x90\x00"
+    if payload:
+        assert all(e.command[4] <= chunk for e in channel.transcript[1:])

@@ -161,7 +161,8 @@ def test_malformed_tlv_records(raw: bytes) -> None:
 
 
 def test_reader_over_a_pyscard_connection_in_process() -> None:
-    # The pyscard code path of PcscTransport, with the engine engineer's in-process connection.
+    # The pyscard code path of PcscTransport, with the in-process pyscard connection.
+    pytest.importorskip("smartcard", reason="pyscard not installed (pip install 'ehc-kit[pcsc]')")
     from card_emulators.transports.inprocess import connect
     from card_emulators.transports.pcsc import PcscTransport
 

@@ -33,9 +33,15 @@ def pcscd():
         mode=os.environ.get("EHC_PCSCD_MODE", "isolated"), debug=bool(os.environ.get("EHC_PCSCD_DEBUG"))
     )
     harness.start()
+    previous = os.environ.get("PCSCLITE_CSOCK_NAME")
     harness.use_in_this_process()
     yield harness
     harness.stop()
+    # libpcsclite keeps the socket it first used; at least later subprocesses get the old value.
+    if previous is None:
+        os.environ.pop("PCSCLITE_CSOCK_NAME", None)
+    else:
+        os.environ["PCSCLITE_CSOCK_NAME"] = previous
 
 
 @dataclass

@@ -92,3 +92,36 @@ def test_wait_card_sees_insertion_and_removal(pcscd) -> None:
         assert private.wait_card(0, present=True)
         client.stop()
         assert private.wait_card(0, present=False)
+
+
+def test_vpcd_client_survives_a_pcscd_restart(pcscd) -> None:
+    from card_emulators.transports.vpcd import VpcdClient
+
+    class Minimal:
+        def getATR(self) -> bytes:  # noqa: N802
+            return bytes.fromhex("3B00")
+
+        def powerUp(self) -> None:  # noqa: N802
+            pass
+
+        def powerDown(self) -> None:  # noqa: N802
+            pass
+
+        def reset(self) -> None:
+            pass
+
+        def execute(self, apdu: bytes) -> bytes:
+            return b"\x90\x00"
+
+    first = PcscdHarness().start()
+    port = first.base_port
+    client = VpcdClient(Minimal(), port=first.vpcd_port(0), reconnect_delay=0.05).start()
+    try:
+        assert first.wait_card(0, present=True)
+        first.stop()  # pcscd goes away under the card: the client keeps retrying
+        with PcscdHarness(vpcd_base_port=port) as second:
+            assert second.wait_card(0, present=True)
+        assert client.stats.connects >= 2
+    finally:
+        client.stop()
+        first.stop()
