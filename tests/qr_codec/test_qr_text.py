@@ -268,3 +268,49 @@ def test_validation_clock_must_be_a_datetime() -> None:
     with pytest.raises(EhcError) as exc:
         T.parse(T.make_dynamic(E64, KEY, NOW), KEY, "20260315083000")
     assert exc.value.code is qe.QR_BAD_VALIDITY_TIME
+
+
+# ---- pipeline order: with two faults, the earlier stage reports ------------------------------
+_V = "0123456789ABCDEF" * 2
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (E64.lower() + ":1  ", qe.QR_BAD_LENGTH.name),  # lower case + 68 chars: length first
+        (E64.lower() + ":2", qe.QR_LOWERCASE_HEX.name),  # lower case + unknown type: alphabet first
+        (E64[:-1] + "g:2", qe.QR_BAD_ALPHABET.name),
+        (E64[:-2] + ":2:" + "0", qe.QR_BAD_EHCID_FIELD.name),  # short EHCID + unknown type: fields first
+        (E64 + "::", qe.QR_MISSING_FIELD.name),
+        (E64 + ":2:" + _V, qe.QR_UNKNOWN_TYPE.name),  # unknown type + a V that would not decrypt
+        (E64 + ":0:" + "A" * 31, qe.QR_VALIDITY_MALFORMED.name),
+    ],
+)
+def test_the_first_failing_stage_reports(text: str, code: str) -> None:
+    with pytest.raises(EhcError) as exc:
+        T.parse(text, KEY, NOW)
+    assert exc.value.code.name == code
+
+
+@settings(max_examples=150)
+@given(pos=st.integers(0, 31), char=st.sampled_from("0123456789ABCDEF"))
+def test_any_change_to_the_validity_field_is_detected(pos: int, char: str) -> None:
+    text = T.make_dynamic(E64, KEY, NOW + timedelta(seconds=60))
+    v = text[-32:]
+    if v[pos] == char:
+        return
+    forged = text[:-32] + v[:pos] + char + v[pos + 1 :]
+    with pytest.raises(EhcError) as exc:
+        T.parse(forged, KEY, NOW)
+    # SM4 diffuses one changed digit over the whole block: the nine zero bytes break
+    assert exc.value.code is qe.QR_VALIDITY_BAD_PADDING
+
+
+@settings(max_examples=150)
+@given(pos=st.integers(0, 63), char=st.sampled_from("0123456789ABCDEF"))
+def test_the_codec_does_not_authenticate_the_ehcid(pos: int, char: str) -> None:
+    # Documented limit: the EHCID field carries no MAC; a changed EHCID parses, and only the
+    # node's lookup (recover_identity under the person's key) rejects it.
+    text = T.make_static(E64)
+    forged = text[:pos] + char + text[pos + 1 :]
+    assert T.parse(forged).ehcid == forged[:64]
