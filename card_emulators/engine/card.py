@@ -11,15 +11,17 @@ import time
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
+from card_emulators.engine import commands
 from card_emulators.engine.apdu import SW, Command, Reply, StatusError, parse_command, sw_bytes
 from card_emulators.engine.filesystem import DF, EF, allocate
 from card_emulators.engine.nvm import NonVolatileMemory, Tear
 from card_emulators.errors import CardNotPowered, CardPowerLost, CardRemoved
 from card_emulators.faults import FaultPlan
+from ehc.gm import random_bytes
 
 __all__ = ["CardOS", "IsoCard", "Handler"]
 
-Handler = Callable[["IsoCard", Command], bytes]
+Handler = Callable[["IsoCard", Command], "bytes | Reply"]
 
 
 @runtime_checkable
@@ -47,8 +49,6 @@ class IsoCard:
     personality = "iso7816"
 
     def __init__(self, atr: bytes, mf: DF, *, t0_get_response: bool = True) -> None:
-        from card_emulators.engine import commands  # the standard handler table
-
         self._atr = bytes(atr)
         self.mf = mf
         self.nvm = NonVolatileMemory()
@@ -172,8 +172,7 @@ class IsoCard:
         self.current_ef = None
 
     def random(self, n: int) -> bytes:
-        from ehc.gm import random_bytes
-
+        """Card random numbers (GET CHALLENGE); tests may replace it for reproducible transcripts."""
         return random_bytes(n)
 
     # --- card images -------------------------------------------------------------------------------
