@@ -197,3 +197,10 @@ def test_parse_allow_opaque_behaves_like_a_terminal(run) -> None:
     ).output.strip()
     res = run("parse", expired, "--protect-key", PROTECT, "--allow-opaque")
     assert res.exit_code == 1 and "QR_EXPIRED" in res.output
+
+
+def test_read_an_image_from_stdin() -> None:
+    from qr_codec.image import render_png
+
+    res = CliRunner().invoke(qr, ["read", "-"], input=render_png(EHCID + ":1"))
+    assert res.exit_code == 0 and res.output.strip() == EHCID + ":1"
