@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import sys
 
 import click
 
@@ -95,6 +96,53 @@ def check(
         )
     else:
         click.echo(normal)
+
+
+@id_group.command("scan")
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+@click.option("--strict-area", is_flag=True, help="Also require known GB/T 2260 area codes.")
+@click.option("--details", is_flag=True, help="One line per invalid number: line, masked number, code.")
+@click.option("--json", "as_json", is_flag=True)
+def scan(source: click.utils.LazyFile, strict_area: bool, details: bool, as_json: bool) -> None:
+    """Check a file of citizen ID numbers (one per line, '-' for stdin) and count the errors.
+
+    For cleaning a patient index before batch issuance. Numbers are masked in the output; exit 1
+    when any number is invalid.
+    """
+    counts: dict[str, int] = {}
+    bad: list[dict[str, object]] = []
+    total = legacy = 0
+    for lineno, raw in enumerate(source, 1):
+        number = raw.strip()
+        if not number:
+            continue
+        total += 1
+        try:
+            normal = normalise_citizen_id(number, strict_area=strict_area)
+        except EhcError as err:
+            counts[err.code.name] = counts.get(err.code.name, 0) + 1
+            if details:
+                bad.append({"line": lineno, "number": mask_id(number), "code": err.code.name})
+            continue
+        legacy += normal != number
+    invalid = sum(counts.values())
+    summary: dict[str, object] = {
+        "total": total,
+        "valid": total - invalid,
+        "legacy_15_digit": legacy,
+        "invalid": counts,
+    }
+    if as_json:
+        emit({**summary, "details": bad} if details else summary)
+    else:
+        for row in bad:
+            click.echo(f"{row['line']}\t{row['number']}\t{row['code']}")
+        click.echo(
+            f"total {total}, valid {total - invalid} ({legacy} legacy 15-digit), invalid {invalid}"
+            + "".join(f", {k} {v}" for k, v in sorted(counts.items()))
+        )
+    if invalid:
+        sys.exit(1)
 
 
 @id_group.command("area")

@@ -113,3 +113,23 @@ def test_check_organisation_codes() -> None:
     assert run("id", "check", "--uscc", "91440300708461136T")[0] == 0
     code, _, err = run("id", "check", "--uscc", "91440300708461136A")
     assert code == 1 and err.startswith("USCC_BAD (1051)")
+
+
+def test_scan_counts_and_masks(tmp_path: Path) -> None:
+    from fixtures.population import generate_lines
+
+    numbers = [json.loads(line)["id_number"] for line in generate_lines(count=200, seed=3, newborn_rate=0.0)]
+    broken = numbers[0][:17] + ("0" if numbers[0][17] != "0" else "1")
+    path = tmp_path / "ids.txt"
+    path.write_text("\n".join([*numbers, "110105491231002", "", broken, "12345"]) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["id", "scan", "--json", "--details", str(path)])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert report["total"] == 203 and report["valid"] == 201 and report["legacy_15_digit"] == 1
+    assert report["invalid"] == {"ID_BAD_CHECKSUM": 1, "ID_BAD_LENGTH": 1}
+    assert [d["line"] for d in report["details"]] == [203, 204]
+    assert broken not in result.stdout and report["details"][0]["number"].count("*") == 8
+    clean = tmp_path / "clean.txt"
+    clean.write_text("\n".join(numbers), encoding="utf-8")
+    ok = CliRunner().invoke(main, ["id", "scan", str(clean)])
+    assert ok.exit_code == 0 and ok.stdout.startswith("total 200, valid 200")
