@@ -247,3 +247,16 @@ def test_scene_stage_names() -> None:
         "住院",
         "体检",
     }
+
+
+def test_every_kit_defined_code_is_documented() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "assumptions.md").read_text(encoding="utf-8")
+    missing = [
+        f"{name} {e.code} {e.zh}"
+        for name, table in c.ALL_TABLES.items()
+        for e in table.kit_defined()
+        if f"{e.code} {e.zh}" not in doc
+    ]
+    assert missing == [], "add these kit-defined codes to docs/assumptions.md"
