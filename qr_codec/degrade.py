@@ -23,7 +23,17 @@ from ehc.errors import EhcError
 from qr_codec.errors import DEGRADE_UNKNOWN
 from qr_codec.image import DEFAULT_EC_LEVEL, render_array
 
-__all__ = ["Preset", "PRESETS", "DegradedSample", "apply", "degraded_set", "preset_names", "KINDS"]
+__all__ = [
+    "Preset",
+    "PRESETS",
+    "DegradedSample",
+    "PresetResult",
+    "apply",
+    "degraded_set",
+    "read_rates",
+    "preset_names",
+    "KINDS",
+]
 
 Array = np.ndarray
 
@@ -302,3 +312,52 @@ def degraded_set(
             image = apply(_place(base, rng), preset.kind, preset.params, rng)
             out.append(DegradedSample(name, dict(preset.params), image, text, preset.severity, i))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class PresetResult:
+    """How often a reader decoded the expected text from one preset's images."""
+
+    name: str
+    severity: str
+    read: int
+    total: int
+
+    @property
+    def rate(self) -> float:
+        return self.read / self.total
+
+
+def read_rates(
+    text: str,
+    seed: int,
+    reader: Callable[[Array], Iterable[str]] | None = None,
+    *,
+    presets: Iterable[str] | None = None,
+    samples: int = 20,
+    ec_level: str = DEFAULT_EC_LEVEL,
+) -> list[PresetResult]:
+    """Run a reader over a degraded set: one result per preset, in preset order.
+
+    ``reader`` takes a grayscale frame and returns the texts it decoded (default: the kit's
+    zxing-cpp reader). A terminal acceptance test then says, e.g., every mild preset >= 0.95.
+    A reader that raises counts as not reading that image.
+    """
+    if reader is None:
+        from qr_codec.image import read_codes
+
+        def reader(image: Array) -> list[str]:
+            return [c.text for c in read_codes(image)]
+
+    results: dict[str, list[int]] = {}
+    severity: dict[str, str] = {}
+    for s in degraded_set(text, seed, presets=presets, samples=samples, ec_level=ec_level):
+        try:
+            ok = s.expected_text in list(reader(s.image))
+        except Exception:  # a DUT's reader failing on one image is a miss, not a crash of the run
+            ok = False
+        counts = results.setdefault(s.name, [0, 0])
+        counts[0] += ok
+        counts[1] += 1
+        severity[s.name] = s.severity
+    return [PresetResult(n, severity[n], r, t) for n, (r, t) in results.items()]

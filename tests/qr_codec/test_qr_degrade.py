@@ -100,3 +100,23 @@ def test_unknown_preset_kind_and_bad_params() -> None:
         with pytest.raises(EhcError) as exc:
             call()
         assert exc.value.code is qe.DEGRADE_UNKNOWN
+
+
+def test_read_rates_with_the_kit_reader_and_a_failing_dut_reader() -> None:
+    rates = D.read_rates(TEXT, 4, presets=["blur-1", "finder-1"], samples=5)
+    assert [(r.name, r.severity, r.read, r.total) for r in rates] == [
+        ("blur-1", "mild", 5, 5),
+        ("finder-1", "severe", 0, 5),
+    ]
+    assert rates[0].rate == 1.0
+
+    def broken_reader(image):
+        raise RuntimeError("DUT crashed")
+
+    rates = D.read_rates(TEXT, 4, broken_reader, presets=["clean"], samples=3)
+    assert (rates[0].read, rates[0].total) == (0, 3)
+
+    def wrong_text_reader(image):
+        return ["SOMETHING ELSE"]
+
+    assert D.read_rates(TEXT, 4, wrong_text_reader, presets=["clean"], samples=2)[0].read == 0
