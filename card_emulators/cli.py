@@ -357,3 +357,107 @@ def read(
     emit(result.to_dict())
     if result.signature_valid is False:
         sys.exit(2)
+
+
+# ------------------------------------------------------------------------------------ other readers
+@card.command("scan")
+@click.argument("image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--wedge", is_flag=True, help="Type the text + Enter on stdout, as a keyboard-wedge scanner does."
+)
+@click.option("--enter", type=click.Choice(["CR", "LF", "CRLF"]), default="CR", show_default=True)
+@click.option("--caps-lock", is_flag=True, help="Simulate caps lock on at the host (letter case inverted).")
+@click.option("--char-delay", type=float, default=0.0, help="Seconds between keystrokes in --wedge mode.")
+@click.option("--json-errors", "as_json", is_flag=True)
+def scan(image: Path, wedge: bool, enter: str, caps_lock: bool, char_delay: float, as_json: bool) -> None:
+    """QR scanner: decode IMAGE; print the reader output as JSON, or type it like a wedge scanner."""
+    from card_emulators.readers.qr_scanner import scan_image
+    from card_emulators.readers.wedge import type_into
+
+    try:
+        read = scan_image(str(image))
+    except EhcError as err:
+        fail(err, as_json)
+    if wedge:
+        type_into(sys.stdout, read.identifier, enter=enter, caps_lock=caps_lock, char_delay=char_delay)
+        return
+    emit({"medium": read.medium, "identifier": read.identifier, **read.raw})
+
+
+@card.command("wedge-check")
+@click.argument("stream", type=click.File("rb"), default="-")  # bytes: CR and LF must survive
+@click.option("--expected-enter", type=click.Choice(["CR", "LF", "CRLF"]), default=None)
+@click.option("--opaque", is_flag=True, help="Accept any text (no national QR form check).")
+def wedge_check(stream: Any, expected_enter: str | None, opaque: bool) -> None:
+    """Diagnose a captured keyboard-wedge stream (file or stdin): one JSON line per scan; exit 1 on faults."""
+    from card_emulators.readers.wedge import national_qr_form, parse_wedge_stream
+
+    text = stream.read().decode("utf-8", errors="replace")
+    scans = parse_wedge_stream(
+        text, validator=None if opaque else national_qr_form, expected_enter=expected_enter
+    )
+    for scan_ in scans:
+        emit(scan_.to_dict())
+    if any(not s.ok for s in scans):
+        sys.exit(1)
+
+
+@card.command("simulate")
+@click.argument("kind", type=click.Choice(["idcard", "idcard-block", "ssc"]))
+@click.option(
+    "--person", "person_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--person-id", default=None)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File (required for idcard-block, which is binary).",
+)
+@click.option("--json-errors", "as_json", is_flag=True)
+def simulate(kind: str, person_file: Path, person_id: str | None, output: Path | None, as_json: bool) -> None:
+    """What an ID-card reader (JSON record or 256-byte text block) or a social-security-card reader
+    (`|` record) would output for a person - input for testing an HIS's parser."""
+    from card_emulators.readers import idcard, sscard
+
+    try:
+        person = _read_person(person_file, person_id)
+        if kind == "ssc":
+            data: str | bytes = sscard.format_record(sscard.simulate_from_person(person)) + "\n"
+        elif kind == "idcard":
+            data = idcard.simulate_from_person(person).to_json() + "\n"
+        else:
+            if output is None:
+                raise click.UsageError("idcard-block is binary: give -o FILE")
+            data = idcard.encode_text_block(idcard.simulate_from_person(person))
+    except EhcError as err:
+        fail(err, as_json)
+    if output is not None:
+        output.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    else:
+        click.echo(data, nl=False)
+
+
+@card.command("parse")
+@click.argument("kind", type=click.Choice(["idcard", "idcard-block", "ssc"]))
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json-errors", "as_json", is_flag=True)
+def parse(kind: str, source: Path, as_json: bool) -> None:
+    """Check a reader output file as the reference terminal does and print the medium read."""
+    from card_emulators.readers import idcard, sscard
+
+    try:
+        if kind == "ssc":
+            read = sscard.read_ssc(source.read_text(encoding="utf-8").strip("\r\n"))
+        elif kind == "idcard":
+            read = idcard.read_id_card(source.read_text(encoding="utf-8"))
+        else:
+            read = idcard.read_id_card(source.read_bytes())
+    except (EhcError, UnicodeDecodeError) as err:
+        if isinstance(err, UnicodeDecodeError):
+            from card_emulators.readers.errors import IDCARD_BAD_RECORD, SSC_BAD_RECORD
+
+            err = EhcError(SSC_BAD_RECORD if kind == "ssc" else IDCARD_BAD_RECORD, "file is not UTF-8 text")
+        fail(err, as_json)
+    emit({"medium": read.medium, "identifier": read.identifier, "fields": read.raw})
