@@ -271,3 +271,8 @@ def degrade_command(
     manifest = {"seed": seed, "ec_level": ec_level.upper(), "samples_per_preset": samples, "images": entries}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
     click.echo(f"{len(entries)} images + manifest.json in {out}")
+    if check:  # one line per preset: what the kit's own reader decodes
+        for name in dict.fromkeys(e["preset"] for e in entries):
+            mine = [e for e in entries if e["preset"] == name]
+            read = sum(e["kit_reads"] for e in mine)
+            click.echo(f"  {name:18s} {mine[0]['severity']:6s} kit reads {read}/{len(mine)}")

@@ -131,6 +131,7 @@ def test_degrade_writes_images_and_manifest(run, tmp_path) -> None:
         "--check",
     )
     assert res.exit_code == 0, res.output
+    assert "blur-1" in res.output and "kit reads 2/2" in res.output and "kit reads 0/2" in res.output
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 5 and len(manifest["images"]) == 4
     for entry in manifest["images"]:
