@@ -5,6 +5,10 @@
     ehc card readers                                       # PC/SC readers
     ehc card read --reader "00 00" --psam-reader "00 01"   # holder data as JSON
     ehc card apdu --reader "00 00" 00A4000002DDF1          # raw APDUs
+    ehc card scan code.png [--wedge --enter CRLF]          # QR scanner (camera / keyboard wedge)
+    ehc card wedge-check < captured.txt                    # diagnose a wedge stream
+    ehc card simulate idcard|idcard-block|ssc --person P.json   # other readers' outputs
+    ehc card parse idcard|idcard-block|ssc FILE            # check such an output
 
 Key files written here are TEST-ONLY (labelled, mode 0600): real cards get keys from a real KMS.
 """
