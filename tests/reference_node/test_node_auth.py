@@ -147,3 +147,23 @@ def test_undecodable_request_is_invalid_argument(running):
         call = ch.unary_unary(METHOD, request_serializer=None, response_deserializer=None)
         md = sign(cred.secret, METHOD, body, terminal_id=cred.terminal_id)
         refused(lambda: call(body, metadata=_md(md)), S.INVALID_ARGUMENT, "NODE_FIELD_BAD_FORMAT")
+
+
+def test_worked_example_of_docs_node_md():
+    """The signature example printed in docs/node.md (fixed vector, TEST-ONLY secret)."""
+    secret = bytes.fromhex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
+    body = ip.GetCardRequest(ehcid="A" * 64).SerializeToString()
+    headers = sign(
+        secret,
+        METHOD,
+        body,
+        timestamp_ms=1764126000000,
+        nonce="0123456789abcdef0123456789abcdef",
+        terminal_id="3708000015500",
+    )
+    assert headers == {
+        "x-ehc-terminal": "3708000015500",
+        "x-ehc-timestamp": "1764126000000",
+        "x-ehc-nonce": "0123456789abcdef0123456789abcdef",
+        "x-ehc-signature": "e1d176e0570b1e12ae246c1f856a30539fb7e1964203d848335da4661cdcf628",
+    }
