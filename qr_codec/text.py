@@ -77,6 +77,7 @@ __all__ = [
     "parse",
     "accept_opaque",
     "classify",
+    "clear_caches",
 ]
 
 #: Validity times are platform wall-clock times; Chinese platforms run on UTC+8 (no DST).
@@ -186,6 +187,12 @@ class _Contexts(threading.local):
 
 
 _ctx = _Contexts()
+
+
+def clear_caches() -> None:
+    """Forget this thread's cached protect-key cipher contexts (e.g. after a key rotation)."""
+    _ctx.enc.clear()
+    _ctx.dec.clear()
 
 
 def _protect_key(key: bytes) -> bytes:

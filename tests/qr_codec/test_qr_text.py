@@ -314,3 +314,12 @@ def test_the_codec_does_not_authenticate_the_ehcid(pos: int, char: str) -> None:
     text = T.make_static(E64)
     forged = text[:pos] + char + text[pos + 1 :]
     assert T.parse(forged).ehcid == forged[:64]
+
+
+def test_clear_caches_drops_the_protect_key_contexts() -> None:
+    text = T.make_dynamic(E64, KEY, NOW)
+    T.parse(text, KEY, NOW)
+    assert KEY in T._ctx.dec and KEY in T._ctx.enc
+    T.clear_caches()
+    assert not T._ctx.dec and not T._ctx.enc
+    assert T.parse(text, KEY, NOW).valid_until is not None  # rebuilt on demand
