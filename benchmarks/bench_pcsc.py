@@ -28,6 +28,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -154,8 +155,20 @@ def stats(samples_ns: list[int]) -> dict[str, float]:
     }
 
 
-def measure_pair(harness: PcscdHarness, n: int, block: int = 100) -> tuple[dict, dict]:
-    """Slot 0 and slot 1 measured in alternating blocks of ``block`` APDUs by one client process."""
+def paired_ratio(a: list[int], b: list[int], block: int) -> float:
+    """Median over the alternating blocks of median(a block) / median(b block).
+
+    Each pair of blocks ran back to back, so a load change hits both sides of a ratio alike;
+    the median of the ratios is robust to the blocks a busy neighbour spoiled."""
+    ratios = []
+    for i in range(0, min(len(a), len(b)), block):
+        ratios.append(statistics.median(a[i : i + block]) / statistics.median(b[i : i + block]))
+    return statistics.median(ratios)
+
+
+def measure_pair(harness: PcscdHarness, n: int, block: int = 50) -> tuple[dict, dict, float]:
+    """Slot 0 and slot 1 measured in alternating blocks of ``block`` APDUs by one client process;
+    returns both stats and the paired slot0/slot1 ratio."""
     names = [harness.reader_name(0), harness.reader_name(1)]
     out = subprocess.run(
         [sys.executable, "-c", MEASURE, "|".join(names), str(n), str(block), SELECT_MF],
@@ -166,7 +179,34 @@ def measure_pair(harness: PcscdHarness, n: int, block: int = 100) -> tuple[dict,
         check=True,
     )
     data = json.loads(out.stdout)
-    return tuple({"sw": data["sw"][name], **stats(data["samples_ns"][name])} for name in names)  # type: ignore[return-value]
+    first, second = (data["samples_ns"][name] for name in names)
+    return (
+        {"sw": data["sw"][names[0]], **stats(first)},
+        {"sw": data["sw"][names[1]], **stats(second)},
+        paired_ratio(first, second, block),
+    )
+
+
+def report(results: dict[str, Any], apdus: int) -> None:
+    print(f"{'path':<12} {'APDU/s':>9} {'mean ms':>9} {'median':>9} {'p95':>9}   (SELECT MF, {apdus} APDUs)")
+    for key in ("bare", "emulator", "client", "emulator_2"):
+        r = results[key]
+        print(f"{key:<12} {r['per_second']:>9} {r['mean_ms']:>9} {r['median_ms']:>9} {r['p95_ms']:>9}")
+    print(
+        f"paired medians: the emulator adds {results['emulator_added_percent']} % to the bare pcscd round trip; "
+        f"the card engine adds {results['emulator_over_kit_client_percent']} % to the kit's client alone"
+    )
+    f = results["full_read"]
+    print(
+        f"full read (EF05 + auth + EF06 + EF08 + SM2 check, {f['card_apdus']} card APDUs + PSAM): "
+        f"mean {f['mean_ms']} ms, median {f['median_ms']} ms, p95 {f['p95_ms']} ms over {f['n']} reads"
+    )
+    if "client_untuned" in results:
+        u = results["client_untuned"]
+        print(
+            f"without TCP_NODELAY/TCP_QUICKACK: median {u['median_ms']} ms per APDU "
+            f"({u['per_second']} APDU/s) over {u['n']} APDUs"
+        )
 
 
 def main() -> int:
@@ -174,6 +214,13 @@ def main() -> int:
     parser.add_argument("--apdus", type=int, default=2000)
     parser.add_argument("--reads", type=int, default=30)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--untuned",
+        type=int,
+        default=100,
+        metavar="N",
+        help="also time N APDUs with TCP_NODELAY/TCP_QUICKACK off (0 to skip; each takes ~40 ms)",
+    )
     args = parser.parse_args()
     reason = unavailable_reason()
     if reason:
@@ -185,7 +232,7 @@ def main() -> int:
     person = Person(
         "B1", "钱多多", "1", "01", birth.isoformat(), "01", make_citizen_id("370802", birth, 5, 1), "370802"
     )
-    results: dict[str, object] = {}
+    results: dict[str, Any] = {}
     with PcscdHarness() as harness:
         user = personalise_user_card(person, keys, issuer)
         with VpcdClient(user, port=harness.vpcd_port(0), name="user-card"):
@@ -193,13 +240,13 @@ def main() -> int:
             stop = threading.Event()
             bare = threading.Thread(target=bare_responder, args=(harness.vpcd_port(1), stop), daemon=True)
             bare.start()
-            results["emulator"], results["bare"] = measure_pair(harness, args.apdus)
+            results["emulator"], results["bare"], ratio_bare = measure_pair(harness, args.apdus)
             stop.set()
             bare.join(5)
             harness.wait_card(1, present=False)  # let pcscd see the bare card leave
             # Phase 2: the emulator against the kit's client serving an instant card.
             with VpcdClient(InstantCard(), port=harness.vpcd_port(1), name="instant"):
-                results["emulator_2"], results["client"] = measure_pair(harness, args.apdus)
+                results["emulator_2"], results["client"], ratio_client = measure_pair(harness, args.apdus)
             harness.wait_card(1, present=False)
             # Phase 3: a full reference-terminal read, the PSAM emulated on slot 1.
             with VpcdClient(new_psam(keys), port=harness.vpcd_port(1), name="psam"):
@@ -221,30 +268,18 @@ def main() -> int:
                 )
                 full = json.loads(out.stdout)
                 results["full_read"] = {"card_apdus": full["card_apdus"], **stats(full["samples_ns"])}
-    # Medians: the machine is shared, and means carry other processes' scheduling stalls.
-    em, bare_, em2, client = (results[k]["median_ms"] for k in ("emulator", "bare", "emulator_2", "client"))  # type: ignore[index]
-    results["emulator_added_percent_median"] = round(100 * (em / bare_ - 1), 1)
-    results["emulator_over_client_percent_median"] = round(100 * (em2 / client - 1), 1)
-    results["client_added_percent_median"] = round(100 * (client / bare_ - 1), 1)
+            harness.wait_card(1, present=False)
+            if args.untuned:
+                # Phase 4: the kit's client without its TCP options, to show what they save.
+                with VpcdClient(InstantCard(), port=harness.vpcd_port(1), name="untuned", tcp_tuning=False):
+                    _, results["client_untuned"], _ = measure_pair(harness, args.untuned, block=args.untuned)
+    # Paired medians: the machine is shared, and means carry other processes' scheduling stalls.
+    results["emulator_added_percent"] = round(100 * (ratio_bare - 1), 1)
+    results["emulator_over_kit_client_percent"] = round(100 * (ratio_client - 1), 1)
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
-    print(
-        f"{'path':<12} {'APDU/s':>9} {'mean ms':>9} {'median':>9} {'p95':>9}   (SELECT MF, {args.apdus} APDUs)"
-    )
-    for key in ("bare", "emulator", "client", "emulator_2"):
-        r = results[key]
-        print(f"{key:<12} {r['per_second']:>9} {r['mean_ms']:>9} {r['median_ms']:>9} {r['p95_ms']:>9}")  # type: ignore[index]
-    print(
-        f"median: emulator adds {results['emulator_added_percent_median']} % to the bare pcscd round trip; "
-        f"kit client alone {results['client_added_percent_median']} %; card engine over the client "
-        f"{results['emulator_over_client_percent_median']} %"
-    )
-    f = results["full_read"]
-    print(
-        f"full read (EF05 + auth + EF06 + EF08 + SM2 check, {f['card_apdus']} card APDUs + PSAM): "  # type: ignore[index]
-        f"mean {f['mean_ms']} ms, median {f['median_ms']} ms, p95 {f['p95_ms']} ms over {f['n']} reads"
-    )  # type: ignore[index]
+    report(results, args.apdus)
     return 0
 
 
