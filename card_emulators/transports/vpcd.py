@@ -28,7 +28,7 @@ from types import FrameType
 from typing import Protocol
 
 from card_emulators.errors import CARD_POWER_LOST, CARD_REMOVED
-from card_emulators.readers.errors import VPCD_CONNECT_FAILED
+from card_emulators.readers.errors import VPCD_BAD_FRAME, VPCD_CONNECT_FAILED
 from ehc.errors import EhcError
 
 __all__ = [
@@ -142,7 +142,11 @@ class VpcdClient:
 
     # --- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> VpcdClient:
-        """Run :meth:`serve_forever` in a daemon thread and return at once."""
+        """Run :meth:`serve_forever` in a daemon thread and return at once (again after :meth:`stop`:
+        the card is "re-inserted")."""
+        if self._thread is not None and self._thread.is_alive():
+            return self
+        self._stop.clear()
         self._thread = threading.Thread(target=self.serve_forever, name=f"vpcd-{self.name}", daemon=True)
         self._thread.start()
         return self
@@ -249,13 +253,18 @@ class VpcdClient:
             if length == 0:
                 # The driver never sends an empty frame: count it, answer nothing, keep serving.
                 self.stats.bad_frames += 1
-                log.warning("vpcd %s: empty frame ignored", self.name)
+                log.warning("vpcd %s: %s: empty frame ignored", self.name, VPCD_BAD_FRAME.name)
                 continue
             body = reader.exact(length)
             if body is None:
                 if length:
                     self.stats.bad_frames += 1
-                    log.warning("vpcd %s: connection closed inside a %d-byte frame", self.name, length)
+                    log.warning(
+                        "vpcd %s: %s: connection closed inside a %d-byte frame",
+                        self.name,
+                        VPCD_BAD_FRAME.name,
+                        length,
+                    )
                 return
             try:
                 reply = self._handle(body)
@@ -315,7 +324,9 @@ class VpcdClient:
                 self.card.reset()
             else:
                 self.stats.bad_frames += 1
-                log.warning("vpcd %s: unknown control byte 0x%02X ignored", self.name, code)
+                log.warning(
+                    "vpcd %s: %s: unknown control byte 0x%02X ignored", self.name, VPCD_BAD_FRAME.name, code
+                )
         except Exception:
             self.stats.card_errors += 1
             log.exception("vpcd %s: card raised on control %d", self.name, code)

@@ -233,3 +233,21 @@ def test_two_clients_serve_independent_slots() -> None:
             c.stop()
         for d in drivers:
             d.close()
+
+
+def test_stop_then_start_reinserts_the_card() -> None:
+    driver = Driver()
+    client = VpcdClient(StubCard(), port=driver.port, name="again").start()
+    try:
+        driver.accept()
+        assert driver.exchange(bytes([CTRL_GET_ATR])) == ATR
+        client.stop()
+        with pytest.raises(ConnectionError):
+            driver.recv()  # the driver sees the card go
+        client.start()
+        driver.accept()
+        assert driver.exchange(bytes([CTRL_GET_ATR])) == ATR
+        assert client.stats.connects == 2
+    finally:
+        client.stop()
+        driver.close()
