@@ -9,8 +9,8 @@ import sys
 import click
 
 from ehc.clitools import emit, fail
-from ehc.errors import CODE_UNKNOWN, EhcError, all_codes
-from ehc.spec.areas import RETIRED, counties_of, full_name, is_known_area, level_of, require_area
+from ehc.errors import CODE_UNKNOWN, ID_BAD_AREA, EhcError, all_codes
+from ehc.spec.areas import RETIRED, counties_of, find_areas, full_name, is_known_area, level_of, require_area
 from ehc.spec.codes import ALL_TABLES
 from ehc.spec.identifiers import (
     citizen_id_facts,
@@ -149,7 +149,18 @@ def scan(source: click.utils.LazyFile, strict_area: bool, details: bool, as_json
 @click.argument("code")
 @click.option("--json", "as_json", is_flag=True)
 def area(code: str, as_json: bool) -> None:
-    """Look up a GB/T 2260 area code (current or retired) in the kit's table."""
+    """Look up a GB/T 2260 area code (current or retired), or search by name (e.g. 兖州)."""
+    if not code.isdigit():
+        found = find_areas(code)
+        if not found:
+            fail(EhcError(ID_BAD_AREA, f"no area named like {code!r} in the kit's table"), as_json)
+        rows = [{"code": c, "full_name": full_name(c), "retired": c in RETIRED} for c in found]
+        if as_json:
+            emit(rows)
+        else:
+            for r in rows:
+                click.echo(f"{r['code']}  {r['full_name']}" + ("  (retired)" if r["retired"] else ""))
+        return
     try:
         name = require_area(code)
     except EhcError as err:

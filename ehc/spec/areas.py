@@ -37,6 +37,7 @@ __all__ = [
     "province_of",
     "level_of",
     "load_areas",
+    "find_areas",
 ]
 
 EDITION = "MCA 2023 county-level code list (GB/T 2260 continuation)"
@@ -206,3 +207,13 @@ def cities_of(province_code: str) -> tuple[str, ...]:
     prefix = province_code[:2]
     known = {**AREAS, **_EXTRA}
     return tuple(sorted(c for c in known if c[:2] == prefix and level_of(c) == "city"))
+
+
+def find_areas(text: str) -> tuple[str, ...]:
+    """Codes (current first, then retired) whose name contains ``text``, e.g. "兖州"."""
+    if not text:
+        return ()
+    known = {**AREAS, **_EXTRA}
+    current = sorted(c for c, n in known.items() if text in n)
+    retired = sorted(c for c, (n, _, _) in RETIRED.items() if text in n)
+    return (*current, *retired)

@@ -97,3 +97,9 @@ def test_load_areas_extends_the_table(tmp_path) -> None:  # type: ignore[no-unty
         assert a.full_name("440106") == "广东省天河区"  # 广州 (440100) not in the table: skipped
     finally:
         a._EXTRA.pop("440106", None)
+
+
+def test_find_areas() -> None:
+    assert a.find_areas("兖州") == ("370812", "370882")  # current first, then the retired 兖州市
+    assert a.find_areas("祁东") == ("430426",)
+    assert a.find_areas("火星") == () and a.find_areas("") == ()

@@ -133,3 +133,10 @@ def test_scan_counts_and_masks(tmp_path: Path) -> None:
     clean.write_text("\n".join(numbers), encoding="utf-8")
     ok = CliRunner().invoke(main, ["id", "scan", str(clean)])
     assert ok.exit_code == 0 and ok.stdout.startswith("total 200, valid 200")
+
+
+def test_area_search_by_name() -> None:
+    code, out, _ = run("id", "area", "--json", "郫")
+    assert code == 0 and [r["code"] for r in json.loads(out)] == ["510117", "510124"]
+    code, _, err = run("id", "area", "火星")
+    assert code == 1 and err.startswith("ID_BAD_AREA")
