@@ -323,6 +323,8 @@ def read(
     from ehc.gm import SM2PublicKey
 
     _setup_logging(verbose)
+    if emulated_file is None and psam_image is None and psam_reader is None:
+        raise click.UsageError("name the PSAM's reader (--psam-reader) or give a PSAM image (--psam-image)")
     opened: list[PcscTransport] = []
     try:
         public = None
