@@ -362,7 +362,7 @@ def read(
             c.close()
     emit(result.to_dict())
     if result.signature_valid is False:
-        sys.exit(2)
+        sys.exit(4)  # 1 = error, 2 = usage (click), 4 = read but not authentic
 
 
 # ------------------------------------------------------------------------------------ other readers

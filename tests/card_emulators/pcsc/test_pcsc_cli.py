@@ -49,7 +49,7 @@ def test_personalise_then_read_in_process(tmp_path: Path) -> None:
     assert result["holder"]["name"] == chosen["name"]
     assert result["holder"]["id_number"] == chosen["id_number"]
     assert result["signature_valid"] is True
-    # The kit key file works as --issuer-key too, and a foreign key makes the exit code 2.
+    # The kit key file works as --issuer-key too, and a foreign key makes the exit code 4.
     assert (
         runner.invoke(card_cli, ["read", "--emulated", made["card"], "--issuer-key", str(keys)]).exit_code
         == 0
@@ -57,7 +57,7 @@ def test_personalise_then_read_in_process(tmp_path: Path) -> None:
     other = runner.invoke(card_cli, ["personalise", "--person", str(people), "-o", str(tmp_path / "d.json")])
     foreign = json.loads(other.output)["issuer_public_key"]
     mismatch = runner.invoke(card_cli, ["read", "--emulated", made["card"], "--issuer-key", foreign])
-    assert mismatch.exit_code == 2 and json.loads(mismatch.output)["signature_valid"] is False
+    assert mismatch.exit_code == 4 and json.loads(mismatch.output)["signature_valid"] is False
 
 
 def test_personalise_with_a_fixtures_key_file_is_reproducible(tmp_path: Path) -> None:
