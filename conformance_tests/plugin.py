@@ -386,7 +386,7 @@ def pytest_runtest_logfinish(nodeid: str, location: tuple) -> None:
     label = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "N/A "}.get(
         record.outcome, "??? "
     )
-    if record.outcome == "skipped" and not record.message.startswith("not applicable"):
+    if record.outcome == "skipped" and "not applicable" not in record.message[:40]:
         label = "SKIP"
     _say(run.config, f"  {label}  {record.name:<60} {', '.join(record.requirements)}")
 

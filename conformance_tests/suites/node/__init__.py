@@ -1,0 +1,1 @@
+"""Suite of the ``node`` role: issuance, QR codes, verification, main index, usage, security."""

@@ -1,0 +1,237 @@
+"""Cross-domain main index (every medium resolves to one person), usage reports, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from reference_node.proto.ehc.node.v1 import issuance_pb2 as I
+from reference_node.proto.ehc.node.v1 import main_index_pb2 as M
+from reference_node.proto.ehc.node.v1 import usage_pb2 as U
+
+from .helpers import assert_client_error, card_action, register
+
+_REQ = itertools.count(1)
+
+
+def resolve(dut, medium: int, identifier: str, **extra):
+    return dut.call(
+        "main_index",
+        "Resolve",
+        M.ResolveRequest(medium=medium, identifier=identifier, context=dut.context(), **extra),
+    )
+
+
+def link(dut, main_index: str, medium: int, identifier: str, **extra):
+    request = M.LinkMediumRequest(
+        main_index=main_index, medium=medium, identifier=identifier, context=dut.context("admin"), **extra
+    )
+    return dut.call("main_index", "LinkMedium", request, "admin")
+
+
+@pytest.mark.requirement("NODE-EMPI-001")
+def test_qr_code_resolves_to_the_person(dut):
+    r = register(dut)
+    response, error = resolve(dut, M.MEDIUM_EHC_QR, r.qr_text)
+    assert error is None and response.person.main_index == r.person.main_index
+
+
+@pytest.mark.requirement("NODE-EMPI-002", "NODE-EMPI-006", "ID-012")
+def test_citizen_id_resolves_to_the_person(dut):
+    r = register(dut)
+    response, error = resolve(dut, M.MEDIUM_CITIZEN_ID, r.person.document_number)
+    assert error is None and response.person.main_index == r.person.main_index
+    assert r.card.ehcid in [c.ehcid for c in response.cards]
+    ssn, error = resolve(dut, M.MEDIUM_SOCIAL_SECURITY_CARD, r.person.document_number)
+    assert error is None and ssn.person.main_index == r.person.main_index, (
+        "social security number = ID number"
+    )
+
+
+@pytest.mark.requirement("NODE-EMPI-003")
+def test_social_security_card_resolves_to_the_person(dut):
+    r = register(dut, social_security_card_number="A" + r_digits(8))
+    response, error = resolve(dut, M.MEDIUM_SOCIAL_SECURITY_CARD, r.person.document_number)
+    assert error is None and response.person.main_index == r.person.main_index
+
+
+def r_digits(n: int) -> str:
+    return str(next(_REQ) * 7919 % 10**n).zfill(n)
+
+
+@pytest.mark.requirement("NODE-EMPI-004")
+def test_resident_health_card_resolves_to_the_person(dut):
+    r = register(dut)
+    number = r.person.document_number  # 卡号 = ID number (DIGEST §1.1)
+    _, error = link(dut, r.person.main_index, M.MEDIUM_RESIDENT_HEALTH_CARD, number)
+    assert error is None, error
+    response, error = resolve(dut, M.MEDIUM_RESIDENT_HEALTH_CARD, number)
+    assert error is None and response.person.main_index == r.person.main_index
+
+
+@pytest.mark.requirement("NODE-EMPI-005", "NODE-EMPI-008")
+@pytest.mark.parametrize("medium", ["citizen-card", "bank-card"])
+def test_citizen_and_bank_cards_resolve_after_linking(dut, medium):
+    r = register(dut)
+    enum = {"citizen-card": M.MEDIUM_CITIZEN_CARD, "bank-card": M.MEDIUM_BANK_CARD_TOKEN}[medium]
+    token = f"TOK{r_digits(12)}"
+    _, error = link(dut, r.person.main_index, enum, token)
+    assert error is None, error
+    response, error = resolve(dut, enum, token)
+    assert error is None and response.person.main_index == r.person.main_index
+
+
+@pytest.mark.requirement("NODE-EMPI-007")
+@pytest.mark.parametrize("medium", ["citizen-id", "bank-card"])
+def test_unknown_media_are_not_found(dut, medium):
+    from .helpers import new_id_number
+
+    enum, identifier = {
+        "citizen-id": (M.MEDIUM_CITIZEN_ID, new_id_number()),
+        "bank-card": (M.MEDIUM_BANK_CARD_TOKEN, "TOKNOBODY"),
+    }[medium]
+    _, error = resolve(dut, enum, identifier)
+    assert_client_error(error, f"unknown {medium}")
+    assert error["grpc"] == "NOT_FOUND"
+
+
+def usage(dut, ehcid: str = "", **over):
+    context = dut.context()
+    fields = dict(
+        request_id=f"conf-{next(_REQ)}-{dt.datetime.now().timestamp()}",
+        time=dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d%H%M%S"),
+        org_code=context.org_code,
+        org_name=context.org_name,
+        use_city=context.use_city,
+        scene="0101012",
+        medical_step="010101",
+        department="5500",
+        card_type="11",
+        channel="0100",
+        payment_category="0100",
+        visit_type="O",
+        ehcid=ehcid,
+        terminal_id=context.terminal_id,
+    )
+    fields.update(over)
+    return U.UsageRecord(**fields)
+
+
+@pytest.mark.requirement("NODE-USAGE-001", "NODE-USAGE-006", "HIS-011")
+@pytest.mark.parametrize(
+    "step",
+    [
+        "registration",
+        "queue",
+        "consultation",
+        "payment",
+        "lab",
+        "imaging",
+        "pharmacy",
+        "inpatient",
+        "checkup",
+    ],
+)
+def test_usage_reports_for_every_full_process_step(dut, profile, step):
+    r = register(dut)
+    scene = str(profile.param(f"scenes.{step}"))
+    visit = "H" if step == "checkup" else ("I" if step == "inpatient" else "O")
+    ack, error = dut.call(
+        "usage", "Report", usage(dut, r.card.ehcid, scene=scene, medical_step=scene[:6], visit_type=visit)
+    )
+    assert error is None, f"{step} ({scene}): {error}"
+    assert ack.accepted and not ack.duplicate
+
+
+@pytest.mark.requirement("NODE-USAGE-004", "NODE-USAGE-002")
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("scene", "9999999"),
+        ("channel", "0999"),
+        ("payment_category", "0500"),
+        ("card_type", "77"),
+        ("visit_type", "Z"),
+    ],
+)
+def test_usage_with_unknown_codes_is_refused(dut, field, value):
+    r = register(dut)
+    _, error = dut.call("usage", "Report", usage(dut, r.card.ehcid, **{field: value}))
+    assert_client_error(error, f"usage with {field}={value}")
+
+
+@pytest.mark.requirement("NODE-USAGE-005", "SUP-010")
+def test_usage_reports_are_idempotent(dut):
+    r = register(dut)
+    record = usage(dut, r.card.ehcid)
+    first, error = dut.call("usage", "Report", record)
+    assert error is None and first.accepted
+    again, error = dut.call("usage", "Report", record)
+    assert error is None and again.duplicate and not again.accepted
+    listed, error = dut.call("usage", "QueryUsage", U.QueryUsageRequest(ehcid=r.card.ehcid), "admin")
+    assert error is None and [u.request_id for u in listed.records].count(record.request_id) == 1
+
+
+@pytest.mark.requirement("NODE-USAGE-003")
+def test_physical_card_usage_is_accepted_and_stored_masked(dut):
+    r = register(dut)
+    record = usage(
+        dut,
+        card_type="10",
+        card_number=r.person.document_number,
+        atr="3B6C00005710012001123456784843 01".replace(" ", ""),
+        sam_number="MA0000000X0010001",
+    )
+    ack, error = dut.call("usage", "Report", record)
+    assert error is None and ack.accepted, error
+
+
+@pytest.mark.requirement("SEC-005")
+def test_card_actions_are_audited_with_who_and_when(dut):
+    r = register(dut)
+    assert card_action(dut, "Suspend", r.card.ehcid)[1] is None
+    audit, error = dut.call(
+        "main_index", "GetAudit", M.GetAuditRequest(main_index=r.person.main_index, limit=20), "admin"
+    )
+    assert error is None
+    entries = [e for e in audit.entries if e.action == "suspend"]
+    assert entries, "suspend not audited"
+    assert entries[0].terminal_id and entries[0].time and entries[0].org_code
+    assert r.person.document_number not in entries[0].detail
+
+
+@pytest.mark.requirement("SEC-001")
+def test_no_api_returns_key_material(dut):
+    """Every response message of ehc.node.v1 (as the node publishes it) is checked for key fields."""
+    from reference_node.proto.ehc.node.v1 import (
+        issuance_pb2,
+        main_index_pb2,
+        registry_pb2,
+        usage_pb2,
+        verification_pb2,
+    )
+
+    suspicious = []
+    for module in (issuance_pb2, main_index_pb2, registry_pb2, usage_pb2, verification_pb2):
+        for service in module.DESCRIPTOR.services_by_name.values():
+            for method in service.methods:
+                stack, seen = [method.output_type], set()
+                while stack:
+                    message = stack.pop()
+                    if message.full_name in seen:
+                        continue
+                    seen.add(message.full_name)
+                    for f in message.fields:
+                        if any(
+                            w in f.name
+                            for w in ("protect_key", "root_key", "security_key", "master", "private")
+                        ):
+                            suspicious.append(f"{service.name}.{method.name}: {message.name}.{f.name}")
+                        if f.message_type is not None:
+                            stack.append(f.message_type)
+    assert not suspicious, suspicious
+    r = register(dut)
+    got, _ = dut.call("issuance", "GetCard", I.GetCardRequest(ehcid=r.card.ehcid), "admin")
+    assert got is not None
