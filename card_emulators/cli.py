@@ -164,6 +164,11 @@ def personalise(
     "--port", default=35963, show_default=True, type=int, help="vpcd slot 0 port; the PSAM uses port+1."
 )
 @click.option(
+    "--listen",
+    is_flag=True,
+    help="Reverse mode: listen on --host/--port; the driver dials in (reader.conf DEVICENAME host:port).",
+)
+@click.option(
     "--psam",
     "psam_file",
     is_flag=False,
@@ -176,7 +181,14 @@ def personalise(
 )
 @click.option("--json-errors", "as_json", is_flag=True)
 def emulate(
-    card_file: Path, vpcd: bool, host: str, port: int, psam_file: str | None, verbose: int, as_json: bool
+    card_file: Path,
+    vpcd: bool,
+    host: str,
+    port: int,
+    listen: bool,
+    psam_file: str | None,
+    verbose: int,
+    as_json: bool,
 ) -> None:
     """Serve the card image (and a PSAM) to pcscd until Ctrl-C or SIGTERM."""
     import threading
@@ -189,10 +201,10 @@ def emulate(
         raise click.UsageError("only --vpcd is supported: it is how a card reaches PC/SC software")
     try:
         user = load_card(card_file)
-        clients = [VpcdClient(user, host, port, name="user-card")]
+        clients = [VpcdClient(user, host, port, name="user-card", listen=listen)]
         if psam_file is not None:
             path = Path(psam_file) if psam_file else card_file.with_suffix(".psam.json")
-            clients.append(VpcdClient(load_card(path), host, port + 1, name="psam"))
+            clients.append(VpcdClient(load_card(path), host, port + 1, name="psam", listen=listen))
     except EhcError as err:
         fail(err, as_json)
     for extra in clients[1:]:

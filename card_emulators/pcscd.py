@@ -201,12 +201,16 @@ class PcscdHarness:
         vpcd_base_port: int | None = None,
         start_timeout: float = 15.0,
         debug: bool = False,
+        card_host: str | None = None,
     ) -> None:
         if mode not in ("isolated", "system"):
             raise ValueError("mode must be 'isolated' or 'system'")
         self.mode = mode
         self.start_timeout = start_timeout
         self.debug = debug
+        # None: the driver listens and cards connect (the default). A host: "reverse" mode, the
+        # driver dials the card there (VpcdClient(listen=True)); isolated mode only.
+        self.card_host = card_host
         self.friendly_name = "Virtual PCD"
         self._requested_port = vpcd_base_port
         self.base_port = 0
@@ -281,7 +285,7 @@ class PcscdHarness:
         conf.mkdir()
         (conf / "vpcd").write_text(
             f'FRIENDLYNAME "{self.friendly_name}"\n'
-            f"DEVICENAME   /dev/null:0x{self.base_port:04X}\n"
+            f"DEVICENAME   {self.card_host or '/dev/null'}:0x{self.base_port:04X}\n"
             f"LIBPATH      {find_vpcd_driver()}\n"
             f"CHANNELID    0x{self.base_port:04X}\n"
         )

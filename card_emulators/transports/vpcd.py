@@ -124,6 +124,7 @@ class VpcdClient:
         connect_timeout: float = 2.0,
         name: str = "card",
         tcp_tuning: bool = True,
+        listen: bool = False,
     ) -> None:
         self.card = card
         self.host = host
@@ -133,6 +134,10 @@ class VpcdClient:
         self.connect_timeout = connect_timeout
         self.name = name
         self.tcp_tuning = tcp_tuning  # False only to measure what TCP_NODELAY/QUICKACK save (~40 ms/APDU)
+        # Reverse mode: the card listens and the driver dials it (reader.conf DEVICENAME host:port),
+        # for a pcscd in a VM or container that cannot be reached from the emulator.
+        self.listen = listen
+        self._listener: socket.socket | None = None
         self.stats = VpcdStats()
         self._stop = threading.Event()
         self._connected = threading.Event()
@@ -159,6 +164,12 @@ class VpcdClient:
         if sock is not None:
             try:
                 sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked recv in the serving thread
+            except OSError:
+                pass
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            try:
+                listener.close()  # wakes a blocked accept
             except OSError:
                 pass
         if self._thread is not None and self._thread is not threading.current_thread():
@@ -199,9 +210,19 @@ class VpcdClient:
 
         Raises EhcError(VPCD_CONNECT_FAILED) only when ``reconnect`` is False and connecting fails.
         """
+        try:
+            self._serve_until_stopped()
+        finally:
+            listener, self._listener = self._listener, None
+            if listener is not None:
+                listener.close()
+
+    def _serve_until_stopped(self) -> None:
         while not self._stop.is_set():
-            sock = self._connect()
+            sock = self._accept() if self.listen else self._connect()
             if sock is None:
+                if self._stop.is_set():
+                    break
                 if not self.reconnect:
                     raise EhcError(VPCD_CONNECT_FAILED, host=self.host, port=self.port)
                 self._stop.wait(self.reconnect_delay)
@@ -223,12 +244,40 @@ class VpcdClient:
                 log.info("vpcd %s: connection to %s:%d lost, reconnecting", self.name, self.host, self.port)
                 self._stop.wait(self.reconnect_delay)
 
+    def _accept(self) -> socket.socket | None:
+        if self._listener is None:
+            try:
+                listener = socket.create_server((self.host, self.port), reuse_port=False)
+            except OSError as exc:
+                raise EhcError(
+                    VPCD_CONNECT_FAILED, f"cannot listen: {exc}", host=self.host, port=self.port
+                ) from None
+            listener.settimeout(0.5)  # re-check the stop flag twice a second
+            self._listener = listener
+            log.info("vpcd %s: listening on %s:%d for the vpcd driver", self.name, self.host, self.port)
+        while not self._stop.is_set():
+            listener = self._listener
+            if listener is None:
+                return None
+            try:
+                sock, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return None
+            return self._adopt(sock)
+        return None
+
     def _connect(self) -> socket.socket | None:
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
         except OSError as exc:
             log.debug("vpcd %s: connect %s:%d failed: %s", self.name, self.host, self.port, exc)
             return None
+        return self._adopt(sock)
+
+    def _adopt(self, sock: socket.socket) -> socket.socket | None:
+        """Tune a fresh connection to the driver and make it the current one."""
         sock.settimeout(None)
         if self.tcp_tuning:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -251,3 +251,33 @@ def test_stop_then_start_reinserts_the_card() -> None:
     finally:
         client.stop()
         driver.close()
+
+
+def test_listen_mode_accepts_the_driver_and_its_reconnects() -> None:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    client = VpcdClient(StubCard(), "127.0.0.1", port, listen=True, name="listening").start()
+    try:
+        for round_ in range(2):  # the driver dials, hangs up, dials again
+            deadline = 50
+            while True:
+                try:
+                    conn = socket.create_connection(("127.0.0.1", port), timeout=5)
+                    break
+                except OSError:
+                    deadline -= 1
+                    assert deadline, "card never listened"
+                    threading.Event().wait(0.05)
+            with conn:
+                conn.sendall(b"\x00\x01" + bytes([CTRL_GET_ATR]))
+                header = conn.recv(2)
+                body = b""
+                while len(body) < struct.unpack(">H", header)[0]:
+                    body += conn.recv(64)
+                assert body == ATR
+            assert client.stats.connects >= round_ + 1
+    finally:
+        client.stop()
+    assert client._listener is None

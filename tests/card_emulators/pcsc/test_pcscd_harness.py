@@ -125,3 +125,53 @@ def test_vpcd_client_survives_a_pcscd_restart(pcscd) -> None:
     finally:
         client.stop()
         first.stop()
+
+
+def test_reverse_mode_pcscd_dials_listening_cards(pcscd) -> None:
+    """DEVICENAME host:port: the driver connects out to cards that listen (pcscd in a VM/container)."""
+    import socket
+    import subprocess
+    import sys
+
+    from card_emulators.transports.vpcd import VpcdClient
+
+    class Echo:
+        def getATR(self) -> bytes:  # noqa: N802
+            return bytes.fromhex("3B00")
+
+        def powerUp(self) -> None:  # noqa: N802
+            pass
+
+        def powerDown(self) -> None:  # noqa: N802
+            pass
+
+        def reset(self) -> None:
+            pass
+
+        def execute(self, apdu: bytes) -> bytes:
+            return apdu[5:] + b"\x90\x00"
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    base = probe.getsockname()[1]
+    probe.close()
+    cards = [VpcdClient(Echo(), "127.0.0.1", base + slot, listen=True).start() for slot in (0, 1)]
+    try:
+        with PcscdHarness(vpcd_base_port=base, card_host="127.0.0.1") as reverse:
+            assert reverse.wait_card(0) and reverse.wait_card(1)
+            code = (
+                "import sys\nfrom card_emulators.transports.pcsc import PcscTransport\n"
+                "with PcscTransport(sys.argv[1]) as t: print(t.transmit(bytes.fromhex('80CA000002BEEF')).hex())"
+            )
+            out = subprocess.run(
+                [sys.executable, "-c", code, reverse.reader_name(1)],
+                env=reverse.client_env(),
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert out.stdout.strip() == "beef9000", out.stderr[-1000:]
+        assert all(c.stats.connects >= 1 for c in cards)
+    finally:
+        for c in cards:
+            c.stop()
