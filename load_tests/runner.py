@@ -37,6 +37,7 @@ from load_tests.scenarios import all_user_classes, load_scenario
 
 CONFIG_MESSAGE = "ehc_config"
 READY_MESSAGE = "ehc_ready"
+HELLO_MESSAGE = "ehc_hello"  # worker -> master once its handlers exist (worker_connect fires too early)
 REPORT_KEY = "ehc_recorder"
 WORKER_CONNECT_TIMEOUT_S = 60.0
 
@@ -163,7 +164,8 @@ def run_master(cfg: dict[str, Any]) -> dict[str, Any]:
         if REPORT_KEY in data:
             merged.merge(Recorder.from_dict(data[REPORT_KEY]))
 
-    def on_connect(client_id: str, **_: Any) -> None:
+    def on_hello(environment: Any, msg: Any, **_: Any) -> None:
+        client_id = msg.node_id
         index = runner.get_worker_index(client_id)
         payload = {
             "cfg": {k: cfg[k] for k in ("mode", "settings") if k in cfg},
@@ -174,7 +176,7 @@ def run_master(cfg: dict[str, Any]) -> dict[str, Any]:
         runner.send_message(CONFIG_MESSAGE, payload, client_id)
 
     env.events.worker_report.add_listener(on_worker_report)
-    env.events.worker_connect.add_listener(on_connect)
+    runner.register_message(HELLO_MESSAGE, on_hello)
     runner.register_message(READY_MESSAGE, lambda environment, msg, **_: ready.add(msg.node_id))
     env.events.spawning_complete.add_listener(
         lambda user_count, **_: meta.setdefault("steady_from", time.time())
@@ -234,6 +236,7 @@ def run_worker(master_host: str, master_port: int) -> None:
         runner.send_message(READY_MESSAGE, None)
 
     runner.register_message(CONFIG_MESSAGE, on_config)
+    runner.send_message(HELLO_MESSAGE, None)
     env.events.report_to_master.add_listener(
         lambda client_id, data, **_: data.__setitem__(REPORT_KEY, recorder.drain())
     )

@@ -1,0 +1,128 @@
+"""Real, bounded Locust runs through the CLI (each in its own process): echo baseline, distributed
+mode, report rebuild, SLO gating, and the reference node end to end."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+IMPOSSIBLE_SLO = """
+description = "no real system answers in a nanosecond"
+[total]
+max_p99_ms = 0.000001
+min_samples = 1
+"""
+
+
+def ehc_load(*args: str, timeout: float = 150) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ehc.cli", "load", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def _check_outputs(out: Path) -> dict:
+    for name in ("run.json", "summary.json", "requests.csv", "timeseries.csv", "report.html"):
+        assert (out / name).is_file(), name
+    summary = json.loads((out / "summary.json").read_text())
+    # every request Locust counted is in the exact histograms, and nothing else
+    assert summary["locust_cross_check"]["matches"], summary["locust_cross_check"]
+    assert summary["samples"] > 0
+    with (out / "timeseries.csv").open() as f:
+        rows = [r for r in csv.DictReader(f) if r["name"] == "ALL"]
+    assert sum(int(r["ok"]) + int(r["refused"]) + int(r["error"]) for r in rows) == summary["samples"]
+    html = (out / "report.html").read_text()
+    assert html.count("<svg") == 3  # latency over time, throughput over time, histogram
+    assert not re.search(r"""(src|href)=["']https?://""", html), "report must be self-contained"
+    assert f"{summary['samples']:,}" in html  # the report states the sample count
+    return summary
+
+
+@pytest.fixture(scope="module")
+def echo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = tmp_path_factory.mktemp("echo-run")
+    slo = out.parent / "impossible.toml"
+    slo.write_text(IMPOSSIBLE_SLO)
+    proc = ehc_load(
+        "run", "--target", "echo", "--scenario", "outpatient-peak", "--users", "8", "--spawn-rate", "8",
+        "--duration", "4s", "--think-scale", "0.05", "--slo", str(slo), "--out", str(out),
+    )  # fmt: skip
+    return proc, out
+
+
+def test_impossible_slo_fails_the_run_and_names_the_objective(echo_run) -> None:  # type: ignore[no-untyped-def]
+    proc, out = echo_run
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "SLO BROKEN: total.max_p99_ms" in proc.stderr
+    summary = _check_outputs(out)
+    assert summary["slo"]["broken"] == ["total.max_p99_ms"]
+    # the node API's calls ran (as echoes), invalid presentations counted as expected refusals
+    assert {"VerifyQr", "Report"} <= set(summary["endpoints"])
+    assert summary["totals"]["error"] == 0
+
+
+def test_report_rebuilds_the_same_figures(echo_run) -> None:  # type: ignore[no-untyped-def]
+    _, out = echo_run
+    before = json.loads((out / "summary.json").read_text())
+    (out / "report.html").unlink()
+    proc = ehc_load("report", str(out), timeout=60)
+    assert proc.returncode == 1  # the stored SLO is judged again, still broken
+    after = json.loads((out / "summary.json").read_text())
+    assert after["totals"] == before["totals"] and after["endpoints"] == before["endpoints"]
+    assert (out / "report.html").is_file()
+
+
+def test_distributed_run_merges_worker_histograms(tmp_path: Path) -> None:
+    slo = tmp_path.parent / "no-timing.toml"  # latency on a shared machine is no test verdict
+    slo.write_text("[total]\nmax_error_ratio = 0.0\nmin_samples = 20\n")
+    proc = ehc_load(
+        "run", "--target", "echo", "--scenario", "outpatient-peak", "--users", "6", "--spawn-rate", "6",
+        "--duration", "4s", "--workers", "2", "--think-scale", "0.1", "--slo", str(slo), "--out", str(tmp_path),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = _check_outputs(tmp_path)
+    assert summary["workers"] == 2
+    assert summary["slo"]["passed"], summary["slo"]
+
+
+def test_max_requests_stops_the_run_early(tmp_path: Path) -> None:
+    proc = ehc_load(
+        "run", "--target", "echo", "--scenario", "echo", "--users", "4", "--spawn-rate", "4",
+        "--duration", "60s", "--think-scale", "0", "--max-requests", "300", "--out", str(tmp_path),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["stopped_by"] == "max_requests"
+    assert summary["samples"] >= 300 and summary["wall_s"] < 30
+
+
+def test_bad_inputs_exit_2_with_the_kit_code(tmp_path: Path) -> None:
+    proc = ehc_load("run", "--target", "not a target", "--out", str(tmp_path), timeout=60)
+    assert proc.returncode == 2 and "LOAD_BAD_TARGET" in proc.stderr
+    proc = ehc_load("run", "--target", "echo", "--duration", "soon", "--out", str(tmp_path), timeout=60)
+    assert proc.returncode == 2 and "LOAD_BAD_DURATION" in proc.stderr
+    proc = ehc_load("report", str(tmp_path), timeout=60)
+    assert proc.returncode == 2 and "LOAD_NO_RUN_DATA" in proc.stderr
+
+
+def test_reference_node_outpatient_peak_end_to_end(tmp_path: Path) -> None:
+    proc = ehc_load(
+        "run", "--target", "reference", "--scenario", "outpatient-peak", "--users", "8", "--spawn-rate", "8",
+        "--duration", "5s", "--think-scale", "0.05", "--population", "120", "--out", str(tmp_path),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = _check_outputs(tmp_path)
+    assert summary["mode"] == "node"
+    assert summary["totals"]["error"] == 0, summary["errors"]
+    assert {"VerifyQr", "Report", "GetQrCode"} <= set(summary["endpoints"])
+    # invalid codes were refused by the node with its own error codes, and counted as expected
+    assert summary["totals"]["refused"] > 0
+    assert all(not k.endswith(": unspecified") for k in summary["refusals"]), summary["refusals"]
+    # no full ID number leaks into the outputs (card numbers are ID numbers)
+    for name in ("summary.json", "report.html", "requests.csv", "timeseries.csv", "run.json"):
+        assert not re.search(r"\b\d{17}[\dX]\b", (tmp_path / name).read_text()), name
