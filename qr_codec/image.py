@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ __all__ = [
     "render_array",
     "read_codes",
     "read_text",
+    "MAX_IMAGE_PIXELS",
 ]
 
 DEFAULT_EC_LEVEL = "Q"
@@ -48,6 +50,10 @@ _EC_LEVELS = ("L", "M", "Q", "H")
 #: What a health-card reader looks for by default: the QR family. ``formats="all"`` reads any symbology.
 # (parsed from a string: works on zxing-cpp 2.x and 3.x, where ``|`` on formats is deprecated)
 QR_FORMATS = zxingcpp.barcode_formats_from_str("QRCode,MicroQRCode,rMQRCode")
+#: Largest image ``read_codes`` decodes (width x height). A 140 KB PNG can declare 144 Mpx and cost
+#: ~600 MB and seconds of CPU; 50 Mpx covers a 48 MP phone photo. Checked from the header, before
+#: decompression (docs/assumptions.md, "reliability"); pass ``max_pixels`` to change it.
+MAX_IMAGE_PIXELS = 50_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,27 +153,42 @@ def render_array(
 
 
 # ------------------------------------------------------------------------ read
-def _as_image(source: Any) -> Any:
+def _check_pixels(width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        raise EhcError(
+            IMAGE_UNREADABLE,
+            f"image has {width}x{height} pixels, more than the {max_pixels} allowed",
+            pixels=width * height,
+            limit=max_pixels,
+        )
+
+
+def _as_image(source: Any, max_pixels: int = MAX_IMAGE_PIXELS) -> Any:
     """What zxing-cpp accepts: numpy gray/BGR arrays and PIL images pass through untouched."""
     if isinstance(source, np.ndarray):
         if source.dtype != np.uint8 or source.ndim not in (2, 3) or 0 in source.shape:
             raise EhcError(IMAGE_UNREADABLE, "numpy frame must be non-empty uint8, HxW gray or HxWx3 BGR")
+        _check_pixels(source.shape[1], source.shape[0], max_pixels)
         if source.ndim == 3 and source.shape[2] not in (1, 3):
             if source.shape[2] != 4:
                 raise EhcError(IMAGE_UNREADABLE, "numpy frame must have 1, 3 or 4 channels")
             source = np.ascontiguousarray(source[:, :, :3])  # BGRA: drop alpha
         return source
     if isinstance(source, Image.Image):
+        _check_pixels(*source.size, max_pixels)
         if source.mode not in ("L", "RGB", "RGBA", "1"):
             return source.convert("RGB")
         return source
     try:
-        if isinstance(source, (bytes, bytearray, memoryview)):
-            img = Image.open(io.BytesIO(bytes(source)))
-        elif isinstance(source, (str, os.PathLike)):
-            img = Image.open(Path(source))
-        else:
-            raise EhcError(IMAGE_UNREADABLE, f"unsupported image source {type(source).__name__}")
+        with warnings.catch_warnings():  # the pixel bound below replaces PIL's bomb warning
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            if isinstance(source, (bytes, bytearray, memoryview)):
+                img = Image.open(io.BytesIO(bytes(source)))
+            elif isinstance(source, (str, os.PathLike)):
+                img = Image.open(Path(source))
+            else:
+                raise EhcError(IMAGE_UNREADABLE, f"unsupported image source {type(source).__name__}")
+        _check_pixels(*img.size, max_pixels)  # from the header: nothing decompressed yet
         img.load()
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
         raise EhcError(IMAGE_UNREADABLE, f"cannot open image: {type(exc).__name__}") from None
@@ -178,14 +199,17 @@ def _corner(p: Any) -> tuple[int, int]:
     return (p.x, p.y)
 
 
-def read_codes(source: Any, *, formats: Any = QR_FORMATS, try_harder: bool = True) -> list[DecodedCode]:
+def read_codes(
+    source: Any, *, formats: Any = QR_FORMATS, try_harder: bool = True, max_pixels: int = MAX_IMAGE_PIXELS
+) -> list[DecodedCode]:
     """Every code zxing-cpp finds in ``source`` (path, encoded bytes, PIL image or numpy frame).
 
     Returns an empty list when there is none; raises IMAGE_UNREADABLE for an image it cannot open.
     ``formats="all"`` reads every symbology; ``try_harder=False`` skips the rotated, downscaled
-    and inverted passes (faster, for clean frames).
+    and inverted passes (faster, for clean frames). Images over ``max_pixels`` are refused with
+    IMAGE_UNREADABLE before they are decompressed.
     """
-    image = _as_image(source)
+    image = _as_image(source, max_pixels)
     if isinstance(formats, str) and formats == "all":
         formats = zxingcpp.BarcodeFormat.All
     try:
