@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from card_emulators.engine import scheme
+from card_emulators.errors import CardPowerLost
 from card_emulators.personalise import CardKeys, personalise_user_card
 from card_emulators.personalities.health_layout import KEYS
 from ehc.gm import SM2PrivateKey
@@ -83,6 +84,7 @@ class CardMachine(RuleBasedStateMachine):
         self.creds: set[str] = set()
         self.challenge: bytes | None = None
         self.tries = {label: 3 for label in KEY_DF}
+        self.pin_tries = 3
         self.records = {}
         for (df, fid), (kind, *_rest) in FILES.items():
             if kind == "rec":
@@ -237,6 +239,65 @@ class CardMachine(RuleBasedStateMachine):
         correct = data.draw(st.sampled_from([True, True, False]))
         self.get_challenge()
         self.external_authenticate(label, correct)
+
+    @rule(
+        file=st.sampled_from(sorted(k for k, v in FILES.items() if v[0] == "rec" and not v[3])),
+        number=st.integers(1, 3),
+        filler=st.integers(0, 255),
+        k=st.integers(0, 100),
+    )
+    def select_authenticate_and_tear(self, file, number, filler, k):
+        """SELECT by path, authenticate with the file's update key, then an update torn at byte k."""
+        df, fid = file
+        path = "DDF1" + ("" if df == DDF1 else df) + fid
+        _, sw = self.send(f"00A40800{len(path) // 2:02X}{path}")
+        assert sw == 0x9000
+        if df != self.df:
+            self._enter(df)
+        self.ef = fid
+        self.get_challenge()
+        self.external_authenticate(FILES[file][2], True)
+        self.update_torn_by_power_loss(number, filler, k)
+
+    def update_torn_by_power_loss(self, number, filler, k):
+        """An update with the power cut after k programmed bytes: the record is old or new, never
+        mixed; the card comes back at MF with no credentials."""
+        spec = FILES.get((self.df, self.ef)) if self.ef else None
+        if spec is None or spec[0] != "rec" or spec[2] not in self.creds or spec[3]:
+            return
+        records = self.records[(self.df, self.ef)]
+        if number > len(records):
+            return
+        old = records[number - 1]
+        body = old[:2] + bytes([filler]) * (len(old) - 2)
+        self.card.faults.power_loss_after(k)
+        try:
+            _, sw = self.send(hx(f"00DC{number:02X}04{len(body):02X}") + body)
+        except CardPowerLost:
+            self.card.powerUp()
+            path = [0xDDF1] + ([int(self.df, 16)] if self.df != DDF1 else []) + [int(self.ef, 16)]
+            node = self.card.node(*path)
+            now = self.card.nvm.read(node.region, node.offset_of(number - 1), len(old))
+            assert now in (old, body), "torn record"
+            records[number - 1] = now
+            self.df, self.ef, self.creds, self.challenge = MF, None, set(), None
+            return
+        finally:
+            self.card.faults.clear()
+        assert sw == 0x9000
+        records[number - 1] = body
+
+    @rule(correct=st.booleans())
+    def verify_pin(self, correct):
+        _, sw = self.send("0020000003" + ("123456" if correct else "000000"))
+        if self.pin_tries == 0:
+            assert sw == 0x6983
+        elif correct:
+            assert sw == 0x9000
+            self.pin_tries = 3
+        else:
+            self.pin_tries -= 1
+            assert sw == 0x63C0 | self.pin_tries
 
     @rule()
     def reset(self):
