@@ -9,11 +9,10 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import queue
 import threading
 import time
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field, replace
 
 from ehc.errors import EhcError
@@ -183,52 +182,45 @@ class CardCache:
 
 
 class VerificationLog:
-    """Group-commits verification records from a queue (one transaction per flush interval).
+    """Group-commits verification records (one transaction per flush interval).
 
     A verification is answered before its log row is committed; a crash can lose at most the last
     flush interval of *verification log* rows (never usage reports, which commit before the ack).
+    Producers only append to a deque (no lock, no wake-up per record: waking a consumer thread on
+    every verification cost more than the insert itself); the writer drains it every interval.
     """
 
-    def __init__(self, db: Database, flush_ms: int) -> None:
+    def __init__(self, db: Database, flush_ms: int, max_pending: int = 200_000) -> None:
         self._db = db
-        self._q: queue.Queue[tuple | None] = queue.Queue(maxsize=100_000)
+        self._pending: deque[tuple] = deque()
         self._flush = max(flush_ms, 1) / 1000.0
-        self._thread = threading.Thread(target=self._run, name="verification-log", daemon=True)
+        self._max = max_pending
         self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="verification-log", daemon=True)
         self._thread.start()
 
     def add(self, row: tuple) -> None:
-        try:
-            self._q.put_nowait(row)
-        except queue.Full:  # back-pressure: write synchronously rather than drop
-            self._write([row])
+        self._pending.append(row)
+        if len(self._pending) > self._max:  # back-pressure: the writer fell behind, write here
+            self._drain()
+
+    def _drain(self) -> None:
+        batch: list[tuple] = []
+        pending = self._pending
+        while pending and len(batch) < 20_000:
+            try:
+                batch.append(pending.popleft())
+            except IndexError:
+                break
+        if batch:
+            self._write(batch)
 
     def _run(self) -> None:
-        while True:
-            batch: list[tuple] = []
-            try:
-                item = self._q.get(timeout=self._flush)
-            except queue.Empty:
-                if self._stopped.is_set():
-                    return
-                continue
-            stop = item is None
-            if item is not None:
-                batch.append(item)
-            deadline = time.monotonic() + self._flush
-            while not stop and len(batch) < 5000:
-                try:
-                    item = self._q.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    break
-                if item is None:
-                    stop = True
-                else:
-                    batch.append(item)
-            if batch:
-                self._write(batch)
-            if stop:
-                return
+        while not self._stopped.wait(self._flush):
+            while self._pending:
+                self._drain()
+        while self._pending:
+            self._drain()
 
     def _write(self, rows: list[tuple]) -> None:
         try:
@@ -244,8 +236,9 @@ class VerificationLog:
 
     def close(self) -> None:
         self._stopped.set()
-        self._q.put(None)
         self._thread.join(timeout=10)
+        while self._pending:
+            self._drain()
 
 
 class Node:
