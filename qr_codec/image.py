@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import segno
 import zxingcpp
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from ehc.errors import EhcError
 from qr_codec.errors import IMAGE_NO_CODE, IMAGE_RENDER_FAILED, IMAGE_UNREADABLE
@@ -190,7 +190,9 @@ def _as_image(source: Any, max_pixels: int = MAX_IMAGE_PIXELS) -> Any:
                 raise EhcError(IMAGE_UNREADABLE, f"unsupported image source {type(source).__name__}")
         _check_pixels(*img.size, max_pixels)  # from the header: nothing decompressed yet
         img.load()
-    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
+    except EhcError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - PIL's decoders also raise SyntaxError, EOFError, struct.error...
         raise EhcError(IMAGE_UNREADABLE, f"cannot open image: {type(exc).__name__}") from None
     return img if img.mode in ("L", "RGB", "RGBA") else img.convert("RGB")
 
