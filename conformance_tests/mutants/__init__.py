@@ -14,6 +14,7 @@ MUTANT_MODULES: dict[str, tuple[str, str]] = {
     "codec": ("conformance_tests.mutants.codec", "reference"),
     "card": ("conformance_tests.mutants.card", "emulated"),
     "node": ("conformance_tests.mutants.node", "reference"),
+    "terminal": ("conformance_tests.mutants.terminal", "reference"),
 }
 
 
