@@ -26,6 +26,7 @@ from ..errors import ADAPTER_UNAVAILABLE, ADAPTER_UNKNOWN
 _ROLE_MODULES = {
     "codec": "conformance_tests.adapters.codec",
     "card": "conformance_tests.adapters.card",
+    "psam": "conformance_tests.adapters.card",  # the same adapter: ``dut.psam`` is the device
     "node": "conformance_tests.adapters.node",
     "terminal": "conformance_tests.adapters.terminal",
     "his": "conformance_tests.adapters.his",

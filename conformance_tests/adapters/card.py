@@ -55,7 +55,8 @@ class EmulatedCard:
         self.card = personalise_user_card(
             self.person, keys, issuer, issue_date=dt.date(2024, 1, 2), photo=photo
         )
-        self.psam_card = new_psam(keys)
+        self.psam_sign_key = SM2PrivateKey.from_int(0xC0FFEE1234)  # TEST-ONLY PSAM signing key
+        self.psam_card = new_psam(keys, sign_key=self.psam_sign_key)
         self.psam_pin = DEFAULT_PIN
         self.card.powerUp()
         self.psam_card.powerUp()
@@ -65,7 +66,12 @@ class EmulatedCard:
         return {"adapter": "card:emulated", "implementation": self.name}
 
     def holder(self) -> dict[str, Any]:
-        return {"id_number": self.person.id_number, "name": self.person.name, "city": "370800"}
+        return {
+            "id_number": self.person.id_number,
+            "name": self.person.name,
+            "city": "370800",
+            "psam_sign_public_key_hex": self.psam_sign_key.public_key.hex(),
+        }
 
     def atr(self) -> bytes:
         return self.card.getATR()
@@ -73,6 +79,10 @@ class EmulatedCard:
     def reset(self) -> None:
         self.card.reset()
         self.log.note("card reset")
+
+    def psam_reset(self) -> None:
+        self.psam_card.reset()
+        self.log.note("PSAM reset")
 
     def _raw_transmit(self, apdu: bytes) -> bytes:
         return self.card.transmit(apdu)
@@ -126,6 +136,10 @@ class PcscCard:
     def reset(self) -> None:
         self.connection.reconnect(disposition=2)  # SCARD_UNPOWER_CARD: cold reset
         self.log.note("card reset")
+
+    def psam_reset(self) -> None:
+        self.psam_connection.reconnect(disposition=2)
+        self.log.note("PSAM reset")
 
     @staticmethod
     def _send(connection: Any, apdu: bytes) -> bytes:

@@ -42,7 +42,7 @@ def test_registering_twice_returns_the_same_card(dut):
     assert not second.person_created and not second.card_created
 
 
-@pytest.mark.requirement("NODE-REG-003", "NODE-REG-006")
+@pytest.mark.requirement("NODE-REG-003", "NODE-REG-006", "NODE-REG-007")
 @pytest.mark.parametrize("mode", ["1", "2", "3", "4"])
 def test_application_modes_are_accepted(dut, mode):
     assert register(dut, application_mode=mode).card.application_mode == mode
