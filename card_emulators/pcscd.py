@@ -384,9 +384,14 @@ class PcscdHarness:
             if wanted <= set(found):
                 return found
             time.sleep(0.2)
+        hint = (
+            " (a pcscd already running reads /etc/reader.conf.d only at start: restart it)"
+            if self.reused_existing
+            else ""
+        )
         raise EhcError(
             PCSCD_START_FAILED,
-            f"reader {sorted(wanted)} not visible; saw {found}",
+            f"reader {sorted(wanted)} not visible; saw {found}{hint}",
             log=self.log_text()[-800:],
         )
 
