@@ -315,6 +315,13 @@ def apdu(reader: str | None, raw: bool, protocol: str, as_json: bool, apdus: tup
     help="Issuer SM2 public key (PEM) to check the card's signature; or a kit key file (JSON).",
 )
 @click.option("--no-ef08", is_flag=True, help="Skip EF08 (validity, phones, payment methods).")
+@click.option(
+    "--photo",
+    "photo_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also read EF07 (photo) and write the image to this file.",
+)
 @click.option("-v", "--verbose", count=True)
 @click.option("--json-errors", "as_json", is_flag=True)
 def read(
@@ -325,6 +332,7 @@ def read(
     psam_pin: str,
     issuer_key: Path | None,
     no_ef08: bool,
+    photo_out: Path | None,
     verbose: int,
     as_json: bool,
 ) -> None:
@@ -364,7 +372,11 @@ def read(
             opened.append(psam_conn)
             psam_tx = psam_conn.transmit
         config = ReaderConfig(
-            issuer_public_key=public, psam_pin=psam_pin, read_ef08=not no_ef08, require_signature=False
+            issuer_public_key=public,
+            psam_pin=psam_pin,
+            read_ef08=not no_ef08,
+            read_photo=photo_out is not None,
+            require_signature=False,
         )
         result = ChipCardReader(card_tx, psam_tx, atr, config).read()
     except EhcError as err:
@@ -372,6 +384,8 @@ def read(
     finally:
         for c in opened:
             c.close()
+    if photo_out is not None and result.photo is not None:
+        photo_out.write_bytes(result.photo)
     emit(result.to_dict())
     if result.signature_valid is False:
         sys.exit(4)  # 1 = error, 2 = usage (click), 4 = read but not authentic

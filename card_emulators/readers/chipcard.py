@@ -24,7 +24,7 @@ from card_emulators.errors import CardFlowError
 from card_emulators.personalities import encodings
 from card_emulators.personalities.certificates import verify_issuer_certificate
 from card_emulators.personalities.health_card import card_number_from_atr, city_diversifier
-from card_emulators.personalities.health_layout import RECORD_FILES, item_by_tag
+from card_emulators.personalities.health_layout import PHOTO_MAX, RECORD_FILES, item_by_tag
 from card_emulators.readers.errors import (
     CARD_AUTH_FAILED,
     CARD_BAD_ATR,
@@ -46,7 +46,8 @@ __all__ = ["ChipCardReader", "ChipCardRead", "ReaderConfig", "parse_tlv_record"]
 
 log = logging.getLogger("ehc.reader.chip")
 
-DDF1, EF05, EF06, EF08 = 0xDDF1, 0xEF05, 0xEF06, 0xEF08
+DDF1, EF05, EF06, EF07, EF08 = 0xDDF1, 0xEF05, 0xEF06, 0xEF07, 0xEF08
+PHOTO_CHUNK = 0x80
 ISSUER_TAGS = tuple(item.tag for item in RECORD_FILES[(DDF1, EF05)])
 HOLDER_TAGS = tuple(item.tag for item in RECORD_FILES[(DDF1, EF06)])
 EF08_TAGS = tuple(item.tag for item in RECORD_FILES[(DDF1, EF08)])
@@ -60,6 +61,7 @@ class ReaderConfig:
     psam_pin: str | None = None  # digits; VERIFY PIN on the PSAM before DELIVER KEY (None: skip)
     require_signature: bool = True  # False: report signature_valid=False instead of raising
     read_ef08: bool = True
+    read_photo: bool = False  # EF07: READ BINARY in 0x80-byte chunks (DIGEST 2.2)
     psam_df: int = 0xDF01
 
 
@@ -75,6 +77,7 @@ class ChipCardRead:
     ef08: dict[str, Any]
     signature_valid: bool | None  # None = no issuer key configured
     signature_error: str | None = None
+    photo: bytes | None = field(default=None, repr=False)
     transcript: tuple[Exchange, ...] = field(default=(), repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -87,6 +90,7 @@ class ChipCardRead:
             "ef08": self.ef08,
             "signature_valid": self.signature_valid,
             "signature_error": self.signature_error,
+            "photo_bytes": None if self.photo is None else len(self.photo),
             "apdus": len(self.transcript),
         }
 
@@ -204,6 +208,24 @@ class ChipCardReader:
         le = item_by_tag(tag).length + 2
         return self._card(bytes([0x00, 0xB2, tag, 0x00, le]), CARD_READ_FAILED, f"READ RECORD item {tag}")
 
+    def read_photo(self) -> bytes:
+        """EF07: 2-byte big-endian length, then the image, read in 0x80-byte chunks."""
+        self.select(EF07)
+        header = self._card(bytes.fromhex("00B0000002"), CARD_READ_FAILED, "READ BINARY EF07 length")
+        length = int.from_bytes(header, "big")
+        if len(header) != 2 or length > PHOTO_MAX:
+            raise EhcError(CARD_BAD_RECORD, "photo length is not 0..3072", length=length)
+        photo = bytearray()
+        while len(photo) < length:
+            offset = 2 + len(photo)
+            chunk = min(PHOTO_CHUNK, length - len(photo))
+            photo += self._card(
+                bytes([0x00, 0xB0, offset >> 8, offset & 0xFF, chunk]),
+                CARD_READ_FAILED,
+                f"READ BINARY EF07 @{offset}",
+            )
+        return bytes(photo)
+
     def authenticate_read_key(self, card_number: bytes, item57: bytes) -> None:
         """RK_DDF1 external authentication through the PSAM (card_emulators.flows, DIGEST 2.3)."""
         cfg = self.config
@@ -245,6 +267,8 @@ class ChipCardReader:
             for tag in EF08_TAGS:
                 ef08[_NAMES[tag]] = _decode(tag, parse_tlv_record(self.read_item(tag), tag))
 
+        photo = self.read_photo() if cfg.read_photo else None
+
         signature_valid: bool | None = None
         signature_error: str | None = None
         if cfg.issuer_public_key is None:
@@ -276,5 +300,6 @@ class ChipCardReader:
             ef08=ef08,
             signature_valid=signature_valid,
             signature_error=signature_error,
+            photo=photo,
             transcript=tuple(self.card.transcript),
         )

@@ -176,3 +176,16 @@ def test_reader_over_a_pyscard_connection_in_process() -> None:
         read = ChipCardReader(c, s, c.atr, ReaderConfig(ISSUER.public_key, PIN)).read()
         assert any(e.automatic for e in c.transcript + s.transcript)  # 61xx answered by GET RESPONSE
     assert read.holder["name"] == "周到" and read.signature_valid is True
+
+
+@pytest.mark.parametrize("size", [0, 1, 0x80, 0x81, 3072])
+def test_photo_is_read_in_chunks(size: int) -> None:
+    photo = bytes((i * 7) & 0xFF for i in range(size))
+    card = powered(personalise_user_card(person(), KEYS, ISSUER, photo=photo))
+    psam = powered(new_psam(KEYS))
+    channel = ApduChannel(card.transmit)
+    config = ReaderConfig(ISSUER.public_key, PIN, read_photo=True)
+    read = ChipCardReader(channel, psam.transmit, card.getATR(), config).read()
+    assert read.photo == photo and read.to_dict()["photo_bytes"] == size
+    chunks = [e.command for e in channel.transcript if e.command[1] == 0xB0 and e.command[2:4] != b"\x00\x00"]
+    assert len(chunks) == -(-size // 0x80) and all(c[4] <= 0x80 for c in chunks)

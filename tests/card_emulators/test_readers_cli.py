@@ -80,3 +80,23 @@ def test_parse_rejects_malformed_outputs(tmp_path: Path) -> None:
     block.write_bytes(b"\xff" * 255)
     out = CliRunner().invoke(card_cli, ["parse", "idcard-block", str(block)])
     assert out.exit_code == 1 and "IDCARD_BAD_RECORD" in out.output
+
+
+def test_read_saves_the_photo(tmp_path: Path) -> None:
+    from card_emulators.personalise import CardKeys, new_psam, personalise_user_card
+    from ehc.gm import SM2PrivateKey
+    from ehc.spec.model import Person
+
+    person_file, person = _person_file(tmp_path)
+    keys, issuer = CardKeys.test_only(b"cli-photo"), SM2PrivateKey.generate()
+    photo = bytes(range(256)) * 3
+    card_path = tmp_path / "c.json"
+    personalise_user_card(Person.from_dict(person), keys, issuer, photo=photo).save(card_path)
+    new_psam(keys).save(tmp_path / "c.psam.json")
+    out = CliRunner().invoke(
+        card_cli, ["read", "--emulated", str(card_path), "--photo", str(tmp_path / "photo.bin")]
+    )
+    assert out.exit_code == 0, out.output
+    assert (tmp_path / "photo.bin").read_bytes() == photo
+    result = json.loads(out.output)
+    assert result["photo_bytes"] == len(photo) and result["signature_valid"] is None  # no key given
