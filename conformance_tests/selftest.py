@@ -31,6 +31,22 @@ def _failed_requirements(conformance_run: Any) -> list[str]:
     return [r.id for r in conformance_run.result.requirements if r.verdict == "fail"]
 
 
+def _run(role: str, dut: str, profile: str, max_examples: int) -> tuple[int, Any]:
+    with tempfile.TemporaryDirectory(prefix=f"ehc-selftest-{role}-") as tmp:
+        return run_with_result(
+            RunOptions(
+                role=role,
+                dut=dut,
+                profile=profile,
+                out=f"{tmp}/report",
+                certification=True,
+                max_examples=max_examples,
+                quiet=True,
+                waivers=_waivers_for(role),
+            )
+        )
+
+
 def selftest(
     roles: list[str] | None = None,
     max_examples: int = 25,
@@ -44,50 +60,36 @@ def selftest(
     killed_total = mutants_total = 0
     for role in roles:
         reference_spec = MUTANT_MODULES.get(role, ("", "reference"))[1]
-        with tempfile.TemporaryDirectory(prefix=f"ehc-selftest-{role}-") as tmp:
-            t0 = time.perf_counter()
-            code, ref_run = run_with_result(
-                RunOptions(
-                    role=role,
-                    dut=reference_spec,
-                    out=f"{tmp}/reference",
-                    certification=True,
-                    max_examples=max_examples,
-                    quiet=True,
-                    waivers=_waivers_for(role),
-                )
-            )
-        ref_ok = code == 0
-        say(
-            f"{role}: reference {reference_spec}: {'PASS' if ref_ok else 'FAIL'} ({time.perf_counter() - t0:.1f} s)"
-        )
-        if not ref_ok:
-            say(f"  reference failures: {', '.join(_failed_requirements(ref_run)) or f'exit {code}'}")
-        role_out: dict[str, Any] = {"reference": {"passed": ref_ok, "exit": code}, "mutants": {}}
-        killed = 0
         mutants = mutants_of(role)
-        for name, description in mutants.items():
-            with tempfile.TemporaryDirectory(prefix=f"ehc-selftest-{role}-{name}-") as tmp:
-                code, mrun = run_with_result(
-                    RunOptions(
-                        role=role,
-                        dut=f"mutant:{name}",
-                        out=f"{tmp}/m",
-                        certification=True,
-                        max_examples=max_examples,
-                        quiet=True,
-                        waivers=_waivers_for(role),
-                    )
-                )
+        profiles = sorted({"national", *(profile for _, profile in mutants.values())})
+        role_out: dict[str, Any] = {"reference": {}, "mutants": {}}
+        ref_ok = True
+        for profile in profiles:  # the reference must pass under every profile a mutant is run in
+            t0 = time.perf_counter()
+            code, ref_run = _run(role, reference_spec, profile, max_examples)
+            passed = code == 0
+            ref_ok = ref_ok and passed
+            role_out["reference"][profile] = {"passed": passed, "exit": code}
+            say(
+                f"{role}: reference {reference_spec} [{profile}]: {'PASS' if passed else 'FAIL'} "
+                f"({time.perf_counter() - t0:.1f} s)"
+            )
+            if not passed:
+                say(f"  reference failures: {', '.join(_failed_requirements(ref_run)) or f'exit {code}'}")
+        role_out["reference"]["passed"] = ref_ok
+        killed = 0
+        for name, (description, profile) in mutants.items():
+            code, mrun = _run(role, f"mutant:{name}", profile, max_examples)
             failed = _failed_requirements(mrun)
             caught = code in (0, 1) and bool(failed)  # any failed requirement, gating or not
             killed += caught
             role_out["mutants"][name] = {
                 "description": description,
+                "profile": profile,
                 "killed": caught,
                 "failed_requirements": failed,
             }
-            say(f"  mutant {name:<22} {'KILLED' if caught else 'SURVIVED'}  {', '.join(failed[:6])}")
+            say(f"  mutant {name:<24} {'KILLED' if caught else 'SURVIVED'}  {', '.join(failed[:6])}")
         score = killed / len(mutants) if mutants else None
         role_out["mutation_score"] = score
         if score is not None:

@@ -15,11 +15,12 @@ MUTANT_MODULES: dict[str, tuple[str, str]] = {
     "card": ("conformance_tests.mutants.card", "emulated"),
     "node": ("conformance_tests.mutants.node", "reference"),
     "terminal": ("conformance_tests.mutants.terminal", "reference"),
+    "his": ("conformance_tests.mutants.his", "reference"),
 }
 
 
-def mutants_of(role: str) -> dict[str, str]:
-    """name -> one-line description of every mutant of ``role`` (empty if none or not importable)."""
+def mutants_of(role: str) -> dict[str, tuple[str, str]]:
+    """name -> (one-line description, profile to run it under) of every mutant of ``role``."""
     entry = MUTANT_MODULES.get(role)
     if entry is None:
         return {}
@@ -27,4 +28,10 @@ def mutants_of(role: str) -> dict[str, str]:
         module = importlib.import_module(entry[0])
     except ImportError:
         return {}
-    return {name: getattr(cls, "description", "") for name, cls in module.MUTANTS.items()}
+    out: dict[str, tuple[str, str]] = {}
+    for name, value in module.MUTANTS.items():
+        if isinstance(value, tuple):
+            out[name] = value
+        else:
+            out[name] = (getattr(value, "description", ""), getattr(value, "profile", "national"))
+    return out

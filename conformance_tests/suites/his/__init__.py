@@ -1,0 +1,1 @@
+"""Suite of the ``his`` role: identification and card-use reports through the full process."""
