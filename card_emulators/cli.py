@@ -299,13 +299,14 @@ def apdu(reader: str | None, raw: bool, protocol: str, as_json: bool, apdus: tup
     "emulated_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Read this card image in process instead of through PC/SC.",
+    help="Card image: without --reader the user card is read in process; with --reader it only "
+    "supplies the emulated PSAM (its CARD.psam.json, or the file itself if it is a PSAM image).",
 )
 @click.option(
     "--psam-image",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Use this PSAM image in process (default with --emulated: CARD.psam.json).",
+    help="Use this PSAM image in process.",
 )
 @click.option("--psam-pin", default=DEFAULT_PSAM_PIN, show_default=True, help="PSAM PIN (digits).")
 @click.option(
@@ -354,23 +355,29 @@ def read(
                 public = _keys_from_file(issuer_key)[1].public_key
             else:
                 public = SM2PublicKey.from_pem(text)
-        if emulated_file is not None:
-            user = load_card(emulated_file)
-            user.powerUp()
-            card_tx, atr = user.transmit, user.getATR()
-            psam_image = psam_image or emulated_file.with_suffix(".psam.json")
+        emulated = load_card(emulated_file) if emulated_file is not None else None
+        emulated_is_psam = getattr(emulated, "personality", "") == "psam"
+        if emulated is not None and reader is None and not emulated_is_psam:
+            emulated.powerUp()  # the user card itself, in process
+            card_tx, atr = emulated.transmit, emulated.getATR()
         else:
             conn = PcscTransport(reader)
             opened.append(conn)
             card_tx, atr = conn.transmit, conn.atr
-        if psam_image is not None and psam_reader is None:
-            psam = load_card(psam_image)
-            psam.powerUp()
-            psam_tx = psam.transmit
-        else:
+        if psam_reader is not None:
             psam_conn = PcscTransport(psam_reader)
             opened.append(psam_conn)
             psam_tx = psam_conn.transmit
+        else:
+            if psam_image is not None:
+                psam = load_card(psam_image)
+            elif emulated_is_psam:
+                psam = emulated
+            else:
+                assert emulated_file is not None  # checked above
+                psam = load_card(emulated_file.with_suffix(".psam.json"))
+            psam.powerUp()
+            psam_tx = psam.transmit
         config = ReaderConfig(
             issuer_public_key=public,
             psam_pin=psam_pin,

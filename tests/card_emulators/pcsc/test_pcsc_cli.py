@@ -156,6 +156,28 @@ def test_emulate_serves_pcscd_and_stops_on_sigterm(tmp_path: Path, pcscd) -> Non
         read = json.loads(result.stdout)
         assert read["holder"]["name"] == chosen["name"]
         assert read["signature_valid"] is True
+        # The user card through pcscd, the PSAM emulated in this process from the card's image.
+        mixed = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ehc.cli",
+                "card",
+                "read",
+                "--reader",
+                pcscd.reader_name(0),
+                "--emulated",
+                made["card"],
+                "--issuer-key",
+                made["issuer_public_key"],
+            ],
+            env=pcscd.client_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert mixed.returncode == 0, mixed.stderr
+        assert json.loads(mixed.stdout)["holder"]["id_number"] == chosen["id_number"]
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=20)
