@@ -27,7 +27,6 @@ import gevent
 import grpc.experimental.gevent as grpc_gevent
 import locust
 from locust.env import Environment
-from locust.runners import WORKER_REPORT_INTERVAL
 
 grpc_gevent.init_gevent()  # before any channel exists
 
@@ -37,9 +36,18 @@ from load_tests.scenarios import all_user_classes, load_scenario
 
 CONFIG_MESSAGE = "ehc_config"
 READY_MESSAGE = "ehc_ready"
+EXIT_MESSAGE = "ehc_exit"  # master -> worker: send what you have left and exit
+FINAL_MESSAGE = "ehc_final"  # worker -> master: the last recorder drain
 HELLO_MESSAGE = "ehc_hello"  # worker -> master once its handlers exist (worker_connect fires too early)
 REPORT_KEY = "ehc_recorder"
 WORKER_CONNECT_TIMEOUT_S = 60.0
+FINAL_TIMEOUT_S = 15.0
+_T0 = time.time()
+
+
+def _trace(msg: str) -> None:
+    if os.environ.get("EHC_LOAD_TRACE"):
+        print(f"[{time.time() - _T0:7.2f}s pid {os.getpid()}] {msg}", file=sys.stderr, flush=True)
 
 
 def _attach_recorder(env: Environment, recorder: Recorder) -> None:
@@ -175,7 +183,14 @@ def run_master(cfg: dict[str, Any]) -> dict[str, Any]:
         }
         runner.send_message(CONFIG_MESSAGE, payload, client_id)
 
+    finals: set[str] = set()
+
+    def on_final(environment: Any, msg: Any, **_: Any) -> None:
+        merged.merge(Recorder.from_dict(msg.data))
+        finals.add(msg.node_id)
+
     env.events.worker_report.add_listener(on_worker_report)
+    runner.register_message(FINAL_MESSAGE, on_final)
     runner.register_message(HELLO_MESSAGE, on_hello)
     runner.register_message(READY_MESSAGE, lambda environment, msg, **_: ready.add(msg.node_id))
     env.events.spawning_complete.add_listener(
@@ -201,6 +216,7 @@ def run_master(cfg: dict[str, Any]) -> dict[str, Any]:
             )
     else:
         print(f"MASTER waiting for {n_workers} workers on {bind}:{port}", flush=True)
+    _trace("workers spawned")
     deadline = time.time() + WORKER_CONNECT_TIMEOUT_S
     while len(ready) < n_workers and time.time() < deadline:
         gevent.sleep(0.1)
@@ -209,18 +225,28 @@ def run_master(cfg: dict[str, Any]) -> dict[str, Any]:
         for p in procs:
             p.kill()
         raise SystemExit(f"only {len(ready)} of {n_workers} workers connected")
+    _trace("workers ready")
     meta["started_at"] = time.time()
     runner.start(int(cfg["users"]), spawn_rate=float(cfg["spawn_rate"]))
     _schedule_stop(env, cfg, merged, meta).join()
-    gevent.sleep(WORKER_REPORT_INTERVAL + 0.5)  # last periodic reports of stopped workers
+    _trace("stopped")
+    # Each worker sends its last drain on request (exact, and faster than waiting for a report tick)
+    for client_id in ready:  # Locust forgets stopped workers in runner.clients: use our own list
+        runner.send_message(EXIT_MESSAGE, None, client_id)
+    _trace(f"exit sent to {len(ready)} workers")
+    deadline = time.time() + FINAL_TIMEOUT_S
+    while len(finals) < len(ready) and time.time() < deadline:
+        gevent.sleep(0.05)
+    meta["workers_reported_final"] = len(finals)
     meta.update(_user_errors(runner))
     runner.quit()
-    gevent.sleep(1.0)  # final reports sent on quit
+    _trace("quit sent")
     for p in procs:
         try:
-            p.wait(timeout=15)
+            p.wait(timeout=10)
         except subprocess.TimeoutExpired:
             p.kill()
+    _trace("workers exited")
     return {"meta": meta, "recorder": merged.to_dict(), "locust": _locust_totals(env), "workers": n_workers}
 
 
@@ -235,7 +261,19 @@ def run_worker(master_host: str, master_port: int) -> None:
         set_current(_run_context(data["cfg"], data["dataset"], int(data["index"]), int(data["count"])))
         runner.send_message(READY_MESSAGE, None)
 
+    def on_exit(environment: Environment, msg: Any, **_: Any) -> None:
+        _trace("exit received")
+        runner.stop()
+        runner.send_message(FINAL_MESSAGE, recorder.drain())
+        gevent.sleep(0.5)  # let the message leave the socket
+        _trace("worker exits")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
     runner.register_message(CONFIG_MESSAGE, on_config)
+    runner.register_message(EXIT_MESSAGE, on_exit)
+    _trace("worker connected")
     runner.send_message(HELLO_MESSAGE, None)
     env.events.report_to_master.add_listener(
         lambda client_id, data, **_: data.__setitem__(REPORT_KEY, recorder.drain())
@@ -252,7 +290,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.worker:
         run_worker(args.master_host, args.master_port)
-        return 0
+        # gRPC's gevent-integrated threads can keep a finished worker alive: its data is sent
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     cfg = json.loads(Path(args.config).read_text())
     data = run_master(cfg) if int(cfg.get("workers") or 0) > 0 else run_local(cfg)
     data["config"] = {k: v for k, v in cfg.items() if k not in ("dataset_file",)}
