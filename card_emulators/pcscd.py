@@ -413,8 +413,9 @@ class PcscdHarness:
                 proc.kill()
                 proc.wait(timeout)
         _LIVE.discard(self)
-        if self.workdir is not None and self.mode == "isolated":
+        if self.workdir is not None:  # config, socket and log: all ours, in both modes
             shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
 
     @property
     def running(self) -> bool:
