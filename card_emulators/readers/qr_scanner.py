@@ -17,7 +17,7 @@ from ehc.spec.model import MediumRead
 from qr_codec import image as qr_image
 from qr_codec import text as qr_text
 
-__all__ = ["decode_image", "scan_image"]
+__all__ = ["decode_image", "scan_image", "medium_read_from_text", "CameraScanner"]
 
 
 def decode_image(source: Any) -> list[str]:
@@ -49,3 +49,39 @@ def medium_read_from_text(text: str, **raw: Any) -> MediumRead:
     except EhcError:
         kind = "opaque"
     return MediumRead(MEDIUM_E_CARD_QR, text, {"kind": str(kind), **raw})
+
+
+class CameraScanner:
+    """A scanner watching a camera: feed it frames, it reports each code once.
+
+    Real scanners suppress re-reads of the code still in view ("same-code delay") so a patient
+    holding the phone up does not register five times; a different code is reported at once.
+    ``clock`` is injectable for tests. Frames without a code (or unreadable) yield None.
+    """
+
+    def __init__(self, same_code_delay: float = 2.0, clock: Any = None) -> None:
+        import time
+
+        self.same_code_delay = same_code_delay
+        self._clock = clock or time.monotonic
+        self._last_text: str | None = None
+        self._last_seen = float("-inf")
+        self.frames = 0
+        self.suppressed = 0
+
+    def feed(self, frame: Any) -> MediumRead | None:
+        self.frames += 1
+        try:
+            texts = decode_image(frame)
+        except EhcError:
+            return None
+        if not texts:
+            return None
+        now = self._clock()
+        text = texts[0]
+        if text == self._last_text and now - self._last_seen < self.same_code_delay:
+            self._last_seen = now  # still in view: keep suppressing
+            self.suppressed += 1
+            return None
+        self._last_text, self._last_seen = text, now
+        return medium_read_from_text(text, source="camera", codes_in_image=len(texts))

@@ -147,3 +147,26 @@ def test_type_into_stream_with_key_delay() -> None:
 def test_parser_never_crashes(stream: str) -> None:
     for scan in wedge.parse_wedge_stream(stream):
         assert scan.ok or scan.faults
+
+
+def test_camera_scanner_reports_each_code_once_while_in_view() -> None:
+    now = [0.0]
+    scanner = qr_scanner.CameraScanner(same_code_delay=2.0, clock=lambda: now[0])
+    first, other = qr_image.render_array(EXAMPLE), qr_image.render_array("OTHER TOKEN")
+    blank = np.full((120, 120), 255, dtype=np.uint8)
+    seen = []
+    # The same code held up for 3 s at 10 frames/s, then taken away, shown again after 1 s, then another code.
+    timeline = (
+        [(first, 0.1 * i) for i in range(30)] + [(blank, 3.2)] + [(first, 4.0 + 0.1 * i) for i in range(5)]
+    )
+    timeline += [(other, 4.6)]
+    for frame, t in timeline:
+        now[0] = t
+        read = scanner.feed(frame)
+        if read is not None:
+            seen.append((read.identifier, t))
+    # Held in view: one report. Back within the delay (last seen 2.9 s, now 4.0 s): suppressed.
+    assert seen == [(EXAMPLE, 0.0), ("OTHER TOKEN", 4.6)]
+    assert scanner.frames == len(timeline) and scanner.suppressed == 34
+    now[0] = 10.0
+    assert scanner.feed(first) is not None  # long gone: a new presentation
