@@ -361,7 +361,9 @@ class _Registrar(NodeActor):
     def on_start(self) -> None:
         seed = random.randrange(1 << 30)
         self._people = iter(
-            synthetic_population(400, seed=seed, area=self.ctx.settings.get("area", "370811"))
+            synthetic_population(
+                400, seed=seed, area=self.ctx.settings.get("area", "370811"), prefer_fixtures=False
+            )
         )
 
     def next_person(self) -> Any:

@@ -112,6 +112,19 @@ def _run_options(f: Any) -> Any:
         ),
         click.option("--set", "shares", multiple=True, help="override a mix share, e.g. mix.expired=0.05"),
         click.option("--seed", type=int, default=1, show_default=True),
+        click.option(
+            "--credentials",
+            type=click.Path(dir_okay=False, exists=True),
+            default=None,
+            help="HOST:PORT targets: client file with an admin credential (format of `ehc node serve`'s client.json)",
+        ),
+        click.option("--db-url", default=None, help="reference target: PostgreSQL URL instead of SQLite"),
+        click.option(
+            "--http",
+            "http_url",
+            default=None,
+            help="REST scenarios against HOST:PORT: gateway URL, e.g. http://node:8080",
+        ),
         click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True),
     ]
     for opt in reversed(options):

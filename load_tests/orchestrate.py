@@ -22,10 +22,10 @@ from typing import Any
 
 from ehc.errors import EhcError
 from load_tests.dataset import echo_dataset
-from load_tests.errors import LOAD_BAD_DURATION, LOAD_RUN_FAILED
+from load_tests.errors import LOAD_BAD_DURATION, LOAD_BAD_TARGET, LOAD_RUN_FAILED
 from load_tests.population import DEFAULT_AREA, synthetic_population
 from load_tests.report import write_outputs
-from load_tests.scenarios import check_name
+from load_tests.scenarios import HTTP_SCENARIOS, check_name
 from load_tests.slo import load_slo
 from load_tests.targets import Target, parse_target, start_echo_server
 
@@ -67,6 +67,8 @@ class RunOptions:
     expect_workers_externally: bool = False
     credentials: str | None = None  # admin client file for HOST:PORT targets
     db_url: str | None = None  # reference target: PostgreSQL instead of SQLite
+    http_url: str | None = None  # REST scenarios against HOST:PORT: the node's gateway base URL
+    http: bool = False  # set from the scenario: the reference node also serves its REST gateway
     quiet: bool = False
 
 
@@ -90,12 +92,26 @@ def run(opts: RunOptions) -> dict[str, Any]:
     """Run once; returns the summary (with ``slo`` when a file was given). Raises EhcError."""
     check_name(opts.scenario)  # fail fast on a bad name
     target = parse_target(opts.target)
+    opts.http = opts.scenario in HTTP_SCENARIOS
+    if opts.http and target.kind == "echo":
+        raise EhcError(
+            LOAD_BAD_TARGET,
+            f"{opts.scenario} drives a REST gateway: use 'reference' or HOST:PORT with --http",
+        )
+    if opts.http and target.kind == "address" and not opts.http_url:
+        raise EhcError(
+            LOAD_BAD_TARGET, f"{opts.scenario} against HOST:PORT needs --http URL of the node's gateway"
+        )
     objectives = load_slo(opts.slo_file) if opts.slo_file else None
     if opts.users < 1 or opts.spawn_rate <= 0:
         raise EhcError(LOAD_RUN_FAILED, "users must be ≥ 1 and spawn rate > 0")
     opts.out.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="ehc-load-") as tmp:
         address, dataset = _prepare_target(opts, target, stack)
+        if opts.http:
+            address = dataset.get("http_url") or ""
+            if not address:
+                raise EhcError(LOAD_BAD_TARGET, "the node did not report an HTTP gateway")
         label = address if target.kind == "address" else f"{target.kind} ({address})"
         _log(
             opts,

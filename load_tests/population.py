@@ -52,17 +52,25 @@ def _fallback(count: int, seed: int, area: str) -> Iterator[Person]:
         )
 
 
-def synthetic_population(count: int, seed: int = 1, area: str = DEFAULT_AREA) -> list[Person]:
-    """``count`` distinct residents of ``area``, reproducible from ``seed``."""
-    try:  # the kit's full generator, once it exists
-        from fixtures.population import generate  # type: ignore[attr-defined]
-    except ImportError:
-        generate = None
-    if generate is not None:
+def synthetic_population(
+    count: int, seed: int = 1, area: str = DEFAULT_AREA, *, prefer_fixtures: bool = True
+) -> list[Person]:
+    """``count`` distinct residents with citizen IDs, reproducible from ``seed``.
+
+    With ``prefer_fixtures`` the kit's population generator (``fixtures.population``: households,
+    the five seed cities, realistic ages) provides them; the small fallback (one ``area``) is
+    used inside a run, where generation must cost next to nothing.
+    """
+    if prefer_fixtures:
         try:
-            people = [p for p in generate(count=count, seed=seed) if p.id_type == "01"]
+            from fixtures.population import generate
+        except ImportError:
+            generate = None
+        if generate is not None:
+            try:  # newborns (birth certificate only) are skipped: ask for a few more
+                people = [p for p in generate(count=count + count // 20 + 10, seed=seed) if p.id_type == "01"]
+            except (TypeError, ValueError):  # another signature or configuration: fall back
+                people = []
             if len(people) >= count:
                 return people[:count]
-        except TypeError:  # a different signature: fall back rather than guess
-            pass
     return list(_fallback(count, seed, area))

@@ -19,14 +19,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data_dir")
     parser.add_argument("--db-url", default=None, help="PostgreSQL URL; default SQLite in DATA_DIR")
     parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--http", action="store_true", help="also serve the REST gateway on a free port")
     args = parser.parse_args(argv)
     from reference_node.runtime import start
 
-    node = start(args.data_dir, db_url=args.db_url, grpc_address="127.0.0.1:0", workers=args.threads)
+    node = start(
+        args.data_dir,
+        db_url=args.db_url,
+        grpc_address="127.0.0.1:0",
+        workers=args.threads,
+        http_port=0 if args.http else None,
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    print("READY " + json.dumps({"target": node.target, "client_file": str(node.client_file)}), flush=True)
+    info = {"target": node.target, "client_file": str(node.client_file), "http_port": node.http_port}
+    print("READY " + json.dumps(info), flush=True)
     stop.wait()
     node.stop()
     return 0

@@ -111,11 +111,19 @@ def prepare_node_target(
     log = None if opts.quiet else (lambda m: print(m, flush=True))
     if target.kind == "reference":
         data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="ehc-load-node-"))
-        node = stack.enter_context(ReferenceNodeProcess(data_dir, db_url=getattr(opts, "db_url", None)))
-        return node.address, seed_node(node.address, node.client_file, people, log)
+        node = stack.enter_context(
+            ReferenceNodeProcess(
+                data_dir, db_url=getattr(opts, "db_url", None), http=bool(getattr(opts, "http", False))
+            )
+        )
+        dataset = seed_node(node.address, node.client_file, people, log)
+        dataset["http_url"] = node.http_url
+        return node.address, dataset
     creds = getattr(opts, "credentials", None)
     if not creds or not Path(creds).exists():
         raise EhcError(
             LOAD_SEED_FAILED, "a HOST:PORT target needs --credentials FILE with an admin credential"
         )
-    return target.address, seed_node(target.address, creds, people, log)
+    dataset = seed_node(target.address, creds, people, log)
+    dataset["http_url"] = getattr(opts, "http_url", None)
+    return target.address, dataset

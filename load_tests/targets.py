@@ -102,14 +102,19 @@ class EchoProcess(ServerProcess):
 class ReferenceNodeProcess(ServerProcess):
     """The kit's reference node (SQLite in ``data_dir`` unless ``db_url``), fresh for the run."""
 
-    def __init__(self, data_dir: str, db_url: str | None = None, threads: int = 16) -> None:
+    def __init__(
+        self, data_dir: str, db_url: str | None = None, threads: int = 16, http: bool = False
+    ) -> None:
         argv = [sys.executable, "-m", "load_tests.refnode", data_dir, "--threads", str(threads)]
+        if http:
+            argv.append("--http")
         if db_url:
             argv += ["--db-url", db_url]
         super().__init__(argv, "reference node")
         info = json.loads(self.info)
         self.address = info["target"]
         self.client_file = info["client_file"]
+        self.http_url = f"http://127.0.0.1:{info['http_port']}" if info.get("http_port") else None
 
 
 def start_echo_server(threads: int = 16) -> EchoProcess:

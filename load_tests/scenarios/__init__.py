@@ -22,13 +22,16 @@ SCENARIOS: dict[str, str] = {
     "hospital-day": "load_tests.scenarios.hospital_day",
     "mixed": "load_tests.scenarios.mixed",
     "echo": "load_tests.scenarios.echo",
+    "outpatient-rest": "load_tests.scenarios.outpatient_rest",
 }
+HTTP_SCENARIOS = frozenset({"outpatient-rest"})  # drive the REST gateway (need an HTTP target)
 DESCRIPTIONS: dict[str, str] = {
     "outpatient-peak": "outpatient morning peak: windows, kiosks, doctors verifying codes and cards (6 % invalid)",
     "issuance-campaign": "county registration drive: batch pre-generation + online + window sign-up",
     "hospital-day": "whole patient journeys: verify and report at every step 挂号 … 住院 / 体检",
     "mixed": "an ordinary weekday: all actors at realistic ratios",
     "echo": "raw gRPC echo round trips: the load generator's own ceiling",
+    "outpatient-rest": "outpatient peak through the REST gateway (FastHttpUser, signed JSON)",
 }
 
 

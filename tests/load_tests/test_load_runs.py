@@ -126,3 +126,22 @@ def test_reference_node_outpatient_peak_end_to_end(tmp_path: Path) -> None:
     # no full ID number leaks into the outputs (card numbers are ID numbers)
     for name in ("summary.json", "report.html", "requests.csv", "timeseries.csv", "run.json"):
         assert not re.search(r"\b\d{17}[\dX]\b", (tmp_path / name).read_text()), name
+
+
+def test_rest_gateway_scenario_end_to_end(tmp_path: Path) -> None:
+    proc = ehc_load(
+        "run", "--target", "reference", "--scenario", "outpatient-rest", "--users", "6", "--spawn-rate", "6",
+        "--duration", "3s", "--think-scale", "0.05", "--population", "60", "--out", str(tmp_path),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = _check_outputs(tmp_path)
+    assert summary["target"].startswith("reference (http://127.0.0.1:")
+    assert summary["totals"]["error"] == 0, summary["errors"]
+    assert "POST /v1/verify/qr" in summary["endpoints"]
+
+
+def test_rest_scenario_refuses_the_echo_target(tmp_path: Path) -> None:
+    proc = ehc_load(
+        "run", "--target", "echo", "--scenario", "outpatient-rest", "--out", str(tmp_path), timeout=60
+    )
+    assert proc.returncode == 2 and "LOAD_BAD_TARGET" in proc.stderr
