@@ -223,6 +223,9 @@ def main() -> int:
     ap.add_argument("--db", default=None, help="postgresql://... (default: embedded SQLite)")
     ap.add_argument("--workers", type=int, default=16, help="node gRPC worker threads")
     ap.add_argument("--skip-verify", action="store_true")
+    ap.add_argument(
+        "--per-record-stream", action="store_true", help="batch over RegisterBatch (one record per message)"
+    )
     ap.add_argument("--out", type=Path, default=None)
     a = ap.parse_args()
 
@@ -274,7 +277,7 @@ def main() -> int:
                 summary["ratio_static_to_echo"] = summary["verify_static"]["rps"] / echo_rps
                 summary["ratio_dynamic_to_echo"] = summary["verify_dynamic"]["rps"] / echo_rps
             if a.residents:
-                summary["batch"] = batch(c, a.residents)
+                summary["batch"] = batch(c, a.residents, chunked=not a.per_record_stream)
     finally:
         echo.terminate()
         node.stop()
