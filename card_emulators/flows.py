@@ -38,8 +38,18 @@ KEY_SPECS: dict[str, KeySpec] = {spec.label: spec for spec in KEYS}
 
 
 def send(transmit: Transmit, apdu: bytes, step: str, expect: int = 0x9000) -> bytes:
-    """Transmit, follow 61xx with GET RESPONSE, check the final SW; return the data."""
+    """Transmit, follow 61xx with GET RESPONSE (and 6Cxx with the same command at Le = xx, once),
+    check the final SW; return the data."""
     resp = transmit(apdu)
+    parsed = parse_command(apdu)
+    if (
+        len(resp) == 2
+        and resp[0] == 0x6C
+        and parsed is not None
+        and parsed.le is not None
+        and parsed.le <= 256
+    ):
+        resp = transmit(apdu[:-1] + bytes([resp[1]]))  # short Le is the last byte
     data = b""
     while len(resp) >= 2 and resp[-2] == 0x61:
         data += resp[:-2]

@@ -243,3 +243,12 @@ def test_index_files_start_erased(card, open_psam):
     assert run(card, "00B23E0005") == (hx("3E03FFFFFF"), SW.OK)
     run(card, "00A4000002EF06")
     assert run(card, "00B2010400") == (hx("3F05FFFFFFFFFF"), SW.OK)
+
+
+def test_flow_send_follows_6c_and_61(card):
+    run(card, "00A4080004DDF1EF05")
+    assert flows.send(card.transmit, hx("00B2390010"), "read 57") == hx("3903370800")  # 6C05 then resend
+    assert flows.send(card.transmit, hx("00A4000002DDF1"), "select") == hx("6F048302DDF1")  # 61 06 then C0
+    with pytest.raises(CardFlowError) as err:
+        flows.send(card.transmit, hx("00A4000002ABCD"), "select missing")
+    assert err.value.sw == SW.FILE_NOT_FOUND and err.value.step == "select missing"
