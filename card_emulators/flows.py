@@ -41,14 +41,8 @@ def send(transmit: Transmit, apdu: bytes, step: str, expect: int = 0x9000) -> by
     """Transmit, follow 61xx with GET RESPONSE (and 6Cxx with the same command at Le = xx, once),
     check the final SW; return the data."""
     resp = transmit(apdu)
-    parsed = parse_command(apdu)
-    if (
-        len(resp) == 2
-        and resp[0] == 0x6C
-        and parsed is not None
-        and parsed.le is not None
-        and parsed.le <= 256
-    ):
+    short_le = len(apdu) == 5 or (len(apdu) > 5 and apdu[4] != 0 and len(apdu) == 6 + apdu[4])
+    if len(resp) == 2 and resp[0] == 0x6C and short_le:
         resp = transmit(apdu[:-1] + bytes([resp[1]]))  # short Le is the last byte
     data = b""
     while len(resp) >= 2 and resp[-2] == 0x61:
