@@ -23,6 +23,8 @@ import signal
 import socket
 import struct
 import threading
+import time
+from collections import deque
 from dataclasses import dataclass
 from types import FrameType
 from typing import Protocol
@@ -40,6 +42,7 @@ __all__ = [
     "CTRL_GET_ATR",
     "VirtualCard",
     "VpcdStats",
+    "VpcdEvent",
     "VpcdClient",
     "describe_apdu",
 ]
@@ -90,6 +93,29 @@ def describe_apdu(apdu: bytes) -> str:
     return f"{apdu[:4].hex().upper()} len={len(apdu)}"
 
 
+@dataclass(frozen=True)
+class VpcdEvent:
+    """One thing the driver asked of the card: kind 'apdu' (with the response), 'power_on',
+    'power_off', 'reset', 'control' (unknown byte) or 'removed' (the card left mid-command)."""
+
+    kind: str
+    command: bytes
+    response: bytes
+    at: float  # time.monotonic()
+
+
+_CONTROL_KINDS = {
+    CTRL_POWER_OFF: "power_off",
+    CTRL_POWER_ON: "power_on",
+    CTRL_RESET: "reset",
+    CTRL_GET_ATR: "atr",
+}
+
+
+def _event_kind(body: bytes) -> str:
+    return _CONTROL_KINDS.get(body[0], "control") if len(body) == 1 else "apdu"
+
+
 class _CardGone(Exception):
     """Internal: the emulated card lost power or was pulled mid-command."""
 
@@ -125,6 +151,7 @@ class VpcdClient:
         name: str = "card",
         tcp_tuning: bool = True,
         listen: bool = False,
+        record: int = 0,
     ) -> None:
         self.card = card
         self.host = host
@@ -138,6 +165,10 @@ class VpcdClient:
         # for a pcscd in a VM or container that cannot be reached from the emulator.
         self.listen = listen
         self._listener: socket.socket | None = None
+        # The lower tester's view: what the terminal under test sent, in order (kept in memory only;
+        # never logged). ``record`` bounds it; 0 keeps nothing. pcscd's ATR polls are not kept.
+        self.transcript: deque[VpcdEvent] = deque(maxlen=record or 1)
+        self._record = record > 0
         self.stats = VpcdStats()
         self._stop = threading.Event()
         self._connected = threading.Event()
@@ -317,7 +348,11 @@ class VpcdClient:
                 return
             try:
                 reply = self._handle(body)
+                if self._record and not (len(body) == 1 and body[0] == CTRL_GET_ATR):
+                    self.transcript.append(VpcdEvent(_event_kind(body), body, reply or b"", time.monotonic()))
             except _CardGone:
+                if self._record:
+                    self.transcript.append(VpcdEvent("removed", body, b"", time.monotonic()))
                 # The card "left the reader": drop the link so pcscd reports removal, then re-insert.
                 self.stats.removals += 1
                 return

@@ -281,3 +281,26 @@ def test_listen_mode_accepts_the_driver_and_its_reconnects() -> None:
     finally:
         client.stop()
     assert client._listener is None
+
+
+def test_transcript_records_what_the_terminal_did() -> None:
+    driver = Driver()
+    client = VpcdClient(StubCard(), port=driver.port, record=10).start()
+    try:
+        driver.accept()
+        driver.send(bytes([CTRL_POWER_ON]))
+        assert driver.exchange(bytes([CTRL_GET_ATR])) == ATR  # pcscd's polls: not recorded
+        assert driver.exchange(bytes.fromhex("80CA000001AA")) == bytes.fromhex("AA9000")
+        driver.send(bytes([CTRL_RESET]))
+        assert driver.exchange(bytes([CTRL_GET_ATR])) == ATR
+        kinds = [e.kind for e in client.transcript]
+        assert kinds == ["power_on", "apdu", "reset"]
+        apdu = client.transcript[1]
+        assert apdu.command == bytes.fromhex("80CA000001AA") and apdu.response == bytes.fromhex("AA9000")
+        for _ in range(20):
+            driver.exchange(bytes.fromhex("80CA000001BB"))
+        assert len(client.transcript) == 10  # bounded
+    finally:
+        client.stop()
+        driver.close()
+    assert len(VpcdClient(StubCard()).transcript) == 0

@@ -113,7 +113,7 @@ def emulated_pair(pcscd):
     person = make_person()
     card = personalise_user_card(person, keys, issuer_key, issue_date=dt.date(2024, 6, 1))
     psam = new_psam(keys)
-    card_client = VpcdClient(card, port=pcscd.vpcd_port(0), name="user-card").start()
+    card_client = VpcdClient(card, port=pcscd.vpcd_port(0), name="user-card", record=1000).start()
     psam_client = VpcdClient(psam, port=pcscd.vpcd_port(1), name="psam").start()
     for client in (card_client, psam_client):
         assert client.wait_connected(10), (

@@ -47,6 +47,14 @@ def test_plain_pyscard_client_reads_the_emulated_card(pcscd, emulated_pair) -> N
         assert out[step] == "9000", step
     assert out["name"] == emulated_pair.person.name
     assert out["id_number"] == emulated_pair.person.id_number
+    # The card side saw it too (lower-tester view): EF06 refused before EXTERNAL AUTHENTICATE,
+    # served after it.
+    apdus = [e for e in emulated_pair.card_client.transcript if e.kind == "apdu"]
+    reads_11 = [e for e in apdus if e.command[:4] == bytes.fromhex("00B20B00")]
+    auth = next(i for i, e in enumerate(apdus) if e.command[:2] == bytes.fromhex("0082"))
+    assert [e.response[-2:].hex() for e in reads_11] == ["6982", "9000"]
+    assert apdus.index(reads_11[0]) < auth < apdus.index(reads_11[1])
+    assert apdus[auth].response == b"\x90\x00"
 
 
 def test_reference_terminal_reads_through_pcscd(emulated_pair) -> None:
