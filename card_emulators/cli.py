@@ -177,6 +177,13 @@ def personalise(
     help="Also serve a PSAM (image file; bare --psam takes CARD.psam.json) on port+1.",
 )
 @click.option(
+    "--transcript",
+    "transcript_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="At exit, write every command the terminal sent and the answer (JSON lines; holds card data).",
+)
+@click.option(
     "-v", "--verbose", count=True, help="-v connections, -vv every APDU header (data is never logged)."
 )
 @click.option("--json-errors", "as_json", is_flag=True)
@@ -187,6 +194,7 @@ def emulate(
     port: int,
     listen: bool,
     psam_file: str | None,
+    transcript_file: Path | None,
     verbose: int,
     as_json: bool,
 ) -> None:
@@ -201,10 +209,13 @@ def emulate(
         raise click.UsageError("only --vpcd is supported: it is how a card reaches PC/SC software")
     try:
         user = load_card(card_file)
-        clients = [VpcdClient(user, host, port, name="user-card", listen=listen)]
+        record = 100_000 if transcript_file is not None else 0
+        clients = [VpcdClient(user, host, port, name="user-card", listen=listen, record=record)]
         if psam_file is not None:
             path = Path(psam_file) if psam_file else card_file.with_suffix(".psam.json")
-            clients.append(VpcdClient(load_card(path), host, port + 1, name="psam", listen=listen))
+            clients.append(
+                VpcdClient(load_card(path), host, port + 1, name="psam", listen=listen, record=record)
+            )
     except EhcError as err:
         fail(err, as_json)
     for extra in clients[1:]:
@@ -223,7 +234,24 @@ def emulate(
             t.start()
         for t in stoppers:
             t.join()
+    if transcript_file is not None:
+        _write_transcript(transcript_file, clients)
     click.echo(f"stopped; {clients[0].stats.apdus} APDUs served", err=True)
+
+
+def _write_transcript(path: Path, clients: list[Any]) -> None:
+    events = sorted(((e, c.name) for c in clients for e in c.transcript), key=lambda pair: pair[0].at)
+    start = events[0][0].at if events else 0.0
+    with path.open("w", encoding="utf-8") as fh:
+        for event, name in events:
+            row = {
+                "t": round(event.at - start, 6),
+                "card": name,
+                "kind": event.kind,
+                "command": event.command.hex().upper(),
+                "response": event.response.hex().upper(),
+            }
+            fh.write(json.dumps(row) + "\n")
 
 
 # ------------------------------------------------------------------------------------ PC/SC

@@ -122,6 +122,8 @@ def test_emulate_serves_pcscd_and_stops_on_sigterm(tmp_path: Path, pcscd) -> Non
             "--port",
             str(pcscd.vpcd_port(0)),
             "--psam",
+            "--transcript",
+            str(tmp_path / "transcript.jsonl"),
         ],
         stderr=subprocess.PIPE,
         text=True,
@@ -183,3 +185,8 @@ def test_emulate_serves_pcscd_and_stops_on_sigterm(tmp_path: Path, pcscd) -> Non
         _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "stopped;" in err and chosen["id_number"] not in err
+    events = [json.loads(line) for line in (tmp_path / "transcript.jsonl").read_text().splitlines()]
+    apdus = [e for e in events if e["kind"] == "apdu"]
+    assert {e["card"] for e in apdus} == {"user-card", "psam"}
+    assert any(e["command"].startswith("0082") and e["response"] == "9000" for e in apdus)
+    assert [e["t"] for e in events] == sorted(e["t"] for e in events)
