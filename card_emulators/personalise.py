@@ -23,6 +23,7 @@ from card_emulators.personalities import encodings
 from card_emulators.personalities.certificates import build_issuer_certificate
 from card_emulators.personalities.health_card import (
     AtrConfig,
+    TreeOptions,
     UserCard,
     city_diversifier,
     make_atr,
@@ -92,6 +93,7 @@ class CardProfile:
     pin: str = DEFAULT_PIN
     puk: str = DEFAULT_PUK
     atr: AtrConfig = field(default_factory=AtrConfig)
+    tree: TreeOptions = field(default_factory=TreeOptions)  # retry counters, cyclic record counts
 
 
 def _serial_for(person: Person) -> str:
@@ -130,7 +132,7 @@ def personalise_user_card(
     p = profile or CardProfile()
     serial = serial or _serial_for(person)
     atr = make_atr(p.chip_maker, p.card_maker, serial, p.atr)
-    card = UserCard(atr)
+    card = UserCard(atr, options=p.tree)
     city = city_code or (person.area_code[:4] + "00")
     if len(city) != 6 or not city.isdigit():
         raise EhcError(CARD_BAD_PERSON, "area code must have 6 digits", field="area_code")

@@ -25,7 +25,15 @@ from card_emulators.personalities.health_layout import (
 )
 from ehc.errors import EhcError
 
-__all__ = ["UserCard", "build_user_tree", "make_atr", "card_number_from_atr", "city_diversifier", "AtrConfig"]
+__all__ = [
+    "UserCard",
+    "TreeOptions",
+    "build_user_tree",
+    "make_atr",
+    "card_number_from_atr",
+    "city_diversifier",
+    "AtrConfig",
+]
 
 PERSONALITY = "resident-health-card"
 
@@ -76,9 +84,25 @@ def _acl(df: int, ef: int) -> tuple[Access, Access]:
     return read, Access("auth", 0x85 if inpatient else 0x86)
 
 
-def build_user_tree() -> DF:
+@dataclass(frozen=True, slots=True)
+class TreeOptions:
+    """Card-OS settings the public spec leaves open [I] (docs/assumptions.md)."""
+
+    key_tries: int = 3  # external-authentication keys
+    pin_tries: int = 3
+    puk_tries: int = 10
+    cyclic_records: tuple[tuple[int, int], ...] = ()  # ((EF, count), ...) overrides, e.g. ((0xEF07, 5),)
+
+    def __post_init__(self) -> None:
+        if not (1 <= self.key_tries <= 15 and 1 <= self.pin_tries <= 15 and 1 <= self.puk_tries <= 15):
+            raise EhcError(CARD_BAD_CONFIG, "retry counters must be 1..15 (they travel in 63Cx)")
+        if any(not 1 <= n <= 254 for _, n in self.cyclic_records):
+            raise EhcError(CARD_BAD_CONFIG, "a cyclic file holds 1..254 records")
+
+
+def build_user_tree(options: TreeOptions = TreeOptions()) -> DF:
     mf = DF(0x3F00, label="MF")
-    mf.pins[0x00] = PinObject(0x00, "", max_tries=3, puk_max_tries=10)
+    mf.pins[0x00] = PinObject(0x00, "", max_tries=options.pin_tries, puk_max_tries=options.puk_tries)
     ddf1 = mf.add(DF(0xDDF1, label="DDF1 居民健康卡应用"))
     assert isinstance(ddf1, DF)
     dfs = {0xDDF1: ddf1}
@@ -86,7 +110,11 @@ def build_user_tree() -> DF:
         dfs[fid] = ddf1.add(DF(fid, label=label))  # type: ignore[assignment]
     for spec in KEYS:
         dfs[spec.df].keys[spec.ref] = KeyObject(
-            spec.ref, spec.usage, "", max_tries=0xFF if spec.usage != "ext" else 3, label=spec.label
+            spec.ref,
+            spec.usage,
+            "",
+            max_tries=0xFF if spec.usage != "ext" else options.key_tries,
+            label=spec.label,
         )
     for (df, ef), items in RECORD_FILES.items():
         read, update = _acl(df, ef)
@@ -102,7 +130,9 @@ def build_user_tree() -> DF:
                 items=tuple(f"{item.tag} {item.name}" for item in items),
             )
         )
-    for (df, ef), (items, count) in CYCLIC_FILES.items():
+    overrides = dict(options.cyclic_records)
+    for (df, ef), (items, default_count) in CYCLIC_FILES.items():
+        count = overrides.get(ef, default_count)
         read, update = _acl(df, ef)
         size = sum(item.length for item in items)
         dfs[df].add(
@@ -132,9 +162,19 @@ class UserCard(IsoCard):
 
     personality = PERSONALITY
 
-    def __init__(self, atr: bytes, mf: DF | None = None, *, t0_get_response: bool = True) -> None:
+    def __init__(
+        self,
+        atr: bytes,
+        mf: DF | None = None,
+        *,
+        t0_get_response: bool = True,
+        options: TreeOptions | None = None,
+    ) -> None:
+        """A blank card (tree from ``options``, records formatted) or, with ``mf``, a loaded one."""
         fresh = mf is None
-        super().__init__(atr, mf or build_user_tree(), t0_get_response=t0_get_response)
+        super().__init__(
+            atr, mf or build_user_tree(options or TreeOptions()), t0_get_response=t0_get_response
+        )
         if fresh:
             self.format_records()
 

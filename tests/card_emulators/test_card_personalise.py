@@ -143,3 +143,19 @@ def test_different_issuer_keys_give_different_certificates(keys):
     a = personalise_user_card(PERSON, keys, SM2PrivateKey.from_int(11), serial="00000005")
     b = personalise_user_card(PERSON, keys, SM2PrivateKey.from_int(12), serial="00000005")
     assert a.item_raw(0xDDF1, 0xEF05, 5)[12:77] != b.item_raw(0xDDF1, 0xEF05, 5)[12:77]
+
+
+def test_profile_changes_counters_and_cyclic_sizes(keys, issuer_key):
+    from card_emulators.personalise import CardProfile
+    from card_emulators.personalities.health_card import TreeOptions
+
+    profile = CardProfile(tree=TreeOptions(key_tries=5, pin_tries=4, cyclic_records=((0xEF07, 3),)))
+    card = personalise_user_card(PERSON, keys, issuer_key, profile=profile)
+    card.powerUp()
+    assert run(card, "0020000000")[1] == 0x63C4
+    assert card.node(0xDDF1, 0xDF02, 0xEF07).record_sizes == (120,) * 3
+    run(card, "00A4000002DDF1")
+    run(card, "0084000008")
+    assert run(card, "0082000411" + "00" * 16 + "01")[1] == 0x63C4
+    with pytest.raises(EhcError):
+        TreeOptions(key_tries=16)
