@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 import sys
+from typing import Any
 
 import click
 
-from ehc.clitools import emit, fail
+from ehc.clitools import fail
 from ehc.errors import CODE_UNKNOWN, ID_BAD_AREA, EhcError, all_codes
 from ehc.spec.areas import RETIRED, counties_of, find_areas, full_name, is_known_area, level_of, require_area
 from ehc.spec.codes import ALL_TABLES
@@ -31,6 +33,21 @@ ERROR_PACKAGES = (
     "load_tests",
     "fixtures",
 )
+
+
+def _echo(text: str = "", nl: bool = True) -> None:
+    # Always UTF-8 bytes: names of areas and codes must print (and pipe into files) on any
+    # locale, where click.echo of a str raises UnicodeEncodeError on a latin-1 terminal.
+    click.echo(text.encode("utf-8"), nl=nl)
+
+
+def _emit(data: Any, as_json: bool = True) -> None:
+    """ehc.clitools.emit's format, written as UTF-8 bytes."""
+    if as_json or not isinstance(data, dict):
+        _echo(json.dumps(data, ensure_ascii=False, indent=None if as_json else 2, default=str))
+    else:
+        for k, v in data.items():
+            _echo(f"{k}: {v}")
 
 
 @click.group("id")
@@ -68,16 +85,16 @@ def check(
     """Exit 0 and print the normalised number when valid; exit 1 and the error code when not."""
     try:
         if birth_certificate:
-            click.echo(validate_birth_certificate(number))
+            _echo(validate_birth_certificate(number))
             return
         if ss_card:
-            click.echo(validate_social_security_card_number(number))
+            _echo(validate_social_security_card_number(number))
             return
         if org:
-            click.echo(validate_organisation_code(number))
+            _echo(validate_organisation_code(number))
             return
         if uscc:
-            click.echo(validate_uscc(number))
+            _echo(validate_uscc(number))
             return
         normal = normalise_citizen_id(number, strict_area=strict_area)
     except EhcError as err:
@@ -85,7 +102,7 @@ def check(
     if as_json:
         facts = citizen_id_facts(normal)
         area = str(facts["area"])
-        emit(
+        _emit(
             {
                 "number": normal,
                 **facts,
@@ -95,7 +112,7 @@ def check(
             }
         )
     else:
-        click.echo(normal)
+        _echo(normal)
 
 
 @id_group.command("scan")
@@ -133,11 +150,11 @@ def scan(source: click.utils.LazyFile, strict_area: bool, details: bool, as_json
         "invalid": counts,
     }
     if as_json:
-        emit({**summary, "details": bad} if details else summary)
+        _emit({**summary, "details": bad} if details else summary)
     else:
         for row in bad:
-            click.echo(f"{row['line']}\t{row['number']}\t{row['code']}")
-        click.echo(
+            _echo(f"{row['line']}\t{row['number']}\t{row['code']}")
+        _echo(
             f"total {total}, valid {total - invalid} ({legacy} legacy 15-digit), invalid {invalid}"
             + "".join(f", {k} {v}" for k, v in sorted(counts.items()))
         )
@@ -156,10 +173,10 @@ def area(code: str, as_json: bool) -> None:
             fail(EhcError(ID_BAD_AREA, f"no area named like {code!r} in the kit's table"), as_json)
         rows = [{"code": c, "full_name": full_name(c), "retired": c in RETIRED} for c in found]
         if as_json:
-            emit(rows)
+            _emit(rows)
         else:
             for r in rows:
-                click.echo(f"{r['code']}  {r['full_name']}" + ("  (retired)" if r["retired"] else ""))
+                _echo(f"{r['code']}  {r['full_name']}" + ("  (retired)" if r["retired"] else ""))
         return
     try:
         name = require_area(code)
@@ -175,7 +192,7 @@ def area(code: str, as_json: bool) -> None:
         facts["retired"] = {"successor": RETIRED[code][1], "year": RETIRED[code][2]}
     if level_of(code) == "city":
         facts["counties"] = list(counties_of(code))
-    emit(facts, as_json)
+    _emit(facts, as_json)
 
 
 @id_group.command("codes")
@@ -189,21 +206,21 @@ def codes(table: str | None, kit_only: bool, as_json: bool) -> None:
             {"table": k, "name": t.name, "source": t.source, "codes": len(t)} for k, t in ALL_TABLES.items()
         ]
         if as_json:
-            emit(rows)
+            _emit(rows)
         else:
             for r in rows:
-                click.echo(f"{r['table']:<20} {r['codes']:>3}  {r['name']} ({r['source']})")
+                _echo(f"{r['table']:<20} {r['codes']:>3}  {r['name']} ({r['source']})")
         return
     chosen = ALL_TABLES.get(table.upper())
     if chosen is None:
         fail(EhcError(CODE_UNKNOWN, f"no code table {table!r}; tables: {', '.join(ALL_TABLES)}"), as_json)
     entries = chosen.kit_defined() if kit_only else chosen.entries()
     if as_json:
-        emit([dataclasses.asdict(e) for e in entries])
+        _emit([dataclasses.asdict(e) for e in entries])
         return
     for e in entries:
         mark = "" if e.confirmed else "  [kit-defined]"
-        click.echo(f"{e.code:<14} {e.zh}  {e.en}{mark}")
+        _echo(f"{e.code:<14} {e.zh}  {e.en}{mark}")
 
 
 def load_error_modules() -> list[str]:
@@ -244,12 +261,12 @@ def errors_markdown() -> str:
 def errors_command(as_json: bool, markdown: bool) -> None:
     """List every stable error code of the kit."""
     if markdown:
-        click.echo(errors_markdown(), nl=False)
+        _echo(errors_markdown(), nl=False)
         return
     load_error_modules()
     codes = all_codes()
     if as_json:
-        emit([{"name": c.name, "number": c.number, "layer": c.layer, "meaning": c.meaning} for c in codes])
+        _emit([{"name": c.name, "number": c.number, "layer": c.layer, "meaning": c.meaning} for c in codes])
     else:
         for c in codes:
-            click.echo(f"{c.number}  {c.name:<32} {c.layer:<12} {c.meaning}")
+            _echo(f"{c.number}  {c.name:<32} {c.layer:<12} {c.meaning}")

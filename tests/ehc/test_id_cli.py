@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -140,3 +141,15 @@ def test_area_search_by_name() -> None:
     assert code == 0 and [r["code"] for r in json.loads(out)] == ["510117", "510124"]
     code, _, err = run("id", "area", "火星")
     assert code == 1 and err.startswith("ID_BAD_AREA")
+
+
+def test_chinese_output_on_a_latin1_locale() -> None:
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "ehc.cli", "id", "codes", "sexes"],
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0 and "男" in proc.stdout.decode("utf-8")
