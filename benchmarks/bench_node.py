@@ -45,6 +45,12 @@ s.wait_for_termination()
 """
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc): robust on a shared, noisy machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(sorted_samples: list[float], p: float) -> float:
     if not sorted_samples:
         return float("nan")
@@ -136,6 +142,7 @@ def measure(
     procs: int,
     threads: int,
     seconds: float,
+    server_pid: int,
 ) -> dict:
     q: mp.Queue = mp.get_context("spawn").Queue()
     ctx = mp.get_context("spawn")
@@ -145,7 +152,9 @@ def measure(
     ]
     for w in workers:
         w.start()
+    cpu0 = cpu_seconds(server_pid)
     results = [q.get(timeout=seconds + 120) for _ in workers]
+    server_cpu = cpu_seconds(server_pid) - cpu0
     for w in workers:
         w.join()
     samples = sorted(s for r in results for s in r[0])
@@ -159,6 +168,7 @@ def measure(
         "p99_ms": percentile(samples, 99) * 1000,
         "mean_ms": (statistics.fmean(samples) * 1000) if samples else float("nan"),
         "clients": procs * threads,
+        "server_cpu_us_per_call": server_cpu / max(len(samples), 1) * 1e6,
     }
 
 
@@ -190,7 +200,8 @@ def chunks(records, size: int = 500):  # noqa: ANN001, ANN201
         yield chunk
 
 
-def batch(client, n: int, chunked: bool = True) -> dict:  # noqa: ANN001
+def batch(client, n: int, server_pid: int, chunked: bool = True) -> dict:  # noqa: ANN001
+    cpu0 = cpu_seconds(server_pid)
     t0 = time.perf_counter()
     accepted = rejected = items = 0
     stream = (
@@ -202,7 +213,10 @@ def batch(client, n: int, chunked: bool = True) -> dict:  # noqa: ANN001
         items += len(res.items)
         accepted, rejected = res.accepted_so_far, res.rejected_so_far
     elapsed = time.perf_counter() - t0
+    server_cpu = cpu_seconds(server_pid) - cpu0
     return {
+        "server_cpu_s": server_cpu,
+        "per_server_cpu_second": n / server_cpu,
         "rpc": "RegisterBatchChunks" if chunked else "RegisterBatch",
         "residents": n,
         "accepted": accepted,
@@ -242,6 +256,7 @@ def main() -> int:
     echo = subprocess.Popen([sys.executable, "-c", ECHO_SERVER], stdout=subprocess.PIPE, text=True)
     try:
         echo_target = f"127.0.0.1:{echo.stdout.readline().strip()}"
+        pid = node.process.pid
         with node.client() as c:
             if not a.skip_verify:
                 regs = [
@@ -263,21 +278,30 @@ def main() -> int:
                     dynamic.append(vp.VerifyQrRequest(qr_text=code.qr_text, context=ctx).SerializeToString())
                 creds = node.credentials.to_dict()
                 payload = [static[0]]
-                summary["echo"] = measure("echo", echo_target, None, payload, a.procs, a.threads, a.seconds)
+                summary["echo"] = measure(
+                    "echo", echo_target, None, payload, a.procs, a.threads, a.seconds, echo.pid
+                )
                 summary["verify_static"] = measure(
-                    "node", node.target, creds, static, a.procs, a.threads, a.seconds
+                    "node", node.target, creds, static, a.procs, a.threads, a.seconds, pid
                 )
                 summary["verify_dynamic"] = measure(
-                    "node", node.target, creds, dynamic, a.procs, a.threads, min(a.seconds, 100 * 100 / 2000)
+                    "node",
+                    node.target,
+                    creds,
+                    dynamic,
+                    a.procs,
+                    a.threads,
+                    min(a.seconds, 100 * 100 / 2000),
+                    pid,
                 )
                 summary["echo_again"] = measure(
-                    "echo", echo_target, None, payload, a.procs, a.threads, a.seconds
+                    "echo", echo_target, None, payload, a.procs, a.threads, a.seconds, echo.pid
                 )
                 echo_rps = (summary["echo"]["rps"] + summary["echo_again"]["rps"]) / 2
                 summary["ratio_static_to_echo"] = summary["verify_static"]["rps"] / echo_rps
                 summary["ratio_dynamic_to_echo"] = summary["verify_dynamic"]["rps"] / echo_rps
             if a.residents:
-                summary["batch"] = batch(c, a.residents, chunked=not a.per_record_stream)
+                summary["batch"] = batch(c, a.residents, pid, chunked=not a.per_record_stream)
     finally:
         echo.terminate()
         node.stop()
@@ -285,16 +309,25 @@ def main() -> int:
         if key in summary:
             s = summary[key]
             print(
-                f"{key:15s} {s['rps']:8.0f} rps  p50 {s['p50_ms']:6.2f} ms  p99 {s['p99_ms']:6.2f} ms  errors {s['errors']}  clients {s['clients']}"
+                f"{key:15s} {s['rps']:8.0f} rps  p50 {s['p50_ms']:6.2f} ms  p99 {s['p99_ms']:6.2f} ms  "
+                f"server CPU {s['server_cpu_us_per_call']:5.0f} us/call  errors {s['errors']}  clients {s['clients']}"
             )
     if "ratio_static_to_echo" in summary:
+        echo_cpu = (
+            summary["echo"]["server_cpu_us_per_call"] + summary["echo_again"]["server_cpu_us_per_call"]
+        ) / 2
+        summary["cpu_ratio_echo_to_static"] = echo_cpu / summary["verify_static"]["server_cpu_us_per_call"]
         print(
-            f"ratio verify(static)/echo {summary['ratio_static_to_echo']:.2f}   verify(dynamic)/echo {summary['ratio_dynamic_to_echo']:.2f}"
+            f"throughput ratio verify(static)/echo {summary['ratio_static_to_echo']:.2f}, "
+            f"verify(dynamic)/echo {summary['ratio_dynamic_to_echo']:.2f}; "
+            f"server CPU per call echo/verify(static) {summary['cpu_ratio_echo_to_static']:.2f}"
         )
     if "batch" in summary:
         b = summary["batch"]
         print(
-            f"batch registration: {b['residents']} residents in {b['seconds']:.1f} s = {b['per_second']:.0f}/s (accepted {b['accepted']}, rejected {b['rejected']})"
+            f"batch registration ({b['rpc']}): {b['residents']} residents in {b['seconds']:.1f} s = {b['per_second']:.0f}/s "
+            f"(accepted {b['accepted']}, rejected {b['rejected']}); node CPU {b['server_cpu_s']:.1f} s = "
+            f"{b['per_server_cpu_second']:.0f} per CPU-second"
         )
     if a.out:
         a.out.write_text(json.dumps(summary, indent=1))
