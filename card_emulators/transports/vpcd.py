@@ -152,12 +152,14 @@ class VpcdClient:
         tcp_tuning: bool = True,
         listen: bool = False,
         record: int = 0,
+        reinsert_delay: float = 1.0,
     ) -> None:
         self.card = card
         self.host = host
         self.port = port
         self.reconnect = reconnect
         self.reconnect_delay = reconnect_delay
+        self.reinsert_delay = reinsert_delay  # after an injected removal / power loss
         self.connect_timeout = connect_timeout
         self.name = name
         self.tcp_tuning = tcp_tuning  # False only to measure what TCP_NODELAY/QUICKACK save (~40 ms/APDU)
@@ -258,6 +260,7 @@ class VpcdClient:
                     raise EhcError(VPCD_CONNECT_FAILED, host=self.host, port=self.port)
                 self._stop.wait(self.reconnect_delay)
                 continue
+            removals_before = self.stats.removals
             try:
                 self._serve_connection(sock)
             finally:
@@ -272,8 +275,15 @@ class VpcdClient:
             if not self.reconnect:
                 break
             if not self._stop.is_set():
-                log.info("vpcd %s: connection to %s:%d lost, reconnecting", self.name, self.host, self.port)
-                self._stop.wait(self.reconnect_delay)
+                if self.stats.removals > removals_before:
+                    # pcscd polls the slot every ~0.4 s: stay out long enough for it to see the card
+                    # gone, or it keeps the slot marked empty while believing nothing changed.
+                    self._stop.wait(self.reinsert_delay)
+                else:
+                    log.info(
+                        "vpcd %s: connection to %s:%d lost, reconnecting", self.name, self.host, self.port
+                    )
+                    self._stop.wait(self.reconnect_delay)
 
     def _accept(self) -> socket.socket | None:
         if self._listener is None:

@@ -230,3 +230,22 @@ def test_protocol_mismatch_is_reported(pcscd) -> None:
         )
     assert result.returncode == 0, result.stderr[-1500:]
     assert result.stdout.startswith("PCSC_NO_CARD") and "T1" in result.stdout
+
+
+def test_card_pulled_mid_read_through_pcscd(emulated_pair, card_waiter) -> None:
+    """Fault injection through the real stack: the card leaves the reader during the EF06 read;
+    the terminal gets a PC/SC error (never a hang), and the re-inserted card reads normally."""
+    from ehc.errors import EhcError
+
+    emulated_pair.card.faults.remove_card(ins=0xB2, after=11)  # the 12th READ RECORD: inside EF06
+    config = ReaderConfig(issuer_public_key=emulated_pair.issuer_key.public_key, psam_pin=PSAM_PIN)
+    with PcscTransport(emulated_pair.psam_reader) as psam:
+        with pytest.raises(EhcError) as err, PcscTransport(emulated_pair.card_reader) as card:
+            ChipCardReader(card, psam, card.atr, config).read()
+        assert err.value.code.name == "PCSC_TRANSMIT_FAILED"
+        assert emulated_pair.card_client.stats.removals == 1
+        card_waiter(emulated_pair.card_reader)  # the vpcd client re-inserted it
+        with PcscTransport(emulated_pair.card_reader) as card:
+            read = ChipCardReader(card, psam, card.atr, config).read()
+    assert read.holder["id_number"] == emulated_pair.person.id_number
+    assert ("remove", 0xB2) in emulated_pair.card.faults.fired
