@@ -492,15 +492,21 @@ def person_request(d: dict[str, Any], mode: str = "4") -> Any:
     )  # fmt: skip
 
 
-def _records(path: Path, bad: list[dict[str, Any]]) -> Iterator[Any]:
+def _records(path: Path, bad: list[dict[str, Any]], people: list[tuple[str, str]]) -> Iterator[Any]:
+    """RegisterRequests from a JSON-lines file; ``people`` gets (id number, guardian id number) per
+    record sent, in stream order, so guardians can be bound to newborns afterwards."""
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
-                yield person_request(json.loads(line))
-            except (ValueError, TypeError) as exc:
+                data = json.loads(line)
+                request = person_request(data)
+            except (ValueError, TypeError, AttributeError) as exc:
                 bad.append({"line": lineno, "error": f"not a JSON person record ({type(exc).__name__})"})
+                continue
+            people.append((request.document_number, str(data.get("guardian_id_number", "") or "")))
+            yield request
 
 
 def _chunks(records: Iterator[Any], size: int = 500) -> Iterator[Any]:
@@ -551,36 +557,46 @@ def import_population(
     except (OSError, ValueError, KeyError):
         fail(EhcError(CONFIG_INVALID, f"cannot read client file {cf}"))
     bad: list[dict[str, Any]] = []
-    accepted = rejected = 0
+    people: list[tuple[str, str]] = []
+    ehcid_of: dict[str, str] = {}
+    accepted = rejected = bound = 0
     rejected_items: list[dict[str, Any]] = []
     with nc, click.progressbar(length=total, label="registering", file=sys.stderr) as bar:
         try:
-            for result in nc.issuance.RegisterBatchChunks(_chunks(_records(path, bad))):
+            for result in nc.issuance.RegisterBatchChunks(_chunks(_records(path, bad, people))):
                 bar.update(len(result.items))
                 accepted, rejected = result.accepted_so_far, result.rejected_so_far
                 for it in result.items:
-                    if not it.ok:
-                        rejected_items.append(
-                            {
-                                "index": it.index,
-                                "request_id": it.request_id,
-                                "code": it.error.code,
-                                "number": it.error.number,
-                                "message": it.error.message,
-                                "field": it.error.field,
-                            }
-                        )
+                    if it.ok:
+                        ehcid_of[people[it.index][0]] = it.ehcid
+                        continue
+                    rejected_items.append({
+                        "index": it.index, "request_id": it.request_id, "code": it.error.code,
+                        "number": it.error.number, "message": it.error.message, "field": it.error.field,
+                    })  # fmt: skip
+            bound = _bind_guardians(nc, people, ehcid_of)
         except grpc.RpcError as exc:
             fail(error_of(exc))
     if errors_out:
         with open(errors_out, "w", encoding="utf-8") as fh:
             for item in rejected_items + bad:
                 fh.write(json.dumps(item, ensure_ascii=False) + "\n")
-    emit(
-        {
-            "records": total,
-            "accepted": accepted,
-            "rejected": rejected + len(bad),
-            "first_rejections": (rejected_items + bad)[:10],
-        }
-    )
+    emit({
+        "records": total, "accepted": accepted, "rejected": rejected + len(bad), "guardians_bound": bound,
+        "first_rejections": (rejected_items + bad)[:10],
+    })  # fmt: skip
+
+
+def _bind_guardians(nc: Any, people: list[tuple[str, str]], ehcid_of: dict[str, str]) -> int:
+    """Bind each registered child to a registered guardian (family binding, relation guardian)."""
+    from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
+
+    bound = 0
+    for number, guardian in people:
+        if guardian and number in ehcid_of and guardian in ehcid_of:
+            request = ip.BindFamilyRequest(
+                guardian_ehcid=ehcid_of[guardian], member_ehcid=ehcid_of[number], relation="guardian"
+            )
+            nc.issuance.BindFamily(request)
+            bound += 1
+    return bound

@@ -105,3 +105,35 @@ def test_keys_init(tmp_path: Path):
 def test_client_without_a_node_fails_with_a_code(tmp_path: Path):
     out = ehc("client", "get", "--ehcid", "A" * 64, home=tmp_path / "none", check=False)
     assert out.returncode == 1 and out.stderr.startswith("NODE_CONFIG_INVALID (4904)")
+
+
+def test_import_a_generated_population_binds_newborns_to_guardians(served: Path, tmp_path: Path):
+    from fixtures.population import PopulationConfig, generate
+
+    people = list(
+        generate(PopulationConfig(count=400, seed=7, region="370800", newborn_rate=0.03, poverty_rate=0.2))
+    )
+    pop = tmp_path / "pop.jsonl"
+    pop.write_text("".join(p.to_json() + "\n" for p in people), encoding="utf-8")
+    out = json.loads(ehc("import", "--population", str(pop), home=served).stdout)
+    assert out["records"] == len(people) and out["accepted"] == len(people) and out["rejected"] == 0
+    children = [p for p in people if p.guardian_id_number]
+    registered = {p.id_number for p in people}
+    assert out["guardians_bound"] == sum(1 for p in children if p.guardian_id_number in registered)
+    newborn = next((p for p in people if p.id_type == "08" and p.guardian_id_number in registered), None)
+    if newborn is not None:
+        res = json.loads(
+            ehc(
+                "client",
+                "resolve",
+                "--medium",
+                "birth-certificate",
+                "--id-number",
+                newborn.id_number,
+                home=served,
+            ).stdout
+        )
+        assert res["cards"][0]["attribute"] == "CARD_ATTRIBUTE_TEMPORARY"
+    poor = next(p for p in people if p.poverty_relief and p.id_type == "01")
+    res = json.loads(ehc("client", "resolve", "--id-number", poor.id_number, home=served).stdout)
+    assert res["person"]["poverty_relief"] is True
