@@ -424,7 +424,7 @@ def c_resolve(
 
 
 def _card_action(name: str, rpc: str) -> None:
-    @client.command(name)
+    @client.command(name, help=f"{rpc} a card (audited).")
     @click.option("--ehcid", required=True)
     @click.option("--reason", default="")
     @click.pass_context
@@ -432,8 +432,6 @@ def _card_action(name: str, rpc: str) -> None:
         from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
 
         _call(ctx, lambda nc: getattr(nc.issuance, rpc)(ip.CardActionRequest(ehcid=ehcid, reason=reason)))
-
-    action.__doc__ = f"{rpc} a card."
 
 
 for _name, _rpc in (("suspend", "Suspend"), ("resume", "Resume"), ("cancel", "Cancel")):
