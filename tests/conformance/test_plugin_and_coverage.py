@@ -74,8 +74,8 @@ def test_coverage_lists_gaps_and_accepts_out_of_scope_reasons(tmp_path):
     assert "QR-TEXT-001" in result.tests_by_requirement
 
 
-def test_coverage_of_the_codec_and_card_roles_is_complete():
-    for role in ("codec", "card"):
+def test_coverage_of_every_role_is_complete():
+    for role in ("codec", "card", "psam", "node", "terminal", "his"):
         result = coverage(role=role)
         assert result.uncovered == [], f"{role}: {result.uncovered}"
         assert not result.collection_errors

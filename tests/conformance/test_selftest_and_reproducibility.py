@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conformance_tests.runner import RunOptions, run_with_result
 from conformance_tests.selftest import selftest
 
 
-def test_selftest_catches_every_codec_and_card_mutant():
-    report = selftest(["codec", "card"], max_examples=10, echo=None)
-    for role in ("codec", "card"):
+def test_selftest_catches_every_mutant_of_the_fast_roles():
+    """codec, card, terminal, HIS; the node's mutants run in `ehc certify selftest` (CI), ~1 min."""
+    roles = ["codec", "card", "terminal", "his"]
+    report = selftest(roles, max_examples=5, echo=None)
+    for role in roles:
         assert report["roles"][role]["reference"]["passed"], role
         survivors = [n for n, m in report["roles"][role]["mutants"].items() if not m["killed"]]
         assert survivors == [], f"{role} mutants survived: {survivors}"
@@ -51,3 +55,41 @@ def test_development_run_records_its_seed_and_saves_failures_for_replay(tmp_path
     assert code == 1
     assert replayed["hypothesis"]["seed"] == 1234 and replayed["hypothesis"]["replayed_from"]
     assert _falsifying(tmp_path / "replay") == _falsifying(tmp_path / "dev")
+
+
+@pytest.mark.parametrize(
+    ("role", "dut"),
+    [("node", "reference"), ("psam", "emulated"), ("terminal", "reference"), ("his", "reference")],
+)
+def test_reference_of_every_role_passes_its_suite(role, dut):
+    code, run = run_with_result(
+        RunOptions(role=role, dut=dut, max_examples=5, quiet=True, certification=True)
+    )
+    failing = [
+        r.id for r in run.result.requirements if r.verdict == "fail" or (r.gating and r.verdict != "pass")
+    ]
+    assert code == 0 and failing == [], failing
+
+
+def test_node_mutant_is_caught_through_the_cli(tmp_path):
+    from click.testing import CliRunner
+
+    from conformance_tests.cli import certify
+
+    out = tmp_path / "node-mutant"
+    result = CliRunner().invoke(
+        certify,
+        [
+            "node",
+            "--target",
+            "mutant:ignores-suspension",
+            "--out",
+            str(out),
+            "--max-examples",
+            "3",
+            "--quiet",
+        ],
+    )
+    assert result.exit_code == 1
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert "NODE-VERIFY-004" in report["summary"]["gating_failures"]
