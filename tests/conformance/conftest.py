@@ -14,7 +14,7 @@ def codec_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, o
     out = tmp_path_factory.mktemp("codec-cert") / "report"
     code, run = run_with_result(
         RunOptions(
-            role="codec", dut="reference", out=str(out), certification=True, max_examples=15, quiet=True
+            role="codec", dut="reference", out=str(out), certification=True, max_examples=10, quiet=True
         )
     )
     return code, out, run

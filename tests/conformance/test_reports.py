@@ -27,7 +27,7 @@ def test_certification_run_of_the_reference_codec_passes_with_all_files(codec_re
         "mode": "certification",
         "derandomize": True,
         "seed": 0,
-        "max_examples": 15,
+        "max_examples": 10,
         "database": None,
         "replayed_from": None,
     }
