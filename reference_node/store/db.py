@@ -9,6 +9,7 @@ which the node uses for idempotent inserts and atomic dynamic-code counters.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
@@ -92,10 +93,24 @@ class Database:
             try:
                 c.rollback()
             except Exception:  # noqa: BLE001 - connection may be gone
-                pass
+                self._forget(c, relaxed)
             if _is_db_error(exc):
+                if _is_connection_lost(exc):
+                    self._forget(c, relaxed)  # reconnect on the next call (server restart, failover)
                 raise EhcError(STORE_ERROR, f"{type(exc).__name__}") from exc
             raise
+
+    def _forget(self, c: Any, relaxed: bool) -> None:
+        attr = "relaxed" if relaxed else "conn"
+        if getattr(self._local, attr, None) is c:
+            setattr(self._local, attr, None)
+        with self._lock:
+            if c in self._all:
+                self._all.remove(c)
+        try:
+            c.close()
+        except Exception:  # noqa: BLE001 - already broken
+            pass
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.transaction() as cur:
@@ -129,6 +144,15 @@ class Cursor:
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         self.cur.execute(self.db._sql(sql), tuple(params))
         return [tuple(r) for r in self.cur.fetchall()]
+
+
+def _is_connection_lost(exc: Exception) -> bool:
+    try:
+        import psycopg
+
+        return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
+    except ImportError:  # pragma: no cover
+        return False
 
 
 def _is_db_error(exc: Exception) -> bool:
@@ -200,7 +224,10 @@ class PostgresDatabase(Database):
         import psycopg
 
         try:
-            return psycopg.connect(self.url, autocommit=False, prepare_threshold=5)
+            # application_name shows which node process holds a connection (pg_stat_activity)
+            return psycopg.connect(
+                self.url, autocommit=False, prepare_threshold=5, application_name=f"ehc-node {os.getpid()}"
+            )
         except psycopg.Error as exc:
             raise EhcError(STORE_ERROR, f"cannot connect to PostgreSQL ({type(exc).__name__})") from exc
 

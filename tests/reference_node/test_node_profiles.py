@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 
 import grpc
@@ -131,3 +132,26 @@ def test_tls(tmp_path, db_url):
             assert info.value.code() == S.UNAVAILABLE
     finally:
         node.stop()
+
+
+def test_postgres_connection_loss_is_a_coded_error_then_recovers(running, client, db_url):
+    if db_url is None:
+        pytest.skip("PostgreSQL only: SQLite has no server connection to lose")
+    import psycopg
+
+    reg = client.issuance.Register(register_request())
+    with psycopg.connect(db_url, autocommit=True) as admin_conn:  # only this test process's node connections
+        killed = admin_conn.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = %s",
+            (f"ehc-node {os.getpid()}",),
+        ).fetchone()[0]
+    assert killed >= 1
+    outcomes = []
+    for _ in range(40):  # every worker thread's connection was killed: each fails once, then reconnects
+        try:
+            client.issuance.GetCard(ip.GetCardRequest(ehcid=reg.card.ehcid))
+            outcomes.append("OK")
+        except grpc.RpcError as exc:
+            outcomes.append(error_of(exc).code.name)
+    assert set(outcomes) <= {"OK", "NODE_STORE_ERROR"}
+    assert outcomes[-5:] == ["OK"] * 5
