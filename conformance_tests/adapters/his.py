@@ -22,12 +22,15 @@ REFERENCE_DRIVER = [sys.executable, "-m", "conformance_tests.drivers.reference_h
 
 
 class DriverHis:
-    def __init__(self, run: Any, command: list[str], env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, run: Any, command: list[str], env: dict[str, str] | None = None, node: Any = None
+    ) -> None:
         import os
 
         self.log = run.holder
         self.command = command
-        self.node = start_reference(run)
+        self._own_node = node is None
+        self.node = node or start_reference(run)
         self._ids = itertools.count(1)
         self.proc = subprocess.Popen(
             command,
@@ -78,7 +81,8 @@ class DriverHis:
             pass
         if self.proc.poll() is None:
             self.proc.kill()
-        self.node.close()
+        if self._own_node:
+            self.node.close()
 
 
 def make(spec: str, run: Any) -> Any:
