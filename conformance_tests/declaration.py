@@ -30,6 +30,7 @@ class Declaration:
     optional: tuple[str, ...] | None  # claimed should-requirements; None = not narrowed
     exclusions: dict[str, str] = field(default_factory=dict)  # should-requirement id -> reason
     source: str = "default"
+    declared: dict[str, Any] = field(default_factory=dict)  # DUT-declared values (DECLARABLE keys)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,7 +41,12 @@ class Declaration:
             "features": None if self.features is None else list(self.features),
             "optional": None if self.optional is None else list(self.optional),
             "exclusions": self.exclusions,
+            "declared": self.declared,
         }
+
+
+#: Values a DUT may declare about itself (they shape tests, never the verdict rules).
+DECLARABLE = {"dynamic_code.clock_skew_seconds": int}
 
 
 def default_declaration(role: str, dut_name: str = "unnamed DUT") -> Declaration:
@@ -96,7 +102,16 @@ def load_declaration(path: Path | str, catalogue: Catalogue) -> Declaration:
         if not isinstance(reason, str) or not reason.strip():
             raise EhcError(DECLARATION_INVALID, f"exclusion of {rid} needs a reason")
         exclusions[rid] = reason
+    declared: dict[str, Any] = {}
+    for key, value in data.get("declared", {}).items():
+        kind = DECLARABLE.get(key)
+        if kind is None or not isinstance(value, kind):
+            raise EhcError(
+                DECLARATION_INVALID, f"[declared] {key!r}: declarable keys are {sorted(DECLARABLE)}"
+            )
+        declared[key] = value
     return Declaration(
+        declared=declared,
         dut={str(k): str(v) for k, v in dut.items()},
         roles=roles,
         media=media,

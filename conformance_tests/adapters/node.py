@@ -38,7 +38,12 @@ class GrpcNode:
         self.admin = NodeClient(target, admin)
         self._owner = owner  # a RunningNode the adapter started (stopped on close)
         self._tmp: Any = None
-        self.clock_skew_s = int(run.profile.param("dynamic_code.clock_skew_seconds", 30))
+        declared = getattr(getattr(run, "declaration", None), "declared", {}) or {}
+        self.clock_skew_s = int(
+            declared.get(
+                "dynamic_code.clock_skew_seconds", run.profile.param("dynamic_code.clock_skew_seconds", 30)
+            )
+        )
 
     def info(self) -> dict[str, Any]:
         return {
