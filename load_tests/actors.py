@@ -150,7 +150,7 @@ class NodeActor(GrpcUser):
         if kind == "card":
             return self.node.verify_card(person["card_number"], CARD_ATR, ctx, Expect.answer()), kind
         if kind in INVALID_KINDS:
-            return self.node.verify_qr(self.invalid_code(kind), ctx, Expect.refused()), kind
+            return self.node.verify_qr(self.invalid_code(kind), ctx, Expect.refused(label=kind)), kind
         text = self.dynamic_code(person) if kind == "dynamic" else person["static_qr"]
         if text is None:
             return None, kind

@@ -99,6 +99,9 @@ def summarise(data: dict[str, Any]) -> dict[str, Any]:
         "wall_s": wall,
         "steady_s": steady_s,
         "samples": total.total,
+        # actor crashes (a kit bug, or a target answering garbage): their tasks recorded nothing
+        "user_errors": int(meta.get("user_errors", 0)),
+        "user_error_samples": meta.get("user_error_samples", []),
         "precision": {
             "relative_error": DEFAULT_ALPHA,
             "note": "percentiles from every sample (log buckets, ≤0.1 % relative error, numpy 'linear' definition); "

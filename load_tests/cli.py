@@ -7,6 +7,7 @@ printed); 2 bad input or a failed run (error code printed, e.g. LOAD_BAD_TARGET)
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -56,6 +57,11 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
         click.echo(
             f"  {name:16s} {f['count']:>8,}  ok {f['ok']:>7,}  refused {f['refused']:>6,}  err {f['error']:>5,}  "
             f"p50 {f['p50_ms'] or 0:7.2f}  p95 {f['p95_ms'] or 0:7.2f}  p99 {f['p99_ms'] or 0:7.2f} ms"
+        )
+    if summary.get("user_errors"):
+        click.echo(
+            f"  WARNING: {summary['user_errors']} actor crashes, e.g. {summary['user_error_samples'][:1]}",
+            err=True,
         )
     if summary.get("errors"):
         click.echo("  top errors: " + "; ".join(f"{k} ×{v}" for k, v in list(summary["errors"].items())[:3]))
@@ -217,7 +223,7 @@ def bench_command(**kw: Any) -> None:
         "throughput_ratio": ratio(t["rps_steady"], e["rps_steady"]),
         "p50_ratio": ratio(t["p50_ms"], e["p50_ms"]),
         "p99_ratio": ratio(t["p99_ms"], e["p99_ms"]),
-        "command": "ehc load bench " + " ".join(sys.argv[3:]) if len(sys.argv) > 3 else "",
+        "command": "ehc " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
     }
     (out / "bench.json").write_text(json.dumps(bench, indent=2, ensure_ascii=False))
     tr = bench["throughput_ratio"]

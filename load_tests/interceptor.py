@@ -49,14 +49,15 @@ class Expect:
 
     refusal: bool = False
     codes: frozenset[str] = frozenset()  # accepted ehc error code names; empty = any node refusal
+    label: str = ""  # what was presented (e.g. "expired"), named in the error when it is accepted
 
     @classmethod
     def answer(cls) -> Expect:
         return cls()
 
     @classmethod
-    def refused(cls, *codes: str) -> Expect:
-        return cls(True, frozenset(codes))
+    def refused(cls, *codes: str, label: str = "") -> Expect:
+        return cls(True, frozenset(codes), label)
 
 
 @dataclass(slots=True)
@@ -86,7 +87,8 @@ def classify(expect: Expect, response: Any, err: grpc.RpcError | None) -> tuple[
     """(outcome, node error code, exception for Locust) of one finished call."""
     if err is None:
         if expect.refusal:
-            return "error", "", UnexpectedOutcome("invalid input accepted")
+            what = f" ({expect.label})" if expect.label else ""
+            return "error", "", UnexpectedOutcome(f"invalid input accepted{what}")
         return "ok", "", None
     status = err.code() if hasattr(err, "code") else grpc.StatusCode.UNKNOWN
     code = error_code_of(err)

@@ -220,6 +220,7 @@ def _html(
         ["stopped by", escape(str(summary.get("stopped_by")))],
         ["samples", _f(summary["samples"])],
         ["Locust's own count", _f(summary["locust_cross_check"]["locust_num_requests"])],
+        ["actor crashes", _f(summary.get("user_errors", 0))],
     ]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Load run: {escape(str(summary["scenario"]))}</title>

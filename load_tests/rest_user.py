@@ -39,7 +39,7 @@ class RestTerminal(FastHttpUser):
         self.terminal = random.choice(terminals or self.ctx.dataset["terminals"])
 
     def _post(
-        self, path: str, name: str, message: Any, expect_refusal: bool = False
+        self, path: str, name: str, message: Any, expect_refusal: bool = False, label: str = ""
     ) -> dict[str, Any] | None:
         body = json_format.MessageToJson(message, preserving_proto_field_name=True, indent=None).encode()
         headers = {"Content-Type": "application/json"}
@@ -60,7 +60,11 @@ class RestTerminal(FastHttpUser):
             if resp.status_code == 200:
                 if expect_refusal:
                     meta["outcome"] = "error"
-                    resp.failure(UnexpectedOutcome("invalid input accepted"))
+                    resp.failure(
+                        UnexpectedOutcome(
+                            f"invalid input accepted ({label})" if label else "invalid input accepted"
+                        )
+                    )
                     return None
                 meta["outcome"] = "ok"
                 resp.success()
@@ -96,7 +100,7 @@ class RestTerminal(FastHttpUser):
             answer = self._post("/v1/verify/chip", "POST /v1/verify/chip", req)
         elif kind in INVALID_KINDS:
             req = verification_pb2.VerifyQrRequest(qr_text=self._invalid(kind), context=ctx)
-            answer = self._post("/v1/verify/qr", "POST /v1/verify/qr", req, expect_refusal=True)
+            answer = self._post("/v1/verify/qr", "POST /v1/verify/qr", req, expect_refusal=True, label=kind)
         else:
             req = verification_pb2.VerifyQrRequest(qr_text=person["static_qr"], context=ctx)
             answer = self._post("/v1/verify/qr", "POST /v1/verify/qr", req)

@@ -28,6 +28,7 @@ __all__ = ["prepare_node_target", "seed_node"]
 BATCH = 500  # records per RegisterBatch stream while seeding
 EXPIRED_CODES = 20
 EXPIRED_LIFETIME_S = 1
+EXPIRY_WAIT_MAX_S = 120.0  # a node tolerates clock skew on expiry (reference: 2 s; qr_codec default: 30 s)
 
 
 def _admin_client(target: str, credentials_file: str) -> Any:
@@ -90,9 +91,7 @@ def seed_node(target: str, credentials_file: str, people: list[Any], log: Any = 
                 )
             )
             expired.append(r.qr_text)
-        ready_at = time.time() + EXPIRED_LIFETIME_S + 1.2  # the node's clock has 1-second resolution
-        while time.time() < ready_at:
-            time.sleep(0.05)
+        _await_expiry(nc, expired, ctx)
         if log:
             log(f"seeded {len(persons)} residents, {len(terminals)} terminals, {len(expired)} expired codes")
         return {"persons": persons, "terminals": terminals, "expired_codes": expired}
@@ -100,6 +99,41 @@ def seed_node(target: str, credentials_file: str, people: list[Any], log: Any = 
         raise EhcError(LOAD_SEED_FAILED, f"seeding failed: {error_of(err)}") from None
     finally:
         nc.close()
+
+
+def _await_expiry(nc: Any, codes: list[str], ctx: Any) -> None:
+    """Wait until the node itself refuses every short-lived code as expired: how long that takes
+    depends on its clock-skew tolerance, which the kit cannot know for a foreign node."""
+    from reference_node.client import error_of
+    from reference_node.proto.ehc.node.v1 import verification_pb2
+
+    probe_ctx = type(ctx)()
+    probe_ctx.CopyFrom(ctx)
+    probe_ctx.use_city = probe_ctx.use_city or HOSPITALS[0][2]
+    probe_ctx.channel = probe_ctx.channel or "0100"
+    probe_ctx.medical_step = probe_ctx.medical_step or "010101"
+    deadline = time.time() + EXPIRY_WAIT_MAX_S
+    pending = list(codes)
+    time.sleep(EXPIRED_LIFETIME_S)
+    while pending:
+        still = []
+        for text in pending:
+            try:
+                nc.verification.VerifyQr(
+                    verification_pb2.VerifyQrRequest(qr_text=text, context=probe_ctx), timeout=10
+                )
+                still.append(text)  # accepted: not expired yet (skew tolerance)
+            except grpc.RpcError as err:
+                if "EXPIRED" not in error_of(err).code.name:
+                    raise
+        pending = still
+        if pending:
+            if time.time() > deadline:
+                raise EhcError(
+                    LOAD_SEED_FAILED,
+                    f"{len(pending)} codes still accepted {EXPIRY_WAIT_MAX_S:g} s after expiry",
+                )
+            time.sleep(1.0)
 
 
 def prepare_node_target(

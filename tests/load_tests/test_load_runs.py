@@ -34,6 +34,7 @@ def _check_outputs(out: Path) -> dict:
     # every request Locust counted is in the exact histograms, and nothing else
     assert summary["locust_cross_check"]["matches"], summary["locust_cross_check"]
     assert summary["samples"] > 0
+    assert summary["user_errors"] == 0, summary["user_error_samples"]
     with (out / "timeseries.csv").open() as f:
         rows = [r for r in csv.DictReader(f) if r["name"] == "ALL"]
     assert sum(int(r["ok"]) + int(r["refused"]) + int(r["error"]) for r in rows) == summary["samples"]
