@@ -124,7 +124,7 @@ def card_cmd(dut: str, **kw) -> None:
     "dut",
     default="reference",
     show_default=True,
-    help="driver command speaking the JSON-lines protocol | reference",
+    help="driver command speaking the JSON-lines protocol (optionally driver:CMD) | reference",
 )
 @_run_options
 def terminal_cmd(dut: str, **kw) -> None:
@@ -134,15 +134,15 @@ def terminal_cmd(dut: str, **kw) -> None:
 
 @certify.command("his")
 @click.option(
-    "--listen",
-    "dut",
-    default="reference",
-    show_default=True,
-    help="HOST:PORT the kit's node listens on for the HIS | reference",
+    "--listen", default=None, help="HOST:PORT the kit's node listens on for the HIS (default: a free port)"
+)
+@click.option(
+    "--driver", default="reference", show_default=True, help="HIS driver command (JSON lines) | reference"
 )
 @_run_options
-def his_cmd(dut: str, **kw) -> None:
+def his_cmd(listen: str | None, driver: str, **kw) -> None:
     """Certify a hospital information system's calls and usage reports."""
+    dut = driver if driver.startswith("mutant:") else (f"listen:{listen};{driver}" if listen else driver)
     _execute("his", dut, **kw)
 
 

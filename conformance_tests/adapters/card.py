@@ -169,8 +169,8 @@ def make(spec: str, run: Any) -> Any:
         from ..mutants.card import make_mutant
 
         return make_mutant(spec[len("mutant:") :], run)
-    if spec.startswith("reader:"):
-        parts = spec[len("reader:") :].split(";")
+    if spec.startswith("reader:") or ";psam=" in spec:  # "reader:NAME;psam=NAME" or "NAME;psam=NAME"
+        parts = spec.removeprefix("reader:").split(";")
         psam = next((p[len("psam=") :] for p in parts[1:] if p.startswith("psam=")), None)
         return PcscCard(run, parts[0], psam)
     raise EhcError(

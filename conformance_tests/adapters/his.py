@@ -23,14 +23,19 @@ REFERENCE_DRIVER = [sys.executable, "-m", "conformance_tests.drivers.reference_h
 
 class DriverHis:
     def __init__(
-        self, run: Any, command: list[str], env: dict[str, str] | None = None, node: Any = None
+        self,
+        run: Any,
+        command: list[str],
+        env: dict[str, str] | None = None,
+        node: Any = None,
+        listen: str | None = None,
     ) -> None:
         import os
 
         self.log = run.holder
         self.command = command
         self._own_node = node is None
-        self.node = node or start_reference(run)
+        self.node = node or start_reference(run, address=listen)
         self._ids = itertools.count(1)
         self.proc = subprocess.Popen(
             command,
@@ -95,6 +100,15 @@ def make(spec: str, run: Any) -> Any:
         if name not in MUTANTS:
             raise EhcError(ADAPTER_UNKNOWN, f"no HIS mutant {name!r}; known: {', '.join(MUTANTS)}")
         return DriverHis(run, REFERENCE_DRIVER, env={"EHC_HIS_MUTANT": name})
-    if spec.startswith("driver:"):
-        return DriverHis(run, shlex.split(spec[len("driver:") :]))
-    raise EhcError(ADAPTER_UNKNOWN, f"his adapter {spec!r}: use reference, driver:CMD or mutant:NAME")
+    # "[listen:HOST:PORT;]driver:CMD" - the kit's node listens where the HIS expects it
+    listen = None
+    if spec.startswith("listen:"):
+        listen, _, spec = spec[len("listen:") :].partition(";")
+    if spec in ("", "reference"):
+        return DriverHis(run, REFERENCE_DRIVER, listen=listen)
+    command = shlex.split(spec.removeprefix("driver:"))
+    if not command:
+        raise EhcError(
+            ADAPTER_UNKNOWN, "his adapter: use reference, [listen:HOST:PORT;]driver:CMD or mutant:NAME"
+        )
+    return DriverHis(run, command, listen=listen)

@@ -182,13 +182,16 @@ def reference_config(profile: Any) -> Any:
     )
 
 
-def start_reference(run: Any, cls: type = GrpcNode) -> GrpcNode:
+def start_reference(run: Any, cls: type = GrpcNode, address: str | None = None) -> GrpcNode:
+    """The kit's reference node in process; ``address`` HOST:PORT to listen on (default: a free port)."""
     try:
-        from reference_node.testing import start_node
+        from reference_node.runtime import start
     except ImportError as exc:
         raise EhcError(ADAPTER_UNAVAILABLE, f"reference node: {exc}") from None
     tmp = tempfile.TemporaryDirectory(prefix="ehc-certify-node-")
-    running = start_node(tmp.name, config=reference_config(run.profile))
+    running = start(
+        f"{tmp.name}/ehc-node", config=reference_config(run.profile), grpc_address=address or "127.0.0.1:0"
+    )
     adapter = cls(run, running.target, running.credentials, running.admin_credentials, owner=running)
     adapter._tmp = tmp
     adapter.clock_skew_s = REFERENCE_CLOCK_SKEW_S

@@ -171,6 +171,9 @@ def make(spec: str, run: Any) -> Any:
         from ..mutants.terminal import make_mutant
 
         return make_mutant(spec[len("mutant:") :], run)
-    if spec.startswith("driver:"):
-        return DriverTerminal(run, shlex.split(spec[len("driver:") :]))
-    raise EhcError(ADAPTER_UNKNOWN, f"terminal adapter {spec!r}: use reference, driver:CMD or mutant:NAME")
+    command = shlex.split(spec.removeprefix("driver:"))
+    if not command:
+        raise EhcError(
+            ADAPTER_UNKNOWN, f"terminal adapter {spec!r}: use reference, a driver command or mutant:NAME"
+        )
+    return DriverTerminal(run, command)
