@@ -130,3 +130,10 @@ def emulated_pair(pcscd):
     # Like a user pulling both cards: wait until pcscd has seen them go, so the next test's cards
     # arrive as a fresh insertion (pcscd would otherwise take a quick re-insert for the old card).
     wait_for_removal([pair.card_reader, pair.psam_reader])
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    # Every test that needs the real pcscd carries the project's `pcscd` marker (-m "not pcscd").
+    for item in items:
+        if "pcscd" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.pcscd)
