@@ -135,6 +135,7 @@ class CardView:
     fetched: float
     person_pb: c.Person | None = None
     card_pb: c.Card | None = None
+    extra: dict[str, object] = field(default_factory=dict)  # per-service derived data (templates)
 
     def __post_init__(self) -> None:
         self.person_pb = self.person.to_proto()
@@ -256,6 +257,7 @@ class Node:
         self._stop = threading.Event()
         self._poller = threading.Thread(target=self._poll_changes, name="card-changes", daemon=True)
         self._poller.start()
+        self._clock_cache: tuple = (None, None, "")
         self._id_prefix = uuid.uuid4().hex[:20]
         self._ids = itertools.count(1)
 
@@ -310,10 +312,19 @@ class Node:
 
     # ---------------------------------------------------------------- helpers
     def now(self):  # noqa: ANN201 - datetime
-        return now_cst()
+        return self._clock()[0]
 
     def now_text(self) -> str:
-        return fmt_time(now_cst())
+        return self._clock()[1]
+
+    def _clock(self) -> tuple:
+        """(aware datetime, YYYYMMDDHHMMSS) of the current second, formatted once per second."""
+        second = int(time.time())
+        cached = self._clock_cache
+        if cached[0] != second:
+            now = now_cst()
+            cached = self._clock_cache = (second, now, fmt_time(now))
+        return cached[1], cached[2]
 
     def new_id(self) -> str:
         """Unique id: a random per-process prefix + a counter (uuid4 costs a getrandom call each)."""

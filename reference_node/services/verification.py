@@ -35,6 +35,15 @@ def _flags(view: CardView) -> c.PointOfCareFlags:
     )
 
 
+def _template(view: CardView) -> pb.VerifyResponse:
+    template = view.extra.get("verify")
+    if template is None:
+        template = view.extra["verify"] = pb.VerifyResponse(
+            person=view.person_pb, card=view.card_pb, flags=_flags(view)
+        )
+    return template
+
+
 def _record(
     node: Node,
     ctx: c.TerminalContext,
@@ -68,12 +77,9 @@ def verify_qr(node: Node, caller: Caller, req: pb.VerifyQrRequest) -> pb.VerifyR
         view = node.card_view(ehcid)
         main_index = view.person.main_index
         _usable(view.card)
-        response = pb.VerifyResponse(
-            person=view.person.to_proto(),
-            card=view.card.to_proto(),
-            flags=_flags(view),
-            code_type=int(code_type),
-        )
+        response = pb.VerifyResponse()
+        response.CopyFrom(_template(view))  # person, card and flags, built once per cached card
+        response.code_type = int(code_type)
         if code.kind == "dynamic":
             until = fmt_time(code.valid_until)
             response.valid_until = until
