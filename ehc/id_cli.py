@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -224,14 +226,24 @@ def codes(table: str | None, kit_only: bool, as_json: bool) -> None:
 
 
 def load_error_modules() -> list[str]:
-    """Import every package's errors module that exists; returns the packages loaded."""
+    """Import every ``errors`` module of every package, at any depth (a subpackage such as
+    ``card_emulators.readers`` may own a number range); returns the modules loaded.
+
+    Found by file name, so listing the codes does not import the packages' heavy modules."""
     loaded = []
-    for mod in ERROR_PACKAGES:
-        try:
-            importlib.import_module(f"{mod}.errors")
-        except ImportError:
+    for pkg in ERROR_PACKAGES:
+        spec = importlib.util.find_spec(pkg)
+        if spec is None or not spec.submodule_search_locations:
             continue
-        loaded.append(mod)
+        for root in spec.submodule_search_locations:
+            for path in sorted(Path(root).rglob("errors.py")):
+                rel = path.relative_to(root).with_suffix("").parts
+                name = ".".join((pkg, *rel))
+                try:
+                    importlib.import_module(name)
+                except ImportError:
+                    continue
+                loaded.append(name)
     return loaded
 
 
