@@ -81,7 +81,18 @@ SERVICES: dict[str, dict[str, tuple[Operation, type, str]]] = {
         "RevokeCredential": (registry.revoke_credential, registry_pb2.IssueCredentialRequest, "unary"),
     },
 }
-SERVICE_NAMES = tuple(f"{PACKAGE}.{s}" for s in SERVICES)
+SERVICE_NAMES = tuple(f"{PACKAGE}.{s}" for s in SERVICES)  # the core services
+
+
+def register_service(service: str, methods: dict[str, tuple[Operation, type, str]]) -> None:
+    """Add a service of package ehc.node.v1 (an extension: see ``reference_node.extensions``).
+    ``methods``: name -> (operation(node, caller, request), request type, "unary" | "stream").
+    Its pb2 module must be imported (reflection finds it in the default descriptor pool)."""
+    SERVICES[service] = dict(methods)
+
+
+def service_names() -> tuple[str, ...]:
+    return tuple(f"{PACKAGE}.{s}" for s in SERVICES)
 
 
 def error_metadata(err: EhcError) -> tuple[tuple[str, str | bytes], ...]:
@@ -216,16 +227,18 @@ def build_server(
             ("grpc.so_reuseport", 0),
         ],
     )
+    from reference_node.extensions import load_extensions
+
+    load_extensions()
+    names = service_names()
     auth = Authenticator(node)
     server.add_generic_rpc_handlers((_Handlers(node, auth),))
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    for name in SERVICE_NAMES:
+    for name in names:
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
-    reflection.enable_server_reflection(
-        (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
+    reflection.enable_server_reflection((*names, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
     if tls is not None:
         key, chain = tls
         port = server.add_secure_port(address, grpc.ssl_server_credentials([(key, chain)]))

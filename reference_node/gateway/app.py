@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from google.protobuf import json_format
 from starlette.concurrency import run_in_threadpool
@@ -41,6 +42,14 @@ ROUTES = [
     ("/v1/usage", usage.report, usage_pb2.UsageRecord, usage_pb2.ReportAck, "Report a card use (durable before the answer)"),
     ("/v1/resolve", main_index.resolve, main_index_pb2.ResolveRequest, main_index_pb2.ResolveResponse, "Resolve any medium to a person"),
 ]  # fmt: skip
+
+
+HTTP_EXTENSIONS: list[Callable[[Node, Authenticator], APIRouter]] = []
+
+
+def register_http(factory: Callable[[Node, Authenticator], APIRouter]) -> None:
+    """Add routes of an extension (``factory(node, authenticator) -> APIRouter``)."""
+    HTTP_EXTENSIONS.append(factory)
 
 
 def _error(err: EhcError) -> JSONResponse:
@@ -117,6 +126,12 @@ def create_app(node: Node, auth: Authenticator) -> FastAPI:
     def healthz() -> dict[str, str]:
         node.db.one("SELECT 1")
         return {"status": "SERVING", "store": node.db.describe()}
+
+    from reference_node.extensions import load_extensions
+
+    load_extensions()
+    for factory in HTTP_EXTENSIONS:
+        app.include_router(factory(node, auth))
 
     original = app.openapi
 

@@ -155,3 +155,43 @@ def test_postgres_connection_loss_is_a_coded_error_then_recovers(running, client
             outcomes.append(error_of(exc).code.name)
     assert set(outcomes) <= {"OK", "NODE_STORE_ERROR"}
     assert outcomes[-5:] == ["OK"] * 5
+
+
+def test_an_extension_service_is_served_signed_and_reflected(tmp_path):
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    from reference_node import server
+
+    def whoami(node, caller, request):  # noqa: ANN001, ANN202
+        return ip.GetCardRequest(ehcid=caller.terminal_id)
+
+    server.register_service("WhoAmITestService", {"WhoAmI": (whoami, ip.GetCardRequest, "unary")})
+    try:
+        node = start_node(tmp_path)
+        try:
+            with node.client() as c:
+                call = c.channel.unary_unary(
+                    "/ehc.node.v1.WhoAmITestService/WhoAmI",
+                    request_serializer=ip.GetCardRequest.SerializeToString,
+                    response_deserializer=ip.GetCardRequest.FromString,
+                )
+                assert call(ip.GetCardRequest()).ehcid == node.credentials.terminal_id
+            with grpc.insecure_channel(node.target) as ch:
+                refused(
+                    lambda: ch.unary_unary("/ehc.node.v1.WhoAmITestService/WhoAmI")(b""),
+                    S.UNAUTHENTICATED,
+                    "NODE_AUTH_MISSING",
+                )
+                refl = reflection_pb2_grpc.ServerReflectionStub(ch)
+                (resp,) = list(
+                    refl.ServerReflectionInfo(
+                        iter([reflection_pb2.ServerReflectionRequest(list_services="")])
+                    )
+                )
+                assert "ehc.node.v1.WhoAmITestService" in {
+                    s.name for s in resp.list_services_response.service
+                }
+        finally:
+            node.stop()
+    finally:
+        del server.SERVICES["WhoAmITestService"]
