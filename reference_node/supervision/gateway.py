@@ -1,0 +1,234 @@
+"""HTTP side of supervision: the signed REST API, the dashboard and the scanner test bench.
+
+* ``POST /v1/supervision/{kpis,ratings,escalations,export,population,bench-runs,bench-runs/list}``:
+  same HMAC-SM3 headers as the rest of the gateway; admin or supervision-reader credentials.
+* ``GET /dashboard``, ``GET /scanner-bench`` and their ``/…/api/…`` JSON: served to **loopback
+  clients only**, without a credential (a browser cannot hold the HMAC secret safely). Anyone who
+  can open a connection from the node's host reads the aggregated KPIs and bench runs (no personal
+  data is in them); to give officers remote access, put an authenticating reverse proxy in front
+  (it connects from loopback, so it is then the proxy's login that protects the pages).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from google.protobuf import json_format
+from starlette.concurrency import run_in_threadpool
+
+from ehc.errors import EhcError
+from ehc.spec import areas
+from reference_node.auth import Authenticator
+from reference_node.errors import FIELD_BAD_FORMAT, INTERNAL, http_status
+from reference_node.node import Node
+from reference_node.observability import log
+from reference_node.proto.ehc.node.v1 import supervision_pb2 as pb
+from reference_node.supervision import bench, service
+from reference_node.supervision.errors import BAD_INPUT, BENCH_RUN_UNKNOWN, FORBIDDEN
+from reference_node.supervision.export import TABLES, export_csv, filename
+from reference_node.supervision.periods import Period
+
+LOG = logging.getLogger("reference_node")
+WEB = Path(__file__).resolve().parent.parent / "gateway" / "web"
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+_STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".txt": "text/plain"}
+
+REST = [
+    ("/v1/supervision/kpis", service.kpis, pb.KpiRequest, "KPIs of a period and area, rated"),
+    ("/v1/supervision/ratings", service.ratings, pb.KpiRequest, "Red/yellow/blue marks of a period"),
+    ("/v1/supervision/escalations", service.escalations, pb.KpiRequest, "Weekly notices and the two-reds list"),
+    ("/v1/supervision/export", service.export, pb.ExportCsvRequest, "CSV export (content base64 in JSON)"),
+    ("/v1/supervision/population", service.set_population, pb.SetPopulationRequest, "Set population figures"),
+    ("/v1/supervision/bench-runs", service.submit_bench_run, pb.BenchRun, "Store a scanner bench run"),
+    ("/v1/supervision/bench-runs/list", service.list_bench_runs, pb.ListBenchRunsRequest, "Scanner bench runs"),
+]  # fmt: skip
+
+
+def _error(err: EhcError) -> JSONResponse:
+    body = {"code": err.code.name, "number": err.code.number, "message": err.message}
+    if err.detail.get("field"):
+        body["field"] = str(err.detail["field"])
+    status = 404 if err.code == BENCH_RUN_UNKNOWN else http_status(err.code)
+    return JSONResponse(body, status_code=status)
+
+
+def _internal(node: Node, path: str, exc: Exception) -> JSONResponse:
+    ref = node.new_id()[:12]
+    log(LOG, logging.ERROR, "internal error", path=path, ref=ref, error=type(exc).__name__)
+    return _error(EhcError(INTERNAL, f"internal error, reference {ref}"))
+
+
+def router(node: Node, auth: Authenticator) -> APIRouter:
+    r = APIRouter()
+    for path, op, req_type, summary in REST:
+        _signed_route(r, node, auth, path, op, req_type, summary)
+    _pages(r, node)
+    return r
+
+
+def _signed_route(r: APIRouter, node: Node, auth: Authenticator, path: str, op: Any, req_type: type, summary: str) -> None:
+    async def endpoint(request: Request) -> Any:
+        raw = await request.body()
+        try:
+            caller = auth.authenticate(f"POST {path}", {k.lower(): v for k, v in request.headers.items()}, raw)
+            try:
+                msg = json_format.Parse(raw.decode("utf-8") or "{}", req_type(), ignore_unknown_fields=False)
+            except (json_format.ParseError, UnicodeDecodeError, ValueError) as exc:
+                raise EhcError(FIELD_BAD_FORMAT, f"body is not a valid {req_type.DESCRIPTOR.name}: {str(exc)[:200]}") from None
+            result = await run_in_threadpool(op, node, caller, msg)
+        except EhcError as err:
+            return _error(err)
+        except Exception as exc:  # noqa: BLE001 - never a stack trace to the client
+            return _internal(node, path, exc)
+        return JSONResponse(json_format.MessageToDict(result, preserving_proto_field_name=True))
+
+    r.add_api_route(path, endpoint, methods=["POST"], summary=summary, tags=["supervision"])
+
+
+# ---------------------------------------------------------------- pages (loopback)
+def _loopback(request: Request) -> None:
+    host = request.client.host if request.client else ""
+    if host not in LOOPBACK:
+        raise EhcError(FORBIDDEN, "the dashboard and bench pages are served to loopback clients only")
+
+
+def _query_period(request: Request) -> tuple[Period, str, str]:
+    q = request.query_params
+    period = Period.parse(q.get("start", ""), q.get("end", ""), q.get("tz", ""))
+    area = q.get("area", "")
+    if area and not (len(area) == 6 and area.isdigit() and areas.is_known_area(area)):
+        raise EhcError(BAD_INPUT, "area is not a known GB/T 2260 code", field="area")
+    org = q.get("org", "")[:32]
+    return period, area, org
+
+
+def _pages(r: APIRouter, node: Node) -> None:
+    def guarded(fn: Any) -> Any:
+        async def endpoint(request: Request) -> Any:
+            try:
+                _loopback(request)
+                return await run_in_threadpool(fn, request)
+            except EhcError as err:
+                return _error(err)
+            except Exception as exc:  # noqa: BLE001
+                return _internal(node, request.url.path, exc)
+
+        return endpoint
+
+    def page(name: str) -> Any:
+        def show(_request: Request) -> Response:
+            return HTMLResponse((WEB / name).read_text(encoding="utf-8"), headers=_NO_EXTERNAL)
+
+        return show
+
+    r.add_api_route("/dashboard", guarded(page("dashboard.html")), methods=["GET"], include_in_schema=False)
+    r.add_api_route("/scanner-bench", guarded(page("scanner-bench.html")), methods=["GET"], include_in_schema=False)
+
+    def static(request: Request) -> Response:
+        name = request.path_params["name"]
+        path = (WEB / "static" / name).resolve()
+        if path.parent != (WEB / "static").resolve() or not path.is_file():
+            return JSONResponse({"code": "NOT_FOUND"}, status_code=404)
+        return FileResponse(path, media_type=_STATIC_TYPES.get(path.suffix, "application/octet-stream"))
+
+    r.add_api_route("/supervision-static/{name}", guarded(static), methods=["GET"], include_in_schema=False)
+
+    def meta(_request: Request) -> dict[str, Any]:
+        eng = service.engine(node)
+        lo_hi = node.db.one("SELECT MIN(time), MAX(time) FROM usage")
+        codes = sorted({row[0] for row in node.db.query("SELECT DISTINCT area_code FROM organisations") if row[0]})
+        cities: dict[str, dict[str, Any]] = {}
+        for code in codes:
+            if not areas.is_known_area(code):
+                continue
+            city = code[:4] + "00"
+            entry = cities.setdefault(city, {"code": city, "name": areas.area_name(city) if areas.is_known_area(city) else city, "counties": []})
+            if code != city and code not in {c["code"] for c in entry["counties"]}:
+                entry["counties"].append({"code": code, "name": areas.area_name(code)})
+        first = lo_hi[0] if lo_hi and lo_hi[0] else ""
+        last = lo_hi[1] if lo_hi and lo_hi[1] else ""
+        return {
+            "data_from": f"{first[0:4]}-{first[4:6]}-{first[6:8]}" if first else "",
+            "data_to": f"{last[0:4]}-{last[4:6]}-{last[6:8]}" if last else "",
+            "time_zone": eng.profile.time_zone,
+            "cities": list(cities.values()),
+            "rule": eng.rule_text(),
+            "targets": [t.__dict__ | {"levels": list(t.levels)} for t in eng.profile.targets],
+        }
+
+    def kpis(request: Request) -> dict[str, Any]:
+        period, area, org = _query_period(request)
+        return service.engine(node).report(period, area, org)
+
+    def escalations(request: Request) -> dict[str, Any]:
+        period, area, _ = _query_period(request)
+        return service.engine(node).escalations(period, area)
+
+    def csv_file(request: Request) -> Response:
+        period, area, org = _query_period(request)
+        table = request.query_params.get("table", "hospitals")
+        if table not in TABLES:
+            raise EhcError(BAD_INPUT, f"table must be one of {', '.join(TABLES)}", field="table")
+        body = export_csv(service.engine(node), period, table, area, org)
+        return Response(body, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{filename(table, period, area)}"'})  # fmt: skip
+
+    for path, fn in (("/dashboard/api/meta", meta), ("/dashboard/api/kpis", kpis),
+                     ("/dashboard/api/escalations", escalations), ("/dashboard/api/export.csv", csv_file)):  # fmt: skip
+        r.add_api_route(path, guarded(fn), methods=["GET"], include_in_schema=False)
+
+    # scanner bench
+    def sample_list(_request: Request) -> dict[str, Any]:
+        return {"samples": [s.public() for s in bench.samples()]}
+
+    def sample_png(request: Request) -> Response:
+        sid = request.path_params["sample_id"]
+        for s in bench.samples():
+            if s.sample_id == sid:
+                return Response(s.png, media_type="image/png", headers={"Cache-Control": "no-store"})
+        return JSONResponse({"code": "NOT_FOUND"}, status_code=404)
+
+    async def submit(request: Request) -> Any:
+        try:
+            _loopback(request)
+            raw = await request.body()
+            if len(raw) > 1_000_000:
+                raise EhcError(BAD_INPUT, "report too large")
+            try:
+                data = json.loads(raw.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                raise EhcError(BAD_INPUT, "body is not JSON") from None
+            if not isinstance(data, dict):
+                raise EhcError(BAD_INPUT, "body is not a JSON object")
+            run = await run_in_threadpool(service.store_bench_run, node, "dashboard-loopback", data)
+            return JSONResponse(run)
+        except EhcError as err:
+            return _error(err)
+        except Exception as exc:  # noqa: BLE001
+            return _internal(node, "/scanner-bench/api/runs", exc)
+
+    def runs(request: Request) -> dict[str, Any]:
+        return {"runs": service.load_bench_runs(node, request.query_params.get("run_id", ""))}
+
+    def one_run(request: Request) -> dict[str, Any]:
+        return service.load_bench_runs(node, request.path_params["run_id"])[0]
+
+    r.add_api_route("/scanner-bench/api/samples", guarded(sample_list), methods=["GET"], include_in_schema=False)
+    r.add_api_route("/scanner-bench/samples/{sample_id}.png", guarded(sample_png), methods=["GET"], include_in_schema=False)
+    r.add_api_route("/scanner-bench/api/runs", submit, methods=["POST"], include_in_schema=False)
+    r.add_api_route("/scanner-bench/api/runs", guarded(runs), methods=["GET"], include_in_schema=False)
+    r.add_api_route("/scanner-bench/api/runs/{run_id}", guarded(one_run), methods=["GET"], include_in_schema=False)
+
+
+# pages load only their own assets: no CDN, no external requests
+_NO_EXTERNAL = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}

@@ -1,0 +1,113 @@
+"""The supervision profile: every rule the seeds leave open, in one configurable place.
+
+Defaults follow seed 000 (Jining 2019 plan) and seed 001 (Jining 2021 notice); the choices the
+seeds are silent on (visit definition, yellow margin, minimum volume, escalation count) are in
+docs/assumptions.md ("supervision") with the reason for each value.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+KPI_COVERAGE = "coverage"
+KPI_ECARD_SHARE = "ecard_share"
+KPI_PHYSICAL_SHARE = "physical_share"
+KPIS = (KPI_COVERAGE, KPI_ECARD_SHARE, KPI_PHYSICAL_SHARE)
+
+AT_LEAST = ">="
+AT_MOST = "<="
+
+BLUE, YELLOW, RED, UNRATED = "blue", "yellow", "red", "unrated"
+SEVERITY = {UNRATED: 0, BLUE: 1, YELLOW: 2, RED: 3}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target: in force from ``start`` until the next target of the same KPI starts."""
+
+    kpi: str
+    comparison: str  # AT_LEAST or AT_MOST
+    threshold: float  # a fraction, 0.30 = 30 %
+    start: str  # ISO date the target comes into force
+    deadline: str  # ISO date by which the seed wants it met (shown to officers)
+    levels: tuple[str, ...] = ()  # organisation levels it applies to (share KPIs); () = all
+    source: str = ""
+
+    def met_by(self, value: float) -> bool:
+        return value >= self.threshold if self.comparison == AT_LEAST else value <= self.threshold
+
+
+DEFAULT_TARGETS: tuple[Target, ...] = (
+    Target(KPI_COVERAGE, AT_LEAST, 0.50, "2019-03-21", "2019-12-31", (), "seed 000 §四(五): 2019年12月底 ≥ 50%"),
+    Target(KPI_COVERAGE, AT_LEAST, 0.80, "2020-01-01", "2020-12-31", (), "seed 000 §四(六): 2020年底 ≥ 80%"),
+    Target(KPI_ECARD_SHARE, AT_LEAST, 0.30, "2019-07-01", "2019-12-31", ("3",), "seed 000 §四(五): 三级医院 2019H2 ≥ 30%"),
+    Target(KPI_ECARD_SHARE, AT_LEAST, 0.80, "2020-07-01", "2020-12-31", ("3",), "seed 000 §四(六): 三级医院 2020H2 ≥ 80%"),
+    Target(KPI_PHYSICAL_SHARE, AT_MOST, 0.30, "2021-05-20", "2021-06-30", ("3", "2", "1", "0"), "seed 001 §二: 6月底 ≤ 30%"),
+    Target(KPI_PHYSICAL_SHARE, AT_MOST, 0.05, "2021-07-01", "2021-09-30", ("3", "2", "1", "0"), "seed 001 §二: 9月底 ≤ 5%"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SupervisionProfile:
+    targets: tuple[Target, ...] = DEFAULT_TARGETS
+    # yellow: short of the target by at most this many percentage points (as a fraction)
+    yellow_margin: float = 0.10
+    # a hospital with fewer visits in the rated period is "unrated" (too few to judge)
+    min_visits: int = 30
+    # reds in the weekly notices of the range that put an entity on the interview list (seed 001: 2)
+    escalation_reds: int = 2
+    # a visit: a usage event with one of these scenes (registration that opens a visit) ...
+    visit_scenes: tuple[str, ...] = ("010101", "0101012", "0101019")
+    # ... of one of these visit types ('' = not reported; outpatient and emergency count) ...
+    visit_types: tuple[str, ...] = ("O", "E", "")
+    # ... counted once per (hospital, hospital's calendar day, card identifier)
+    ecard_media: tuple[str, ...] = ("11", "12")  # e-card QR, temporary e-card
+    physical_media: tuple[str, ...] = ("80",)  # legacy hospital card 就诊卡
+    coverage_media: tuple[int, ...] = (3,)  # main-index media counting as a held card (3 居民健康卡)
+    time_zone: str = "Asia/Shanghai"
+
+    def target_for(self, kpi: str, on: date, level: str | None = None) -> Target | None:
+        """The target of ``kpi`` in force on ``on`` (None before the first one starts)."""
+        found = None
+        for t in sorted((t for t in self.targets if t.kpi == kpi), key=lambda t: t.start):
+            if date.fromisoformat(t.start) <= on:
+                found = t
+        if found is not None and level is not None and found.levels and level not in found.levels:
+            return None
+        return found
+
+    def rate(self, value: float, target: Target) -> str:
+        if target.met_by(value):
+            return BLUE
+        gap = target.threshold - value if target.comparison == AT_LEAST else value - target.threshold
+        return YELLOW if gap <= self.yellow_margin + 1e-12 else RED
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SupervisionProfile:
+        data = dict(data)
+        if "targets" in data:
+            data["targets"] = tuple(
+                Target(**{**t, "levels": tuple(t.get("levels", ()))}) for t in data["targets"]
+            )
+        for key in ("visit_scenes", "visit_types", "ecard_media", "physical_media", "coverage_media"):
+            if key in data:
+                data[key] = tuple(data[key])
+        return replace(cls(), **data)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> SupervisionProfile:
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def worst(colours: list[str]) -> str:
+    return max(colours, key=SEVERITY.__getitem__) if colours else UNRATED
+
+
+__all__ = ["SupervisionProfile", "Target", "DEFAULT_TARGETS", "worst", "field"]
