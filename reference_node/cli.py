@@ -79,6 +79,7 @@ def node() -> None:
 )
 @click.option("--tls-key", type=click.Path(dir_okay=False, exists=True), default=None, help="PEM private key")
 @click.option("--log-level", default="INFO", show_default=True)
+@click.option("--demo-data", is_flag=True, help="seed TEST-ONLY supervision demo history once (docs/supervision.md)")
 def serve(**o: Any) -> None:
     """Run a node until interrupted. With no arguments: embedded SQLite and generated TEST-ONLY keys
     in the data directory, a demo organisation/terminal whose credentials go to DATA_DIR/client.json."""
@@ -109,6 +110,10 @@ def serve(**o: Any) -> None:
         )  # fmt: skip
     except EhcError as err:
         fail(err)
+    if o["demo_data"]:
+        from reference_node.supervision.demo import seed_demo
+
+        click.echo(f"supervision demo data: {seed_demo(running.node)}", err=True)
     click.echo(
         f"ehc node listening: grpc {running.target}"
         + (f", http http://{o['host']}:{running.http_port}" if running.http_port is not None else "")
@@ -598,3 +603,9 @@ def _bind_guardians(nc: Any, people: list[tuple[str, str]], ehcid_of: dict[str, 
             nc.issuance.BindFamily(request)
             bound += 1
     return bound
+
+
+# ------------------------------------------------------------------ supervision (own module)
+from reference_node.supervision.cli import supervision as _supervision  # noqa: E402 - after the group exists
+
+node.add_command(_supervision)
