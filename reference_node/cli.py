@@ -79,7 +79,9 @@ def node() -> None:
 )
 @click.option("--tls-key", type=click.Path(dir_okay=False, exists=True), default=None, help="PEM private key")
 @click.option("--log-level", default="INFO", show_default=True)
-@click.option("--demo-data", is_flag=True, help="seed TEST-ONLY supervision demo history once (docs/supervision.md)")
+@click.option(
+    "--demo-data", is_flag=True, help="seed TEST-ONLY supervision demo history once (docs/supervision.md)"
+)
 def serve(**o: Any) -> None:
     """Run a node until interrupted. With no arguments: embedded SQLite and generated TEST-ONLY keys
     in the data directory, a demo organisation/terminal whose credentials go to DATA_DIR/client.json."""
