@@ -56,7 +56,9 @@ def samples(seed: int = 2019) -> tuple[Sample, ...]:
     texts = sample_texts(seed)
     out: list[Sample] = []
     for i, text in enumerate(texts["valid"]):
-        out.append(Sample(f"valid-{i + 1}", "valid", text, "e-card static code, clean", render_png(text, scale=6)))
+        out.append(
+            Sample(f"valid-{i + 1}", "valid", text, "e-card static code, clean", render_png(text, scale=6))
+        )
     for i, (text, why) in enumerate(texts["invalid"]):
         out.append(Sample(f"invalid-{i + 1}", "invalid", text, why, render_png(text, scale=6), True))
     base = texts["valid"][0]

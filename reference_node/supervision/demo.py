@@ -85,7 +85,9 @@ def shares(org: DemoOrg, day: date) -> tuple[float, float]:
     return ecard, min(legacy, 1 - ecard)
 
 
-def _visit_rows(orgs: list[DemoOrg], ehcids: list[str], rng: random.Random, scale: float) -> Iterator[tuple[Any, ...]]:
+def _visit_rows(
+    orgs: list[DemoOrg], ehcids: list[str], rng: random.Random, scale: float
+) -> Iterator[tuple[Any, ...]]:
     seq = 0
     day = HISTORY_START
     while day <= HISTORY_END:
@@ -127,10 +129,11 @@ def _poisson(rng: random.Random, lam: float) -> int:
         k += 1
 
 
-def seed_demo(node: Node, *, residents_per_city: int = 2000, scale: float = 1.0, seed: int = 7) -> dict[str, int]:
+def seed_demo(
+    node: Node, *, residents_per_city: int = 2000, scale: float = 1.0, seed: int = 7
+) -> dict[str, int]:
     """Seed the demo history once; returns what was written (zeros when already seeded)."""
     from fixtures.population import generate
-
     from reference_node.cli import person_request
     from reference_node.services.issuance import register_batch
 
@@ -164,9 +167,19 @@ def seed_demo(node: Node, *, residents_per_city: int = 2000, scale: float = 1.0,
             ehcid = item.ehcid
             ehcids.append(ehcid)
             months = max(0.0, rng.gauss(areas_of[item.index], 6.0))
-            issued = datetime(2019, 4, 1) + timedelta(days=months * 30.44, seconds=rng.randint(8 * 3600, 18 * 3600))
+            issued = datetime(2019, 4, 1) + timedelta(
+                days=months * 30.44, seconds=rng.randint(8 * 3600, 18 * 3600)
+            )
             issue_dates.append((min(issued, datetime(2021, 10, 31, 12)).strftime("%Y%m%d%H%M%S"), ehcid))
     with db.transaction() as cur:
-        cur.many("UPDATE cards SET issued_at = ?, updated_at = ? WHERE ehcid = ?", [(d, d, e) for d, e in issue_dates])
+        cur.many(
+            "UPDATE cards SET issued_at = ?, updated_at = ? WHERE ehcid = ?",
+            [(d, d, e) for d, e in issue_dates],
+        )
     rows = bulk_insert_usage(db, _visit_rows(orgs, ehcids, rng, scale))
-    return {"organisations": len(orgs), "residents": sum(figures.values()), "registered": len(ehcids), "usage_rows": rows}
+    return {
+        "organisations": len(orgs),
+        "residents": sum(figures.values()),
+        "registered": len(ehcids),
+        "usage_rows": rows,
+    }

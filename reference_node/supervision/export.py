@@ -25,7 +25,9 @@ _COLUMNS = {
 }  # fmt: skip
 
 
-def export_csv(engine: KpiEngine, period: Period, table: str, area_code: str = "", org_code: str = "") -> bytes:
+def export_csv(
+    engine: KpiEngine, period: Period, table: str, area_code: str = "", org_code: str = ""
+) -> bytes:
     if table not in TABLES:
         raise EhcError(BAD_INPUT, f"table must be one of {', '.join(TABLES)}", field="table")
     rows: list[dict[str, Any]]
@@ -39,7 +41,10 @@ def export_csv(engine: KpiEngine, period: Period, table: str, area_code: str = "
                          "threshold": t.get("threshold", ""), "target_start": t.get("start", ""),
                          "target_deadline": t.get("deadline", "")})  # fmt: skip
     else:
-        rows = [{**e, "red_weeks": " ".join(e["red_weeks"])} for e in engine.escalations(period, area_code)["escalations"]]
+        rows = [
+            {**e, "red_weeks": " ".join(e["red_weeks"])}
+            for e in engine.escalations(period, area_code)["escalations"]
+        ]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=_COLUMNS[table], extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()

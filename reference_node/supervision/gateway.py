@@ -71,15 +71,21 @@ def router(node: Node, auth: Authenticator) -> APIRouter:
     return r
 
 
-def _signed_route(r: APIRouter, node: Node, auth: Authenticator, path: str, op: Any, req_type: type, summary: str) -> None:
+def _signed_route(
+    r: APIRouter, node: Node, auth: Authenticator, path: str, op: Any, req_type: type, summary: str
+) -> None:
     async def endpoint(request: Request) -> Any:
         raw = await request.body()
         try:
-            caller = auth.authenticate(f"POST {path}", {k.lower(): v for k, v in request.headers.items()}, raw)
+            caller = auth.authenticate(
+                f"POST {path}", {k.lower(): v for k, v in request.headers.items()}, raw
+            )
             try:
                 msg = json_format.Parse(raw.decode("utf-8") or "{}", req_type(), ignore_unknown_fields=False)
             except (json_format.ParseError, UnicodeDecodeError, ValueError) as exc:
-                raise EhcError(FIELD_BAD_FORMAT, f"body is not a valid {req_type.DESCRIPTOR.name}: {str(exc)[:200]}") from None
+                raise EhcError(
+                    FIELD_BAD_FORMAT, f"body is not a valid {req_type.DESCRIPTOR.name}: {str(exc)[:200]}"
+                ) from None
             result = await run_in_threadpool(op, node, caller, msg)
         except EhcError as err:
             return _error(err)
@@ -127,7 +133,9 @@ def _pages(r: APIRouter, node: Node) -> None:
         return show
 
     r.add_api_route("/dashboard", guarded(page("dashboard.html")), methods=["GET"], include_in_schema=False)
-    r.add_api_route("/scanner-bench", guarded(page("scanner-bench.html")), methods=["GET"], include_in_schema=False)
+    r.add_api_route(
+        "/scanner-bench", guarded(page("scanner-bench.html")), methods=["GET"], include_in_schema=False
+    )
 
     def static(request: Request) -> Response:
         name = request.path_params["name"]
@@ -141,13 +149,22 @@ def _pages(r: APIRouter, node: Node) -> None:
     def meta(_request: Request) -> dict[str, Any]:
         eng = service.engine(node)
         lo_hi = node.db.one("SELECT MIN(time), MAX(time) FROM usage")
-        codes = sorted({row[0] for row in node.db.query("SELECT DISTINCT area_code FROM organisations") if row[0]})
+        codes = sorted(
+            {row[0] for row in node.db.query("SELECT DISTINCT area_code FROM organisations") if row[0]}
+        )
         cities: dict[str, dict[str, Any]] = {}
         for code in codes:
             if not areas.is_known_area(code):
                 continue
             city = code[:4] + "00"
-            entry = cities.setdefault(city, {"code": city, "name": areas.area_name(city) if areas.is_known_area(city) else city, "counties": []})
+            entry = cities.setdefault(
+                city,
+                {
+                    "code": city,
+                    "name": areas.area_name(city) if areas.is_known_area(city) else city,
+                    "counties": [],
+                },
+            )
             if code != city and code not in {c["code"] for c in entry["counties"]}:
                 entry["counties"].append({"code": code, "name": areas.area_name(code)})
         first = lo_hi[0] if lo_hi and lo_hi[0] else ""
@@ -218,11 +235,20 @@ def _pages(r: APIRouter, node: Node) -> None:
     def one_run(request: Request) -> dict[str, Any]:
         return service.load_bench_runs(node, request.path_params["run_id"])[0]
 
-    r.add_api_route("/scanner-bench/api/samples", guarded(sample_list), methods=["GET"], include_in_schema=False)
-    r.add_api_route("/scanner-bench/samples/{sample_id}.png", guarded(sample_png), methods=["GET"], include_in_schema=False)
+    r.add_api_route(
+        "/scanner-bench/api/samples", guarded(sample_list), methods=["GET"], include_in_schema=False
+    )
+    r.add_api_route(
+        "/scanner-bench/samples/{sample_id}.png",
+        guarded(sample_png),
+        methods=["GET"],
+        include_in_schema=False,
+    )
     r.add_api_route("/scanner-bench/api/runs", submit, methods=["POST"], include_in_schema=False)
     r.add_api_route("/scanner-bench/api/runs", guarded(runs), methods=["GET"], include_in_schema=False)
-    r.add_api_route("/scanner-bench/api/runs/{run_id}", guarded(one_run), methods=["GET"], include_in_schema=False)
+    r.add_api_route(
+        "/scanner-bench/api/runs/{run_id}", guarded(one_run), methods=["GET"], include_in_schema=False
+    )
 
 
 # pages load only their own assets: no CDN, no external requests

@@ -95,8 +95,5 @@ def parse_csv(text: str) -> dict[str, int]:
 def import_file(db: Database, path: str | Path) -> int:
     p = Path(path)
     with p.open(encoding="utf-8-sig") as fh:
-        if p.suffix in (".jsonl", ".json"):
-            figures = count_jsonl(fh)
-        else:
-            figures = parse_csv(fh.read())
+        figures = count_jsonl(fh) if p.suffix in (".jsonl", ".json") else parse_csv(fh.read())
     return set_population(db, figures, f"file:{p.name}")

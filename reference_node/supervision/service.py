@@ -41,7 +41,10 @@ def is_reader(node: Node, caller: Caller) -> bool:
     if caller.is_admin:
         return True
     ensure_schema(node.db)
-    return node.db.one("SELECT 1 FROM supervision_readers WHERE terminal_id = ?", (caller.terminal_id,)) is not None
+    return (
+        node.db.one("SELECT 1 FROM supervision_readers WHERE terminal_id = ?", (caller.terminal_id,))
+        is not None
+    )
 
 
 def require_reader(node: Node, caller: Caller) -> None:
@@ -101,7 +104,9 @@ def export(node: Node, caller: Caller, req: pb.ExportCsvRequest) -> pb.CsvFile:
     period = _period(req.query)
     area = _area(req.query.area_code)
     content = export_csv(engine(node), period, req.table, area, _org(req.query.org_code))
-    return pb.CsvFile(filename=filename(req.table, period, area), content_type="text/csv; charset=utf-8", content=content)
+    return pb.CsvFile(
+        filename=filename(req.table, period, area), content_type="text/csv; charset=utf-8", content=content
+    )
 
 
 def set_population(node: Node, caller: Caller, req: pb.SetPopulationRequest) -> pb.SetPopulationResponse:
