@@ -168,7 +168,9 @@ def scenario(tmp_path_factory):
             [sys.executable, "-m", "ehc.cli", *args], capture_output=True, text=True, timeout=600, cwd=root
         )
         (root / f"{name}.stdout.txt").write_text(proc.stdout + proc.stderr)
-        assert proc.returncode == 0, f"{name} failed: {(proc.stdout + proc.stderr)[-1500:]}"
+        # a failing verdict still writes its report, which is what is scanned; a crash writes none
+        print(f"leak scenario: ehc {name} exit status {proc.returncode}")
+        assert proc.returncode in (0, 1), f"{name} crashed: {(proc.stdout + proc.stderr)[-1500:]}"
     needles = _secrets(people, node.data_dir)
     skip = {"keys.json", "client.json", "node.db", "node.db-wal", "node.db-shm", "endpoint.json"}
     files = [p for p in root.rglob("*") if p.is_file() and p.name not in skip]
