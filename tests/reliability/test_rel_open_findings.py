@@ -1,0 +1,62 @@
+"""Open findings in packages whose engineers were still at work, as strict xfails with the exact
+reproducer (each flips to XPASS — a failure — once fixed, so the marker must then be removed)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ehc.errors import EhcError
+
+
+@pytest.fixture
+def card_image(tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fuzz"))
+    import _cards
+
+    path = tmp_path / "card.json"
+    _cards.fresh("card").save(path)
+    return path, json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="REL-F4: card_emulators.personalise.load_card lets OverflowError escape for a card image whose "
+    "file size is 1e308 (found by fuzz/fuzz_card_data.py; vector fuzz/regressions/card_data/)",
+)
+@pytest.mark.parametrize("size", [1e308, 10**30])
+def test_card_image_with_an_absurd_file_size_is_refused(card_image, size):
+    from card_emulators.personalise import load_card
+
+    path, image = card_image
+    entry = next(f for f in image["files"] if f["type"] == "transparent")
+    entry["size"] = size
+    path.write_text(json.dumps(image), encoding="utf-8")
+    with pytest.raises(EhcError) as info:
+        load_card(path)
+    assert info.value.code.name == "CARD_BAD_IMAGE"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="REL-F3: card_emulators.readers.wedge diagnoses a scan by trying every single-character "
+    "insertion and substitution even when its length cannot match (quadratic: a 4,000-character line "
+    "took ~1.1 s; validator calls grow as 33 x length)",
+)
+def test_wedge_diagnosis_of_a_long_line_is_linear():
+    from card_emulators.readers.wedge import national_qr_form, parse_wedge_stream
+
+    calls = [0]
+
+    def counting(text: str) -> bool:
+        calls[0] += 1
+        return national_qr_form(text)
+
+    line = "A" * 2000
+    scans = parse_wedge_stream(line + "\r", validator=counting)
+    assert len(scans) == 1 and not scans[0].ok
+    assert calls[0] <= 2 * len(line) + 10, calls[0]
