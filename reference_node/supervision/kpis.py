@@ -276,7 +276,7 @@ class KpiEngine:
         found |= {a for a in pops if not a.endswith("00")}
         if len(prefix) == 4:
             found |= set(areas.counties_of(area_code)) & set(pops)
-        return sorted(a for a in found if a.startswith(prefix) and len(a) == 6)
+        return sorted(a for a in found if a.startswith(prefix) and len(a) == 6 and not a.endswith("00"))
 
     def _population(self, area_code: str) -> tuple[dict[str, int], int | None]:
         table = population.load(self.db)
