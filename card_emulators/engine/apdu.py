@@ -44,7 +44,7 @@ class SW:
 
 
 def sw_bytes(sw: int) -> bytes:
-    return bytes(((sw >> 8) & 0xFF, sw & 0xFF))
+    return (sw & 0xFFFF).to_bytes(2, "big")
 
 
 class StatusError(Exception):
@@ -55,17 +55,41 @@ class StatusError(Exception):
         self.sw = sw
 
 
-@dataclass(frozen=True, slots=True)
 class Command:
-    """A parsed command APDU. ``le`` is None when absent; Le=00 (short) is reported as 256."""
+    """A parsed command APDU. ``le`` is None when absent; Le=00 (short) is reported as 256.
 
-    cla: int
-    ins: int
-    p1: int
-    p2: int
-    data: bytes
-    le: int | None
-    lc_present: bool
+    A plain slotted class rather than a frozen dataclass: it is built for every APDU, and a frozen
+    dataclass's ``object.__setattr__`` per field made construction the costliest step of parsing.
+    Handlers treat it as read-only; equality and hashing are by value, as before.
+    """
+
+    __slots__ = ("cla", "ins", "p1", "p2", "data", "le", "lc_present")
+
+    def __init__(
+        self, cla: int, ins: int, p1: int, p2: int, data: bytes, le: int | None, lc_present: bool
+    ) -> None:
+        self.cla = cla
+        self.ins = ins
+        self.p1 = p1
+        self.p2 = p2
+        self.data = data
+        self.le = le
+        self.lc_present = lc_present
+
+    def _key(self) -> tuple:
+        return (self.cla, self.ins, self.p1, self.p2, self.data, self.le, self.lc_present)
+
+    def __eq__(self, other: object) -> bool:
+        return self._key() == other._key() if isinstance(other, Command) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Command(cla={self.cla!r}, ins={self.ins!r}, p1={self.p1!r}, p2={self.p2!r}, "
+            f"data={self.data!r}, le={self.le!r}, lc_present={self.lc_present!r})"
+        )
 
     @property
     def p1p2(self) -> int:

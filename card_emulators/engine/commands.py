@@ -27,10 +27,22 @@ PLAIN_OR_SM = frozenset({0x00, 0x04})
 # ------------------------------------------------------------------------------------ selection
 def fci(node: Node) -> bytes:
     """FCI template: 6F { 83 FID, 84 DF name (if any) }."""
-    body = bytes([0x83, 0x02]) + node.fid.to_bytes(2, "big")
-    if isinstance(node, DF) and node.name:
-        body += bytes([0x84, len(node.name)]) + node.name
-    return bytes([0x6F, len(body)]) + body
+    name = node.name if isinstance(node, DF) else b""
+    key = (node.fid, name)
+    cached = _FCI_CACHE.get(key)
+    if cached is None:
+        body = bytes([0x83, 0x02]) + node.fid.to_bytes(2, "big")
+        if name:
+            body += bytes([0x84, len(name)]) + name
+        cached = bytes([0x6F, len(body)]) + body
+        if len(_FCI_CACHE) >= 4096:  # bounded: fuzzed trees must not grow it without limit
+            _FCI_CACHE.clear()
+        _FCI_CACHE[key] = cached
+    return cached
+
+
+# FCI by (FID, DF name): the value depends on nothing else, so a renamed DF simply gets a new entry.
+_FCI_CACHE: dict[tuple[int, bytes], bytes] = {}
 
 
 def _child(df: DF, fid: int) -> Node | None:
@@ -70,20 +82,16 @@ def _walk_path(start: DF, data: bytes) -> Node | None:
     return node
 
 
-def select(card, cmd: Command) -> bytes:
-    p1, p2, data = cmd.p1, cmd.p2, cmd.data
-    if p2 not in (0x00, 0x04, 0x0C):
-        raise StatusError(SW.WRONG_P1P2)
+def _select_other(card, p1: int, data: bytes) -> Node | None:
+    """Every SELECT but P1=00 with a FID: MF, child DF/EF, parent, DF name, paths."""
     if p1 in (0x00, 0x01, 0x02, 0x08, 0x09) and (len(data) % 2 or (p1 != 0x00 and not data)):
         raise StatusError(SW.WRONG_LENGTH)
     node: Node | None
     if p1 == 0x00:
         if not data:
             node = card.mf
-        elif len(data) != 2:
-            raise StatusError(SW.WRONG_LENGTH)
         else:
-            node = _select_by_fid(card, int.from_bytes(data, "big"))
+            raise StatusError(SW.WRONG_LENGTH)
     elif p1 in (0x01, 0x02):
         if len(data) != 2:
             raise StatusError(SW.WRONG_LENGTH)
@@ -106,6 +114,18 @@ def select(card, cmd: Command) -> bytes:
         node = _walk_path(card.current_df, data)
     else:
         raise StatusError(SW.WRONG_P1P2)
+    return node
+
+
+def select(card, cmd: Command) -> bytes:
+    p1, p2, data = cmd.p1, cmd.p2, cmd.data
+    if p2 not in (0x00, 0x04, 0x0C):
+        raise StatusError(SW.WRONG_P1P2)
+    node: Node | None
+    if p1 == 0x00 and len(data) == 2:  # by FID, what terminals send most: straight to the lookup
+        node = _select_by_fid(card, int.from_bytes(data, "big"))
+    else:
+        node = _select_other(card, p1, data)
     if node is None:
         raise StatusError(SW.FILE_NOT_FOUND)
     if isinstance(node, DF):
