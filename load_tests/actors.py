@@ -157,8 +157,8 @@ class NodeActor(GrpcUser):
         result = self.node.verify_qr(text, ctx, Expect.answer())
         state = person.get("_dynamic")
         if kind == "dynamic" and state:
-            if self.ctx.mode == "node" and result.outcome == "ok" and result.response.surplus_num > 0:
-                state["left"] = result.response.surplus_num
+            if self.ctx.mode == "node" and result.outcome == "ok":
+                state["left"] = result.response.surplus_num  # remaining after this verification
             else:
                 state["left"] -= 1
         return result, kind

@@ -155,3 +155,43 @@ def test_rest_scenario_refuses_the_echo_target(tmp_path: Path) -> None:
         "run", "--target", "echo", "--scenario", "outpatient-rest", "--out", str(tmp_path), timeout=60
     )
     assert proc.returncode == 2 and "LOAD_BAD_TARGET" in proc.stderr
+
+
+def test_bench_runs_echo_and_target_with_the_same_setup(tmp_path: Path) -> None:
+    proc = ehc_load(
+        "bench", "--target", "reference", "--scenario", "outpatient-peak", "--users", "6", "--spawn-rate", "6",
+        "--duration", "3s", "--think-scale", "0.05", "--population", "60", "--out", str(tmp_path),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    bench = json.loads((tmp_path / "bench.json").read_text())
+    echo, target = _check_outputs(tmp_path / "echo"), _check_outputs(tmp_path / "target")
+    assert (echo["mode"], target["mode"]) == ("echo", "node")
+    assert echo["users"] == target["users"] == 6 and echo["scenario"] == target["scenario"]
+    assert bench["throughput_ratio"] == pytest.approx(
+        target["totals"]["rps_steady"] / echo["totals"]["rps_steady"]
+    )
+    assert "target/echo: throughput" in proc.stdout
+
+
+def test_external_worker_joins_by_master_address(tmp_path: Path) -> None:
+    """The documented multi-machine path: a master waiting for `ehc load worker --master HOST:PORT`."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    master = subprocess.Popen(
+        [sys.executable, "-m", "ehc.cli", "load", "run", "--target", "echo", "--scenario", "echo", "--users", "2",
+         "--spawn-rate", "2", "--duration", "3s", "--think-scale", "0.05", "--workers", "1", "--external-workers",
+         "--master-port", str(port), "--out", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        worker = ehc_load("worker", "--master", f"127.0.0.1:{port}", timeout=120)
+        out, err = master.communicate(timeout=120)
+    finally:
+        master.kill()
+    assert master.returncode == 0, out + err
+    assert worker.returncode == 0, worker.stderr
+    summary = _check_outputs(tmp_path)
+    assert summary["workers"] == 1 and summary["endpoints"]["Echo"]["count"] > 0
