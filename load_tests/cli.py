@@ -247,6 +247,46 @@ def report_command(run_dir: Path) -> None:
     _slo_exit(summary)
 
 
+@load.command("compare")
+@click.argument("baseline", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("candidate", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+def compare_command(baseline: Path, candidate: Path, as_json: bool) -> None:
+    """Compare two finished runs (e.g. two nodes, or before/after a change): rps and percentiles per request type."""
+    from load_tests.compare import compare_runs
+
+    try:
+        result = compare_runs(baseline, candidate)
+    except EhcError as err:
+        fail(err, as_json, exit_code=2)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"baseline  {result['baseline']['label']}\ncandidate {result['candidate']['label']}")
+    if result["warnings"]:
+        for w in result["warnings"]:
+            click.echo(f"  note: {w}")
+    click.echo(
+        f"{'request':22s} {'rps':>17s} {'p50 ms':>17s} {'p95 ms':>17s} {'p99 ms':>17s}  ratio rps / p99"
+    )
+    for row in result["rows"]:
+        cells = []
+        for key in ("rps_steady", "p50_ms", "p95_ms", "p99_ms"):
+            a, b = row["baseline"].get(key), row["candidate"].get(key)
+            cells.append(f"{_num(a):>8s}→{_num(b):<8s}")
+        click.echo(
+            f"{row['name']:22s} {' '.join(cells)}  {_ratio(row['rps_ratio'])} / {_ratio(row['p99_ratio'])}"
+        )
+
+
+def _num(v: float | None) -> str:
+    return "–" if v is None else f"{v:.1f}"
+
+
+def _ratio(v: float | None) -> str:
+    return "–" if v is None else f"{v:.2f}×"
+
+
 @load.command("worker")
 @click.option(
     "--master",

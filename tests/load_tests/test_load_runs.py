@@ -195,3 +195,15 @@ def test_external_worker_joins_by_master_address(tmp_path: Path) -> None:
     assert worker.returncode == 0, worker.stderr
     summary = _check_outputs(tmp_path)
     assert summary["workers"] == 1 and summary["endpoints"]["Echo"]["count"] > 0
+
+
+def test_compare_a_run_with_itself_gives_unit_ratios(echo_run) -> None:  # type: ignore[no-untyped-def]
+    _, out = echo_run
+    proc = ehc_load("compare", str(out), str(out), "--json", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert not result["warnings"]
+    assert [r["name"] for r in result["rows"]][-1] == "ALL"
+    for row in result["rows"]:
+        assert row["baseline"] == row["candidate"]
+        assert row["rps_ratio"] == pytest.approx(1.0)
