@@ -56,6 +56,7 @@ def echo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Compl
     proc = ehc_load(
         "run", "--target", "echo", "--scenario", "outpatient-peak", "--users", "8", "--spawn-rate", "8",
         "--duration", "4s", "--think-scale", "0.05", "--slo", str(slo), "--out", str(out),
+        "--set", "mix.card=0",
     )  # fmt: skip
     return proc, out
 
@@ -68,6 +69,7 @@ def test_impossible_slo_fails_the_run_and_names_the_objective(echo_run) -> None:
     assert summary["slo"]["broken"] == ["total.max_p99_ms"]
     # the node API's calls ran (as echoes), invalid presentations counted as expected refusals
     assert {"VerifyQr", "Report"} <= set(summary["endpoints"])
+    assert "VerifyChipCard" not in summary["endpoints"]  # --set mix.card=0 took effect
     assert summary["totals"]["error"] == 0
 
 
@@ -113,6 +115,12 @@ def test_bad_inputs_exit_2_with_the_kit_code(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "LOAD_BAD_DURATION" in proc.stderr
     proc = ehc_load("report", str(tmp_path), timeout=60)
     assert proc.returncode == 2 and "LOAD_NO_RUN_DATA" in proc.stderr
+    proc = ehc_load("run", "--target", "echo", "--set", "mix.card", "--out", str(tmp_path), timeout=60)
+    assert proc.returncode == 2 and "NAME=NUMBER" in proc.stderr
+    bad_slo = tmp_path / "bad.toml"
+    bad_slo.write_text("[total]\nmax_p99 = 1\n")
+    proc = ehc_load("run", "--target", "echo", "--slo", str(bad_slo), "--out", str(tmp_path), timeout=60)
+    assert proc.returncode == 2 and "LOAD_BAD_SLO" in proc.stderr
 
 
 def test_reference_node_outpatient_peak_end_to_end(tmp_path: Path) -> None:
