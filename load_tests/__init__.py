@@ -1,1 +1,15 @@
-"""load_tests."""
+"""Load tests for city nodes: Locust actors, exact percentiles, SLO gating, reports.
+
+Modules, by the side of the process boundary they live on:
+
+* CLI side (plain Python, never gevent): ``cli`` (``ehc load``), ``orchestrate`` (one run),
+  ``targets`` (echo server / reference node processes), ``seeding`` + ``dataset`` +
+  ``population`` + ``messages`` (test data through the node's API), ``analysis`` + ``report`` +
+  ``svg`` + ``slo`` + ``compare`` (figures, outputs, verdicts), ``histogram`` + ``recorder``.
+* Locust side (``python -m load_tests.runner``, gevent-patched): ``runner`` (local / master /
+  worker), ``interceptor`` + ``grpc_user`` (gRPC plumbing), ``node_client`` (the node
+  operations), ``actors`` + ``rest_user`` (simulated clients), ``scenarios`` (the mixes),
+  ``context`` (per-process run state).
+
+See docs/load.md.
+"""
