@@ -36,6 +36,10 @@ class DriverHis:
         self.command = command
         self._own_node = node is None
         self.node = node or start_reference(run, address=listen)
+        from ..faultproxy import FaultProxy
+
+        # the HIS talks to the node through a proxy that can refuse calls (retry tests)
+        self.proxy = FaultProxy(self.node.target)
         self._ids = itertools.count(1)
         self.proc = subprocess.Popen(
             command,
@@ -49,7 +53,7 @@ class DriverHis:
         self.hello = self.request("hello")
         self.request(
             "configure",
-            node=self.node.target,
+            node=self.proxy.target,
             credentials=self.node.terminal.credentials.to_dict(),
             scenes=run.profile.param("scenes"),
             hospital_cards=run.profile.param("hospital_cards", {}),
@@ -86,6 +90,7 @@ class DriverHis:
             pass
         if self.proc.poll() is None:
             self.proc.kill()
+        self.proxy.close()
         if self._own_node:
             self.node.close()
 

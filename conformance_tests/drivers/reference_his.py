@@ -128,10 +128,28 @@ class His:
                 ehcid=who["ehcid"] if who["card_type"] == "11" else "",
                 card_number=who.get("card_number", ""),
             )
-            ack = self.client.usage.Report(record, timeout=30)
-            done.append({"step": step, "scene": scene, "reported": ack.accepted or ack.duplicate})
+            ack = self._report(record)
+            done.append(
+                {"step": step, "scene": scene, "reported": bool(ack and (ack.accepted or ack.duplicate))}
+            )
         pay_later = bool(who["poverty"]) and MUTANT != "no-pay-later"
         return {"patient": {"main_index": who["main_index"]}, "pay_later": pay_later, "steps": done}
+
+    def _report(self, record: Any, attempts: int = 3) -> Any:
+        """Report a card use; retry a transient failure with the same request id (idempotent)."""
+        import time
+
+        import grpc
+
+        for attempt in range(attempts):
+            try:
+                return self.client.usage.Report(record, timeout=30)
+            except grpc.RpcError as exc:
+                transient = exc.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+                if not transient or attempt == attempts - 1 or MUTANT == "no-retry":
+                    return None
+                time.sleep(0.2 * (attempt + 1))
+        return None
 
     def hospital_card(self, req: dict) -> dict:
         """Would the HIS issue (action=issue) or accept (action=accept) a legacy hospital card on date?"""

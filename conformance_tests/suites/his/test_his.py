@@ -121,3 +121,17 @@ def test_an_invalid_id_number_identifies_nobody(dut):
     bad = number[:-1] + ("0" if number[-1] != "0" else "1")
     answer = dut.request("visit", patient={"medium": "id-card", "identifier": bad}, steps=["registration"])
     assert not answer.get("patient"), answer
+
+
+@pytest.mark.requirement("HIS-012", "NODE-USAGE-005")
+def test_a_refused_report_is_retried_once_without_duplicates(dut, profile):
+    r = register(dut.node)
+    dut.proxy.fail_next("/ehc.node.v1.UsageService/Report", times=1)
+    answer = dut.request(
+        "visit", patient={"medium": "ehc-qr-static", "qr_text": r.qr_text}, steps=["payment"]
+    )
+    assert answer["ok"] and answer["steps"] and answer["steps"][0]["reported"], answer
+    refused = [m for m, what in dut.proxy.calls if m.endswith("/Report") and what == "refused"]
+    assert len(refused) == 1, "the injected refusal did not happen"
+    records = _usage(dut, r.card.ehcid)
+    assert [u.scene for u in records] == [str(profile.param("scenes.payment"))], "report lost or duplicated"
