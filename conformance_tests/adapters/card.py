@@ -166,9 +166,14 @@ def make(spec: str, run: Any) -> Any:
     if spec in ("emulated", "reference"):
         return EmulatedCard(run)
     if spec.startswith("mutant:"):
+        name = spec[len("mutant:") :]
+        if getattr(run, "role", "card") == "psam":
+            from ..mutants.psam import make_mutant as make_psam_mutant
+
+            return make_psam_mutant(name, run)
         from ..mutants.card import make_mutant
 
-        return make_mutant(spec[len("mutant:") :], run)
+        return make_mutant(name, run)
     if spec.startswith("reader:") or ";psam=" in spec:  # "reader:NAME;psam=NAME" or "NAME;psam=NAME"
         parts = spec.removeprefix("reader:").split(";")
         psam = next((p[len("psam=") :] for p in parts[1:] if p.startswith("psam=")), None)

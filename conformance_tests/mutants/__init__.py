@@ -13,6 +13,7 @@ import importlib
 MUTANT_MODULES: dict[str, tuple[str, str]] = {
     "codec": ("conformance_tests.mutants.codec", "reference"),
     "card": ("conformance_tests.mutants.card", "emulated"),
+    "psam": ("conformance_tests.mutants.psam", "emulated"),
     "node": ("conformance_tests.mutants.node", "reference"),
     "terminal": ("conformance_tests.mutants.terminal", "reference"),
     "his": ("conformance_tests.mutants.his", "reference"),
