@@ -78,11 +78,8 @@ def test_postgresql_outage_fails_fast_with_unavailable(tmp_path, pg):
         node.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REL-F5: reference_node.store.db keeps a broken per-thread PostgreSQL connection after the "
-    "server ends it; every later call on that thread fails with NODE_STORE_ERROR until a restart",
-)
+# REL-F5 (found here, fixed in reference_node 0863c82): a broken PostgreSQL connection was kept
+# per thread and every later call failed until a restart.
 def test_postgresql_outage_node_recovers_without_restart(tmp_path, pg):
     admin, url, name = pg
     node = start_node(tmp_path, url)
