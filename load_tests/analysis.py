@@ -93,6 +93,7 @@ def summarise(data: dict[str, Any]) -> dict[str, Any]:
         "max_requests": cfg.get("max_requests"),
         "workers": data.get("workers", 0),
         "think_scale": cfg.get("settings", {}).get("think_scale"),
+        "pace": cfg.get("settings", {}).get("pace") or 0,
         "started_at": started,
         "stopped_at": stopped,
         "stopped_by": meta.get("stopped_by"),

@@ -116,6 +116,12 @@ def _run_options(f: Any) -> Any:
             show_default=True,
             help="multiply every think time (0 = no think time: find capacity)",
         ),
+        click.option(
+            "--pace",
+            type=click.FloatRange(0),
+            default=0.0,
+            help="fixed offered load: tasks per second per user (replaces think times; 0 = off)",
+        ),
         click.option("--set", "shares", multiple=True, help="override a mix share, e.g. mix.expired=0.05"),
         click.option("--seed", type=int, default=1, show_default=True),
         click.option(
@@ -150,8 +156,12 @@ def _opts(kw: dict[str, Any], target: str, out: Path) -> RunOptions:
         workers=kw["workers"],
         population=kw["population"],
         think_scale=kw["think_scale"],
+        pace=kw["pace"],
         shares=_shares(kw["shares"]),
         seed=kw["seed"],
+        credentials=kw["credentials"],
+        db_url=kw["db_url"],
+        http_url=kw["http_url"],
     )
 
 

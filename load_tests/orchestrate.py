@@ -59,6 +59,7 @@ class RunOptions:
     slo_file: str | None = None
     population: int = 200
     think_scale: float = 1.0
+    pace: float = 0.0  # tasks per second per user (constant throughput); 0 = think times
     seed: int = 1
     area: str = DEFAULT_AREA
     shares: dict[str, float] = field(default_factory=dict)
@@ -139,6 +140,7 @@ def run(opts: RunOptions) -> dict[str, Any]:
             "data_out": str(data_out),
             "settings": {
                 "think_scale": opts.think_scale,
+                "pace": opts.pace,
                 "seed": opts.seed,
                 "area": opts.area,
                 "shares": opts.shares,

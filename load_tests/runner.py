@@ -95,6 +95,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _apply_pace(user_classes: list[Any], settings: dict[str, Any]) -> None:
+    """``--pace R``: each user starts a task R times per second (Locust's constant_throughput)
+    instead of thinking, so the offered load is fixed while the node keeps up."""
+    pace = float(settings.get("pace") or 0)
+    if pace > 0:
+        from locust import constant_throughput
+
+        for cls in user_classes:
+            cls.wait_time = constant_throughput(pace)
+
+
 def _run_context(cfg: dict[str, Any], dataset: dict[str, Any], index: int, count: int) -> RunContext:
     return RunContext(
         mode=cfg["mode"],
@@ -131,6 +142,7 @@ def run_local(cfg: dict[str, Any]) -> dict[str, Any]:
     dataset = json.loads(Path(cfg["dataset_file"]).read_text())
     set_current(_run_context(cfg, dataset, 0, 1))
     scenario = load_scenario(cfg["scenario"])
+    _apply_pace(scenario.USER_CLASSES, cfg.get("settings", {}))
     env = Environment(
         user_classes=scenario.USER_CLASSES,
         host=cfg["target"],
@@ -259,6 +271,7 @@ def run_worker(master_host: str, master_port: int) -> None:
     def on_config(environment: Environment, msg: Any, **_: Any) -> None:
         data = msg.data
         set_current(_run_context(data["cfg"], data["dataset"], int(data["index"]), int(data["count"])))
+        _apply_pace(env.user_classes, data["cfg"].get("settings", {}))
         runner.send_message(READY_MESSAGE, None)
 
     def on_exit(environment: Environment, msg: Any, **_: Any) -> None:

@@ -215,3 +215,27 @@ def test_compare_a_run_with_itself_gives_unit_ratios(echo_run) -> None:  # type:
     for row in result["rows"]:
         assert row["baseline"] == row["candidate"]
         assert row["rps_ratio"] == pytest.approx(1.0)
+
+
+def test_any_node_by_address_with_an_admin_credential(tmp_path: Path) -> None:
+    """The path for other vendors' nodes: HOST:PORT + --credentials (here the reference node,
+    started independently in its own process, as a stand-in for a node under test)."""
+    from reference_node.testing import start_node
+
+    node = start_node(tmp_path, subprocess=True)
+    try:
+        out = tmp_path / "out"
+        proc = ehc_load(
+            "run", "--target", node.target, "--scenario", "outpatient-peak", "--out", str(out), timeout=60
+        )
+        assert proc.returncode == 2 and "--credentials" in proc.stderr  # no credential: refused, not guessed
+        proc = ehc_load(
+            "run", "--target", node.target, "--credentials", str(node.client_file), "--scenario", "hospital-day",
+            "--users", "4", "--spawn-rate", "4", "--duration", "3s", "--think-scale", "0.05", "--population", "40",
+            "--out", str(out),
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        summary = _check_outputs(out)
+        assert summary["target"] == node.target and summary["totals"]["error"] == 0, summary["errors"]
+    finally:
+        node.stop()
