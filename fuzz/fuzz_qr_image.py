@@ -8,7 +8,7 @@ from _harness import Input, contract, instrumented, main
 
 from ehc.errors import EhcError
 
-with instrumented(["qr_codec"]):
+with instrumented(["qr_codec", "PIL"]):
     import numpy as np
 
     from qr_codec import image
