@@ -7,7 +7,6 @@ usage id is random, and the reporting terminal is ``<org>5500`` (the registratio
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -36,7 +35,7 @@ def usage_row(
     terminal = f"{org_code}{_DEPT_OF.get(step, '9900')}"
     rid = f"{prefix}-{seq:012d}"
     return (
-        terminal, rid, os.urandom(16).hex(), f"{prefix}:{seq}", time, time, org_code, org_name, use_city, scene, step,
+        terminal, rid, f"{prefix}{seq:024x}", f"{prefix}:{seq}", time, time, org_code, org_name, use_city, scene, step,
         _DEPT_OF.get(step, "9900"), card_type, channel, "0200", visit_type, ehcid, None, card_blind, "", "", terminal,
     )  # fmt: skip
 
