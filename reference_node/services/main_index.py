@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from ehc.errors import EhcError
+from ehc.spec import codes
 from ehc.spec.identifiers import mask_id
 from reference_node import validation as v
 from reference_node.errors import (
@@ -46,6 +47,9 @@ def _media_key(
     if medium == pb.MEDIUM_DOCUMENT:
         number = v.document(document_type, identifier, "identifier")
         return MEDIUM_DOCUMENT, node.doc_blind(document_type, number), number
+    if medium == pb.MEDIUM_LINKED_CODE:
+        ident = v.text(identifier, "identifier", max_len=256)
+        return medium, node.hsm.blind_index(f"m{medium}", ident), ident
     if medium in _FREE_MEDIA:
         ident = v.token(identifier, "identifier", max_len=64)
         if medium == pb.MEDIUM_HOSPITAL_CARD:
@@ -137,6 +141,7 @@ def _link(node: Node, caller: Caller, req: pb.LinkMediumRequest, link: bool) -> 
     mi, rnode, rmi = _link_target(node, req)
     medium, blind, ident = _media_key(node, req.medium, req.identifier, req.document_type, req.issuer)
     atr = v.hex_text(req.atr, "atr", required=False, max_len=66)
+    card_medium = v.code(req.card_medium, "card_medium", codes.CARD_MEDIA, required=False)
     with node.db.transaction() as cur:
         if mi is not None:
             node.load_person(cur, mi)  # must exist
@@ -151,9 +156,19 @@ def _link(node: Node, caller: Caller, req: pb.LinkMediumRequest, link: bool) -> 
             changed = row is None
             if changed:
                 cur.run(
-                    "INSERT INTO media (medium, key_blind, main_index, remote_node, remote_main_index, identifier_enc, atr, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (medium, blind, mi, rnode, rmi, node.hsm.seal(ident.encode()), atr, node.now_text()),
+                    "INSERT INTO media (medium, key_blind, main_index, remote_node, remote_main_index, identifier_enc, atr, "
+                    "card_medium, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        medium,
+                        blind,
+                        mi,
+                        rnode,
+                        rmi,
+                        node.hsm.seal(ident.encode()),
+                        atr,
+                        card_medium,
+                        node.now_text(),
+                    ),
                 )
         else:
             changed = same

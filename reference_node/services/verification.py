@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from ehc.errors import EhcError
+from qr_codec import text as qrtext
 from reference_node import validation as v
 from reference_node.config import fmt_time
 from reference_node.errors import (
     CARD_SUSPENDED,
+    CARD_UNKNOWN,
     CHIP_ATR_MISMATCH,
     CHIP_SIGNATURE_INVALID,
     CHIP_UNKNOWN,
@@ -68,10 +70,22 @@ def verify_qr(node: Node, caller: Caller, req: pb.VerifyQrRequest) -> pb.VerifyR
         raise EhcError(FIELD_TOO_LONG, f"qr_text is longer than {OPAQUE_MAX} characters", field="qr_text")
     ehcid = main_index = ""
     code_type = ""
+    medium = "11"  # CARD_MEDIA: e-card QR (a linked code records its own medium)
     try:
         cfg = node.config
         now = node.now()
-        code = node.hsm.parse_qr(req.qr_text, now, cfg.clock_skew_s, cfg.dynamic_max_lifetime_s)
+        try:
+            code = node.hsm.parse_qr(req.qr_text, now, cfg.clock_skew_s, cfg.dynamic_max_lifetime_s)
+        except EhcError as err:
+            linked = _linked_code(node, req.qr_text, err)  # re-raises err unless a linked code
+            medium, view = linked
+            ehcid, main_index, code_type = view.card.ehcid, view.person.main_index, "1"
+            _usable(view.card)
+            response = pb.VerifyResponse()
+            response.CopyFrom(_template(view))
+            response.code_type = 1
+            response.verification_id = _record(node, ctx, medium, code_type, ehcid, main_index, None)
+            return response
         ehcid = code.ehcid
         code_type = "0" if code.kind == "dynamic" else "1"
         view = node.card_view(ehcid)
@@ -85,10 +99,39 @@ def verify_qr(node: Node, caller: Caller, req: pb.VerifyQrRequest) -> pb.VerifyR
             response.valid_until = until
             response.surplus_num = _consume(node, ehcid, until)
     except EhcError as err:
-        _record(node, ctx, "11", code_type, ehcid, main_index, err)
+        _record(node, ctx, medium, code_type, ehcid, main_index, err)
         raise
-    response.verification_id = _record(node, ctx, "11", code_type, ehcid, main_index, None)
+    response.verification_id = _record(node, ctx, medium, code_type, ehcid, main_index, None)
     return response
+
+
+MEDIUM_LINKED_CODE = 11
+
+
+def _linked_code(node: Node, text: str, err: EhcError) -> tuple[str, CardView]:
+    """A text that is not a national code may be another platform's code linked to a person
+    (MainIndexService.LinkMedium, MEDIUM_LINKED_CODE). Returns (CARD_MEDIA code, view) or re-raises
+    ``err``: a well-formed national code that failed (expired, foreign key) never falls back."""
+    try:
+        qrtext.parse(text)  # form only, no key
+        raise err
+    except EhcError as form_error:
+        if form_error is err:
+            raise
+    if not text or not text.isprintable():
+        raise err
+    with node.db.transaction() as cur:
+        row = cur.one(
+            "SELECT main_index, card_medium FROM media WHERE medium = ? AND key_blind = ?",
+            (MEDIUM_LINKED_CODE, node.hsm.blind_index(f"m{MEDIUM_LINKED_CODE}", text)),
+        )
+        if row is None or row[0] is None:
+            raise err
+        person, _ = node.resolve_merges(cur, node.load_person(cur, row[0]))
+        cards = [k for k in node.person_cards(cur, person.main_index) if k.status != SUPERSEDED]
+    if not cards:
+        raise EhcError(CARD_UNKNOWN, "the linked person has no card on this node")
+    return row[1] or "99", node.card_view(cards[-1].ehcid)
 
 
 def _consume(node: Node, ehcid: str, until: str) -> int:

@@ -173,6 +173,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        3,
+        "linked codes of other platforms: the CARD_MEDIA code to record when they are verified",
+        ["ALTER TABLE media ADD COLUMN card_medium TEXT NOT NULL DEFAULT ''"],
+    ),
 ]
 
 

@@ -356,3 +356,49 @@ def test_registry_is_admin_only(client, admin):
         S.PERMISSION_DENIED,
         "NODE_FORBIDDEN_ORG",
     )
+
+
+def test_linked_code_of_another_platform_verifies_as_its_person(client, running):
+    reg = client.issuance.Register(register_request())
+    token = "wxpay://health?uid=o6_bmjrPTlm6_2sgVt7hMZOPfL2M&v=2"  # opaque, not a national code
+    link = mp.LinkMediumRequest(
+        main_index=reg.person.main_index, medium=mp.MEDIUM_LINKED_CODE, identifier=token, card_medium="60"
+    )
+    assert client.main_index.LinkMedium(link).changed
+    out = client.verification.VerifyQr(vp.VerifyQrRequest(qr_text=token, context=client.context()))
+    assert out.person.main_index == reg.person.main_index and out.card.ehcid == reg.card.ehcid
+    res = client.main_index.Resolve(mp.ResolveRequest(medium=mp.MEDIUM_LINKED_CODE, identifier=token))
+    assert res.person.main_index == reg.person.main_index
+    refused(
+        lambda: client.verification.VerifyQr(
+            vp.VerifyQrRequest(qr_text=token + "x", context=client.context())
+        ),
+        S.INVALID_ARGUMENT,
+        "QR_BAD_LENGTH",
+    )
+    client.issuance.Suspend(ip.CardActionRequest(ehcid=reg.card.ehcid))
+    refused(
+        lambda: client.verification.VerifyQr(vp.VerifyQrRequest(qr_text=token, context=client.context())),
+        S.FAILED_PRECONDITION,
+        "NODE_CARD_SUSPENDED",
+    )
+    running.node.verification_log.close()
+    media = [
+        r[0]
+        for r in running.node.db.query(
+            "SELECT medium FROM verifications WHERE ehcid = ? AND ok = 1", (reg.card.ehcid,)
+        )
+    ]
+    assert media == ["60"]
+    refused(
+        lambda: client.main_index.LinkMedium(
+            mp.LinkMediumRequest(
+                main_index=reg.person.main_index,
+                medium=mp.MEDIUM_LINKED_CODE,
+                identifier="t2",
+                card_medium="77",
+            )
+        ),
+        S.INVALID_ARGUMENT,
+        "NODE_FIELD_BAD_CODE",
+    )

@@ -25,35 +25,35 @@ _sym_db = _symbol_database.Default()
 from reference_node.proto.ehc.node.v1 import common_pb2 as ehc_dot_node_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x65hc/node/v1/main_index.proto\x12\x0b\x65hc.node.v1\x1a\x18\x65hc/node/v1/common.proto\"\xac\x01\n\x0eResolveRequest\x12#\n\x06medium\x18\x01 \x01(\x0e\x32\x13.ehc.node.v1.Medium\x12\x12\n\nidentifier\x18\x02 \x01(\t\x12\x15\n\rdocument_type\x18\x03 \x01(\t\x12\x0e\n\x06issuer\x18\x04 \x01(\t\x12\x0b\n\x03\x61tr\x18\x05 \x01(\t\x12-\n\x07\x63ontext\x18\x06 \x01(\x0b\x32\x1c.ehc.node.v1.TerminalContext\"\x98\x01\n\x0fResolveResponse\x12#\n\x06person\x18\x01 \x01(\x0b\x32\x13.ehc.node.v1.Person\x12&\n\x06remote\x18\x02 \x01(\x0b\x32\x16.ehc.node.v1.RemoteRef\x12 \n\x05\x63\x61rds\x18\x03 \x03(\x0b\x32\x11.ehc.node.v1.Card\x12\x16\n\x0e\x66ollowed_merge\x18\x04 \x01(\x08\"\xeb\x01\n\x11LinkMediumRequest\x12\x12\n\nmain_index\x18\x01 \x01(\t\x12&\n\x06remote\x18\x02 \x01(\x0b\x32\x16.ehc.node.v1.RemoteRef\x12#\n\x06medium\x18\x03 \x01(\x0e\x32\x13.ehc.node.v1.Medium\x12\x12\n\nidentifier\x18\x04 \x01(\t\x12\x15\n\rdocument_type\x18\x05 \x01(\t\x12\x0e\n\x06issuer\x18\x06 \x01(\t\x12\x0b\n\x03\x61tr\x18\x07 \x01(\t\x12-\n\x07\x63ontext\x18\x08 \x01(\x0b\x32\x1c.ehc.node.v1.TerminalContext\"\x86\x01\n\x12LinkMediumResponse\x12\x12\n\nmain_index\x18\x01 \x01(\t\x12&\n\x06remote\x18\x02 \x01(\x0b\x32\x16.ehc.node.v1.RemoteRef\x12#\n\x06medium\x18\x03 \x01(\x0e\x32\x13.ehc.node.v1.Medium\x12\x0f\n\x07\x63hanged\x18\x04 \x01(\x08\"\x86\x01\n\x0cMergeRequest\x12\x1c\n\x14surviving_main_index\x18\x01 \x01(\t\x12\x19\n\x11merged_main_index\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12-\n\x07\x63ontext\x18\x04 \x01(\x0b\x32\x1c.ehc.node.v1.TerminalContext\"a\n\x0eUnmergeRequest\x12\x10\n\x08merge_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12-\n\x07\x63ontext\x18\x03 \x01(\x0b\x32\x1c.ehc.node.v1.TerminalContext\"j\n\rMergeResponse\x12\x10\n\x08merge_id\x18\x01 \x01(\t\x12\x1c\n\x14surviving_main_index\x18\x02 \x01(\t\x12\x19\n\x11merged_main_index\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tive\x18\x04 \x01(\x08\"4\n\x0fGetAuditRequest\x12\x12\n\nmain_index\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"u\n\nAuditEntry\x12\x0c\n\x04time\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\x12\n\nmain_index\x18\x03 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\x12\x13\n\x0bterminal_id\x18\x05 \x01(\t\x12\x10\n\x08org_code\x18\x06 \x01(\t\"<\n\x10GetAuditResponse\x12(\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x17.ehc.node.v1.AuditEntry*\xa0\x02\n\x06Medium\x12\x16\n\x12MEDIUM_UNSPECIFIED\x10\x00\x12\x15\n\x11MEDIUM_CITIZEN_ID\x10\x01\x12\x1f\n\x1bMEDIUM_SOCIAL_SECURITY_CARD\x10\x02\x12\x1f\n\x1bMEDIUM_RESIDENT_HEALTH_CARD\x10\x03\x12\x11\n\rMEDIUM_EHC_QR\x10\x04\x12\x10\n\x0cMEDIUM_EHCID\x10\x05\x12\x1c\n\x18MEDIUM_BIRTH_CERTIFICATE\x10\x06\x12\x18\n\x14MEDIUM_HOSPITAL_CARD\x10\x07\x12\x17\n\x13MEDIUM_CITIZEN_CARD\x10\x08\x12\x1a\n\x16MEDIUM_BANK_CARD_TOKEN\x10\t\x12\x13\n\x0fMEDIUM_DOCUMENT\x10\n2\xc5\x03\n\x10MainIndexService\x12\x44\n\x07Resolve\x12\x1b.ehc.node.v1.ResolveRequest\x1a\x1c.ehc.node.v1.ResolveResponse\x12M\n\nLinkMedium\x12\x1e.ehc.node.v1.LinkMediumRequest\x1a\x1f.ehc.node.v1.LinkMediumResponse\x12O\n\x0cUnlinkMedium\x12\x1e.ehc.node.v1.LinkMediumRequest\x1a\x1f.ehc.node.v1.LinkMediumResponse\x12>\n\x05Merge\x12\x19.ehc.node.v1.MergeRequest\x1a\x1a.ehc.node.v1.MergeResponse\x12\x42\n\x07Unmerge\x12\x1b.ehc.node.v1.UnmergeRequest\x1a\x1a.ehc.node.v1.MergeResponse\x12G\n\x08GetAudit\x12\x1c.ehc.node.v1.GetAuditRequest\x1a\x1d.ehc.node.v1.GetAuditResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x65hc/node/v1/main_index.proto\x12\x0b\x65hc.node.v1\x1a\x18\x65hc/node/v1/common.proto\"\xac\x01\n\x0eResolveRequest\x12#\n\x06medium\x18\x01 \x01(\x0e\x32\x13.ehc.node.v1.Medium\x12\x12\n\nidentifier\x18\x02 \x01(\t\x12\x15\n\rdocument_type\x18\x03 \x01(\t\x12\x0e\n\x06issuer\x18\x04 \x01(\t\x12\x0b\n\x03\x61tr\x18\x05 \x01(\t\x12-\n\x07\x63ontext\x18\x06 \x01(\x0b\x32\x1c.ehc.node.v1.TerminalContext\"\x98\x01\n\x0fResolveResponse\x12#\n\x06person\x18\x01 \x01(\x0b\x32\x13.ehc.node.v1.Person\x12&\n\x06remote\x18\x02 \x01(\x0b\x32\x16.ehc.node.v1.RemoteRef\x12 \n\x05\x63\x61rds\x18\x03 \x03(\x0b\x32\x11.ehc.node.v1.Card\x12\x16\n\x0e\x66ollowed_merge\x18\x04 \x01(\x08\"\x80\x02\n\x11LinkMediumRequest\x12\x12\n\nmain_index\x18\x01 \x01(\t\x12&\n\x06remote\x18\x02 \x01(\x0b\x32\x16.ehc.node.v1.RemoteRef\x12#\n\x06medium\x18\x03 \x01(\x0e\x32\x13.ehc.node.v1.Medium\x12\x12\n\nidentifier\x18\x04 \x01(\t\x12\x15\n\rdocument_type\x18\x05 \x01(\t\x12\x0e\n\x06issuer\x18\x06 \x01(\t\x12\x0b\n\x03\x61tr\x18\x07 \x01(\t\x12-\n\x07\x63ontext\x18\x08 \x01(\x0b\x32\x1c.ehc.node.v1.TerminalContext\x12\x13\n\x0b\x63\x61rd_medium\x18\t \x01(\t\"\x86\x01\n\x12LinkMediumResponse\x12\x12\n\nmain_index\x18\x01 \x01(\t\x12&\n\x06remote\x18\x02 \x01(\x0b\x32\x16.ehc.node.v1.RemoteRef\x12#\n\x06medium\x18\x03 \x01(\x0e\x32\x13.ehc.node.v1.Medium\x12\x0f\n\x07\x63hanged\x18\x04 \x01(\x08\"\x86\x01\n\x0cMergeRequest\x12\x1c\n\x14surviving_main_index\x18\x01 \x01(\t\x12\x19\n\x11merged_main_index\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12-\n\x07\x63ontext\x18\x04 \x01(\x0b\x32\x1c.ehc.node.v1.TerminalContext\"a\n\x0eUnmergeRequest\x12\x10\n\x08merge_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12-\n\x07\x63ontext\x18\x03 \x01(\x0b\x32\x1c.ehc.node.v1.TerminalContext\"j\n\rMergeResponse\x12\x10\n\x08merge_id\x18\x01 \x01(\t\x12\x1c\n\x14surviving_main_index\x18\x02 \x01(\t\x12\x19\n\x11merged_main_index\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tive\x18\x04 \x01(\x08\"4\n\x0fGetAuditRequest\x12\x12\n\nmain_index\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"u\n\nAuditEntry\x12\x0c\n\x04time\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\x12\n\nmain_index\x18\x03 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\x12\x13\n\x0bterminal_id\x18\x05 \x01(\t\x12\x10\n\x08org_code\x18\x06 \x01(\t\"<\n\x10GetAuditResponse\x12(\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x17.ehc.node.v1.AuditEntry*\xb8\x02\n\x06Medium\x12\x16\n\x12MEDIUM_UNSPECIFIED\x10\x00\x12\x15\n\x11MEDIUM_CITIZEN_ID\x10\x01\x12\x1f\n\x1bMEDIUM_SOCIAL_SECURITY_CARD\x10\x02\x12\x1f\n\x1bMEDIUM_RESIDENT_HEALTH_CARD\x10\x03\x12\x11\n\rMEDIUM_EHC_QR\x10\x04\x12\x10\n\x0cMEDIUM_EHCID\x10\x05\x12\x1c\n\x18MEDIUM_BIRTH_CERTIFICATE\x10\x06\x12\x18\n\x14MEDIUM_HOSPITAL_CARD\x10\x07\x12\x17\n\x13MEDIUM_CITIZEN_CARD\x10\x08\x12\x1a\n\x16MEDIUM_BANK_CARD_TOKEN\x10\t\x12\x13\n\x0fMEDIUM_DOCUMENT\x10\n\x12\x16\n\x12MEDIUM_LINKED_CODE\x10\x0b\x32\xc5\x03\n\x10MainIndexService\x12\x44\n\x07Resolve\x12\x1b.ehc.node.v1.ResolveRequest\x1a\x1c.ehc.node.v1.ResolveResponse\x12M\n\nLinkMedium\x12\x1e.ehc.node.v1.LinkMediumRequest\x1a\x1f.ehc.node.v1.LinkMediumResponse\x12O\n\x0cUnlinkMedium\x12\x1e.ehc.node.v1.LinkMediumRequest\x1a\x1f.ehc.node.v1.LinkMediumResponse\x12>\n\x05Merge\x12\x19.ehc.node.v1.MergeRequest\x1a\x1a.ehc.node.v1.MergeResponse\x12\x42\n\x07Unmerge\x12\x1b.ehc.node.v1.UnmergeRequest\x1a\x1a.ehc.node.v1.MergeResponse\x12G\n\x08GetAudit\x12\x1c.ehc.node.v1.GetAuditRequest\x1a\x1d.ehc.node.v1.GetAuditResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ehc.node.v1.main_index_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MEDIUM']._serialized_start=1356
-  _globals['_MEDIUM']._serialized_end=1644
+  _globals['_MEDIUM']._serialized_start=1377
+  _globals['_MEDIUM']._serialized_end=1689
   _globals['_RESOLVEREQUEST']._serialized_start=72
   _globals['_RESOLVEREQUEST']._serialized_end=244
   _globals['_RESOLVERESPONSE']._serialized_start=247
   _globals['_RESOLVERESPONSE']._serialized_end=399
   _globals['_LINKMEDIUMREQUEST']._serialized_start=402
-  _globals['_LINKMEDIUMREQUEST']._serialized_end=637
-  _globals['_LINKMEDIUMRESPONSE']._serialized_start=640
-  _globals['_LINKMEDIUMRESPONSE']._serialized_end=774
-  _globals['_MERGEREQUEST']._serialized_start=777
-  _globals['_MERGEREQUEST']._serialized_end=911
-  _globals['_UNMERGEREQUEST']._serialized_start=913
-  _globals['_UNMERGEREQUEST']._serialized_end=1010
-  _globals['_MERGERESPONSE']._serialized_start=1012
-  _globals['_MERGERESPONSE']._serialized_end=1118
-  _globals['_GETAUDITREQUEST']._serialized_start=1120
-  _globals['_GETAUDITREQUEST']._serialized_end=1172
-  _globals['_AUDITENTRY']._serialized_start=1174
-  _globals['_AUDITENTRY']._serialized_end=1291
-  _globals['_GETAUDITRESPONSE']._serialized_start=1293
-  _globals['_GETAUDITRESPONSE']._serialized_end=1353
-  _globals['_MAININDEXSERVICE']._serialized_start=1647
-  _globals['_MAININDEXSERVICE']._serialized_end=2100
+  _globals['_LINKMEDIUMREQUEST']._serialized_end=658
+  _globals['_LINKMEDIUMRESPONSE']._serialized_start=661
+  _globals['_LINKMEDIUMRESPONSE']._serialized_end=795
+  _globals['_MERGEREQUEST']._serialized_start=798
+  _globals['_MERGEREQUEST']._serialized_end=932
+  _globals['_UNMERGEREQUEST']._serialized_start=934
+  _globals['_UNMERGEREQUEST']._serialized_end=1031
+  _globals['_MERGERESPONSE']._serialized_start=1033
+  _globals['_MERGERESPONSE']._serialized_end=1139
+  _globals['_GETAUDITREQUEST']._serialized_start=1141
+  _globals['_GETAUDITREQUEST']._serialized_end=1193
+  _globals['_AUDITENTRY']._serialized_start=1195
+  _globals['_AUDITENTRY']._serialized_end=1312
+  _globals['_GETAUDITRESPONSE']._serialized_start=1314
+  _globals['_GETAUDITRESPONSE']._serialized_end=1374
+  _globals['_MAININDEXSERVICE']._serialized_start=1692
+  _globals['_MAININDEXSERVICE']._serialized_end=2145
 # @@protoc_insertion_point(module_scope)

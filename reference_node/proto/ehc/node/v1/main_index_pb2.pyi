@@ -21,6 +21,7 @@ class Medium(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MEDIUM_CITIZEN_CARD: _ClassVar[Medium]
     MEDIUM_BANK_CARD_TOKEN: _ClassVar[Medium]
     MEDIUM_DOCUMENT: _ClassVar[Medium]
+    MEDIUM_LINKED_CODE: _ClassVar[Medium]
 MEDIUM_UNSPECIFIED: Medium
 MEDIUM_CITIZEN_ID: Medium
 MEDIUM_SOCIAL_SECURITY_CARD: Medium
@@ -32,6 +33,7 @@ MEDIUM_HOSPITAL_CARD: Medium
 MEDIUM_CITIZEN_CARD: Medium
 MEDIUM_BANK_CARD_TOKEN: Medium
 MEDIUM_DOCUMENT: Medium
+MEDIUM_LINKED_CODE: Medium
 
 class ResolveRequest(_message.Message):
     __slots__ = ("medium", "identifier", "document_type", "issuer", "atr", "context")
@@ -62,7 +64,7 @@ class ResolveResponse(_message.Message):
     def __init__(self, person: _Optional[_Union[_common_pb2.Person, _Mapping]] = ..., remote: _Optional[_Union[_common_pb2.RemoteRef, _Mapping]] = ..., cards: _Optional[_Iterable[_Union[_common_pb2.Card, _Mapping]]] = ..., followed_merge: _Optional[bool] = ...) -> None: ...
 
 class LinkMediumRequest(_message.Message):
-    __slots__ = ("main_index", "remote", "medium", "identifier", "document_type", "issuer", "atr", "context")
+    __slots__ = ("main_index", "remote", "medium", "identifier", "document_type", "issuer", "atr", "context", "card_medium")
     MAIN_INDEX_FIELD_NUMBER: _ClassVar[int]
     REMOTE_FIELD_NUMBER: _ClassVar[int]
     MEDIUM_FIELD_NUMBER: _ClassVar[int]
@@ -71,6 +73,7 @@ class LinkMediumRequest(_message.Message):
     ISSUER_FIELD_NUMBER: _ClassVar[int]
     ATR_FIELD_NUMBER: _ClassVar[int]
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    CARD_MEDIUM_FIELD_NUMBER: _ClassVar[int]
     main_index: str
     remote: _common_pb2.RemoteRef
     medium: Medium
@@ -79,7 +82,8 @@ class LinkMediumRequest(_message.Message):
     issuer: str
     atr: str
     context: _common_pb2.TerminalContext
-    def __init__(self, main_index: _Optional[str] = ..., remote: _Optional[_Union[_common_pb2.RemoteRef, _Mapping]] = ..., medium: _Optional[_Union[Medium, str]] = ..., identifier: _Optional[str] = ..., document_type: _Optional[str] = ..., issuer: _Optional[str] = ..., atr: _Optional[str] = ..., context: _Optional[_Union[_common_pb2.TerminalContext, _Mapping]] = ...) -> None: ...
+    card_medium: str
+    def __init__(self, main_index: _Optional[str] = ..., remote: _Optional[_Union[_common_pb2.RemoteRef, _Mapping]] = ..., medium: _Optional[_Union[Medium, str]] = ..., identifier: _Optional[str] = ..., document_type: _Optional[str] = ..., issuer: _Optional[str] = ..., atr: _Optional[str] = ..., context: _Optional[_Union[_common_pb2.TerminalContext, _Mapping]] = ..., card_medium: _Optional[str] = ...) -> None: ...
 
 class LinkMediumResponse(_message.Message):
     __slots__ = ("main_index", "remote", "medium", "changed")
