@@ -171,7 +171,10 @@ def scenario(tmp_path_factory):
         # a failing verdict still writes its report, which is what is scanned; a crash writes none
         print(f"leak scenario: ehc {name} exit status {proc.returncode}")
         assert proc.returncode in (0, 1), f"{name} crashed: {(proc.stdout + proc.stderr)[-1500:]}"
-    needles = _secrets(people, node.data_dir)
+    from load_tests.population import synthetic_population
+
+    # the load run's own residents (--population 20, default --seed 1) are known too
+    needles = _secrets([*people, *synthetic_population(20, seed=1)], node.data_dir)
     skip = {"keys.json", "client.json", "node.db", "node.db-wal", "node.db-shm", "endpoint.json"}
     files = [p for p in root.rglob("*") if p.is_file() and p.name not in skip]
     return files, needles, node.data_dir, people, facts
