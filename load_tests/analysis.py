@@ -94,6 +94,7 @@ def summarise(data: dict[str, Any]) -> dict[str, Any]:
         "workers": data.get("workers", 0),
         "think_scale": cfg.get("settings", {}).get("think_scale"),
         "pace": cfg.get("settings", {}).get("pace") or 0,
+        "seed": cfg.get("settings", {}).get("seed"),
         "started_at": started,
         "stopped_at": stopped,
         "stopped_by": meta.get("stopped_by"),

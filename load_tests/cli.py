@@ -65,7 +65,9 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
         )
     if summary.get("errors"):
         click.echo("  top errors: " + "; ".join(f"{k} ×{v}" for k, v in list(summary["errors"].items())[:3]))
-    click.echo(f"outputs: {out}/report.html, summary.json, requests.csv, timeseries.csv, run.json")
+    click.echo(
+        f"seed {summary.get('seed')}; outputs: {out}/report.html, summary.json, requests.csv, timeseries.csv, run.json"
+    )
 
 
 def _slo_exit(summary: dict[str, Any]) -> None:

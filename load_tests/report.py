@@ -213,6 +213,8 @@ def _html(
         ["users", _f(summary["users"])],
         ["spawn rate", _f(summary["spawn_rate"])],
         ["workers", _f(summary["workers"])],
+        ["seed", _f(summary.get("seed"))],
+        ["pace (tasks/s per user)", _f(summary.get("pace"))],
         ["think-time scale", _f(summary.get("think_scale"))],
         ["started", started],
         ["wall time", _f(summary["wall_s"], 1) + " s"],
