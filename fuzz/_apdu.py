@@ -13,6 +13,11 @@ INTERESTING_INS = (0xA4, 0xB0, 0xD6, 0xB2, 0xDC, 0x84, 0x82, 0x88, 0x20, 0x24, 0
 CLASSES = (0x00, 0x04, 0x80, 0x84, 0x0C, 0x08, 0x01, 0xFF)
 
 
+#: ISO/IEC 7816-4 SW1 values a card may answer (6F = "no precise diagnosis" is only ever an
+#: engine exception here, caught above).
+DEFINED_SW1 = {0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x90}
+
+
 class CardCrash(AssertionError):
     """The card engine broke its contract (an exception, or a malformed response)."""
 
@@ -43,6 +48,8 @@ def send(card, apdu: bytes) -> bytes:  # noqa: ANN001
         raise CardCrash(f"handler exception on {apdu.hex()}: {exc!r}") from exc
     if not isinstance(resp, bytes) or len(resp) < 2:
         raise CardCrash(f"malformed response {resp!r} to {apdu.hex()}")
+    if resp[-2] not in DEFINED_SW1:
+        raise CardCrash(f"undefined status word {resp[-2:].hex()} to {apdu.hex()}")
     return resp
 
 
