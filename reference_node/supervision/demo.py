@@ -130,7 +130,7 @@ def _poisson(rng: random.Random, lam: float) -> int:
 
 
 def seed_demo(
-    node: Node, *, residents_per_city: int = 2000, scale: float = 1.0, seed: int = 7
+    node: Node, *, residents_per_city: int = 1500, scale: float = 1.0, seed: int = 7
 ) -> dict[str, int]:
     """Seed the demo history once; returns what was written (zeros when already seeded)."""
     from fixtures.population import generate

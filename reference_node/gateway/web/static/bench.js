@@ -40,7 +40,7 @@
     results.push({ sample_id: s.sample_id, typed, millis });
     const li = document.createElement("li");
     li.className = verdict;
-    li.textContent = `${s.sample_id}: ${verdict} (${millis} ms)`;
+    li.textContent = `${index + 1}. ${s.sample_id}: ${verdict} (${millis} ms)`;
     $("#log").prepend(li);
     if (index + 1 < samples.length) show(index + 1); else finish();
   }
