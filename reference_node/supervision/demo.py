@@ -140,7 +140,8 @@ def seed_demo(
     db = node.db
     ensure_schema(db)
     orgs = demo_organisations(seed)
-    if db.one("SELECT 1 FROM usage WHERE org_code = ? LIMIT 1", (orgs[0].code,)) is not None:
+    # an interrupted seeding is simply run again: every step is idempotent (same seed, same request ids)
+    if db.one("SELECT 1 FROM supervision_meta WHERE key = 'demo_seeded'") is not None:
         return {"organisations": 0, "residents": 0, "registered": 0, "usage_rows": 0}
     upsert_organisations(db, ((o.code, o.name, o.level, o.area) for o in orgs))
     rng = random.Random(seed)
@@ -177,6 +178,8 @@ def seed_demo(
             [(d, d, e) for d, e in issue_dates],
         )
     rows = bulk_insert_usage(db, _visit_rows(orgs, ehcids, rng, scale))
+    with db.transaction() as cur:
+        cur.run("INSERT INTO supervision_meta (key, value) VALUES ('demo_seeded', ?)", (node.now_text(),))
     return {
         "organisations": len(orgs),
         "residents": sum(figures.values()),

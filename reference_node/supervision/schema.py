@@ -42,6 +42,16 @@ STEPS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX IF NOT EXISTS persons_by_area ON persons (area_code)",
         ],
     ),
+    (
+        2,
+        "supervision settings and markers (demo data complete)",
+        [
+            """CREATE TABLE IF NOT EXISTS supervision_meta (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            )""",
+        ],
+    ),
 ]
 
 _done: weakref.WeakSet[Database] = weakref.WeakSet()
