@@ -118,6 +118,20 @@ def card_cmd(dut: str, **kw) -> None:
     _execute("card", dut, **kw)
 
 
+@certify.command("psam")
+@click.option(
+    "--reader",
+    "dut",
+    default="emulated",
+    show_default=True,
+    help='emulated | "CARD_READER;psam=PSAM_READER" (the PSAM is the device under test)',
+)
+@_run_options
+def psam_cmd(dut: str, **kw) -> None:
+    """Certify a PSAM (terminal security module) in a reader or the emulator."""
+    _execute("psam", dut, **kw)
+
+
 @certify.command("terminal")
 @click.option(
     "--driver",

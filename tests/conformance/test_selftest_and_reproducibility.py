@@ -108,3 +108,19 @@ def test_node_mutant_is_caught_through_the_cli(tmp_path):
     assert result.exit_code == 1
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert "NODE-VERIFY-004" in report["summary"]["gating_failures"]
+
+
+def test_psam_certification_through_the_cli(tmp_path):
+    from click.testing import CliRunner
+
+    from conformance_tests.cli import certify
+
+    out = tmp_path / "psam"
+    result = CliRunner().invoke(
+        certify, ["psam", "--out", str(out), "--quiet", "--certification", "--max-examples", "3"]
+    )
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert result.exit_code == 0 and report["verdict"] == "pass" and report["role"] == "psam"
+    assert {r["id"] for r in report["requirements"] if r["verdict"] == "pass"} >= {
+        f"PSAM-00{i}" for i in range(1, 7)
+    }
