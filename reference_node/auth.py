@@ -106,6 +106,7 @@ class Authenticator:
         self._creds: dict[str, _Credential] = {}
         self._ttl = cache_ttl
         self._lock = threading.Lock()
+        self._inserted = 0
 
     def _credential(self, terminal_id: str) -> _Credential | None:
         now = time.monotonic()
@@ -161,6 +162,22 @@ class Authenticator:
         now_ms = time.time() * 1000
         if abs(now_ms - int(ts)) > self.window_ms:
             raise EhcError(AUTH_STALE_TIMESTAMP, window_s=self.node.config.replay_window_s)
-        if not self.nonces.check_and_add(f"{terminal}\x00{nonce}", now_ms / 1000):
+        key = f"{terminal}|{nonce}"  # no NUL: PostgreSQL text cannot hold it
+        if not self.nonces.check_and_add(key, now_ms / 1000):
+            raise EhcError(AUTH_REPLAYED_NONCE)
+        if self.node.config.shared_nonces and not self._shared_nonce(key, int(now_ms)):
             raise EhcError(AUTH_REPLAYED_NONCE)
         return cred.caller
+
+    def _shared_nonce(self, key: str, now_ms: int) -> bool:
+        """Record the nonce in the database (one relaxed insert); False when another node process
+        sharing the database has seen it. Old rows are pruned now and then."""
+        with self.node.db.transaction(relaxed=True) as cur:
+            fresh = cur.run(
+                "INSERT INTO auth_nonces (nonce_key, seen_at_ms) VALUES (?, ?) ON CONFLICT (nonce_key) DO NOTHING",
+                (key, now_ms),
+            )
+            self._inserted += 1
+            if self._inserted % 5000 == 0:
+                cur.run("DELETE FROM auth_nonces WHERE seen_at_ms < ?", (now_ms - 2 * self.window_ms,))
+        return fresh == 1

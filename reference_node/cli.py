@@ -69,6 +69,11 @@ def node() -> None:
     "--clock-skew", type=int, default=2, show_default=True, help="seconds tolerated when checking expiry"
 )
 @click.option("--replay-window", type=int, default=300, show_default=True, help="seconds")
+@click.option(
+    "--shared-nonces",
+    is_flag=True,
+    help="record nonces in the database (replays caught across node processes)",
+)
 @click.option("--require-certified/--allow-uncertified", default=False, show_default=True)
 @click.option(
     "--sqlite-synchronous", type=click.Choice(["FULL", "NORMAL", "EXTRA"]), default="FULL", show_default=True
@@ -97,6 +102,7 @@ def serve(**o: Any) -> None:
         refuse_reissue_while_valid=o["refuse_reissue"],
         clock_skew_s=o["clock_skew"],
         replay_window_s=o["replay_window"],
+        shared_nonces=o["shared_nonces"],
         require_certified_terminals=o["require_certified"],
         sqlite_synchronous=o["sqlite_synchronous"],
     )

@@ -27,6 +27,7 @@ class NodeConfig:
     newborn_document_type: str = "08"  # 出生医学证明 (one province uses 99)
     # authentication
     replay_window_s: int = 300  # accepted |node time - x-ehc-timestamp|
+    shared_nonces: bool = False  # also record nonces in the database: replays caught across processes
     require_certified_terminals: bool = False  # refuse terminals not (yet) certified (检测备案)
     # verification hot path
     card_cache_size: int = 200_000

@@ -178,6 +178,14 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         "linked codes of other platforms: the CARD_MEDIA code to record when they are verified",
         ["ALTER TABLE media ADD COLUMN card_medium TEXT NOT NULL DEFAULT ''"],
     ),
+    (
+        4,
+        "nonces shared by node processes (optional replay protection across processes)",
+        [
+            "CREATE TABLE auth_nonces (nonce_key TEXT PRIMARY KEY, seen_at_ms BIGINT NOT NULL)",
+            "CREATE INDEX auth_nonces_by_time ON auth_nonces (seen_at_ms)",
+        ],
+    ),
 ]
 
 

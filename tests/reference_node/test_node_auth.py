@@ -167,3 +167,40 @@ def test_worked_example_of_docs_node_md():
         "x-ehc-nonce": "0123456789abcdef0123456789abcdef",
         "x-ehc-signature": "e1d176e0570b1e12ae246c1f856a30539fb7e1964203d848335da4661cdcf628",
     }
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_replay_to_another_node_process(running, db_url, tmp_path, shared):
+    """Per-process nonce caches miss a replay sent to another process; shared_nonces catches it."""
+    from reference_node.config import NodeConfig
+    from reference_node.runtime import start
+
+    url = db_url or str(running.data_dir / "node.db")
+    first = start(
+        tmp_path / "a",
+        db_url=url,
+        keys=running.data_dir / "keys.json",
+        config=NodeConfig(shared_nonces=shared),
+    )
+    second = start(
+        tmp_path / "b",
+        db_url=url,
+        keys=running.data_dir / "keys.json",
+        config=NodeConfig(shared_nonces=shared),
+    )
+    try:
+        cred = running.credentials
+        req = ip.GetCardRequest(ehcid="A" * 64)
+        md = _md(sign(cred.secret, METHOD, req.SerializeToString(), terminal_id=cred.terminal_id))
+        for node in (first, second):
+            with grpc.insecure_channel(node.target) as ch:
+                stub = ig.IssuanceServiceStub(ch)
+                expected = (
+                    ("NODE_AUTH_REPLAYED_NONCE", S.UNAUTHENTICATED)
+                    if (node is second and shared)
+                    else ("NODE_CARD_UNKNOWN", S.NOT_FOUND)
+                )
+                refused(lambda stub=stub: stub.GetCard(req, metadata=md), expected[1], expected[0])
+    finally:
+        first.stop()
+        second.stop()
