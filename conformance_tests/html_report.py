@@ -118,9 +118,8 @@ def render_html(report: dict[str, Any]) -> str:
             f"<h3><code>{_e(t['nodeid'])}</code>{waived}</h3><p>Requirements: {_e(', '.join(t['requirements']))}</p>"
             f"<pre>{_e(t['message'])}</pre>"
             + (f"<p>Minimal failing example (Hypothesis):</p><pre>{_e(example)}</pre>" if example else "")
-            + "<details open><summary>Transcript</summary>"
-            + _transcript(t["transcript"])
-            + "</details>"
+            + "<details open><summary>Transcript (for a property test the last steps are the replay of "
+            "the minimal failing example)</summary>" + _transcript(t["transcript"]) + "</details>"
         )
     passing = []
     for t in report["tests"]:

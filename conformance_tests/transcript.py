@@ -8,25 +8,32 @@ verdict it supports (the EMVCo/EBSI pattern: request and response of each step).
 from __future__ import annotations
 
 import time
+from collections import deque
 from typing import Any
 
 from .masking import mask_apdu_hex, mask_text, mask_value
 
-MAX_STEPS = 400  # a Hypothesis test can make thousands of calls: keep the head, count the rest
+# A Hypothesis test can make thousands of calls. Keep the first steps and the last ones: Hypothesis
+# replays the minimal failing example last, so the tail of a failing property's transcript is it.
+HEAD_STEPS = 60
+TAIL_STEPS = 340
 
 
 class Transcript:
     def __init__(self) -> None:
         self.steps: list[dict[str, Any]] = []
+        self.tail: deque[dict[str, Any]] = deque(maxlen=TAIL_STEPS)
         self.dropped = 0
         self._t0 = time.perf_counter()
 
     def _add(self, step: dict[str, Any]) -> None:
-        if len(self.steps) >= MAX_STEPS:
-            self.dropped += 1
-            return
         step["t_ms"] = round((time.perf_counter() - self._t0) * 1000, 2)
-        self.steps.append(step)
+        if len(self.steps) < HEAD_STEPS:
+            self.steps.append(step)
+            return
+        if len(self.tail) == self.tail.maxlen:
+            self.dropped += 1
+        self.tail.append(step)
 
     def note(self, text: str) -> None:
         """A free-text step (what the test is about to check)."""
@@ -62,8 +69,13 @@ class Transcript:
 
     def to_list(self) -> list[dict[str, Any]]:
         if self.dropped:
-            return [*self.steps, {"kind": "note", "text": f"{self.dropped} further steps not kept"}]
-        return list(self.steps)
+            gap = {
+                "kind": "note",
+                "text": f"... {self.dropped} steps not kept ...",
+                "t_ms": self.tail[0]["t_ms"],
+            }
+            return [*self.steps, gap, *self.tail]
+        return [*self.steps, *self.tail]
 
 
 class TranscriptHolder:

@@ -112,3 +112,17 @@ def test_masking_of_identifiers():
     assert "13812345678" not in text and "A123456789" not in text
     masked = mask_apdu_hex(("0F12" + b"11010519491231002X".hex()).upper())
     assert b"11010519491231002X".hex().upper() not in masked and masked.startswith("0F12")
+
+
+def test_transcript_keeps_head_and_the_final_replay():
+    from conformance_tests.transcript import HEAD_STEPS, TAIL_STEPS, Transcript
+
+    t = Transcript()
+    total = HEAD_STEPS + TAIL_STEPS + 500
+    for i in range(total):
+        t.apdu(bytes.fromhex("00B2010400"), f"step {i}".encode() + b"\x90\x00")
+    steps = t.to_list()
+    assert len(steps) == HEAD_STEPS + TAIL_STEPS + 1
+    assert steps[HEAD_STEPS]["text"] == "... 500 steps not kept ..."
+    assert bytes.fromhex(steps[-1]["response"]) == f"step {total - 1}".encode()
+    assert steps[-1]["sw"] == "9000"
