@@ -24,8 +24,10 @@ def steady_window(meta: dict[str, Any]) -> tuple[float, float]:
     return start, stop
 
 
-def _full_seconds(start: float, stop: float) -> range:
-    return range(math.ceil(start), math.floor(stop))
+def _full_buckets(start: float, stop: float, width: int) -> range:
+    """Starts of the time buckets lying wholly inside [start, stop)."""
+    first = math.ceil(start / width) * width
+    return range(first, math.floor(stop) - width + 1, width)
 
 
 def endpoint_figures(
@@ -64,8 +66,8 @@ def summarise(data: dict[str, Any]) -> dict[str, Any]:
     stopped = float(meta.get("stopped_at") or started)
     wall = max(stopped - started, 1e-9)
     s_from, s_to = steady_window(meta)
-    seconds = _full_seconds(s_from, s_to)
-    steady_s = float(len(seconds))
+    seconds = _full_buckets(s_from, s_to, rec.bucket_s)
+    steady_s = float(len(seconds) * rec.bucket_s)
 
     def steady_answered(name: str | None) -> int:
         n = 0

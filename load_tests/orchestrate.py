@@ -24,6 +24,7 @@ from ehc.errors import EhcError
 from load_tests.dataset import echo_dataset
 from load_tests.errors import LOAD_BAD_DURATION, LOAD_BAD_TARGET, LOAD_RUN_FAILED
 from load_tests.population import DEFAULT_AREA, synthetic_population
+from load_tests.recorder import bucket_for
 from load_tests.report import write_outputs
 from load_tests.scenarios import HTTP_SCENARIOS, check_name
 from load_tests.slo import load_slo
@@ -141,6 +142,7 @@ def run(opts: RunOptions) -> dict[str, Any]:
             "settings": {
                 "think_scale": opts.think_scale,
                 "pace": opts.pace,
+                "bucket_s": bucket_for(opts.duration_s),
                 "seed": opts.seed,
                 "area": opts.area,
                 "shares": opts.shares,

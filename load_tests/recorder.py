@@ -9,20 +9,32 @@ Three outcomes, so an SLO can tell a broken node from a correct refusal:
 
 Latency histograms hold answered requests (``ok`` + ``refused``); errors are counted, since a
 refused connection's 0.2 ms says nothing about the node's speed.
+
+Totals per endpoint keep the full precision (0.1 %). The time series is kept per *bucket* of
+``bucket_s`` seconds with 0.5 % histograms, and the bucket widens with the run's duration
+(:func:`bucket_for`) so a 24-hour run holds at most ~600 buckets instead of 86,400 seconds.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from typing import Any
 
-from load_tests.histogram import LatencyHistogram
+from load_tests.histogram import DEFAULT_ALPHA, LatencyHistogram
 
 __all__ = ["Recorder", "OUTCOMES", "EndpointStats"]
 
 OUTCOMES = ("ok", "refused", "error")
 _MAX_ERROR_KINDS = 50  # distinct error messages kept per run (the rest are counted as "other")
+BUCKET_ALPHA = 0.005  # precision of the per-bucket (time series) histograms
+MAX_BUCKETS = 600  # time-series points per run at most
+
+
+def bucket_for(duration_s: float) -> int:
+    """Width in seconds of a time-series bucket: 1 s up to 10 minutes, then wider."""
+    return max(1, math.ceil(duration_s / MAX_BUCKETS))
 
 
 class EndpointStats:
@@ -30,12 +42,12 @@ class EndpointStats:
 
     __slots__ = ("ok", "refused", "error", "hist", "bytes")
 
-    def __init__(self) -> None:
+    def __init__(self, alpha: float = DEFAULT_ALPHA) -> None:
         self.ok = 0
         self.refused = 0
         self.error = 0
         self.bytes = 0
-        self.hist = LatencyHistogram()
+        self.hist = LatencyHistogram(alpha=alpha)
 
     @property
     def total(self) -> int:
@@ -84,7 +96,8 @@ class EndpointStats:
 class Recorder:
     """Per-endpoint totals, per-second per-endpoint stats and error kinds."""
 
-    def __init__(self) -> None:
+    def __init__(self, bucket_s: int = 1) -> None:
+        self.bucket_s = bucket_s
         self.endpoints: dict[str, EndpointStats] = {}
         self.seconds: dict[int, dict[str, EndpointStats]] = {}
         self.errors: Counter[str] = Counter()
@@ -110,11 +123,12 @@ class Recorder:
         if ep is None:
             ep = self.endpoints[name] = EndpointStats()
         ep.add(outcome, ms, length)
-        second = int(when if when is not None else time.time())
-        per = self.seconds.setdefault(second, {})
+        t = when if when is not None else time.time()
+        bucket = int(t // self.bucket_s) * self.bucket_s
+        per = self.seconds.setdefault(bucket, {})
         eps = per.get(name)
         if eps is None:
-            eps = per[name] = EndpointStats()
+            eps = per[name] = EndpointStats(BUCKET_ALPHA)
         eps.add(outcome, ms, length)
         if outcome == "refused":
             self.refusals[f"{name}: {code or 'unspecified'}"[:120]] += 1
@@ -126,17 +140,20 @@ class Recorder:
                 self.errors[f"{name}: other"] += 1
 
     def merge(self, other: Recorder) -> None:
+        if other.bucket_s != self.bucket_s:
+            raise ValueError("cannot merge recorders with different time buckets")
         for name, st in other.endpoints.items():
             self.endpoints.setdefault(name, EndpointStats()).merge(st)
         for sec, per in other.seconds.items():
             mine = self.seconds.setdefault(sec, {})
             for name, st in per.items():
-                mine.setdefault(name, EndpointStats()).merge(st)
+                mine.setdefault(name, EndpointStats(BUCKET_ALPHA)).merge(st)
         self.errors.update(other.errors)
         self.refusals.update(other.refusals)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "bucket_s": self.bucket_s,
             "endpoints": {n: s.to_dict() for n, s in self.endpoints.items()},
             "seconds": {
                 str(sec): {n: s.to_dict() for n, s in per.items()}
@@ -148,7 +165,7 @@ class Recorder:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Recorder:
-        r = cls()
+        r = cls(int(d.get("bucket_s", 1)))
         r.endpoints = {n: EndpointStats.from_dict(s) for n, s in d["endpoints"].items()}
         r.seconds = {
             int(sec): {n: EndpointStats.from_dict(s) for n, s in per.items()}

@@ -18,7 +18,7 @@ from ehc.errors import EhcError
 from load_tests.analysis import PERCENTILES, summarise
 from load_tests.errors import LOAD_NO_RUN_DATA
 from load_tests.histogram import LatencyHistogram
-from load_tests.recorder import EndpointStats, Recorder
+from load_tests.recorder import BUCKET_ALPHA, EndpointStats, Recorder
 from load_tests.slo import Objective, evaluate, verdict
 from load_tests.svg import bar_chart, line_chart
 
@@ -67,7 +67,7 @@ def _write_requests_csv(path: Path, summary: dict[str, Any]) -> None:
 def _per_second(rec: Recorder) -> list[tuple[int, str, EndpointStats]]:
     rows = []
     for sec in sorted(rec.seconds):
-        total = EndpointStats()
+        total = EndpointStats(BUCKET_ALPHA)
         for name, st in sorted(rec.seconds[sec].items()):
             rows.append((sec, name, st))
             total.merge(st)
@@ -75,11 +75,25 @@ def _per_second(rec: Recorder) -> list[tuple[int, str, EndpointStats]]:
     return rows
 
 
-def _write_timeseries_csv(path: Path, rows: list[tuple[int, str, EndpointStats]], t0: float) -> None:
+def _write_timeseries_csv(
+    path: Path, rows: list[tuple[int, str, EndpointStats]], t0: float, bucket_s: int
+) -> None:
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(
-            ["t_s", "epoch_s", "name", "ok", "refused", "error", "p50_ms", "p95_ms", "p99_ms", "max_ms"]
+            [
+                "t_s",
+                "epoch_s",
+                "bucket_s",
+                "name",
+                "ok",
+                "refused",
+                "error",
+                "p50_ms",
+                "p95_ms",
+                "p99_ms",
+                "max_ms",
+            ]
         )
         for sec, name, st in rows:
             q = st.hist.quantiles([0.5, 0.95, 0.99]) if st.hist.count else [math.nan] * 3
@@ -87,6 +101,7 @@ def _write_timeseries_csv(path: Path, rows: list[tuple[int, str, EndpointStats]]
                 [
                     sec - int(t0),
                     sec,
+                    bucket_s,
                     name,
                     st.ok,
                     st.refused,
@@ -132,6 +147,7 @@ def _html(
     rows: list[tuple[int, str, EndpointStats]],
     total_hist: LatencyHistogram,
     t0: float,
+    bucket_s: int = 1,
 ) -> str:
     all_rows = [(sec - t0, st) for sec, name, st in rows if name == "ALL"]
     lat = {f"p{p}": [] for p in (50, 95, 99)}
@@ -140,12 +156,14 @@ def _html(
         for key, v in zip(lat, q, strict=True):
             lat[key].append((t, v))
     thr = {
-        "ok": [(t, float(st.ok)) for t, st in all_rows],
-        "refused as expected": [(t, float(st.refused)) for t, st in all_rows],
-        "error": [(t, float(st.error)) for t, st in all_rows],
+        "ok": [(t, st.ok / bucket_s) for t, st in all_rows],
+        "refused as expected": [(t, st.refused / bucket_s) for t, st in all_rows],
+        "error": [(t, st.error / bucket_s) for t, st in all_rows],
     }
     charts = [
-        line_chart("Latency over time (all requests)", lat, "seconds since start", "ms"),
+        line_chart(
+            f"Latency over time (all requests, {bucket_s}-s buckets)", lat, "seconds since start", "ms"
+        ),
         line_chart("Throughput over time", thr, "seconds since start", "requests / s"),
         bar_chart(
             "Latency distribution (answered requests)",
@@ -262,9 +280,9 @@ def write_outputs(out_dir: Path, data: dict[str, Any] | None = None) -> dict[str
     rows = _per_second(rec)
     t0 = summary["started_at"]
     _write_requests_csv(out_dir / "requests.csv", summary)
-    _write_timeseries_csv(out_dir / "timeseries.csv", rows, t0)
+    _write_timeseries_csv(out_dir / "timeseries.csv", rows, t0, rec.bucket_s)
     total_hist = LatencyHistogram()
     for st in rec.endpoints.values():
         total_hist.merge(st.hist)
-    (out_dir / "report.html").write_text(_html(summary, rows, total_hist, t0), encoding="utf-8")
+    (out_dir / "report.html").write_text(_html(summary, rows, total_hist, t0, rec.bucket_s), encoding="utf-8")
     return summary

@@ -148,7 +148,7 @@ def run_local(cfg: dict[str, Any]) -> dict[str, Any]:
         host=cfg["target"],
         stop_timeout=float(cfg.get("stop_timeout_s", 5)),
     )
-    recorder = Recorder()
+    recorder = Recorder(bucket_s=int(cfg.get("settings", {}).get("bucket_s", 1)))
     _attach_recorder(env, recorder)
     meta: dict[str, Any] = {}
     runner = env.create_local_runner()
@@ -176,7 +176,7 @@ def run_master(cfg: dict[str, Any]) -> dict[str, Any]:
     bind = cfg.get("master_bind", "127.0.0.1")
     port = int(cfg.get("master_port") or _free_port())
     runner = env.create_master_runner(master_bind_host=bind, master_bind_port=port)
-    merged = Recorder()
+    merged = Recorder(bucket_s=int(cfg.get("settings", {}).get("bucket_s", 1)))
     ready: set[str] = set()
     meta: dict[str, Any] = {"master": f"{bind}:{port}"}
 
@@ -271,6 +271,7 @@ def run_worker(master_host: str, master_port: int) -> None:
     def on_config(environment: Environment, msg: Any, **_: Any) -> None:
         data = msg.data
         set_current(_run_context(data["cfg"], data["dataset"], int(data["index"]), int(data["count"])))
+        recorder.bucket_s = int(data["cfg"].get("settings", {}).get("bucket_s", 1))
         _apply_pace(env.user_classes, data["cfg"].get("settings", {}))
         runner.send_message(READY_MESSAGE, None)
 

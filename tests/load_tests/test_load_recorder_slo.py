@@ -124,3 +124,34 @@ def test_packaged_slo_files_parse() -> None:
     }
     for f in files:
         assert parse_slo(f.read_text(), str(f))
+
+
+def test_time_buckets_widen_with_duration_and_keep_totals_exact() -> None:
+    from load_tests.recorder import BUCKET_ALPHA, MAX_BUCKETS, bucket_for
+
+    assert bucket_for(5) == 1 and bucket_for(600) == 1
+    assert bucket_for(24 * 3600) * MAX_BUCKETS >= 24 * 3600 and bucket_for(24 * 3600) == 144
+    rng = random.Random(7)
+    fine, wide = Recorder(), Recorder(bucket_s=5)
+    samples = []
+    for _ in range(2000):
+        when, ms = 4000.0 + rng.random() * 20, rng.lognormvariate(1, 0.5)
+        fine.add("VerifyQr", "ok", ms, when=when)
+        wide.add("VerifyQr", "ok", ms, when=when)
+        samples.append((when, ms))
+    assert set(wide.seconds) == {4000, 4005, 4010, 4015}
+    assert (
+        wide.endpoints["VerifyQr"].hist.bins == fine.endpoints["VerifyQr"].hist.bins
+    )  # totals: full precision
+    in_bucket = [ms for when, ms in samples if 4005 <= when < 4010]
+    got = wide.seconds[4005]["VerifyQr"].hist.quantile(0.95)
+    assert abs(got - float(np.percentile(in_bucket, 95))) <= BUCKET_ALPHA * float(
+        np.percentile(in_bucket, 95)
+    )
+    meta = {"started_at": 4000.0, "steady_from": 4002.0, "stopped_at": 4020.0}
+    s = summarise({"recorder": Recorder.from_dict(wide.to_dict()).to_dict(), "meta": meta, "config": {}})
+    # whole buckets inside [4002, 4020): 4005, 4010, 4015 -> 15 s
+    assert s["steady_s"] == 15.0
+    assert s["totals"]["rps_steady"] == pytest.approx(sum(1 for w, _ in samples if 4005 <= w < 4020) / 15)
+    with pytest.raises(ValueError):
+        fine.merge(wide)
