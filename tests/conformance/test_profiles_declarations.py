@@ -151,3 +151,16 @@ def test_run_with_declaration_reports_not_applicable_with_reason(tmp_path):
     assert verdicts["QR-TEXT-011"].verdict == "not-applicable"
     assert "opaque-token not claimed" in verdicts["QR-TEXT-011"].reason
     assert verdicts["QR-TEXT-001"].verdict == "pass"
+
+
+def test_shipped_example_files_are_valid(catalogue):
+    from importlib import resources
+
+    from conformance_tests.waivers import load_waivers
+
+    examples = resources.files("conformance_tests").joinpath("examples")
+    terminal = load_declaration(examples / "declaration-terminal.toml", catalogue)
+    assert terminal.roles == ("terminal",) and "QR-IMG-003" in terminal.exclusions
+    node = load_declaration(examples / "declaration-node.toml", catalogue)
+    assert node.declared == {"dynamic_code.clock_skew_seconds": 5} and node.media is None
+    assert load_waivers(examples / "waivers.toml", catalogue)[0].requirement == "QR-IMG-002"
