@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ehc.errors import EhcError
-from reference_node.client import Credentials
+from reference_node.client import Credentials, NodeClient
 from reference_node.config import NodeConfig
 from reference_node.errors import CONFIG_INVALID
 from reference_node.hsm import SoftwareHsm, init_key_file
@@ -56,6 +56,10 @@ class RunningNode:
             self.grpc.stop(1.0)
         if self.node is not None:
             self.node.close()
+
+    def client(self, role: str = "terminal") -> NodeClient:
+        """A signed client as the demo terminal (or ``role="admin"``)."""
+        return NodeClient(self.target, self.credentials if role == "terminal" else self.admin_credentials)
 
     def __enter__(self) -> RunningNode:
         return self

@@ -55,13 +55,6 @@ class NodeProcess:
                 self.kill()
 
 
-def _client(self: RunningNode, role: str = "terminal") -> NodeClient:
-    return NodeClient(self.target, self.credentials if role == "terminal" else self.admin_credentials)
-
-
-RunningNode.client = _client  # type: ignore[attr-defined]
-
-
 def start_node(
     tmp_path: str | os.PathLike[str],
     db_url: str | None = None,
