@@ -36,6 +36,13 @@ class GrpcNode:
         self.target = target
         self.terminal = NodeClient(target, terminal)
         self.admin = NodeClient(target, admin)
+        try:  # newer ehc.node.v1 releases add SupervisionService
+            from reference_node.proto.ehc.node.v1 import supervision_pb2_grpc
+
+            for client in (self.terminal, self.admin):
+                client.supervision = supervision_pb2_grpc.SupervisionServiceStub(client.channel)
+        except ImportError:
+            pass
         self._owner = owner  # a RunningNode the adapter started (stopped on close)
         self._tmp: Any = None
         declared = getattr(getattr(run, "declaration", None), "declared", {}) or {}
