@@ -8,7 +8,7 @@
 # where tests/reliability/test_rel_fuzz.py replays it forever, then fix the bug.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TARGETS=(qr_text qr_image apdu_user apdu_psam card_data readers node_requests)
+TARGETS=(qr_text qr_image apdu_user apdu_psam card_data readers node_requests kit_files)
 what="${1:-all}"
 seconds="${2:-60}"
 if [ "$what" = list ]; then printf '%s\n' "${TARGETS[@]}"; exit 0; fi

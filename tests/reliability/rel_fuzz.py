@@ -13,7 +13,16 @@ from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[2]
 FUZZ = REPO / "fuzz"
-TARGETS = ("qr_text", "qr_image", "apdu_user", "apdu_psam", "card_data", "readers", "node_requests")
+TARGETS = (
+    "qr_text",
+    "qr_image",
+    "apdu_user",
+    "apdu_psam",
+    "card_data",
+    "readers",
+    "node_requests",
+    "kit_files",
+)
 
 
 def harness(target: str) -> ModuleType:

@@ -60,3 +60,51 @@ def test_wedge_diagnosis_of_a_long_line_is_linear():
     scans = parse_wedge_stream(line + "\r", validator=counting)
     assert len(scans) == 1 and not scans[0].ok
     assert calls[0] <= 2 * len(line) + 10, calls[0]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="REL-F12: conformance_tests.waivers/declaration: a file that is not UTF-8 escapes as "
+    "UnicodeDecodeError and a waivers file whose 'waiver' entries are not tables as AttributeError "
+    "(vector fuzz/regressions/kit_files/waivers-not-utf8)",
+)
+@pytest.mark.parametrize(
+    "loader,content",
+    [
+        ("waivers", b'[[wai\x8f\x9ar]]\nrequirement = "SEC-002"\n'),
+        ("declaration", b'[dut]\nname = "\xff\xfe"\n'),
+        ("waivers", b"waiver = [1]\n"),
+        ("waivers", b'[waiver]\nrequirement = "SEC-002"\n'),
+    ],
+)
+def test_malformed_declaration_or_waivers_file_is_refused_with_a_kit_code(tmp_path, loader, content):
+    from conformance_tests.catalogue import default_catalogue
+    from conformance_tests.declaration import load_declaration
+    from conformance_tests.waivers import load_waivers
+
+    path = tmp_path / "input.toml"
+    path.write_bytes(content)
+    load = load_waivers if loader == "waivers" else load_declaration
+    with pytest.raises(EhcError):
+        load(path, default_catalogue())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="REL-F13: conformance_tests.reportsign.verify_directory keeps reading a manifest whose "
+    "signature failed and trusts its structure: a tampered file entry escapes as KeyError "
+    "(vector fuzz/regressions/kit_files/report-manifest-entry-keyerror)",
+)
+def test_tampered_report_manifest_is_reported_not_crashed(tmp_path):
+    from conformance_tests.reportsign import sign_directory, verify_directory
+    from ehc.gm import SM2PrivateKey
+
+    (tmp_path / "report.json").write_text('{"verdict": "pass"}')
+    sign_directory(tmp_path, SM2PrivateKey.from_int(0xFEED), "TEST-ONLY lab", True)
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"size"', '"siz]"'))
+    try:
+        result = verify_directory(tmp_path)
+    except EhcError:
+        return  # refusing the directory is a fine answer
+    assert not result.signature_ok
