@@ -64,26 +64,37 @@ def sign(secret: bytes, method: str, body: bytes | None, *, timestamp_ms: int | 
 
 
 class NonceCache:
-    """Nonces seen within the replay window (per process; see docs/assumptions.md)."""
+    """Nonces seen within the replay window (per process; see docs/assumptions.md).
 
-    def __init__(self, window_s: float, max_entries: int = 1_000_000) -> None:
-        self._seen: OrderedDict[str, float] = OrderedDict()
+    An entry lives 2 × window after it was seen (a timestamp may lead the node's clock by up to one
+    window). Keys are kept as 64-bit hashes (~100 bytes an entry); ``max_entries`` (4 M ≈ 2,000
+    calls/s for 2 × 300 s with room to spare) bounds memory: past it the oldest entries are dropped
+    early and counted in ``forced_evictions`` (exported as a metric), never silently.
+    """
+
+    def __init__(self, window_s: float, max_entries: int = 4_000_000) -> None:
+        self._seen: OrderedDict[int, float] = OrderedDict()
         self._window = window_s
         self._max = max_entries
         self._lock = threading.Lock()
+        self.forced_evictions = 0
 
     def check_and_add(self, key: str, now: float) -> bool:
         """True if new (and now remembered); False if a replay."""
+        h = hash(key)
         with self._lock:
             horizon = now - 2 * self._window
-            while self._seen:
-                oldest_key, oldest = next(iter(self._seen.items()))
-                if oldest >= horizon and len(self._seen) < self._max:
+            seen = self._seen
+            while seen:
+                oldest_key, oldest = next(iter(seen.items()))
+                if oldest >= horizon and len(seen) < self._max:
                     break
-                del self._seen[oldest_key]
-            if key in self._seen:
+                if oldest >= horizon:
+                    self.forced_evictions += 1
+                del seen[oldest_key]
+            if h in seen:
                 return False
-            self._seen[key] = now
+            seen[h] = now
             return True
 
 
@@ -165,6 +176,11 @@ class Authenticator:
         key = f"{terminal}|{nonce}"  # no NUL: PostgreSQL text cannot hold it
         if not self.nonces.check_and_add(key, now_ms / 1000):
             raise EhcError(AUTH_REPLAYED_NONCE)
+        if self.nonces.forced_evictions:
+            self.node.metrics.inc(
+                "ehc_node_nonce_forced_evictions_total", float(self.nonces.forced_evictions)
+            )
+            self.nonces.forced_evictions = 0
         if self.node.config.shared_nonces and not self._shared_nonce(key, int(now_ms)):
             raise EhcError(AUTH_REPLAYED_NONCE)
         return cred.caller

@@ -204,3 +204,18 @@ def test_replay_to_another_node_process(running, db_url, tmp_path, shared):
     finally:
         first.stop()
         second.stop()
+
+
+def test_nonce_cache_window_and_bound():
+    from reference_node.auth import NonceCache
+
+    cache = NonceCache(window_s=10, max_entries=3)
+    assert cache.check_and_add("t|a", 100.0) and not cache.check_and_add("t|a", 105.0)
+    assert cache.check_and_add("t|b", 101.0) and cache.check_and_add("t|c", 102.0)
+    assert cache.check_and_add("t|d", 103.0)  # over the bound: the oldest ("a") is dropped early
+    assert cache.forced_evictions == 1
+    roomy = NonceCache(window_s=10)
+    assert roomy.check_and_add("t|b", 101.0)
+    assert not roomy.check_and_add("t|b", 120.5)  # kept 2 x window after it was seen: until 121
+    assert roomy.check_and_add("t|b", 121.5)
+    assert roomy.forced_evictions == 0
