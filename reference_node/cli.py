@@ -16,6 +16,7 @@ from ehc.clitools import emit, fail
 from ehc.errors import EhcError
 
 _MEDIA = {
+    "linked-code": 11,
     "citizen-id": 1,
     "social-security-card": 2,
     "resident-health-card": 3,
@@ -434,6 +435,35 @@ def c_resolve(
         medium=_MEDIA[medium], identifier=identifier, document_type=id_type or "", issuer=issuer, atr=atr
     )
     _call(ctx, lambda nc: nc.main_index.Resolve(req))
+
+
+@client.command("link")
+@click.option("--main-index", default="", help="local person (or --remote-node/--remote-main-index)")
+@click.option("--remote-node", default="")
+@click.option("--remote-main-index", default="")
+@click.option("--medium", type=click.Choice(sorted(_MEDIA)), required=True)
+@click.option("--identifier", required=True)
+@click.option("--id-type", default="", help="document type for --medium document")
+@click.option("--issuer", default="", help="hospital card: issuing organisation")
+@click.option("--atr", default="")
+@click.option(
+    "--card-medium",
+    default="",
+    help="linked code: CARD_MEDIA code recorded on verification (60 WeChat, 61 Alipay)",
+)
+@click.option("--unlink", is_flag=True)
+@click.pass_context
+def c_link(ctx: click.Context, **o: Any) -> None:
+    """Link (or --unlink) a medium to a person of this node or of another node."""
+    from reference_node.proto.ehc.node.v1 import common_pb2 as cp
+    from reference_node.proto.ehc.node.v1 import main_index_pb2 as mp
+
+    req = mp.LinkMediumRequest(
+        main_index=o["main_index"], remote=cp.RemoteRef(node_id=o["remote_node"], main_index=o["remote_main_index"]),
+        medium=_MEDIA[o["medium"]], identifier=o["identifier"], document_type=o["id_type"], issuer=o["issuer"],
+        atr=o["atr"], card_medium=o["card_medium"],
+    )  # fmt: skip
+    _call(ctx, lambda nc: (nc.main_index.UnlinkMedium if o["unlink"] else nc.main_index.LinkMedium)(req))
 
 
 def _card_action(name: str, rpc: str) -> None:

@@ -72,6 +72,21 @@ def test_walkthrough(served: Path):
     assert [r["request_id"] for r in usage["records"]] == ["walk-1"]
     res = json.loads(ehc("client", "resolve", "--id-type", "01", "--id-number", number, home=home).stdout)
     assert res["person"]["main_index"] == reg["person"]["main_index"]
+    link = [
+        "client",
+        "link",
+        "--main-index",
+        reg["person"]["main_index"],
+        "--medium",
+        "linked-code",
+        "--identifier",
+        "alipay:2088xyz",
+        "--card-medium",
+        "61",
+    ]
+    assert json.loads(ehc(*link, home=home).stdout)["changed"] is True
+    linked = json.loads(ehc("client", "verify", "--qr", "alipay:2088xyz", home=home).stdout)
+    assert linked["person"]["main_index"] == reg["person"]["main_index"]
     bad = ehc("client", "register", "--name", "x", "--id-number", "123", home=home, check=False)
     assert bad.returncode == 1 and bad.stderr.startswith("NODE_DOCUMENT_INVALID (4105)")
 
