@@ -74,10 +74,14 @@ def person_entry(person: Person, ehcid: str, static_qr: str) -> dict[str, Any]:
 
 
 def echo_dataset(people: list[Person]) -> dict[str, Any]:
-    """The dataset's shape with made-up codes: the echo server never checks them."""
+    """The dataset's shape with made-up codes and secrets: the echo server never checks them, and
+    the client does the same work (building, signing with HMAC-SM3) as against a node."""
     persons = []
     for p in people:
         ehcid = secrets.token_hex(32).upper()
         persons.append(person_entry(p, ehcid, ehcid + ":1"))
     expired = [secrets.token_hex(32).upper() + ":0:" + secrets.token_hex(16).upper() for _ in range(20)]
-    return {"persons": persons, "terminals": synthetic_terminals(), "expired_codes": expired}
+    terminals = synthetic_terminals()
+    for t in terminals:  # TEST-ONLY: the echo server ignores it, but the client signs as for a node
+        t["secret_hex"] = secrets.token_hex(32)
+    return {"persons": persons, "terminals": terminals, "expired_codes": expired}

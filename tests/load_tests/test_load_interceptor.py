@@ -105,3 +105,27 @@ def test_node_refusal_carries_the_nodes_error_code(tmp_path: Any) -> None:
             assert ev["context"]["error_code"]  # the node's stable code from trailing metadata
     finally:
         node.stop()
+
+
+def test_echo_baseline_requests_are_signed_like_node_calls() -> None:
+    """Raw-bytes requests (echo baseline) carry a valid x-ehc-* signature over those bytes."""
+    from ehc.gm import hmac_sm3, sm3
+    from load_tests.auth import signing_interceptors
+    from reference_node.auth import string_to_sign
+
+    secret = bytes(range(32))  # TEST-ONLY
+    (signer,) = signing_interceptors({"terminal_id": "LT00000010001", "secret_hex": secret.hex()})
+    seen: dict[str, Any] = {}
+
+    def continuation(details: Any, request: bytes) -> str:
+        seen.update(dict(details.metadata), method=details.method)
+        return "sent"
+
+    details = grpc.ClientCallDetails()
+    details.method, details.timeout, details.metadata, details.credentials = FULL_METHOD, 5, None, None
+    assert signer.intercept_unary_unary(continuation, details, b"payload") == "sent"
+    expected = hmac_sm3(
+        secret,
+        string_to_sign(FULL_METHOD, seen["x-ehc-timestamp"], seen["x-ehc-nonce"], sm3(b"payload").hex()),
+    ).hex()
+    assert seen["x-ehc-terminal"] == "LT00000010001" and seen["x-ehc-signature"] == expected
