@@ -68,7 +68,9 @@ def bulk_insert_usage(db: Database, rows: Iterable[tuple[Any, ...]], chunk: int 
 def _flush(db: Database, batch: list[tuple[Any, ...]]) -> int:
     if not batch:
         return 0
-    with db.transaction() as cur:
+    # relaxed commit (SQLite synchronous=NORMAL): a bulk load interrupted by a power loss is simply
+    # run again (idempotent by request id); acknowledged terminal reports never take this path
+    with db.transaction(relaxed=True) as cur:
         cur.many(_INSERT, batch)
     n = len(batch)
     batch.clear()

@@ -85,11 +85,13 @@ def test_million_events_kpis(tmp_path, capsys):
     t_gen = time.perf_counter() - t0
     db = open_database(None, tmp_path)
     migrate(db)
-    engine = KpiEngine(db)  # creates the supervision indexes first: inserts pay for them
     upsert_organisations(db, orgs)
     t0 = time.perf_counter()
     assert bulk_insert_usage(db, rows) == EVENTS
     t_insert = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    engine = KpiEngine(db)  # supervision migration on a full table: builds its index in one pass
+    t_index = time.perf_counter() - t0
     del rows
     assert db.one("SELECT COUNT(*) FROM usage")[0] == EVENTS
 
@@ -115,4 +117,4 @@ def test_million_events_kpis(tmp_path, capsys):
 
     with capsys.disabled():
         print(f"\n[supervision 1M] generate {t_gen:.1f} s, bulk insert {t_insert:.1f} s "
-              f"({EVENTS / t_insert:,.0f} rows/s), " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))  # fmt: skip
+              f"({EVENTS / t_insert:,.0f} rows/s), supervision index {t_index:.1f} s, " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))  # fmt: skip
