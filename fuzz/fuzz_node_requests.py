@@ -20,6 +20,7 @@ with instrumented(["reference_node", "qr_codec"]):
     from reference_node.server import SERVICES
 
 METHODS = sorted((s, m) for s, methods in SERVICES.items() for m in methods)
+AUTH = ("~auth", "headers")  # pseudo-method: the signature check on fuzzed x-ehc-* metadata
 _STATE: dict[str, object] = {}
 
 
@@ -57,9 +58,27 @@ def call(service: str, method: str, payloads: list[bytes], as_admin: bool) -> No
         pass
 
 
+def authenticate(inp: Input) -> None:
+    node_and_callers()
+    auth = _STATE["running"].grpc.authenticator
+    creds = _STATE["running"].credentials
+    names = ("x-ehc-terminal", "x-ehc-timestamp", "x-ehc-nonce", "x-ehc-signature")
+    headers = {name: inp.text(80) for name in names}
+    if inp.byte() & 1:
+        headers["x-ehc-terminal"] = creds.terminal_id  # a real terminal: reaches the HMAC check
+    body = inp.rest() if inp.byte() & 1 else None
+    try:
+        auth.authenticate(inp.pick(["/ehc.node.v1.UsageService/Report", "POST /v1/usage", ""]), headers, body)
+    except EhcError:
+        pass
+
+
 def TestOneInput(data: bytes) -> None:  # noqa: N802
     inp = Input(data)
-    service, method = inp.pick(METHODS)
+    service, method = inp.pick([*METHODS, AUTH])
+    if (service, method) == AUTH:
+        authenticate(inp)
+        return
     as_admin = bool(inp.byte() & 1)
     count = 1 + inp.byte() % 3
     payloads = [inp.chunk(255) for _ in range(count - 1)] + [inp.rest()]
