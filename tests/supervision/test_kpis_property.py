@@ -72,7 +72,9 @@ def test_sql_visit_counts_match_the_definition(events, a, b, tz):
         cur.run("DELETE FROM usage")
     rows = []
     for i, (org, sec, scene, medium, who, vt) in enumerate(events):
-        when = (datetime.combine(FIRST_DAY, datetime.min.time()) + timedelta(seconds=sec)).strftime("%Y%m%d%H%M%S")
+        when = (datetime.combine(FIRST_DAY, datetime.min.time()) + timedelta(seconds=sec)).strftime(
+            "%Y%m%d%H%M%S"
+        )
         kw = {"ehcid": f"{who}".ljust(64, "0")} if medium in ("11", "12") else {"card_blind": who}
         rows.append(usage_row(i, when, org, scene, medium, visit_type=vt, **kw))
     bulk_insert_usage(engine.db, rows)
