@@ -31,6 +31,12 @@ LOG = logging.getLogger("reference_node")
 MEDIUM_DOCUMENT = 10
 
 
+def identity_type(doc_type: str) -> str:
+    """The document type an identity is keyed by: a household register (02) carries the citizen ID
+    number, so 01 and 02 with the same number are one person (the EHCID still uses the real type)."""
+    return "01" if doc_type == "02" else doc_type
+
+
 @dataclass(frozen=True, slots=True)
 class Caller:
     """Who is calling, established by authentication."""
@@ -331,7 +337,7 @@ class Node:
         return f"{self._id_prefix}{next(self._ids):012x}"
 
     def doc_blind(self, doc_type: str, number: str) -> str:
-        return self.hsm.blind_index("doc", f"{doc_type}:{number}")
+        return self.hsm.blind_index("doc", f"{identity_type(doc_type)}:{number}")
 
     def seal_pii(self, name: str, phone: str, address: str) -> bytes:
         return self.hsm.seal(json.dumps([name, phone, address], ensure_ascii=False).encode())

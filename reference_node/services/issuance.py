@@ -26,7 +26,7 @@ from reference_node.errors import (
     PERSON_UNKNOWN,
     QR_REISSUE_REFUSED,
 )
-from reference_node.node import MEDIUM_DOCUMENT, Caller, CardRecord, Node, PersonRecord, masked
+from reference_node.node import MEDIUM_DOCUMENT, Caller, CardRecord, Node, PersonRecord, identity_type, masked
 from reference_node.proto.ehc.node.v1 import common_pb2 as c
 from reference_node.proto.ehc.node.v1 import issuance_pb2 as pb
 from reference_node.services.common import check_context
@@ -79,7 +79,7 @@ def prepare(
     request_id = v.token(req.request_id, "request_id", required=False)
     attribute = TEMPORARY if (temporary or doc_type in TEMPORARY_DOC_TYPES) else FORMAL
     person = PersonRecord(
-        node.hsm.main_index(node.config.node_id, doc_type, number), doc_type, number, name, phone, address, sex,
+        node.hsm.main_index(node.config.node_id, identity_type(doc_type), number), doc_type, number, name, phone, address, sex,
         nation, birth, area, req.poverty_relief, family_id, None,
     )  # fmt: skip
     return Prepared(

@@ -258,3 +258,12 @@ def test_query_by_document(client):
         S.NOT_FOUND,
         "NODE_PERSON_UNKNOWN",
     )
+
+
+def test_household_register_and_id_card_are_one_person(client):
+    number = citizen_id()
+    by_id = client.issuance.Register(register_request(number))
+    by_register = client.issuance.Register(register_request(number, document_type="02", application_mode="2"))
+    assert by_register.person.main_index == by_id.person.main_index and not by_register.person_created
+    assert by_register.card.ehcid != by_id.card.ehcid  # the EHCID is derived with the real type (T = "02")
+    assert by_register.card.document_type == "02"
