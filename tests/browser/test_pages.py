@@ -36,6 +36,7 @@ def test_dashboard_numbers_and_filter(seeded_node, browser_page):
     assert page.locator(f'#hospitals tr[data-org="{H3A}"]').get_attribute("data-rating") == "blue"
     assert page.locator(f'#escalations tr[data-code="{H3C}"]').count() == 1
     assert page.locator("#chart-trend svg path[data-series]").count() == 3
+    assert page.locator("#chart-notices svg rect").count() > 0  # weekly notice columns
 
     # filter: city 济宁 → county 任城区 370811 (H3A, H3B): 9 visits, coverage 2/4, e-card 4/9
     page.select_option("#f-city", "370800")

@@ -219,3 +219,21 @@ def test_bench_samples_decode_with_zxing():
         found = zxingcpp.read_barcodes(Image.open(io.BytesIO(s.png)))
         if s.kind != "degraded":
             assert [b.text for b in found] == [s.text], s.sample_id
+
+
+def test_pages_refuse_non_loopback_clients():
+    from starlette.requests import Request
+
+    from reference_node.supervision.gateway import _loopback
+
+    def request(host: str) -> Request:
+        return Request(
+            {"type": "http", "method": "GET", "path": "/dashboard", "headers": [], "client": (host, 50000)}
+        )
+
+    _loopback(request("127.0.0.1"))
+    _loopback(request("::1"))
+    for host in ("10.1.2.3", "192.168.0.10", "2001:db8::1"):
+        with pytest.raises(EhcError) as info:
+            _loopback(request(host))
+        assert info.value.code.name == "NODE_FORBIDDEN_ADMIN_ONLY"

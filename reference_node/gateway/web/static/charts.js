@@ -85,5 +85,32 @@
     return div;
   }
 
-  window.EhcCharts = { lineChart, stackedBars };
+  /* weeks: [{week_start, blue, yellow, red}] as columns of counts (the weekly notices) */
+  function noticeColumns(host, weeks) {
+    host.textContent = "";
+    if (!weeks.length) return;
+    const W = 520, H = 120, L = 28, R = 6, T = 8, B = 22;
+    const max = Math.max(1, ...weeks.map((w) => w.blue + w.yellow + w.red));
+    const bw = (W - L - R) / weeks.length;
+    const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "weekly notices" });
+    const y = (v) => T + (1 - v / max) * (H - T - B);
+    svg.appendChild(el("line", { x1: L, x2: W - R, y1: y(0), y2: y(0), class: "axis" }));
+    svg.appendChild(el("text", { x: L - 4, y: y(max) + 4, "text-anchor": "end" }, String(max)));
+    weeks.forEach((w, i) => {
+      let base = 0;
+      for (const [key, colour] of [["red", "#d2342c"], ["yellow", "#e0a100"], ["blue", "#1f6fd1"]]) {
+        if (!w[key]) continue;
+        const h = y(base) - y(base + w[key]);
+        svg.appendChild(el("rect", { x: L + i * bw + 1, y: y(base + w[key]), width: Math.max(1, bw - 2), height: h, fill: colour }));
+        base += w[key];
+      }
+      if (i % Math.max(1, Math.ceil(weeks.length / 6)) === 0) {
+        svg.appendChild(el("text", { x: L + i * bw + bw / 2, y: H - 6, "text-anchor": "middle" }, w.week_start.slice(5)));
+      }
+    });
+    host.appendChild(svg);
+    host.appendChild(legend([["red", "#d2342c"], ["yellow", "#e0a100"], ["blue", "#1f6fd1"]]));
+  }
+
+  window.EhcCharts = { lineChart, stackedBars, noticeColumns };
 })();

@@ -123,6 +123,7 @@
   function renderEscalations(e) {
     $("#esc-note").textContent = `Weekly notices ${e.period.start_date} – ${e.period.end_date}: ` +
       `${e.weeks.length} weeks; listed: ${e.threshold_reds} or more red weeks.`;
+    window.EhcCharts.noticeColumns($("#chart-notices"), e.weeks);
     const tbody = $("#escalations tbody");
     tbody.textContent = "";
     if (!e.escalations.length) {
