@@ -3,6 +3,7 @@ expiry and after suspension, report a use; plus keys init, import and exit codes
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -55,11 +56,17 @@ def test_walkthrough(served: Path):
     reg = json.loads(ehc("client", "register", "--name", "赵六", "--id-number", number, home=home).stdout)
     ehcid = reg["card"]["ehcid"]
     assert reg["person"]["document_number"] == number and reg["card"]["status"] == "CARD_STATUS_NORMAL"
-    code = json.loads(ehc("client", "qr", "--ehcid", ehcid, "--dynamic", "--lifetime", "1", home=home).stdout)
+    # 8 s: each CLI call starts a Python process (slow on a loaded machine); then wait it out
+    code = json.loads(ehc("client", "qr", "--ehcid", ehcid, "--dynamic", "--lifetime", "8", home=home).stdout)
     assert code["qr_text"].startswith(ehcid + ":0:")
     ok = json.loads(ehc("client", "verify", "--qr", code["qr_text"], home=home).stdout)
     assert ok["person"]["main_index"] == reg["person"]["main_index"] and ok["surplus_num"] == 4
-    time.sleep(2.2)  # lifetime 1 s, node started with --clock-skew 0
+    valid_until = dt.datetime.strptime(code["valid_until"], "%Y%m%d%H%M%S").replace(
+        tzinfo=dt.timezone(dt.timedelta(hours=8))
+    )
+    time.sleep(
+        max(0.0, (valid_until - dt.datetime.now(dt.UTC)).total_seconds()) + 1.2
+    )  # node runs with --clock-skew 0
     expired = ehc("client", "verify", "--qr", code["qr_text"], home=home, check=False)
     assert expired.returncode == 1 and expired.stderr.startswith("QR_EXPIRED (2030)")
     ehc("client", "suspend", "--ehcid", ehcid, "--reason", "test", home=home)
