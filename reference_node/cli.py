@@ -81,6 +81,13 @@ def node() -> None:
 )
 @click.option("--workers", type=int, default=16, show_default=True, help="gRPC worker threads")
 @click.option(
+    "--max-concurrent-rpcs",
+    type=int,
+    default=1024,
+    show_default=True,
+    help="more calls in progress: RESOURCE_EXHAUSTED",
+)
+@click.option(
     "--tls-cert", type=click.Path(dir_okay=False, exists=True), default=None, help="PEM certificate chain"
 )
 @click.option("--tls-key", type=click.Path(dir_okay=False, exists=True), default=None, help="PEM private key")
@@ -116,6 +123,7 @@ def serve(**o: Any) -> None:
         running = start(
             o["data_dir"], db_url=o["db_url"], keys=o["keys"], grpc_address=f"{o['host']}:{o['grpc_port']}",
             http_port=o["http_port"], http_host=o["host"], config=config, workers=o["workers"], tls=tls,
+            max_concurrent_rpcs=o["max_concurrent_rpcs"] or None,
         )  # fmt: skip
     except EhcError as err:
         fail(err)

@@ -135,6 +135,7 @@ def start(
     config: NodeConfig | None = None,
     workers: int = 16,
     tls: tuple[bytes, bytes] | None = None,
+    max_concurrent_rpcs: int | None = 1024,
 ) -> RunningNode:
     """Start a node in this process (servers run on background threads)."""
     config = config or NodeConfig()
@@ -143,7 +144,9 @@ def start(
     hsm = SoftwareHsm.from_file(ensure_keys(data, keys))
     db = open_database(db_url, data, config.sqlite_synchronous)
     node = Node.open(config, hsm, db)
-    server = build_server(node, grpc_address, workers=workers, tls=tls)
+    server = build_server(
+        node, grpc_address, workers=workers, tls=tls, max_concurrent_rpcs=max_concurrent_rpcs
+    )
     host = grpc_address.rsplit(":", 1)[0] or "127.0.0.1"
     host = "127.0.0.1" if host in ("0.0.0.0", "[::]", "") else host
     target = f"{host}:{server.port}"

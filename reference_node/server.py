@@ -217,10 +217,14 @@ def build_server(
     *,
     workers: int = 16,
     tls: tuple[bytes, bytes] | None = None,
+    max_concurrent_rpcs: int | None = 1024,
 ) -> GrpcServer:
     """Create and start the gRPC server on ``address`` (port 0 = any free port)."""
+    # past max_concurrent_rpcs calls in progress, new calls get RESOURCE_EXHAUSTED at once instead
+    # of queueing without bound (latency collapse under overload)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
+        maximum_concurrent_rpcs=max_concurrent_rpcs,
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE),
             ("grpc.max_send_message_length", MAX_MESSAGE),

@@ -195,3 +195,39 @@ def test_an_extension_service_is_served_signed_and_reflected(tmp_path):
             node.stop()
     finally:
         del server.SERVICES["WhoAmITestService"]
+
+
+def test_overload_is_refused_quickly_not_queued(tmp_path):
+    """Past max_concurrent_rpcs calls in progress, a call gets RESOURCE_EXHAUSTED at once."""
+    import threading
+
+    from reference_node.proto.ehc.node.v1 import usage_pb2 as up
+
+    node = start(tmp_path, max_concurrent_rpcs=1, workers=4)
+    try:
+        gate = threading.Event()
+        with node.client() as c:
+            # a ReportStream held open occupies the only slot until the gate opens
+            def records():
+                gate.wait(10)
+                return
+                yield up.UsageRecord()  # pragma: no cover - generator shape only
+
+            held = c.usage.ReportStream(records())
+            outcomes = []
+            with node.client() as other:
+                deadline = time.monotonic() + 15
+                while time.monotonic() < deadline:  # until the held stream has taken the slot
+                    try:
+                        other.issuance.GetCard(ip.GetCardRequest(ehcid="A" * 64), timeout=10)
+                    except grpc.RpcError as exc:
+                        outcomes.append(exc.code())
+                        if exc.code() == S.RESOURCE_EXHAUSTED:
+                            break
+                    time.sleep(0.1)
+            assert outcomes and outcomes[-1] == S.RESOURCE_EXHAUSTED
+            assert set(outcomes) <= {S.RESOURCE_EXHAUSTED, S.NOT_FOUND}
+            gate.set()
+            assert list(held) == []
+    finally:
+        node.stop()
