@@ -3,6 +3,12 @@
 The model is written from the rules in DIGEST §2 and docs/assumptions.md (which DF holds which key,
 which key opens which file, when credentials and challenges are dropped), not from the engine's
 data structures; Hypothesis shrinks any disagreement to a minimal command sequence.
+
+Strength (proved by test_card_stateful_selfcheck.py against deliberately broken engines): after
+EVERY step the invariants probe every modelled file of every DF (not only the current one) on a
+clone of the card and compare the keys' retry counters and the PIN's with the model, so a credential
+kept after leaving its DF, or a try that was not spent, fails at the step that caused it; targeted
+rules authenticate, leave and come back, and tear updates at byte counts inside the write.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from card_emulators.engine import scheme
+from card_emulators.engine.security import key_tries
 from card_emulators.errors import CardPowerLost
 from card_emulators.personalise import CardKeys, personalise_user_card
 from card_emulators.personalities.health_layout import KEYS
@@ -68,6 +75,21 @@ def _chain(df):
     return out
 
 
+def _df_path(df: str) -> str:
+    """Path from the MF (P1=08) to a DF of the model, as hex."""
+    return "".join(reversed([d for d in _chain(df) if d != MF])) or MF
+
+
+def _select_path(df: str, fid: str = "") -> str:
+    """SELECT by path from the MF, no FCI (P2=0C): answers 9000 for an existing DF or EF."""
+    path = (_df_path(df) if df != MF else "") + fid or MF
+    return f"00A4080C{len(path) // 2:02X}{path}"
+
+
+# DFs with modelled files, in the order the invariant probes them after the current DF.
+PROBE_DFS = (DF01, DF02, DDF1)
+
+
 class CardMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
@@ -102,6 +124,16 @@ class CardMachine(RuleBasedStateMachine):
         apdu = hx(text_or_bytes) if isinstance(text_or_bytes, str) else text_or_bytes
         resp = self.card.execute(apdu)
         return resp[:-2], (resp[-2] << 8) | resp[-1]
+
+    def _volatile(self):
+        """The card's RAM state, so an invariant can probe the card and leave it as it was (cheaper
+        than a deep copy of the card per step; what the probes change is only this state)."""
+        c = self.card
+        return c.current_df, c.current_ef, set(c.security), c.challenge, c.pending
+
+    def _restore(self, saved) -> None:
+        c = self.card
+        c.current_df, c.current_ef, c.security, c.challenge, c.pending = saved
 
     # --- model helpers ------------------------------------------------------------------------------
     def _enter(self, df):
@@ -145,7 +177,9 @@ class CardMachine(RuleBasedStateMachine):
         if kind == "bin":
             assert sw == 0x6981
         elif read_key is not None and read_key not in self.creds:
-            assert sw == 0x6982
+            assert sw == 0x6982, (
+                f"credentials: read of {self.df}/{self.ef} answered {sw:04X} without {read_key}"
+            )
         elif number > len(self.records[(self.df, self.ef)]):
             assert sw == 0x6A83
         else:
@@ -168,7 +202,9 @@ class CardMachine(RuleBasedStateMachine):
         if kind == "bin":
             assert sw == 0x6981
         elif update_key not in self.creds:
-            assert sw == 0x6982
+            assert sw == 0x6982, (
+                f"credentials: update of {self.df}/{self.ef} answered {sw:04X} without {update_key}"
+            )
         elif sm:
             assert sw == 0x6987
         elif number > len(records):
@@ -241,13 +277,40 @@ class CardMachine(RuleBasedStateMachine):
         self.external_authenticate(label, correct)
 
     @rule(
+        home=st.sampled_from([DDF1, DF01, DF02]),
+        away=st.sampled_from([MF, DDF1, DF01, DF02, DF03]),
+        data=st.data(),
+    )
+    def authenticate_leave_and_return(self, home, away, data):
+        """Authenticate in ``home`` with its read key, SELECT ``away``, come back, read a protected
+        file: readable again only if ``away`` was ``home`` or inside it (the credential was kept)."""
+        assert self.send(_select_path(home))[1] == 0x9000
+        self._enter(home)
+        read_key = next(label for label, df in KEY_DF.items() if df == home and label.startswith("RK"))
+        self.get_challenge()
+        self.external_authenticate(read_key, True)
+        assert self.send(_select_path(away))[1] == 0x9000
+        self._enter(away)
+        protected = sorted(
+            fid
+            for (df, fid), spec in FILES.items()
+            if df == home and spec[0] == "rec" and spec[1] == read_key
+        )
+        fid = data.draw(st.sampled_from(protected))
+        assert self.send(_select_path(home, fid))[1] == 0x9000
+        self._enter(home)
+        self.ef = fid
+        self.read_record(1)
+
+    @rule(
         file=st.sampled_from(sorted(k for k, v in FILES.items() if v[0] == "rec" and not v[3])),
         number=st.integers(1, 3),
         filler=st.integers(0, 255),
-        k=st.integers(0, 100),
+        data=st.data(),
     )
-    def select_authenticate_and_tear(self, file, number, filler, k):
-        """SELECT by path, authenticate with the file's update key, then an update torn at byte k."""
+    def select_authenticate_and_tear(self, file, number, filler, data):
+        """SELECT by path, authenticate with the file's update key, then an update torn at byte k,
+        k anywhere in what the write programs (journal, flags and the record itself)."""
         df, fid = file
         path = "DDF1" + ("" if df == DDF1 else df) + fid
         _, sw = self.send(f"00A40800{len(path) // 2:02X}{path}")
@@ -257,6 +320,11 @@ class CardMachine(RuleBasedStateMachine):
         self.ef = fid
         self.get_challenge()
         self.external_authenticate(FILES[file][2], True)
+        records = self.records[file]
+        size = len(records[number - 1]) if number <= len(records) else 8
+        # Half the tears land within the first record-length bytes programmed (the journal here; the
+        # record itself in a card that writes in place), the rest anywhere up to the last flag.
+        k = data.draw(st.one_of(st.integers(3, max(3, size - 1)), st.integers(0, 2 * size + 10)), label="k")
         self.update_torn_by_power_loss(number, filler, k)
 
     def update_torn_by_power_loss(self, number, filler, k):
@@ -269,6 +337,8 @@ class CardMachine(RuleBasedStateMachine):
         if number > len(records):
             return
         old = records[number - 1]
+        while filler in old[2:]:  # every new byte differs from every old one: a mixed record shows
+            filler = (filler + 1) % 256
         body = old[:2] + bytes([filler]) * (len(old) - 2)
         self.card.faults.power_loss_after(k)
         try:
@@ -278,7 +348,7 @@ class CardMachine(RuleBasedStateMachine):
             path = [0xDDF1] + ([int(self.df, 16)] if self.df != DDF1 else []) + [int(self.ef, 16)]
             node = self.card.node(*path)
             now = self.card.nvm.read(node.region, node.offset_of(number - 1), len(old))
-            assert now in (old, body), "torn record"
+            assert now in (old, body), f"torn record: {now.hex()} is neither old nor new after a tear at {k}"
             records[number - 1] = now
             self.df, self.ef, self.creds, self.challenge = MF, None, set(), None
             return
@@ -306,18 +376,46 @@ class CardMachine(RuleBasedStateMachine):
 
     @invariant()
     def credentials_match_the_model(self):
-        """Probe every modelled record file of the current DF on a CLONE of the card (the real card's
-        current EF and challenge stay untouched): readable exactly when the model says so."""
+        """Probe every modelled record file of every DF (the card's volatile state is put back after:
+        SELECT and READ RECORD program nothing): readable exactly when the model holds its read key.
+        A credential the card kept after leaving its DF shows at the step that left the DF."""
         if self.card is None:
             return
-        clone = copy.deepcopy(self.card)
-        for (df, fid), (kind, read_key, _, _) in FILES.items():
-            if df != self.df or kind != "rec":
-                continue
-            assert clone.execute(hx(f"00A4020002{fid}"))[-2:] == hx("9000")
-            resp = clone.execute(hx("00B2010400"))
-            expected = "9000" if read_key is None or read_key in self.creds else "6982"
-            assert resp[-2:] == hx(expected), (df, fid, resp[-2:].hex(), sorted(self.creds))
+        clone = self.card
+        saved = self._volatile()
+        creds = set(self.creds)  # what the clone should hold as it moves (the model's DF rule)
+        for probe_df in dict.fromkeys((self.df, *PROBE_DFS)):
+            keep = set(_chain(probe_df))
+            creds = {c for c in creds if KEY_DF[c] in keep}
+            for (df, fid), (kind, read_key, _, _) in FILES.items():
+                if df != probe_df or kind != "rec":
+                    continue
+                assert clone.execute(hx(_select_path(df, fid)))[-2:] == hx("9000")
+                resp = clone.execute(hx("00B2010400"))
+                expected = "9000" if read_key is None or read_key in creds else "6982"
+                assert resp[-2:] == hx(expected), (
+                    f"credentials: {df}/{fid} answered {resp[-2:].hex()}, "
+                    f"model holds {sorted(creds)} (of {sorted(self.creds)} in {self.df})"
+                )
+        self._restore(saved)
+
+    @invariant()
+    def retry_counters_match_the_model(self):
+        """Every external-authentication key's remaining tries (as stored) and the PIN's (as the card
+        answers a VERIFY without data) equal the model's: a try that was not spent shows at once."""
+        if self.card is None:
+            return
+        for label, df in KEY_DF.items():
+            ref = SPEC[label].ref
+            node = self.card.node(0xDDF1) if df == DDF1 else self.card.node(0xDDF1, int(df, 16))
+            stored = key_tries(self.card, node.keys[ref])
+            assert stored == self.tries[label], f"key tries: {label} has {stored}, model {self.tries[label]}"
+        saved = self._volatile()
+        resp = self.card.execute(hx("00200000"))  # VERIFY without data: the retry-counter query
+        self._restore(saved)
+        expected = 0x6983 if self.pin_tries == 0 else 0x63C0 | self.pin_tries
+        got = (resp[-2] << 8) | resp[-1]
+        assert got == expected, f"PIN tries: card answers {got:04X}, model {expected:04X}"
 
     @invariant()
     def never_a_handler_bug(self):
@@ -326,4 +424,4 @@ class CardMachine(RuleBasedStateMachine):
 
 
 TestCardMachine = CardMachine.TestCase
-TestCardMachine.settings = settings(max_examples=100, stateful_step_count=30)
+TestCardMachine.settings = settings(max_examples=100, stateful_step_count=50, deadline=None)
