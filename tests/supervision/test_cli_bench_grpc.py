@@ -18,12 +18,22 @@ from reference_node.supervision import bench
 
 
 @pytest.fixture
-def sqlite_only(db_url):
-    if db_url is not None:
-        pytest.skip("the CLI test opens the node's SQLite file; PostgreSQL is covered by the API tests")
+def sqlite_node(tmp_path):
+    """The CLI opens the node's own SQLite file (PostgreSQL is covered through the API tests)."""
+    from sv_history import build_hand_history
+
+    from reference_node.testing import start_node
+
+    node = start_node(tmp_path)
+    try:
+        build_hand_history(node)
+        yield node
+    finally:
+        node.stop()
 
 
-def test_cli_report_population_reader(sqlite_only, hand_node, tmp_path):
+def test_cli_report_population_reader(sqlite_node, tmp_path):
+    hand_node = sqlite_node
     runner = CliRunner()
     data = str(hand_node.data_dir)
     out = runner.invoke(node_group, ["supervision", "report", "--data-dir", data, "--start", "2019-07-01",
