@@ -15,7 +15,6 @@ page times each code from display to Enter and scores it:
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import statistics
 from dataclasses import dataclass
@@ -117,7 +116,3 @@ def evaluate(samples_by_id: dict[str, Sample], results: list[dict[str, Any]]) ->
         "misreads": sum(s["verdict"] == "misread" for s in scored),
         "median_millis": round(statistics.median(times), 1) if times else 0.0,
     }
-
-
-def png_data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode()

@@ -27,7 +27,6 @@ HISTORY_START = date(2019, 7, 1)
 HISTORY_END = date(2021, 10, 31)
 DAILY_VISITS = {"3": 14, "2": 5, "1": 2, "0": 1}
 OTHER_MEDIA = ("20", "30", "10", "31")  # ID card, social security card, resident health card, e-SSC
-DEMO_MARKER = "demo-"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ usage id is random, and the reporting terminal is ``<org>5500`` (the registratio
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from reference_node.store.db import Database
@@ -87,14 +87,3 @@ def upsert_organisations(db: Database, orgs: Iterable[tuple[str, str, str, str]]
             rows,
         )
     return len(rows)
-
-
-def chunked(it: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    out: list[Any] = []
-    for x in it:
-        out.append(x)
-        if len(out) >= size:
-            yield out
-            out = []
-    if out:
-        yield out
