@@ -141,7 +141,8 @@ def personalise_user_card(
         valid_until = issued.replace(year=issued.year + p.validity_years)
     except ValueError:  # 29 February
         valid_until = issued.replace(year=issued.year + p.validity_years, day=28)
-    card_no_item = f"{city}{p.card_maker}{serial}"
+    # 卡号 = the holder's ID number (DIGEST §1.1 [C]); the chip's own number is the ATR serial.
+    card_no_item = person.id_number
     values: dict[int, str | bytes] = {
         1: p.card_category,
         2: p.spec_version,

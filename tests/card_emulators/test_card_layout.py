@@ -72,7 +72,7 @@ def test_holder_items_encoded_exactly(card):
     assert card.item_raw(0xDDF1, 0xEF06, 14) == hx("19800203")
     assert items[15] == PERSON.id_number
     assert card.item_raw(0xDDF1, 0xEF05, 6) == hx("20240102")
-    assert items[8] == "370800" + "2001" + "00000042"
+    assert items[8] == PERSON.id_number  # 卡号 equals the holder's ID number (DIGEST §1.1)
     assert len(items[9]) == 3 and items[9].isdigit()
 
 
