@@ -9,7 +9,8 @@ SUDO=""
 
 # pcscd + the vpcd virtual reader + pyscard's build deps: the real PC/SC path for the card emulators.
 # postgresql: the production store, tested beside SQLite.
-APT_PACKAGES=(pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools postgresql)
+# chromium + a CJK font: the browser tests of the dashboard and scanner bench (never `playwright install`).
+APT_PACKAGES=(pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools postgresql chromium fonts-wqy-microhei)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
