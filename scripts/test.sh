@@ -28,7 +28,14 @@ SEED="${HYPOTHESIS_SEED:-$(python -c 'import random; print(random.randrange(2**3
 echo "== tests (hypothesis seed $SEED)"
 python -m pytest -q -p no:cacheprovider --hypothesis-seed="$SEED" --timeout=600 "$@"
 
-if ehc certify --help >/dev/null 2>&1; then
-  echo "== requirement coverage"
-  ehc certify coverage
-fi
+echo "== requirement coverage (every requirement has a test or an out-of-scope reason)"
+ehc certify coverage
+
+echo "== self-test: every reference passes, every mutant is caught"
+ehc certify selftest
+
+echo "== certification of the reference node (national profile), signed report verified offline"
+out="$(mktemp -d)"
+ehc certify node --target reference --profile national --certification --out "$out/node"
+ehc certify verify-report "$out/node"
+rm -rf "$out"
