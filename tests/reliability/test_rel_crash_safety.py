@@ -5,7 +5,7 @@ without its card, a card without its person). SQLite (WAL, synchronous=FULL) and
 
 Kill points are random, seeded (EHC_CRASH_SEED, printed) and counted in acknowledgements: the
 node is killed right after the n-th usage ack of a round, with both streams in flight. One node
-process per kill point; EHC_CRASH_POINTS (default 20) per store.
+process per kill point, started ahead of time (rel_node.NodeLauncher); EHC_CRASH_POINTS (default 20) per store.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 
 import grpc
 import pytest
+from rel_node import NodeLauncher
 from rel_store import StoreReader, pg_admin_url, private_pg_database
 
 from ehc.spec.identifiers import make_citizen_id
 from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
 from reference_node.proto.ehc.node.v1 import usage_pb2 as up
-from reference_node.testing import start_node
 
 POINTS = int(os.environ.get("EHC_CRASH_POINTS", "20"))
 SEED = int(os.environ.get("EHC_CRASH_SEED", str(random.randrange(2**31))))
@@ -137,9 +137,10 @@ def _run_kill_points(tmp_path, db_url: str | None, label: str) -> None:  # noqa:
     store = StoreReader(db_url, tmp_path / "ehc-node")
     print(f"crash safety {label}: seed {SEED}, {POINTS} kill points")
     stored = cards = 0
+    launcher = NodeLauncher(tmp_path / "ehc-node", db_url, tmp_path / "node-process.log")
     for round_no in range(POINTS + 1):
         # each start after a kill recovers the store; the same process then takes the next kill
-        proc = start_node(tmp_path, db_url, subprocess=True)
+        proc = launcher.launch()
         try:
             stored, cards = _verify(store, ledger)
             if round_no == POINTS:
@@ -160,10 +161,11 @@ def _run_kill_points(tmp_path, db_url: str | None, label: str) -> None:  # noqa:
                 for t in threads:
                     t.join(20)
         finally:
-            proc.stop()
+            proc.kill()
         print(f"  kill point {round_no}: after usage ack {acked_now[0]} (target {kill_after}), "
               f"acked so far {len(ledger.acked_usage)} reports / {len(ledger.acked_regs)} registrations")  # fmt: skip
         assert acked_now[0] >= 1, "the node acknowledged nothing before the kill deadline"
+    launcher.close()
     assert ledger.acked_regs, "no registration was acknowledged in any round"
     print(f"crash safety {label}: {len(ledger.acked_usage)} acked reports and {len(ledger.acked_regs)} "
           f"acked registrations all present after {POINTS} SIGKILLs; {stored} reports and {cards} cards stored")  # fmt: skip
