@@ -138,3 +138,70 @@ def test_sqlite_locked_fails_fast_with_unavailable(tmp_path):
             assert error_of(info.value).code.name == "NODE_STORE_ERROR"
     finally:
         node.stop()
+
+
+@pytest.fixture
+def small_filesystem(tmp_path):
+    """A 4 MiB tmpfs (needs root and mount rights; skipped with the reason otherwise)."""
+    import subprocess
+
+    mount_point = tmp_path / "fs"
+    mount_point.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
+                          capture_output=True, text=True)  # fmt: skip
+    if proc.returncode != 0:
+        reason = f"cannot mount a small tmpfs here: {proc.stderr.strip()[:160] or proc.returncode}"
+        print(f"SKIP disk-full test: {reason}")
+        pytest.skip(reason)
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
+
+
+def test_disk_full_refuses_without_acknowledging_and_recovers(small_filesystem):
+    """SQLite on a full filesystem: no ack without the data, UNAVAILABLE + NODE_STORE_ERROR, and
+    the node serves again once space is freed, without restart; every ack survives a restart."""
+    from rel_store import StoreReader
+
+    node = start_node(small_filesystem)
+    acked, refused = [], []
+    try:
+        with node.client() as c:
+            for i in range(3):
+                assert _report(c, i).accepted
+                acked.append(f"outage-{i}")
+            filler = small_filesystem / "filler"
+            with open(filler, "wb") as fh:
+                try:
+                    while True:
+                        fh.write(b"\0" * 65536)
+                        fh.flush()
+                except OSError:
+                    pass
+            for i in range(3, 200):
+                try:
+                    if _report(c, i).accepted:
+                        acked.append(f"outage-{i}")
+                except grpc.RpcError as err:
+                    assert err.code() == grpc.StatusCode.UNAVAILABLE, err.details()
+                    assert error_of(err).code.name == "NODE_STORE_ERROR"
+                    refused.append(i)
+                    if len(refused) >= 5:
+                        break
+            assert refused, "the filesystem never filled up: the test did not exercise disk-full"
+            filler.unlink()
+            assert _report(c, 1000).accepted, "no recovery after space was freed"
+            acked.append("outage-1000")
+    finally:
+        node.stop()
+    again = start_node(small_filesystem)
+    try:
+        stored = {
+            r[0]
+            for r in StoreReader(None, small_filesystem / "ehc-node").rows("SELECT request_id FROM usage")
+        }
+        assert set(acked) <= stored, sorted(set(acked) - stored)[:5]
+        print(f"disk full: {len(acked)} acked (all stored), {len(refused)} refused with NODE_STORE_ERROR")
+    finally:
+        again.stop()
