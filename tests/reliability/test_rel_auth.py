@@ -179,21 +179,18 @@ def test_streams_need_a_signature_and_a_fresh_nonce(env):
     assert error_of(info.value).code.name == "NODE_AUTH_REPLAYED_NONCE"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REL-F7: the nonce cache is per node process (reference_node.auth.NonceCache); a signed call "
-    "captured within the replay window is accepted again by another process on the same store",
-)
-def test_replay_to_another_node_process_on_the_same_store_is_refused(tmp_path):
+def _replay_across_two_processes(tmp_path, config) -> list[str]:  # noqa: ANN001
+    """A call signed once, sent to two node instances on the same store and key file."""
     from reference_node.runtime import start
 
-    first = start_node(tmp_path / "a", db_url=str(tmp_path / "shared.db"))
+    first = start_node(tmp_path / "a", db_url=str(tmp_path / "shared.db"), config=config)
     # a second instance behind the same load balancer: same store, same key file
-    second = start(tmp_path / "b", db_url=str(tmp_path / "shared.db"), keys=first.data_dir / "keys.json")
+    second = start(
+        tmp_path / "b", db_url=str(tmp_path / "shared.db"), keys=first.data_dir / "keys.json", config=config
+    )
     try:
         cred = first.credentials  # the demo terminal is the same row in the shared store
-        rec = _record(cred.org_code)
-        body = rec.SerializeToString()
+        body = _record(cred.org_code).SerializeToString()
         headers = list(sign(cred.secret, GRPC_METHOD, body, terminal_id=cred.terminal_id).items())
         results = []
         for node in (first, second):
@@ -204,7 +201,28 @@ def test_replay_to_another_node_process_on_the_same_store_is_refused(tmp_path):
                     results.append("OK")
                 except grpc.RpcError as err:
                     results.append(error_of(err).code.name)
-        assert results == ["OK", "NODE_AUTH_REPLAYED_NONCE"], results
+        return results
     finally:
         second.stop()
         first.stop()
+
+
+def test_replay_to_another_process_is_refused_with_shared_nonces(tmp_path):
+    from reference_node.config import NodeConfig
+
+    assert _replay_across_two_processes(tmp_path, NodeConfig(shared_nonces=True)) == [
+        "OK",
+        "NODE_AUTH_REPLAYED_NONCE",
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="REL-F7: by default (shared_nonces=False) the nonce cache is per node process: a signed call "
+    "captured within the replay window is accepted again by another process on the same store "
+    "(--shared-nonces, added in d821570, closes it; the finding is the unsafe default)",
+)
+def test_replay_to_another_node_process_is_refused_by_default(tmp_path):
+    from reference_node.config import NodeConfig
+
+    assert _replay_across_two_processes(tmp_path, NodeConfig()) == ["OK", "NODE_AUTH_REPLAYED_NONCE"]
