@@ -108,3 +108,31 @@ def test_tampered_report_manifest_is_reported_not_crashed(tmp_path):
     except EhcError:
         return  # refusing the directory is a fine answer
     assert not result.signature_ok
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="REL-F14: reference_node.auth compares a non-ASCII x-ehc-signature with hmac.compare_digest, "
+    "which raises TypeError: the REST gateway answers 500 NODE_INTERNAL instead of 401 "
+    "(found by fuzz/fuzz_node_requests.py; vector fuzz/regressions/node_requests/auth-nonascii-signature)",
+)
+def test_non_ascii_signature_header_is_refused_with_401(tmp_path):
+    import httpx
+
+    from reference_node.auth import sign
+    from reference_node.testing import start_node
+
+    node = start_node(tmp_path, http=True)
+    try:
+        cred = node.credentials
+        headers = sign(cred.secret, "POST /v1/usage", b"{}", terminal_id=cred.terminal_id)
+        headers["x-ehc-signature"] = "\u00e9" * 64
+        r = httpx.post(
+            f"http://127.0.0.1:{node.http_port}/v1/usage",
+            content=b"{}",
+            headers={k: v.encode("latin-1") for k, v in headers.items()},
+            timeout=30,
+        )
+        assert r.status_code == 401, (r.status_code, r.text)
+    finally:
+        node.stop()
