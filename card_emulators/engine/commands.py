@@ -27,7 +27,7 @@ PLAIN_OR_SM = frozenset({0x00, 0x04})
 # ------------------------------------------------------------------------------------ selection
 def fci(node: Node) -> bytes:
     """FCI template: 6F { 83 FID, 84 DF name (if any) }."""
-    name = node.name if isinstance(node, DF) else b""
+    name = bytes(node.name) if isinstance(node, DF) else b""  # bytes: a bytearray name is no dict key
     key = (node.fid, name)
     cached = _FCI_CACHE.get(key)
     if cached is None:
