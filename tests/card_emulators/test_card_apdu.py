@@ -73,3 +73,57 @@ def test_structured_fuzz_every_command(_template_card, cla, ins, p1, p2, data, l
     resp = card.execute(apdu)
     assert len(resp) >= 2
     assert resp[-2:] != hx("6F00"), card.last_exception
+
+
+# The engine answers a command no handler may run in the ISO/IEC 7816-4 order below; its fast path
+# (a well-formed class the handler takes) must never change which status word wins.
+STANDARD_CLASSES = {
+    0xA4: {0x00},
+    0xB0: {0x00},
+    0xD6: {0x00, 0x04},
+    0xB2: {0x00},
+    0xDC: {0x00, 0x04},
+    0x84: {0x00},
+    0x82: {0x00},
+    0x88: {0x00},
+    0x20: {0x00},
+    0x24: {0x00},
+    0x2C: {0x00},
+    0xC0: {0x00},
+}
+
+
+def expected_refusal(cla: int, ins: int) -> int | None:
+    if cla == 0xFF or cla & 0xF0 not in (0x00, 0x80):
+        return SW.CLA_NOT_SUPPORTED
+    if ins not in STANDARD_CLASSES or ins & 0xF0 in (0x60, 0x90):
+        return SW.INS_NOT_SUPPORTED
+    if cla & 0x03:
+        return SW.FUNCTION_IN_CLA
+    if cla not in STANDARD_CLASSES[ins]:
+        return SW.SM_NOT_SUPPORTED if cla & 0x0C else SW.CLA_NOT_SUPPORTED
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(cla=st.integers(0, 255), ins=st.one_of(st.sampled_from(sorted(STANDARD_CLASSES)), st.integers(0, 255)))
+def test_class_and_instruction_refusals_keep_their_order(_template_card, cla: int, ins: int) -> None:
+    card = copy.deepcopy(_template_card)
+    card.powerUp()
+    _, sw = run(card, f"{cla:02X}{ins:02X}0000")
+    refusal = expected_refusal(cla, ins)
+    if refusal is not None:
+        assert sw == refusal, (hex(cla), hex(ins), hex(sw))
+    else:
+        assert sw not in (SW.CLA_NOT_SUPPORTED, SW.INS_NOT_SUPPORTED, SW.FUNCTION_IN_CLA, SW.SM_NOT_SUPPORTED)
+        assert card.last_exception is None, card.last_exception
+
+
+def test_refusal_examples(card) -> None:
+    assert run(card, "FFA40000")[1] == SW.CLA_NOT_SUPPORTED  # CLA FF is invalid
+    assert run(card, "20A40000")[1] == SW.CLA_NOT_SUPPORTED  # RFU class
+    assert run(card, "00100000")[1] == SW.INS_NOT_SUPPORTED  # no such instruction
+    assert run(card, "00600000")[1] == SW.INS_NOT_SUPPORTED  # 6X is never an INS
+    assert run(card, "01A40000")[1] == SW.FUNCTION_IN_CLA  # logical channel 1
+    assert run(card, "0CA40000")[1] == SW.SM_NOT_SUPPORTED  # SELECT takes no secure messaging
+    assert run(card, "80A40000")[1] == SW.CLA_NOT_SUPPORTED  # proprietary class on an ISO command
