@@ -226,3 +226,46 @@ def test_replay_to_another_node_process_is_refused_by_default(tmp_path):
     from reference_node.config import NodeConfig
 
     assert _replay_across_two_processes(tmp_path, NodeConfig()) == ["OK", "NODE_AUTH_REPLAYED_NONCE"]
+
+
+def _register_one(node) -> tuple[str, str]:  # noqa: ANN001
+    from ehc.spec.identifiers import make_citizen_id
+    from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
+
+    number = make_citizen_id("370802", __import__("datetime").date(1971, 3, 4), next(_SEQ) % 1000)
+    with node.client() as c:
+        reg = c.issuance.Register(ip.RegisterRequest(
+            application_mode="3", name="审计测试", document_type="01", document_number=number,
+            sex="1" if int(number[16]) % 2 else "2", nation="01", area_code="370802"))  # fmt: skip
+    return number, reg.person.main_index
+
+
+def test_unauthenticated_caller_cannot_tell_registered_from_unknown_ids(env):
+    """SEC-003: the refusal of an unsigned Resolve is the same for a registered and an unknown ID."""
+    from reference_node.proto.ehc.node.v1 import main_index_pb2 as mp
+
+    registered, _ = _register_one(env["node"])
+    unknown = registered[:6] + "19000101" + registered[14:]
+    answers = []
+    for number in (registered, unknown):
+        body = mp.ResolveRequest(medium=mp.MEDIUM_CITIZEN_ID, identifier=number).SerializeToString()
+        call = env["channel"].unary_unary("/ehc.node.v1.MainIndexService/Resolve", request_serializer=None,
+                                          response_deserializer=None)  # fmt: skip
+        with pytest.raises(grpc.RpcError) as info:
+            call(body, timeout=30)
+        answers.append((info.value.code(), info.value.details(), error_of(info.value).code.name))
+    assert answers[0] == answers[1] and answers[0][2] == "NODE_AUTH_MISSING"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="REL-F15: MainIndexService.GetAudit has no authorisation check: any terminal of any "
+    "organisation reads the audit trail (who acted on the person, when, from which organisation)",
+)
+def test_a_terminal_of_another_organisation_cannot_read_a_persons_audit_trail(env):
+    from reference_node.proto.ehc.node.v1 import main_index_pb2 as mp
+
+    _, main_index = _register_one(env["node"])
+    with NodeClient(env["node"].target, env["other"]) as other, pytest.raises(grpc.RpcError) as info:
+        other.main_index.GetAudit(mp.GetAuditRequest(main_index=main_index), timeout=30)
+    assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED
