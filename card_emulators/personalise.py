@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from card_emulators.engine import image as _image
+from card_emulators.engine import image_check as _image_check
 from card_emulators.engine import scheme
 from card_emulators.engine.card import IsoCard
 from card_emulators.engine.security import encode_pin, set_key, set_pin
@@ -261,15 +262,22 @@ def save_card(card: IsoCard, path: str | Path) -> None:
 
 
 def load_card(path: str | Path) -> IsoCard:
-    """Rebuild a card (UserCard, Psam or plain IsoCard) from a JSON card image."""
+    """Rebuild a card (UserCard, Psam or plain IsoCard) from a JSON card image.
+
+    Only EhcError(CARD_BAD_IMAGE) leaves on a bad image: every field is type- and bound-checked
+    first (``engine.image_check``), so no size or counter can overflow or allocate absurd memory.
+    """
     try:
+        if Path(path).stat().st_size > _image_check.DEFAULT_LIMITS.max_image_bytes:
+            raise EhcError(CARD_BAD_IMAGE, "card image file too large")
         img = json.loads(Path(path).read_text(encoding="utf-8"))
         if not isinstance(img, dict) or img.get("format") != _image.FORMAT:
             raise EhcError(CARD_BAD_IMAGE, "not an ehc card image")
+        _image_check.check_image(img)
         mf = _image.tree_from_image(img)
         atr = bytes.fromhex(img["atr"])
         kind = img.get("personality")
-        t0 = bool(img.get("t0_get_response", True))
+        t0 = img.get("t0_get_response", True)
         card: IsoCard
         if kind == UserCard.personality:
             card = UserCard(atr, mf, t0_get_response=t0)
@@ -280,6 +288,8 @@ def load_card(path: str | Path) -> IsoCard:
         _image.restore_contents(card, img)
     except EhcError:
         raise
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+    # structural faults (missing parent, FID twice) surface while building; RecursionError = JSON
+    # nested deeper than the parser's stack
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         raise EhcError(CARD_BAD_IMAGE, f"card image unreadable: {type(exc).__name__}") from None
     return card

@@ -23,13 +23,9 @@ def card_image(tmp_path):
     return path, json.loads(path.read_text(encoding="utf-8"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REL-F4: card_emulators.personalise.load_card lets OverflowError escape for a card image whose "
-    "file size is 1e308 (found by fuzz/fuzz_card_data.py; vector fuzz/regressions/card_data/)",
-)
 @pytest.mark.parametrize("size", [1e308, 10**30])
 def test_card_image_with_an_absurd_file_size_is_refused(card_image, size):
+    """REL-F4 (fixed): found by fuzz/fuzz_card_data.py; vector fuzz/regressions/card_data/."""
     from card_emulators.personalise import load_card
 
     path, image = card_image
