@@ -74,6 +74,9 @@ WEDGE_WRONG_TERMINATOR = define(
     "reader",
     "wedge input ends with another Enter than the HIS expects (CR vs CRLF)",
 )
+WEDGE_TOO_LONG = define(
+    "WEDGE_TOO_LONG", 3550, "reader", "wedge input longer than any QR code can hold (not diagnosed)"
+)
 
 # --- ID-card reader (3560-3579) -----------------------------------------------------------------
 IDCARD_BAD_RECORD = define("IDCARD_BAD_RECORD", 3560, "reader", "ID-card reader output is malformed")

@@ -8,7 +8,12 @@ few well-known ways, each of which this parser detects and names (codes 3543-354
   its case inverted (digits and ':' are unaffected);
 * dropped characters (USB buffer overrun, scanner typing faster than the HIS reads);
 * duplicated characters (key bounce / repeated key events);
-* a stream that ends without Enter (the HIS keeps waiting).
+* a stream that ends without Enter (the HIS keeps waiting);
+* a line longer than any QR code can hold (a stuck key, a pasted file): refused undiagnosed.
+
+Diagnosis stays linear in the line's length (REL-F3): a single-character repair is only tried when
+it would reach an expected length, and equal candidates (inside a run of one character) are tried
+once.
 
 The expected text is judged by a validator (default: the national e-card QR form, qr_codec); a
 fault is reported only when the text fails it, and corrected when the fix is unambiguous.
@@ -28,6 +33,7 @@ from card_emulators.readers.errors import (
     WEDGE_DUPLICATED_CHARS,
     WEDGE_EMPTY,
     WEDGE_NO_TERMINATOR,
+    WEDGE_TOO_LONG,
     WEDGE_WRONG_TERMINATOR,
 )
 from card_emulators.readers.qr_scanner import medium_read_from_text
@@ -44,6 +50,8 @@ __all__ = [
     "national_qr_form",
     "NATIONAL_QR_LENGTHS",
     "NATIONAL_QR_ALPHABET",
+    "MAX_SCAN_LENGTH",
+    "MAX_UNSIZED_REPAIR_LENGTH",
 ]
 
 ENTER = {"CR": "\r", "LF": "\n", "CRLF": "\r\n"}
@@ -53,6 +61,11 @@ NATIONAL_QR_LENGTHS = tuple(
 
 
 NATIONAL_QR_ALPHABET = "0123456789ABCDEF:"
+# A QR code holds at most 7,089 characters (version 40-L, numeric): a longer "scan" is not one.
+MAX_SCAN_LENGTH = 7089
+# With no expected lengths every position must be tried (len x alphabet validator calls): only for
+# lines up to this length; longer ones are judged without single-character repairs.
+MAX_UNSIZED_REPAIR_LENGTH = 256
 
 
 def national_qr_form(text: str) -> bool:
@@ -152,7 +165,8 @@ def _split(stream: str) -> list[tuple[str, str]]:
 
 def _undo_one_duplicate(text: str, valid: Callable[[str], bool]) -> str | None:
     for i in range(1, len(text)):
-        if text[i] == text[i - 1]:
+        # dropping any character of a run gives the same text: try each run once
+        if text[i] == text[i - 1] and (i == 1 or text[i - 2] != text[i]):
             candidate = text[:i] + text[i + 1 :]
             if valid(candidate):
                 return candidate
@@ -160,7 +174,13 @@ def _undo_one_duplicate(text: str, valid: Callable[[str], bool]) -> str | None:
 
 
 def _one_insertion_fits(text: str, valid: Callable[[str], bool], alphabet: str) -> bool:
-    return any(valid(text[:i] + c + text[i:]) for i in range(len(text) + 1) for c in alphabet)
+    # inserting c right after a c equals inserting it before that c: skip the repeat
+    return any(
+        valid(text[:i] + c + text[i:])
+        for i in range(len(text) + 1)
+        for c in alphabet
+        if i == 0 or text[i - 1] != c
+    )
 
 
 def _one_substitution_fits(text: str, valid: Callable[[str], bool], alphabet: str) -> bool:
@@ -172,18 +192,24 @@ def _one_substitution_fits(text: str, valid: Callable[[str], bool], alphabet: st
 def _diagnose(
     text: str, valid: Callable[[str], bool], lengths: Sequence[int], alphabet: str
 ) -> tuple[list[ErrorCode], str | None]:
-    """Name the single fault that explains an invalid text, trying the likely ones first."""
+    """Name the single fault that explains an invalid text, trying the likely ones first.
+
+    ``lengths`` are the only lengths a valid text has: a repair that cannot reach one is not tried
+    (this keeps the work linear). Empty = unknown: every repair is tried, for short lines only.
+    """
     if valid(text):
         return [], None
     inverted = _invert_case(text)
     if inverted != text and valid(inverted):
         return [WEDGE_CAPS_INVERTED], inverted
-    undone = _undo_one_duplicate(text, valid)
+    n = len(text)
+    allowed = set(lengths) if lengths else (range(n - 1, n + 2) if n <= MAX_UNSIZED_REPAIR_LENGTH else ())
+    undone = _undo_one_duplicate(text, valid) if n - 1 in allowed else None
     if undone is not None:
         return [WEDGE_DUPLICATED_CHARS], undone
-    if alphabet and _one_insertion_fits(text, valid, alphabet):
+    if alphabet and n + 1 in allowed and _one_insertion_fits(text, valid, alphabet):
         return [WEDGE_DROPPED_CHARS], None  # which character was lost cannot be known
-    if alphabet and _one_substitution_fits(text, valid, alphabet):
+    if alphabet and n in allowed and _one_substitution_fits(text, valid, alphabet):
         return [WEDGE_BAD_CHARACTER], None
     # Several faults at once: judge by length against the nearest expected length.
     if lengths:
@@ -202,6 +228,7 @@ def parse_wedge_stream(
     expected_lengths: Sequence[int] = NATIONAL_QR_LENGTHS,
     expected_enter: str | None = None,
     alphabet: str = NATIONAL_QR_ALPHABET,
+    max_length: int = MAX_SCAN_LENGTH,
 ) -> list[WedgeScan]:
     """Split a typed stream into scans and diagnose each.
 
@@ -209,6 +236,8 @@ def parse_wedge_stream(
     "CRLF") flags scans ending with another suffix, as an HIS configured for one would misread them.
     ``alphabet`` is what the expected text is made of; it lets the parser tell a lost character
     (one insertion makes the text valid) from a wrong one (one substitution does).
+    ``expected_lengths`` must hold every length ``validator`` accepts (empty = unknown). A scan longer
+    than ``max_length`` gets WEDGE_TOO_LONG and is not diagnosed.
     """
     if expected_enter is not None and expected_enter not in ENTER:
         raise ValueError(f"expected_enter must be one of {sorted(ENTER)}")
@@ -218,6 +247,8 @@ def parse_wedge_stream(
         corrected: str | None = None
         if not received:
             faults = [WEDGE_EMPTY]
+        elif len(received) > max_length:
+            faults = [WEDGE_TOO_LONG]
         elif validator is None:
             faults = []
         else:
