@@ -1,5 +1,6 @@
-"""Open findings in packages whose engineers were still at work, as strict xfails with the exact
-reproducer (each flips to XPASS — a failure — once fixed, so the marker must then be removed)."""
+"""Findings in packages whose engineers were still at work, with the exact reproducer: open ones as
+strict xfails (each flips to XPASS — a failure — once fixed, and the marker is then removed), fixed
+ones as plain regression tests."""
 
 from __future__ import annotations
 
