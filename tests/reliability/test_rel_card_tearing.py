@@ -142,3 +142,70 @@ def test_wrong_pin_torn_at_every_byte_still_costs_a_try(which):
     assert set(tries) <= {old[0], old[0] - 1}
     first = tries.index(old[0] - 1)
     assert all(t == old[0] - 1 for t in tries[first:]), "a tear gave a spent try back"
+
+
+def test_successful_external_authenticate_torn_at_every_byte_keeps_a_sane_counter():
+    """Decrement, compare, restore: a tear anywhere leaves max or max-1 tries, never garbage."""
+    from card_emulators import flows
+
+    card = _cards.fresh("card")
+    psam = _cards.fresh("psam_open")
+    flows.select(card.transmit, 0xDDF1)
+    key = card.node(0xDDF1).keys[0x04]
+    challenge = card.execute(bytes.fromhex("0084000008"))[:-2]
+    spec = next(s for s in KEYS if s.label == "RK_DDF1")
+    flows._session(psam.transmit, spec, card.card_number, _city(card), challenge)
+    t = bytes(range(8))
+    block = flows.send(psam.transmit, bytes([0x80, 0xFA, 0x00, 0x00, 0x10]) + t + bytes(8), "CIPHER")
+    apdu = bytes([0x00, 0x82, 0x00, 0x04, 0x11]) + scheme.fold(block) + t + b"\x01"
+    before = card.nvm.regions[key.region][0]
+    states = tear_at_every_byte(card, apdu, lambda c: c.nvm.regions[key.region][0], b"\x90\x00")
+    assert set(states) <= {before, before - 1} and states[-1] == before
+
+
+# Every command that programs non-volatile memory, and the test that tears it at every byte.
+TORN_BY = {
+    0xD6: "test_update_binary_torn_at_every_fourth_byte (card engineer) + SM variant here",
+    0xDC: "test_update_record_torn_at_every_byte / cyclic append (card engineer) + SM variant here",
+    0x24: "test_pin_change_torn_at_every_byte_keeps_old_or_new_pin",
+    0x2C: "test_puk_unblock_torn_at_every_byte_never_loses_a_spent_puk_try",
+    0x20: "test_wrong_pin_torn_at_every_byte_still_costs_a_try",
+    0x82: "test_successful_external_authenticate_torn_at_every_byte_keeps_a_sane_counter",
+}
+
+
+def test_every_nvm_writing_command_is_torn_somewhere():
+    """Send a representative command of every INS both cards implement, from several states (file
+    selected, challenge pending), and record which ones program memory: each must be in TORN_BY,
+    so a new write command cannot slip in without a tearing test."""
+    prefixes = (
+        b"",
+        bytes.fromhex("00A4000002EF06"),
+        bytes.fromhex("00A4000002ED02"),
+        bytes.fromhex("0084000008"),
+    )
+    bodies = (
+        b"",
+        bytes(8),
+        bytes.fromhex("123456"),
+        bytes.fromhex("123456FF654321"),
+        bytes(16) + b"\x01",  # EXTERNAL AUTHENTICATE: wrong cryptogram, right format
+        bytes([0x0B, 30]) + bytes(30),
+    )
+    writers = set()
+    for name in ("card_ddf1_auth", "card_df03_auth", "psam_open", "card", "psam"):
+        template = _cards.fresh(name)
+        for prefix in prefixes:
+            for ins in sorted(template.handlers):
+                for body in bodies:
+                    card = copy.deepcopy(template)
+                    if prefix:
+                        card.execute(prefix)
+                    before = card.nvm.bytes_written
+                    cla = 0x80 if ins in (0xDE, 0xFA) else 0x00
+                    p1p2 = {0xDC: b"\x01\x04", 0x82: b"\x00\x04"}.get(ins, b"\x00\x00")
+                    card.execute(bytes([cla, ins]) + p1p2 + (bytes([len(body)]) + body if body else b""))
+                    if card.nvm.bytes_written > before:
+                        writers.add(ins)
+    assert {0x20, 0x24, 0x2C, 0x82, 0xD6, 0xDC} <= writers, f"the probe missed writers: {sorted(writers)}"
+    assert writers <= set(TORN_BY), {f"{ins:02X}" for ins in writers - set(TORN_BY)}
