@@ -7,6 +7,12 @@ T=0 cards answer a case-4 command with ``61xx`` (fetch with GET RESPONSE) and a 
 ``6Cxx`` (re-issue with Le = xx). :class:`ApduChannel` does both automatically by default; a
 certification run turns it off (``auto_get_response=False, auto_resend_6c=False``) to see exactly
 what the card said, and every exchange, automatic or not, is kept in ``transcript``.
+
+Another PC/SC client may reset a card that we share (pcscd then answers our next call with
+SCARD_W_RESET_CARD, "Card was reset"). :class:`PcscTransport` then reconnects once WITHOUT resetting
+the card again (SCardReconnect, SCARD_LEAVE_CARD) and re-sends the command; the transcript gets an
+``event`` entry saying so, because the card's volatile state (selected file, authentication, session
+keys) was lost and a later refusal (6982) is explained by it. ``reconnect_on_reset=False`` turns it off.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ __all__ = [
     "select_reader",
     "parse_apdu_hex",
     "reissue_with_le",
+    "RESET_EVENT",
 ]
 
 log = logging.getLogger("ehc.pcsc")
@@ -46,6 +53,8 @@ Transmit = Callable[[bytes], bytes]
 """A command APDU in, the response APDU (data + SW1 SW2) out."""
 
 MAX_CHAINED_RESPONSES = 64  # 64 x 256 bytes: far beyond any record of the health card
+SCARD_W_RESET_CARD = 0x80100068  # pcsclite / WinSCard: the card was reset by another client
+RESET_EVENT = "card reset by another PC/SC client (SCARD_W_RESET_CARD): reconnected, command re-sent"
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,7 @@ class Exchange:
     command: bytes
     response: bytes
     automatic: bool = False
+    event: str = ""  # a transport event instead of a card answer (e.g. the card was reset); response b""
 
     @property
     def sw(self) -> int:
@@ -196,6 +206,11 @@ def select_reader(names: list[str], wanted: str | None) -> str:
 _PROTOCOLS = {"T0": "T0_protocol", "T1": "T1_protocol", "any": None}
 
 
+def _was_reset(exc: BaseException) -> bool:
+    hresult = getattr(exc, "hresult", -1)
+    return isinstance(hresult, int) and hresult & 0xFFFFFFFF == SCARD_W_RESET_CARD
+
+
 class PcscTransport:
     """A connected card in a PC/SC reader. ``transmit`` and calling the object are the same."""
 
@@ -206,6 +221,7 @@ class PcscTransport:
         protocol: str = "any",
         auto_get_response: bool = True,
         auto_resend_6c: bool = True,
+        reconnect_on_reset: bool = True,
     ) -> None:
         if protocol not in _PROTOCOLS:
             raise ValueError("protocol must be 'T0', 'T1' or 'any'")
@@ -227,13 +243,20 @@ class PcscTransport:
             self.close()
             raise EhcError(PCSC_NO_CARD, f"connect failed: {exc}", reader=self.reader) from None
         self.atr = bytes(self._connection.getATR())
+        self.reconnect_on_reset = reconnect_on_reset
+        self.resets_recovered = 0
         self.channel = ApduChannel(
             self._raw_transmit, auto_get_response=auto_get_response, auto_resend_6c=auto_resend_6c
         )
 
     @classmethod
     def from_connection(
-        cls, connection: Any, *, auto_get_response: bool = True, auto_resend_6c: bool = True
+        cls,
+        connection: Any,
+        *,
+        auto_get_response: bool = True,
+        auto_resend_6c: bool = True,
+        reconnect_on_reset: bool = True,
     ) -> PcscTransport:
         """Wrap an already connected pyscard connection (a real one, or the in-process
         ``card_emulators.transports.inprocess`` one) so reader code runs unchanged on it."""
@@ -241,6 +264,8 @@ class PcscTransport:
         self.reader = str(connection.getReader())
         self._connection = connection
         self.atr = bytes(connection.getATR())
+        self.reconnect_on_reset = reconnect_on_reset
+        self.resets_recovered = 0
         self.channel = ApduChannel(
             self._raw_transmit, auto_get_response=auto_get_response, auto_resend_6c=auto_resend_6c
         )
@@ -261,8 +286,44 @@ class PcscTransport:
         try:
             data, sw1, sw2 = self._connection.transmit(list(apdu))
         except sc.Exceptions.CardConnectionException as exc:
-            raise EhcError(PCSC_TRANSMIT_FAILED, str(exc), apdu=describe_apdu(apdu)) from None
+            if not (self.reconnect_on_reset and _was_reset(exc)):
+                raise EhcError(PCSC_TRANSMIT_FAILED, str(exc), apdu=describe_apdu(apdu)) from None
+            self._reconnect_after_reset(apdu)
+            try:  # once: a card reset again at once is not a race but a fault to report
+                data, sw1, sw2 = self._connection.transmit(list(apdu))
+            except sc.Exceptions.CardConnectionException as again:
+                raise EhcError(
+                    PCSC_TRANSMIT_FAILED,
+                    f"after reconnecting a reset card: {again}",
+                    apdu=describe_apdu(apdu),
+                ) from None
         return bytes(data) + bytes([sw1, sw2])
+
+    def _reconnect_after_reset(self, apdu: bytes) -> None:
+        sc = _smartcard()
+        from smartcard.scard import SCARD_LEAVE_CARD
+
+        component = getattr(self._connection, "component", self._connection)
+        disposition = getattr(component, "disposition", None)
+        try:
+            # LEAVE_CARD: the card was just reset; resetting it again would disturb the other client
+            self._connection.reconnect(disposition=SCARD_LEAVE_CARD)
+        except (sc.Exceptions.CardConnectionException, sc.Exceptions.NoCardException) as exc:
+            raise EhcError(
+                PCSC_NO_CARD, f"card was reset and reconnecting failed: {exc}", reader=self.reader
+            ) from None
+        finally:
+            if disposition is not None:  # pyscard keeps the reconnect disposition for disconnect
+                component.disposition = disposition
+        self.atr = bytes(self._connection.getATR())
+        self.resets_recovered += 1
+        log.warning(
+            "card in %s was reset by another client: reconnected, %s re-sent",
+            self.reader,
+            describe_apdu(apdu),
+        )
+        if self.channel.keep_transcript:
+            self.channel.transcript.append(Exchange(apdu, b"", automatic=True, event=RESET_EVENT))
 
     def transmit(self, apdu: bytes) -> bytes:
         return self.channel.transmit(apdu)
