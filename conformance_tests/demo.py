@@ -146,7 +146,7 @@ def _population(seed: int, count: int) -> tuple[list[Any], dict[str, Any]]:
     from fixtures.population import PopulationConfig, generate
 
     people = list(
-        generate(PopulationConfig(count=count, seed=seed, region=COUNTY, poverty_rate=0.2, newborn_rate=0.05))
+        generate(PopulationConfig(count=count, seed=seed, region=COUNTY, poverty_rate=0.2, newborn_rate=0.08))
     )
     by_number = {p.id_number: p for p in people}
     newborns = [
@@ -245,11 +245,28 @@ class Day:
     # ---------------------------------------------------------------- issuance
     def issue_chip(self, person: Any) -> None:
         from card_emulators.personalise import personalise_user_card
+        from reference_node.proto.ehc.node.v1 import main_index_pb2 as mp
 
         card = personalise_user_card(person, self.keys, self.issuer, city_code=CITY)
         path = self.out / "cards" / f"chip-{person.person_id}.json"
         card.save(path)
         self.chip_images[person.id_number] = path
+        # The issued card becomes a medium of the holder's main index (card number = ID number,
+        # item 8), so a HIS can resolve the patient by the card alone.
+        holder = self.client.main_index.Resolve(
+            mp.ResolveRequest(
+                medium=mp.MEDIUM_CITIZEN_ID, identifier=person.id_number, context=self.client.context()
+            )
+        ).person
+        self.client.main_index.LinkMedium(
+            mp.LinkMediumRequest(
+                main_index=holder.main_index,
+                medium=mp.MEDIUM_RESIDENT_HEALTH_CARD,
+                identifier=person.id_number,
+                atr=card.getATR().hex().upper() if hasattr(card, "getATR") else "",
+                context=self.client.context(),
+            )
+        )
 
     def code(self, ehcid: str, dynamic: bool, lifetime: int = 0) -> str:
         from reference_node.proto.ehc.node.v1 import common_pb2 as C
@@ -295,11 +312,11 @@ class Day:
         if not rest:
             return {"steps": [plan.steps[0]], "pay_later": False}
         # The HIS carries the patient through the remaining steps, identifying them again as a
-        # HIS does; a chip card is known to the node by its holder's citizen ID.
+        # HIS does (a chip card by its card number, linked at issuance).
         patient = (
             {"medium": plan.medium, "qr_text": qr_text}
             if plan.medium.startswith("ehc-qr")
-            else {"medium": "id-card", "identifier": person.id_number}
+            else {"medium": plan.medium, "identifier": person.id_number}
         )
         done = self.his.visit({"patient": patient, "steps": list(rest)})
         if done.get("error") is not None:
@@ -316,6 +333,14 @@ def _usage_by_step(running: Any, scenes: dict[str, str]) -> Counter[str]:
     by_scene = {scene: step for step, scene in scenes.items()}
     rows = running.node.db.query("SELECT scene, COUNT(*) FROM usage GROUP BY scene", [])
     return Counter({by_scene.get(r[0], r[0]): int(r[1]) for r in rows})
+
+
+CARD_TYPES = {"11": "ehc-qr", "10": "resident-card", "20": "id-card"}  # usage card_type codes
+
+
+def _usage_by_medium(running: Any) -> Counter[str]:
+    rows = running.node.db.query("SELECT card_type, COUNT(*) FROM usage GROUP BY card_type", [])
+    return Counter({CARD_TYPES.get(r[0], r[0]): int(r[1]) for r in rows})
 
 
 def _ecard_share(running: Any, today: dt.date) -> tuple[int, int]:
@@ -571,6 +596,7 @@ def _run(
             )
             summary["usage_reports"] = total
             summary["usage_by_step"] = dict(by_step)
+            summary["usage_by_medium"] = dict(_usage_by_medium(running))
             visits, ecard = _ecard_share(running, dt.date.today())
             summary["kpi"] = {"visits": visits, "ecard_visits": ecard}
             share = f"{100 * ecard / visits:.0f} %" if visits else "n/a"
@@ -624,11 +650,12 @@ def _print_summary(echo: Callable[[str], None], s: dict[str, Any]) -> None:
     refused = ", ".join(f"{code} {n}" for code, n in sorted(s["verifications"]["refused"].items()))
     cert = s["certification"]
     kpi = s["kpi"]
+    media = ", ".join(f"{k} {v}" for k, v in sorted(s["usage_by_medium"].items()))
     share = f"{100 * kpi['ecard_visits'] / kpi['visits']:.0f} %" if kpi["visits"] else "n/a"
     rows = [
         ("居民 people", f"{s['registered']} registered"),
         ("卡 cards", f"{s['cards']['ecard']} e-card 电子健康卡, {s['cards']['chip']} chip 居民健康卡"),
-        ("就诊 visits", f"{s['visits']} visits, {s['usage_reports']} usage reports 用卡上报"),
+        ("就诊 visits", f"{s['visits']} visits, {s['usage_reports']} usage reports 用卡上报 ({media})"),
         ("环节 by step", steps),
         ("核验 checks", f"{s['verifications']['ok']} identifications OK, refused: {refused}"),
         ("监管 KPI", f"电子健康卡 share of today's visits {share} ({kpi['ecard_visits']}/{kpi['visits']})"),

@@ -54,6 +54,10 @@ def test_demo_summary_matches_the_day_plan(json_run):
     # what the node's store holds, step by step, is what the day did
     assert summary["usage_by_step"] == dict(planned)
     assert summary["usage_reports"] == sum(planned.values())
+    by_medium = Counter()
+    for v in DAY_PLAN:
+        by_medium["ehc-qr" if v.medium.startswith("ehc-qr") else v.medium] += len(v.steps)
+    assert summary["usage_by_medium"] == dict(by_medium)  # chip-card steps reported as chip (10)
     assert summary["verifications"]["refused"] == {"QR_EXPIRED": 1, "NODE_CARD_SUSPENDED": 1}
     # every window identification plus every HIS identification of a multi-step visit
     assert summary["verifications"]["ok"] == len(DAY_PLAN) + sum(1 for v in DAY_PLAN if len(v.steps) > 1)
