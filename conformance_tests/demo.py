@@ -68,7 +68,7 @@ class Visit:
 
 
 # The day's plan: every medium, every step of the full process, a poverty-relief inpatient
-# (treat first, pay later) and a newborn identified through the e-card its guardian holds.
+# (treat first, pay later) and a newborn whose e-card (its guardian's phone) shows a code.
 DAY_PLAN: tuple[Visit, ...] = (
     Visit("adult:0", "ehc-qr-dynamic", (*OUTPATIENT, "lab", "pharmacy")),
     Visit("adult:1", "ehc-qr-static", (*OUTPATIENT, "imaging", "pharmacy")),
@@ -167,6 +167,13 @@ def _population(seed: int, count: int) -> tuple[list[Any], dict[str, Any]]:
         **{f"chip:{i}": p for i, p in enumerate(adults[5 : 5 + CHIP_CARDS])},
     }
     return people, roles
+
+
+def _describe_population(made: tuple[list[Any], dict[str, Any]]) -> tuple[Any, str]:
+    people = made[0]
+    poor = sum(1 for p in people if p.poverty_relief)
+    newborns = sum(1 for p in people if p.birth_certificate and p.id_type != "01")
+    return made, f"{len(people)} residents: {poor} 建档立卡 poverty-relief, {newborns} 新生儿 newborns"
 
 
 def _register(client: Any, people: list[Any]) -> tuple[dict[str, str], int, list[str]]:
@@ -511,10 +518,7 @@ def _run(
         population, roles = stage(
             "人口",
             "population",
-            lambda: (
-                _population(seed, count),
-                f"{count} residents incl. 建档立卡 poverty-relief, 新生儿 newborn",
-            ),
+            lambda: _describe_population(_population(seed, count)),
         )
         (root / "population.jsonl").write_text(
             "".join(json.dumps(asdict(p), ensure_ascii=False) + "\n" for p in population), encoding="utf-8"
@@ -544,10 +548,9 @@ def _run(
             pay_later = 0
             for plan in DAY_PLAN:
                 person = roles[plan.who]
-                holder = roles[plan.who]
                 text = ""
-                if plan.medium.startswith("ehc-qr"):
-                    text = day.code(ehcid_of[holder.id_number], dynamic=plan.medium == "ehc-qr-dynamic")
+                if plan.medium.startswith("ehc-qr"):  # the patient's phone shows a fresh code
+                    text = day.code(ehcid_of[person.id_number], dynamic=plan.medium == "ehc-qr-dynamic")
                 done = day.visit(person, plan, text)
                 steps.update(done["steps"])
                 media[plan.medium] += 1
@@ -632,6 +635,7 @@ def _run(
         if not serve:
             running.stop()
             tmp.cleanup()
+    summary["stages"] = stages.done
     summary["seconds"] = round(time.perf_counter() - t0, 1)
     summary["ok"] = True
     _print_summary(echo, summary)
