@@ -108,6 +108,14 @@ class ConformanceRun:
             print_blob=True,
         )
         self._previous_profile = settings._current_profile
+        # A run embedded in another pytest session (e.g. the kit's own tests run with
+        # --hypothesis-seed) must not inherit that session's forced seed: it would override the
+        # seed this run records and switch the example database off.
+        from hypothesis import core
+
+        self._outer_force_seed = getattr(core, "global_force_seed", None)
+        if hasattr(core, "global_force_seed"):
+            core.global_force_seed = None
         if self.certification:
             # Fixed seed + derandomize: the same examples on every run of the same kit release.
             self.seed = CERTIFICATION_SEED
@@ -140,6 +148,10 @@ class ConformanceRun:
         prev = getattr(self, "_previous_profile", None)
         if prev is not None:
             settings.load_profile(prev)
+        from hypothesis import core
+
+        if hasattr(core, "global_force_seed"):
+            core.global_force_seed = getattr(self, "_outer_force_seed", None)
 
     def test_seed(self, nodeid: str) -> int:
         """Per-test seed derived from the run seed, so adding a test does not move the others."""
