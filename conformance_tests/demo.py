@@ -242,6 +242,7 @@ class Day:
             }
         )
         self.chip_images: dict[str, Path] = {}
+        self.kept: set[str] = set()
         self.refusals: Counter[str] = Counter()
         self.accepted = 0
 
@@ -296,6 +297,9 @@ class Day:
             import base64
 
             png = render_png(qr_text, ec_level="M")
+            if medium not in self.kept:  # one example of each kind of code, to look at
+                self.kept.add(medium)
+                (self.out / f"{medium}.png").write_bytes(png)
             req["image_png_b64"] = base64.b64encode(png).decode("ascii")
             answer = self.terminal.present_qr(req)
         elif medium == "resident-card":
@@ -535,6 +539,9 @@ def _run(
             )
 
         ehcid_of = stage("发卡", "issue", issue)
+        # person_id -> EHCID, to call the node by hand (no ID numbers in it)
+        cards = {p.person_id: ehcid_of[p.id_number] for p in population if p.id_number in ehcid_of}
+        (root / "cards" / "ehcids.json").write_text(json.dumps(cards, indent=1), encoding="utf-8")
         summary["registered"] = len(ehcid_of)
         summary["cards"] = {"ecard": len(ehcid_of), "chip": CHIP_CARDS}
 
@@ -640,7 +647,9 @@ def _run(
     summary["ok"] = True
     _print_summary(echo, summary)
     if serve:
-        echo(f"node serving on {running.target}; client file {running.client_file}; Ctrl-C to stop")
+        echo(f"node serving on {running.target} (Ctrl-C to stop); try:")
+        echo(f"  ehc node client --client-file {running.client_file} get --ehcid <EHCID>")
+        echo(f"  (EHCIDs by person: {root / 'cards' / 'ehcids.json'})")
         try:
             while True:
                 time.sleep(3600)
