@@ -1,14 +1,15 @@
 """``ehc demo``: a day in a city's health-card system, then its certification, in one offline command.
 
 Stages (one output line each): start a reference node on a temporary SQLite store; generate a seeded
-population of 济宁 (370800); batch-register it (``ehc node import`` style, guardians bound to
-newborns); personalise resident health cards (chip) for some residents; run a day of visits through
+population of 任城区 (济宁 370800); batch-register it (``ehc node import`` style, guardians bound to
+children); personalise resident health cards (chip) for some residents; run a day of visits through
 the reference terminal (QR scanner on rendered images, chip-card reader with PSAM, ID-card reader)
-and the reference HIS (挂号 排队 就诊 收费 检验 检查 取药 住院 体检); show an expired code and a
-suspended card being refused; certify THAT node against a profile in certification mode over gRPC
-with its client file; verify the signed report; print a summary.
+and the reference HIS (挂号 排队 就诊 收费 检验 检查 取药 住院 体检) - both in process, the same code
+their JSON-lines drivers run; show an expired code and a suspended card being refused; certify THAT
+node in certification mode over gRPC with its client file; verify the signed report; summarise.
 
-Everything is TEST-ONLY (keys, people) and deterministic for a ``--seed``; output goes to ``--out``.
+Everything is TEST-ONLY (keys, people). A ``--seed`` fixes the population and so every number of
+the summary; EHCIDs, keys and times are fresh on each run. Output goes to ``--out``.
 """
 
 from __future__ import annotations
