@@ -108,7 +108,7 @@ class Stages:
         self.echo = echo
         self.done: list[dict[str, Any]] = []
 
-    def run(self, zh: str, en: str, fn: Callable[[], tuple[Any, str]]) -> Any:
+    def run(self, zh: str, en: str, fn: Callable[[], str]) -> None:
         import grpc
 
         from reference_node.client import error_of
@@ -116,7 +116,7 @@ class Stages:
         start = time.perf_counter()
         label = _pad(f"{zh} {en}", 26)
         try:
-            value, detail = fn()
+            detail = fn()
         except StageFailed as exc:
             self._fail(label, en, exc.code, str(exc))
         except EhcError as exc:
@@ -129,7 +129,6 @@ class Stages:
         seconds = time.perf_counter() - start
         self.echo(f"  ✓ {label}{_pad(detail, 64)} {seconds:5.1f} s")
         self.done.append({"stage": en, "seconds": round(seconds, 2)})
-        return value
 
     def _fail(self, label: str, stage: str, code: str, message: str) -> None:
         self.echo(f"  ✗ {label}{code}: {message}")
@@ -168,13 +167,6 @@ def _population(seed: int, count: int) -> tuple[list[Any], dict[str, Any]]:
         **{f"chip:{i}": p for i, p in enumerate(adults[5 : 5 + CHIP_CARDS])},
     }
     return people, roles
-
-
-def _describe_population(made: tuple[list[Any], dict[str, Any]]) -> tuple[Any, str]:
-    people = made[0]
-    poor = sum(1 for p in people if p.poverty_relief)
-    newborns = sum(1 for p in people if p.birth_certificate and p.id_type != "01")
-    return made, f"{len(people)} residents: {poor} 建档立卡 poverty-relief, {newborns} 新生儿 newborns"
 
 
 def _register(client: Any, people: list[Any]) -> tuple[dict[str, str], int, list[str]]:
@@ -478,185 +470,225 @@ def _run(
     summary: dict[str, Any],
     fail_stage: str,
 ) -> None:
-    from conformance_tests.adapters.node import reference_config
-
-    from .catalogue import default_catalogue
-    from .profiles import load_profile
-
-    t0 = time.perf_counter()
-    stages = Stages(echo)
-
-    def stage(zh: str, en: str, fn: Callable[[], tuple[Any, str]]) -> Any:
-        if fail_stage == en:
-            return stages.run(zh, en, lambda: _expect(False, "failure injected by --fail-stage"))
-        return stages.run(zh, en, fn)
-
-    def prepare() -> tuple[Any, str]:
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-            probe = root / ".write-test"
-            probe.write_text("ok")
-            probe.unlink()
-        except OSError as exc:
-            raise StageFailed(DEMO_STAGE_FAILED.name, f"cannot write {root}: {exc.strerror}") from None
-        return load_profile(profile_name, default_catalogue()), f"output in {root.resolve()}"
-
+    demo_run = DemoRun(root, seed, count, profile_name, echo, summary, fail_stage)
     echo(
-        f"ehc demo — seed {seed}, 济宁 Jining {CITY} (任城区 {COUNTY}), profile {profile_name} (TEST-ONLY keys and people)"
+        f"ehc demo — seed {seed}, 济宁 Jining {CITY} (任城区 {COUNTY}), profile {profile_name} "
+        "(TEST-ONLY keys and people)"
     )
-    profile = stage("准备", "prepare", prepare)
-    summary["out"] = str(root.resolve())
-    tmp = tempfile.TemporaryDirectory(prefix="ehc-demo-node-")
-
-    def start() -> tuple[Any, str]:
-        from reference_node.testing import start_node
-
-        running = start_node(tmp.name, config=node_config)
-        return running, f"reference node on {running.target}, temporary SQLite store"
-
-    # The profile's code rules; no per-terminal rate limit: certification drives hundreds of calls
-    # a second through the one terminal identity of the client file (docs/assumptions.md).
-    node_config = replace(reference_config(profile), rate_limit_per_s=0)
-    running = stage("节点", "node", start)
-    day: Day | None = None
+    t0 = time.perf_counter()
     try:
-        population, roles = stage(
-            "人口",
-            "population",
-            lambda: _describe_population(_population(seed, count)),
-        )
-        (root / "population.jsonl").write_text(
-            "".join(json.dumps(asdict(p), ensure_ascii=False) + "\n" for p in population), encoding="utf-8"
-        )
-        day = Day(running, profile, root)
-
-        def issue() -> tuple[Any, str]:
-            ehcid_of, bound, refused = _register(day.client, population)
-            _expect(not refused, f"batch registration refused {len(refused)}: {Counter(refused)}")
-            for i in range(CHIP_CARDS):
-                day.issue_chip(roles[f"chip:{i}"])
-            return ehcid_of, (
-                f"{len(ehcid_of)} e-cards by batch, {CHIP_CARDS} chip cards, {bound} guardians bound"
-            )
-
-        ehcid_of = stage("发卡", "issue", issue)
-        # person_id -> EHCID, to call the node by hand (no ID numbers in it)
-        cards = {p.person_id: ehcid_of[p.id_number] for p in population if p.id_number in ehcid_of}
-        (root / "cards" / "ehcids.json").write_text(json.dumps(cards, indent=1), encoding="utf-8")
-        summary["registered"] = len(ehcid_of)
-        summary["cards"] = {"ecard": len(ehcid_of), "chip": CHIP_CARDS}
-
-        # A 1-second dynamic code, issued now, presented after the day: it must be refused as expired.
-        expiring = day.code(ehcid_of[roles["adult:0"].id_number], dynamic=True, lifetime=1)
-        t_expiring = time.perf_counter()
-
-        def run_day() -> tuple[Any, str]:
-            steps: Counter[str] = Counter()
-            media: Counter[str] = Counter()
-            pay_later = 0
-            for plan in DAY_PLAN:
-                person = roles[plan.who]
-                text = ""
-                if plan.medium.startswith("ehc-qr"):  # the patient's phone shows a fresh code
-                    text = day.code(ehcid_of[person.id_number], dynamic=plan.medium == "ehc-qr-dynamic")
-                done = day.visit(person, plan, text)
-                steps.update(done["steps"])
-                media[plan.medium] += 1
-                pay_later += int(done["pay_later"])
-            expected = sum(1 for v in DAY_PLAN if roles[v.who].poverty_relief and len(v.steps) > 1)
-            _expect(pay_later == expected, f"{pay_later} visits paid later, {expected} poverty-relief visits")
-            summary["visits"] = len(DAY_PLAN)
-            summary["steps"] = dict(steps)
-            summary["media"] = dict(media)
-            return steps, (
-                f"{len(DAY_PLAN)} visits, {sum(steps.values())} steps, "
-                f"{len(media)} media, {pay_later} 先诊疗后付费 pay-later"
-            )
-
-        steps = stage("门诊日", "day of visits", run_day)
-
-        def refusals() -> tuple[Any, str]:
-            from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
-
-            # lifetime + the node's clock-skew tolerance + 1 s: validity is kept to the second
-            wait = 1 + node_config.clock_skew_s + 1.2 - (time.perf_counter() - t_expiring)
-            if wait > 0:
-                time.sleep(wait)
-            expired = day.window(roles["adult:0"], "ehc-qr-dynamic", day.scenes["registration"], expiring)
-            victim = ehcid_of[roles["suspended"].id_number]
-            static = day.code(victim, dynamic=False)
-            day.admin.issuance.Suspend(
-                ip.CardActionRequest(
-                    ehcid=victim, reason="demo: card reported lost", context=day.admin.context()
-                )
-            )
-            suspended = day.window(roles["suspended"], "ehc-qr-static", day.scenes["registration"], static)
-            codes = [a.get("result", {}).get("error", {}).get("code", "") for a in (expired, suspended)]
-            _expect(all(codes), f"a code that must be refused was accepted: {codes}")
-            return codes, f"expired code → {codes[0]}; suspended card → {codes[1]}"
-
-        stage("拒绝", "refusals", refusals)
-        summary["verifications"] = {"ok": day.accepted, "refused": dict(day.refusals)}
-
-        def usage() -> tuple[Any, str]:
-            by_step = _usage_by_step(running, day.scenes)
-            total = sum(by_step.values())
-            _expect(
-                total == sum(steps.values()),
-                f"node holds {total} usage reports, the day made {sum(steps.values())}",
-            )
-            summary["usage_reports"] = total
-            summary["usage_by_step"] = dict(by_step)
-            summary["usage_by_medium"] = dict(_usage_by_medium(running))
-            visits, ecard = _ecard_share(running, dt.date.today())
-            summary["kpi"] = {"visits": visits, "ecard_visits": ecard}
-            share = f"{100 * ecard / visits:.0f} %" if visits else "n/a"
-            return (
-                by_step,
-                f"{total} usage reports; KPI e-card share of today's visits {share} ({ecard}/{visits})",
-            )
-
-        stage("上报", "usage", usage)
-    except BaseException:
-        if day is not None:
-            day.close()
-        running.stop()
-        tmp.cleanup()
-        raise
-    day.close()
-
-    def certify() -> tuple[Any, str]:
-        result = _certify(running.client_file, running.target, profile_name, root, node_config.clock_skew_s)
-        t = result["tests"]
-        r = result["requirements"]
-        _expect(result["verdict"] == "PASS", f"verdict {result['verdict']}: {t['failed']} tests failed")
-        _expect(result["signature_ok"], "the signed report does not verify")
-        summary["certification"] = result
-        return result, (
-            f"{result['verdict']}: {t['passed']} passed, {t['failed']} failed, {t['skipped']} skipped; "
-            f"{r['pass']} requirements met; signature verifies"
-        )
-
-    try:
-        stage("认证", "certify node", certify)
+        demo_run.run()
     finally:
         if not serve:
-            running.stop()
-            tmp.cleanup()
-    summary["stages"] = stages.done
+            demo_run.close()
+    summary["stages"] = demo_run.stages.done
     summary["seconds"] = round(time.perf_counter() - t0, 1)
     summary["ok"] = True
     _print_summary(echo, summary)
     if serve:
-        echo(f"node serving on {running.target} (Ctrl-C to stop); try:")
-        echo(f"  ehc node client --client-file {running.client_file} get --ehcid <EHCID>")
-        echo(f"  (EHCIDs by person: {root / 'cards' / 'ehcids.json'})")
+        demo_run.serve()
+
+
+class DemoRun:
+    """The demo's stages, in order; each returns its one-line detail and keeps what later ones need."""
+
+    def __init__(
+        self,
+        root: Path,
+        seed: int,
+        count: int,
+        profile_name: str,
+        echo: Callable[[str], None],
+        summary: dict[str, Any],
+        fail_stage: str,
+    ) -> None:
+        self.root, self.seed, self.count, self.profile_name = root, seed, count, profile_name
+        self.summary = summary
+        self.fail_stage = fail_stage
+        self.stages = Stages(echo)
+        self.echo = echo
+        self.tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.running: Any = None
+        self.day: Day | None = None
+        self.profile: Any = None
+        self.node_config: Any = None
+        self.population: list[Any] = []
+        self.roles: dict[str, Any] = {}
+        self.ehcid_of: dict[str, str] = {}
+        self.steps: Counter[str] = Counter()
+        self.expiring = ""
+        self.t_expiring = 0.0
+
+    def run(self) -> None:
+        for zh, en, fn in (
+            ("准备", "prepare", self.prepare),
+            ("节点", "node", self.start_node),
+            ("人口", "population", self.make_population),
+            ("发卡", "issue", self.issue),
+            ("门诊日", "day of visits", self.day_of_visits),
+            ("拒绝", "refusals", self.refusals),
+            ("上报", "usage", self.usage),
+            ("认证", "certify node", self.certify),
+        ):
+            if self.fail_stage == en:
+                fn = _injected_failure
+            self.stages.run(zh, en, fn)
+
+    def close(self) -> None:
+        if self.day is not None:
+            self.day.close()
+            self.day = None
+        if self.running is not None:
+            self.running.stop()
+        if self.tmp is not None:
+            self.tmp.cleanup()
+
+    def serve(self) -> None:
+        self.echo(f"node serving on {self.running.target} (Ctrl-C to stop); try:")
+        self.echo(f"  ehc node client --client-file {self.running.client_file} get --ehcid <EHCID>")
+        self.echo(f"  (EHCIDs by person: {self.root / 'cards' / 'ehcids.json'})")
         try:
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
-            running.stop()
-            tmp.cleanup()
+            self.close()
+
+    # ------------------------------------------------------------------ stages
+    def prepare(self) -> str:
+        from .adapters.node import reference_config
+        from .catalogue import default_catalogue
+        from .profiles import load_profile
+
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            (self.root / "cards").mkdir(exist_ok=True)
+            probe = self.root / ".write-test"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as exc:
+            raise StageFailed(DEMO_STAGE_FAILED.name, f"cannot write {self.root}: {exc.strerror}") from None
+        self.profile = load_profile(self.profile_name, default_catalogue())
+        # The profile's code rules; no per-terminal rate limit: certification drives hundreds of
+        # calls a second through the one terminal identity of the client file (docs/assumptions.md).
+        self.node_config = replace(reference_config(self.profile), rate_limit_per_s=0)
+        self.summary["out"] = str(self.root.resolve())
+        return f"output in {self.root.resolve()}"
+
+    def start_node(self) -> str:
+        from reference_node.testing import start_node
+
+        self.tmp = tempfile.TemporaryDirectory(prefix="ehc-demo-node-")
+        self.running = start_node(self.tmp.name, config=self.node_config)
+        self.day = Day(self.running, self.profile, self.root)
+        return f"reference node on {self.running.target}, temporary SQLite store"
+
+    def make_population(self) -> str:
+        self.population, self.roles = _population(self.seed, self.count)
+        (self.root / "population.jsonl").write_text(
+            "".join(json.dumps(asdict(p), ensure_ascii=False) + "\n" for p in self.population),
+            encoding="utf-8",
+        )
+        poor = sum(1 for p in self.population if p.poverty_relief)
+        newborns = sum(1 for p in self.population if p.birth_certificate and p.id_type != "01")
+        return f"{len(self.population)} residents: {poor} 建档立卡 poverty-relief, {newborns} 新生儿 newborns"
+
+    def issue(self) -> str:
+        day = self._day()
+        self.ehcid_of, bound, refused = _register(day.client, self.population)
+        _expect(not refused, f"batch registration refused {len(refused)}: {Counter(refused)}")
+        for i in range(CHIP_CARDS):
+            day.issue_chip(self.roles[f"chip:{i}"])
+        # person_id -> EHCID, to call the node by hand (no ID numbers in it)
+        cards = {
+            p.person_id: self.ehcid_of[p.id_number] for p in self.population if p.id_number in self.ehcid_of
+        }
+        (self.root / "cards" / "ehcids.json").write_text(json.dumps(cards, indent=1), encoding="utf-8")
+        self.summary["registered"] = len(self.ehcid_of)
+        self.summary["cards"] = {"ecard": len(self.ehcid_of), "chip": CHIP_CARDS}
+        # A 1-second dynamic code, issued now, presented after the day: it must be refused as expired.
+        self.expiring = day.code(self.ehcid_of[self.roles["adult:0"].id_number], dynamic=True, lifetime=1)
+        self.t_expiring = time.perf_counter()
+        return f"{len(self.ehcid_of)} e-cards by batch, {CHIP_CARDS} chip cards, {bound} guardians bound"
+
+    def day_of_visits(self) -> str:
+        day = self._day()
+        media: Counter[str] = Counter()
+        pay_later = 0
+        for plan in DAY_PLAN:
+            person = self.roles[plan.who]
+            text = ""
+            if plan.medium.startswith("ehc-qr"):  # the patient's phone shows a fresh code
+                text = day.code(self.ehcid_of[person.id_number], dynamic=plan.medium == "ehc-qr-dynamic")
+            done = day.visit(person, plan, text)
+            self.steps.update(done["steps"])
+            media[plan.medium] += 1
+            pay_later += int(done["pay_later"])
+        expected = sum(1 for v in DAY_PLAN if self.roles[v.who].poverty_relief and len(v.steps) > 1)
+        _expect(pay_later == expected, f"{pay_later} visits paid later, {expected} poverty-relief visits")
+        self.summary.update(visits=len(DAY_PLAN), steps=dict(self.steps), media=dict(media))
+        return (
+            f"{len(DAY_PLAN)} visits, {sum(self.steps.values())} steps, "
+            f"{len(media)} media, {pay_later} 先诊疗后付费 pay-later"
+        )
+
+    def refusals(self) -> str:
+        from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
+
+        day = self._day()
+        # lifetime + the node's clock-skew tolerance + 1 s: validity is kept to the second
+        wait = 1 + self.node_config.clock_skew_s + 1.2 - (time.perf_counter() - self.t_expiring)
+        if wait > 0:
+            time.sleep(wait)
+        registration = day.scenes["registration"]
+        expired = day.window(self.roles["adult:0"], "ehc-qr-dynamic", registration, self.expiring)
+        victim = self.ehcid_of[self.roles["suspended"].id_number]
+        static = day.code(victim, dynamic=False)
+        day.admin.issuance.Suspend(
+            ip.CardActionRequest(ehcid=victim, reason="demo: card reported lost", context=day.admin.context())
+        )
+        suspended = day.window(self.roles["suspended"], "ehc-qr-static", registration, static)
+        codes = [a.get("result", {}).get("error", {}).get("code", "") for a in (expired, suspended)]
+        _expect(all(codes), f"a code that must be refused was accepted: {codes}")
+        self.summary["verifications"] = {"ok": day.accepted, "refused": dict(day.refusals)}
+        return f"expired code → {codes[0]}; suspended card → {codes[1]}"
+
+    def usage(self) -> str:
+        by_step = _usage_by_step(self.running, self._day().scenes)
+        total, made = sum(by_step.values()), sum(self.steps.values())
+        _expect(total == made, f"node holds {total} usage reports, the day made {made}")
+        visits, ecard = _ecard_share(self.running, dt.date.today())
+        self.summary.update(
+            usage_reports=total,
+            usage_by_step=dict(by_step),
+            usage_by_medium=dict(_usage_by_medium(self.running)),
+            kpi={"visits": visits, "ecard_visits": ecard},
+        )
+        share = f"{100 * ecard / visits:.0f} %" if visits else "n/a"
+        return f"{total} usage reports; KPI e-card share of today's visits {share} ({ecard}/{visits})"
+
+    def certify(self) -> str:
+        self._day().close()  # the day's clients; the node keeps running for its certification
+        self.day = None
+        running = self.running
+        result = _certify(
+            running.client_file, running.target, self.profile_name, self.root, self.node_config.clock_skew_s
+        )
+        t, r = result["tests"], result["requirements"]
+        _expect(result["verdict"] == "PASS", f"verdict {result['verdict']}: {t['failed']} tests failed")
+        _expect(result["signature_ok"], "the signed report does not verify")
+        self.summary["certification"] = result
+        return (
+            f"{result['verdict']}: {t['passed']} passed, {t['failed']} failed, {t['skipped']} skipped; "
+            f"{r['pass']} requirements met; signature verifies"
+        )
+
+    def _day(self) -> Day:
+        assert self.day is not None  # set by start_node, which runs first
+        return self.day
+
+
+def _injected_failure() -> str:
+    raise StageFailed(DEMO_STAGE_FAILED.name, "failure injected by --fail-stage")
 
 
 def _print_summary(echo: Callable[[str], None], s: dict[str, Any]) -> None:
