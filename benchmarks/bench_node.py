@@ -240,6 +240,12 @@ def main() -> int:
     ap.add_argument(
         "--per-record-stream", action="store_true", help="batch over RegisterBatch (one record per message)"
     )
+    ap.add_argument(
+        "--node-arg",
+        action="append",
+        default=[],
+        help="extra `ehc node serve` argument (repeat), e.g. --shared-nonces",
+    )
     ap.add_argument("--out", type=Path, default=None)
     a = ap.parse_args()
 
@@ -252,7 +258,9 @@ def main() -> int:
         "args": {k: str(v) for k, v in vars(a).items()},
     }
     tmp = Path(tempfile.mkdtemp(prefix="bench-node-"))
-    node = start_node(tmp, a.db, subprocess=True, extra_args=["--workers", str(a.workers)])
+    # one terminal drives the whole load here: the per-terminal rate limit would measure itself
+    args = ["--workers", str(a.workers), "--rate-limit", "0", *a.node_arg]
+    node = start_node(tmp, a.db, subprocess=True, extra_args=args)
     echo = subprocess.Popen([sys.executable, "-c", ECHO_SERVER], stdout=subprocess.PIPE, text=True)
     try:
         echo_target = f"127.0.0.1:{echo.stdout.readline().strip()}"

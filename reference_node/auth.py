@@ -33,8 +33,10 @@ from reference_node.errors import (
     AUTH_REPLAYED_NONCE,
     AUTH_STALE_TIMESTAMP,
     AUTH_UNKNOWN_TERMINAL,
+    RATE_LIMITED,
 )
 from reference_node.node import Caller, Node
+from reference_node.ratelimit import TokenBuckets
 
 H_TERMINAL, H_TIMESTAMP, H_NONCE, H_SIGNATURE = (
     "x-ehc-terminal",
@@ -118,6 +120,7 @@ class Authenticator:
         self._ttl = cache_ttl
         self._lock = threading.Lock()
         self._inserted = 0
+        self.rates = TokenBuckets(node.config.rate_limit_per_s, node.config.rate_limit_burst)
 
     def _credential(self, terminal_id: str) -> _Credential | None:
         now = time.monotonic()
@@ -183,6 +186,16 @@ class Authenticator:
             self.nonces.forced_evictions = 0
         if self.node.config.shared_nonces and not self._shared_nonce(key, int(now_ms)):
             raise EhcError(AUTH_REPLAYED_NONCE)
+        if self.rates.enabled and not cred.caller.is_admin:
+            # after the signature: an unsigned flood cannot drain a terminal's bucket
+            wait = self.rates.take(terminal)
+            if wait:
+                self.node.metrics.inc("ehc_node_rate_limited_total")
+                raise EhcError(
+                    RATE_LIMITED,
+                    f"over {self.rates.rate:g} calls/s (burst {self.rates.burst:g}); retry in {wait:.3f} s",
+                    retry_after_s=round(wait, 3),
+                )
         return cred.caller
 
     def _shared_nonce(self, key: str, now_ms: int) -> bool:

@@ -79,6 +79,13 @@ def node() -> None:
 @click.option(
     "--sqlite-synchronous", type=click.Choice(["FULL", "NORMAL", "EXTRA"]), default="FULL", show_default=True
 )
+@click.option(
+    "--sqlite-lock-wait",
+    type=click.IntRange(1),
+    default=2000,
+    show_default=True,
+    help="ms a call waits for a SQLite store locked by another process, then UNAVAILABLE",
+)
 @click.option("--workers", type=int, default=16, show_default=True, help="gRPC worker threads")
 @click.option(
     "--max-concurrent-rpcs",
@@ -86,6 +93,30 @@ def node() -> None:
     default=1024,
     show_default=True,
     help="more calls in progress: RESOURCE_EXHAUSTED",
+)
+@click.option(
+    "--max-request-bytes",
+    type=click.IntRange(1024),
+    default=1 << 20,
+    show_default=True,
+    help="largest gRPC message received: RESOURCE_EXHAUSTED above",
+)
+@click.option(
+    "--max-http-body-bytes",
+    type=click.IntRange(1024),
+    default=1 << 20,
+    show_default=True,
+    help="largest REST body: 413 above",
+)
+@click.option(
+    "--rate-limit",
+    type=click.FloatRange(0),
+    default=100.0,
+    show_default=True,
+    help="calls/s per terminal (0 = off); admin credentials are exempt",
+)
+@click.option(
+    "--rate-burst", type=click.IntRange(1), default=200, show_default=True, help="calls per terminal at once"
 )
 @click.option(
     "--tls-cert", type=click.Path(dir_okay=False, exists=True), default=None, help="PEM certificate chain"
@@ -113,6 +144,11 @@ def serve(**o: Any) -> None:
         shared_nonces=o["shared_nonces"],
         require_certified_terminals=o["require_certified"],
         sqlite_synchronous=o["sqlite_synchronous"],
+        sqlite_lock_wait_ms=o["sqlite_lock_wait"],
+        max_request_bytes=o["max_request_bytes"],
+        max_http_body_bytes=o["max_http_body_bytes"],
+        rate_limit_per_s=o["rate_limit"],
+        rate_limit_burst=o["rate_burst"],
     )
     tls = None
     if o["tls_cert"] or o["tls_key"]:

@@ -39,6 +39,15 @@ class NodeConfig:
     # stores
     sqlite_synchronous: str = "FULL"  # WAL + FULL: acknowledged usage survives power loss
     batch_chunk_size: int = 4000  # RegisterBatch: records per transaction (one WAL fsync each)
+    sqlite_lock_wait_ms: int = 2000  # request path: wait this long for a locked SQLite, then UNAVAILABLE
+    # request limits (docs/node.md "Limits")
+    max_request_bytes: int = 1 << 20  # gRPC: largest message received (unary call or stream element)
+    max_http_body_bytes: int = 1 << 20  # REST gateway: largest request body
+    # calls per second per terminal, sustained; 0 = no limit. Off for a node embedded in a process
+    # (test harnesses, conformance runs, benchmarks drive one terminal flat out); `ehc node serve`,
+    # a deployed node, defaults to 100/s (docs/node.md "Limits")
+    rate_limit_per_s: float = 0.0
+    rate_limit_burst: int = 200  # calls a terminal may make at once above the sustained rate
 
 
 def now_cst() -> datetime:

@@ -77,6 +77,18 @@ STORE_ERROR = define("NODE_STORE_ERROR", 4902, L, "database unavailable or faile
 INTERNAL = define("NODE_INTERNAL", 4903, L, "internal error (logged with a request id)")
 CONFIG_INVALID = define("NODE_CONFIG_INVALID", 4904, L, "node configuration is invalid")
 CLIENT_UNAVAILABLE = define("NODE_CLIENT_UNAVAILABLE", 4905, L, "node not reachable")
+REQUEST_TOO_LARGE = define(
+    "NODE_REQUEST_TOO_LARGE",
+    4906,
+    L,
+    "request larger than the node's bound (max_request_bytes / max_http_body_bytes)",
+)
+RATE_LIMITED = define(
+    "NODE_RATE_LIMITED",
+    4907,
+    L,
+    "terminal exceeded its call rate (token bucket); retry after the stated delay",
+)
 
 _STATUS_BY_RANGE: list[tuple[range, grpc.StatusCode]] = [
     (range(4101, 4200), grpc.StatusCode.INVALID_ARGUMENT),
@@ -100,6 +112,8 @@ _STATUS_BY_CODE: dict[str, grpc.StatusCode] = {
     STORE_ERROR.name: grpc.StatusCode.UNAVAILABLE,
     INTERNAL.name: grpc.StatusCode.INTERNAL,
     CLIENT_UNAVAILABLE.name: grpc.StatusCode.UNAVAILABLE,
+    REQUEST_TOO_LARGE.name: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    RATE_LIMITED.name: grpc.StatusCode.RESOURCE_EXHAUSTED,
     KEYS_MISSING.name: grpc.StatusCode.FAILED_PRECONDITION,
     CONFIG_INVALID.name: grpc.StatusCode.FAILED_PRECONDITION,
 }
@@ -121,7 +135,12 @@ def grpc_status(code: ErrorCode) -> grpc.StatusCode:
 
 def http_status(code: ErrorCode) -> int:
     """HTTP status for the REST gateway, derived from the gRPC mapping."""
+    if code.name in _HTTP_BY_CODE:
+        return _HTTP_BY_CODE[code.name]
     return _HTTP.get(grpc_status(code), 400)
+
+
+_HTTP_BY_CODE = {REQUEST_TOO_LARGE.name: 413, RATE_LIMITED.name: 429}
 
 
 _HTTP = {

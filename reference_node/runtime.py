@@ -143,6 +143,7 @@ def start(
     data.mkdir(parents=True, exist_ok=True)
     hsm = SoftwareHsm.from_file(ensure_keys(data, keys))
     db = open_database(db_url, data, config.sqlite_synchronous)
+    db.request_wait_ms = config.sqlite_lock_wait_ms
     node = Node.open(config, hsm, db)
     server = build_server(
         node, grpc_address, workers=workers, tls=tls, max_concurrent_rpcs=max_concurrent_rpcs

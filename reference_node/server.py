@@ -32,7 +32,7 @@ from reference_node.services import issuance, main_index, registry, usage, verif
 
 LOG = logging.getLogger("reference_node")
 PACKAGE = "ehc.node.v1"
-MAX_MESSAGE = 64 * 1024 * 1024
+MAX_MESSAGE = 64 * 1024 * 1024  # largest message the node sends (a QueryUsage page, GetAudit)
 
 # service -> method -> (operation, request type, kind) ; kind: unary | stream (bidi)
 Operation = Callable[[Node, Caller, Any], Any]
@@ -138,6 +138,16 @@ class _Handlers(grpc.GenericRpcHandler):
         return self._handlers.get(handler_call_details.method)
 
 
+def _lock_wait_ms(node: Node, context: grpc.ServicerContext) -> int | None:
+    """How long this call may wait for a locked store (REL-F6): the configured request wait, and
+    at most half of what is left of the call's deadline, so the caller gets UNAVAILABLE +
+    NODE_STORE_ERROR in time to act on it rather than DEADLINE_EXCEEDED."""
+    remaining = context.time_remaining()
+    if remaining is None:
+        return None  # no deadline: the configured request wait
+    return max(1, min(node.db.request_wait_ms, int(remaining * 500)))
+
+
 def _serialize(message: Any) -> bytes:
     return message.SerializeToString()
 
@@ -156,7 +166,8 @@ def _unary(node: Node, auth: Authenticator, full: str, op: Operation, req_type: 
                 from reference_node.errors import FIELD_BAD_FORMAT
 
                 raise EhcError(FIELD_BAD_FORMAT, "request is not a valid protobuf message") from None
-            return op(node, caller, request)
+            with node.db.wait_budget(_lock_wait_ms(node, context)):
+                return op(node, caller, request)
         except EhcError as err:
             result = err.code.name
             _abort(context, err)
@@ -182,7 +193,8 @@ def _stream(node: Node, auth: Authenticator, full: str, op: Operation) -> Callab
         result = "OK"
         try:
             caller = auth.authenticate(full, dict(context.invocation_metadata()), None)
-            yield from op(node, caller, requests)
+            with node.db.wait_budget(_lock_wait_ms(node, context)):
+                yield from op(node, caller, requests)
         except EhcError as err:
             result = err.code.name
             _abort(context, err)
@@ -226,7 +238,10 @@ def build_server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
         maximum_concurrent_rpcs=max_concurrent_rpcs,
         options=[
-            ("grpc.max_receive_message_length", MAX_MESSAGE),
+            # bound per received message (REL-F9): gRPC core refuses a larger one with
+            # RESOURCE_EXHAUSTED before the handler runs, so it is never hashed or parsed (and
+            # carries no kit code: no node code runs). A batch chunk of 500 records is ~100 KiB.
+            ("grpc.max_receive_message_length", node.config.max_request_bytes),
             ("grpc.max_send_message_length", MAX_MESSAGE),
             ("grpc.so_reuseport", 0),
         ],

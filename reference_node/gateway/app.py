@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from ehc.errors import EhcError
 from reference_node.auth import Authenticator
 from reference_node.errors import FIELD_BAD_FORMAT, INTERNAL, http_status
+from reference_node.gateway.limits import BodyLimit
 from reference_node.gateway.schema import message_schema
 from reference_node.node import Node
 from reference_node.observability import log
@@ -56,7 +58,10 @@ def _error(err: EhcError) -> JSONResponse:
     body = {"code": err.code.name, "number": err.code.number, "message": err.message}
     if err.detail.get("field"):
         body["field"] = str(err.detail["field"])
-    return JSONResponse(body, status_code=http_status(err.code))
+    headers = None
+    if "retry_after_s" in err.detail:  # NODE_RATE_LIMITED: whole seconds, rounded up (RFC 9110)
+        headers = {"Retry-After": str(max(1, math.ceil(float(err.detail["retry_after_s"]))))}
+    return JSONResponse(body, status_code=http_status(err.code), headers=headers)
 
 
 def create_app(node: Node, auth: Authenticator) -> FastAPI:
@@ -65,6 +70,7 @@ def create_app(node: Node, auth: Authenticator) -> FastAPI:
         version="1",
         description="JSON mirror of ehc.node.v1 for HIS. Sign every call (see docs/node.md).",
     )
+    app.add_middleware(BodyLimit, limit=node.config.max_http_body_bytes)
     components: dict[str, Any] = {}
 
     for path, op, req_type, resp_type, summary in ROUTES:

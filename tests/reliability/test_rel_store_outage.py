@@ -122,12 +122,9 @@ def test_sqlite_lock_released_node_recovers_without_restart(tmp_path):
         node.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REL-F6: with the SQLite file locked by another process the node waits busy_timeout (30 s) "
-    "before answering; the call's deadline expires (DEADLINE_EXCEEDED) instead of a fast UNAVAILABLE",
-)
 def test_sqlite_locked_fails_fast_with_unavailable(tmp_path):
+    # REL-F6 fixed: request-path lock wait 2 s (NodeConfig.sqlite_lock_wait_ms), at most half the
+    # call's remaining deadline; the refusal comes well inside the 5 s deadline
     node = start_node(tmp_path)
     try:
         with node.client() as c:

@@ -1,0 +1,98 @@
+"""Request body bound of the REST gateway (REL-F10), as ASGI middleware so every route, extension
+routes included, is covered before any handler reads the body.
+
+A declared ``Content-Length`` over the bound is refused at once without reading the body; a body
+without one (chunked) is read up to the bound and refused as soon as it passes it. Either way the
+answer is 413 with the kit's JSON error (``NODE_REQUEST_TOO_LARGE``); at most ``limit`` bytes are
+held in memory.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from ehc.errors import EhcError
+from reference_node.errors import REQUEST_TOO_LARGE
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class BodyLimit:
+    def __init__(self, app: App, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.limit:
+            await self._refuse(send, declared)
+            return
+        if declared is not None:  # the HTTP server (h11) stops reading at the declared length
+            await self.app(scope, receive, send)
+            return
+        # no Content-Length (chunked): read up to the bound, then hand the buffered body on
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._refuse(send, None)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, send: Send, declared: int | None) -> None:
+        err = EhcError(REQUEST_TOO_LARGE, f"request body over {self.limit} bytes", limit=self.limit)
+        payload = json.dumps(
+            {"code": err.code.name, "number": err.code.number, "message": err.message}
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                    (b"connection", b"close"),  # the unread body stays on this connection: drop it
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+__all__ = ["BodyLimit"]
