@@ -56,6 +56,7 @@ MEDIUM_NAMES = {
     "resident-card": "居民健康卡 chip card",
     "id-card": "身份证 ID card",
 }
+STAGES = ("prepare", "node", "population", "issue", "day of visits", "refusals", "usage", "certify node")
 OUTPATIENT = ("registration", "queue", "consultation", "payment")
 
 
@@ -439,10 +440,13 @@ def _output_to(path: Path) -> Iterator[None]:
 @click.option(
     "--fail-stage",
     hidden=True,
-    default="",
+    type=click.Choice(STAGES),
+    default=None,
     help="testing: make the named stage fail (proves the exit code)",
 )
-def demo(out: str, seed: int, people: int, profile: str, serve: bool, as_json: bool, fail_stage: str) -> None:
+def demo(
+    out: str, seed: int, people: int, profile: str, serve: bool, as_json: bool, fail_stage: str | None
+) -> None:
     """A day of visits on a fresh city node, then the node's certification (offline, TEST-ONLY)."""
     echo: Callable[[str], None] = (lambda _t: None) if as_json else click.echo
     summary: dict[str, Any] = {"ok": False, "seed": seed}
@@ -468,7 +472,7 @@ def _run(
     serve: bool,
     echo: Callable[[str], None],
     summary: dict[str, Any],
-    fail_stage: str,
+    fail_stage: str | None,
 ) -> None:
     demo_run = DemoRun(root, seed, count, profile_name, echo, summary, fail_stage)
     echo(
@@ -500,7 +504,7 @@ class DemoRun:
         profile_name: str,
         echo: Callable[[str], None],
         summary: dict[str, Any],
-        fail_stage: str,
+        fail_stage: str | None,
     ) -> None:
         self.root, self.seed, self.count, self.profile_name = root, seed, count, profile_name
         self.summary = summary
@@ -530,9 +534,8 @@ class DemoRun:
             ("上报", "usage", self.usage),
             ("认证", "certify node", self.certify),
         ):
-            if self.fail_stage == en:
-                fn = _injected_failure
-            self.stages.run(zh, en, fn)
+            assert en in STAGES
+            self.stages.run(zh, en, _injected_failure if self.fail_stage == en else fn)
 
     def close(self) -> None:
         if self.day is not None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance_tests.demo import DAY_PLAN, STEP_NAMES
+from conformance_tests.demo import DAY_PLAN, STAGES, STEP_NAMES
 from conformance_tests.reportsign import verify_directory
 
 SEED = 3
@@ -89,7 +89,7 @@ def test_demo_prints_one_line_per_stage_and_a_summary(tmp_path, json_run):
     assert done.returncode == 0, done.stdout[-1500:] + done.stderr[-1500:]
     lines = done.stdout.splitlines()
     stage_lines = [line for line in lines if line.startswith("  ✓ ")]
-    stages = ["prepare", "node", "population", "issue", "day of visits", "refusals", "usage", "certify node"]
+    stages = list(STAGES)
     longest_first = sorted(stages, key=len, reverse=True)  # "certify node" before "node"
     assert [next((s for s in longest_first if f" {s} " in line), line) for line in stage_lines] == stages
     assert not [line for line in lines if line.startswith("  ✗ ")]
