@@ -197,13 +197,29 @@ class VerificationLog:
     every verification cost more than the insert itself); the writer drains it every interval.
     """
 
-    def __init__(self, db: Database, flush_ms: int, max_pending: int = 200_000) -> None:
+    INSERT = (
+        "INSERT INTO verifications (id, node_time, terminal_time, terminal_id, org_code, use_city, channel, "
+        "medical_step, scene, department, medium, code_type, ehcid, main_index, ok, error_code) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+
+    def __init__(
+        self,
+        db: Database,
+        flush_ms: int,
+        max_pending: int = 200_000,
+        *,
+        insert: str | None = None,
+        name: str = "verification-log",
+    ) -> None:
         self._db = db
+        self._insert = insert or self.INSERT
+        self._name = name
         self._pending: deque[tuple] = deque()
         self._flush = max(flush_ms, 1) / 1000.0
         self._max = max_pending
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="verification-log", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def add(self, row: tuple) -> None:
@@ -223,6 +239,7 @@ class VerificationLog:
             self._write(batch)
 
     def _run(self) -> None:
+        self._db.background_thread()  # a locked store delays the log; it must not drop rows
         while not self._stopped.wait(self._flush):
             while self._pending:
                 self._drain()
@@ -232,14 +249,9 @@ class VerificationLog:
     def _write(self, rows: list[tuple]) -> None:
         try:
             with self._db.transaction(relaxed=True) as cur:
-                cur.many(
-                    "INSERT INTO verifications (id, node_time, terminal_time, terminal_id, org_code, use_city, channel, "
-                    "medical_step, scene, department, medium, code_type, ehcid, main_index, ok, error_code) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
+                cur.many(self._insert, rows)
         except Exception as exc:  # noqa: BLE001 - logged; the service keeps running
-            log(LOG, logging.ERROR, "verification log write failed", error=type(exc).__name__, rows=len(rows))
+            log(LOG, logging.ERROR, f"{self._name} write failed", error=type(exc).__name__, rows=len(rows))
 
     def close(self) -> None:
         self._stopped.set()
@@ -258,6 +270,10 @@ class Node:
         self.metrics = metrics or Metrics()
         self.cards = CardCache(config.card_cache_size, config.card_cache_ttl_s)
         self.verification_log = VerificationLog(db, config.verification_log_flush_ms)
+        # read-access audit (Resolve: who resolved whom), group-committed like the verification log
+        self.access_audit = VerificationLog(
+            db, config.verification_log_flush_ms, insert=AUDIT_INSERT, name="access-audit"
+        )
         self.started = time.time()
         self._changes_seen = self._last_change()
         self._stop = threading.Event()
@@ -269,13 +285,15 @@ class Node:
 
     @classmethod
     def open(cls, config: NodeConfig, hsm: Hsm, db: Database) -> Node:
-        migrate(db)
+        with db.wait_budget(db.background_wait_ms):  # several processes may start together
+            migrate(db)
         return cls(config, hsm, db)
 
     def close(self) -> None:
         self._stop.set()
         self._poller.join(timeout=5)
         self.verification_log.close()
+        self.access_audit.close()
         self.db.close()
 
     # ---------------------------------------------------------------- change feed
@@ -395,11 +413,13 @@ class Node:
         self.invalidate(cur, ehcids)
 
     def audit(self, cur: Cursor, caller: Caller, action: str, main_index: str, **detail: object) -> None:
-        cur.run(
-            "INSERT INTO audit (time, action, main_index, detail, terminal_id, org_code) VALUES (?, ?, ?, ?, ?, ?)",
-            (self.now_text(), action, main_index, json.dumps(detail, ensure_ascii=False, sort_keys=True),
-             caller.terminal_id, caller.org_code),
-        )  # fmt: skip
+        """Audit a change, in the caller's transaction (committed with the change it records)."""
+        cur.run(AUDIT_INSERT, _audit_row(self.now_text(), caller, action, main_index, detail))
+
+    def audit_access(self, caller: Caller, action: str, main_index: str, **detail: object) -> None:
+        """Audit a read (no change to commit with): appended to the group-committed access log,
+        so the answer does not wait for an fsync; a crash can lose the last flush interval."""
+        self.access_audit.add(_audit_row(self.now_text(), caller, action, main_index, detail))
 
     def person_cards(self, cur: Cursor, main_index: str) -> list[CardRecord]:
         rows = cur.all(
@@ -409,6 +429,16 @@ class Node:
 
     def log_event(self, msg: str, **fields: object) -> None:
         log(LOG, logging.INFO, msg, **fields)
+
+
+AUDIT_INSERT = (
+    "INSERT INTO audit (time, action, main_index, detail, terminal_id, org_code) VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+def _audit_row(now: str, caller: Caller, action: str, main_index: str, detail: dict) -> tuple:
+    text = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+    return (now, action, main_index, text, caller.terminal_id, caller.org_code)
 
 
 def masked(number: str) -> str:

@@ -75,6 +75,7 @@ def resolve(node: Node, caller: Caller, req: pb.ResolveRequest) -> pb.ResolveRes
         view = node.card_view(ehcid)
         with node.db.transaction() as cur:
             cards = node.person_cards(cur, view.person.main_index)
+        _audit_resolve(node, caller, req.medium, view.person.main_index, mask_id(ehcid), view.followed_merge)
         return pb.ResolveResponse(
             person=view.person.to_proto(),
             cards=[k.to_proto() for k in cards],
@@ -104,13 +105,26 @@ def resolve(node: Node, caller: Caller, req: pb.ResolveRequest) -> pb.ResolveRes
         if atr and linked_atr and atr != linked_atr.upper():
             raise EhcError(CHIP_ATR_MISMATCH)
         if mi is None:
+            _audit_resolve(node, caller, req.medium, f"{remote_node}/{remote_mi}", mask_id(ident), False)
             return pb.ResolveResponse(remote=c.RemoteRef(node_id=remote_node, main_index=remote_mi))
         person, followed = node.resolve_merges(cur, node.load_person(cur, mi))
         cards = node.person_cards(cur, person.main_index)
+    _audit_resolve(node, caller, req.medium, person.main_index, mask_id(ident), followed)
     node.metrics.inc("ehc_node_resolve_total", medium=pb.Medium.Name(req.medium))
     return pb.ResolveResponse(
         person=person.to_proto(), cards=[k.to_proto() for k in cards], followed_merge=followed
     )
+
+
+def _audit_resolve(
+    node: Node, caller: Caller, medium: int, target: str, masked_identifier: str, followed: bool
+) -> None:
+    """Who resolved whom (REL-F8, SEC-005): terminal, organisation, time (the audit row's), the
+    main index reached, the medium and its identifier masked. Group-committed (see audit_access)."""
+    node.audit_access(
+        caller, "resolve", target, medium=pb.Medium.Name(medium), identifier=masked_identifier,
+        followed_merge=followed,
+    )  # fmt: skip
 
 
 def _link_target(node: Node, req: pb.LinkMediumRequest) -> tuple[str | None, str | None, str | None]:

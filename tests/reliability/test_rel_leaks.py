@@ -346,22 +346,28 @@ def test_verification_is_recorded_with_who_verified_whom(scenario):
     assert (facts["terminal"], facts["org"], facts["verified"], 1) in rows, rows[:5]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REL-F8: MainIndexService.Resolve (medium -> person) writes no audit entry: who resolved whom "
-    "is not recorded",
-)
 def test_resolve_is_audited_with_who_resolved_whom(scenario):
+    # REL-F8 fixed: Resolve appends an audit row (group-committed access audit, flushed on stop)
     _, _, data_dir, _, facts = scenario
     import sqlite3
 
     conn = sqlite3.connect(f"file:{data_dir / 'node.db'}?mode=ro", uri=True)
-    rows = conn.execute("SELECT action, main_index, terminal_id, org_code FROM audit").fetchall()
+    rows = conn.execute(
+        "SELECT action, main_index, terminal_id, org_code, time, detail FROM audit"
+    ).fetchall()
     conn.close()
-    assert any(
-        "resolve" in action and mi == facts["resolved"] and tid == facts["terminal"] and org == facts["org"]
-        for action, mi, tid, org in rows
-    ), rows
+    hits = [
+        (when, json.loads(detail))
+        for action, mi, tid, org, when, detail in rows
+        if "resolve" in action
+        and mi == facts["resolved"]
+        and tid == facts["terminal"]
+        and org == facts["org"]
+    ]
+    assert hits, rows
+    when, detail = hits[0]
+    assert len(when) == 14 and when.isdigit()  # YYYYMMDDHHMMSS
+    assert detail["medium"] == "MEDIUM_CITIZEN_ID" and "*" in detail["identifier"]  # masked, never whole
 
 
 __all__ = ["cp", "json_format"]
