@@ -29,3 +29,4 @@ DRIVER_PROTOCOL = define(
     "DRIVER_PROTOCOL", 5012, "conformance", "terminal driver violated the JSON-lines protocol"
 )
 REPLAY_INVALID = define("REPLAY_INVALID", 5013, "conformance", "replay directory has no usable report")
+DEMO_STAGE_FAILED = define("DEMO_STAGE_FAILED", 5090, "conformance", "a stage of ehc demo failed")
