@@ -12,11 +12,16 @@ negative tests can assert the code. Every call goes to the transcript (masked).
 from __future__ import annotations
 
 import tempfile
+import time
 from typing import Any
 
 from ehc.errors import EhcError
 
 from ..errors import ADAPTER_UNAVAILABLE, ADAPTER_UNKNOWN
+
+# Back-off when a node answers NODE_RATE_LIMITED (its per-terminal flow control).
+RATE_LIMIT_FIRST_DELAY_S = 0.05
+RATE_LIMIT_MAX_WAIT_S = 30.0
 
 
 def _to_dict(message: Any) -> Any:
@@ -73,20 +78,30 @@ class GrpcNode:
         from reference_node.client import error_of
 
         stub = getattr(self.client(role), service)
-        try:
-            response = getattr(stub, method)(request, timeout=30)
-        except grpc.RpcError as exc:
-            err = error_of(exc)
-            error = {
-                "code": err.code.name,
-                "number": err.code.number,
-                "message": err.message,
-                "grpc": exc.code().name if hasattr(exc, "code") else "",
-            }
-            self.log.call(f"{service}.{method}", _to_dict(request), None, error)
-            return None, error
-        self.log.call(f"{service}.{method}", _to_dict(request), _to_dict(response))
-        return response, None
+        delay, waited = RATE_LIMIT_FIRST_DELAY_S, 0.0
+        while True:
+            try:
+                response = getattr(stub, method)(request, timeout=30)
+            except grpc.RpcError as exc:
+                err = error_of(exc)
+                # A node's documented flow control is not a verdict: back off and call again
+                # (every call is signed anew), bounded, and say so in the transcript.
+                if err.code.name == "NODE_RATE_LIMITED" and waited < RATE_LIMIT_MAX_WAIT_S:
+                    self.log.note(f"{service}.{method}: NODE_RATE_LIMITED, calling again in {delay:.2f} s")
+                    time.sleep(delay)
+                    waited += delay
+                    delay = min(delay * 2, 2.0)
+                    continue
+                error = {
+                    "code": err.code.name,
+                    "number": err.code.number,
+                    "message": err.message,
+                    "grpc": exc.code().name if hasattr(exc, "code") else "",
+                }
+                self.log.call(f"{service}.{method}", _to_dict(request), None, error)
+                return None, error
+            self.log.call(f"{service}.{method}", _to_dict(request), _to_dict(response))
+            return response, None
 
     def stream(self, service: str, method: str, requests: list[Any], role: str = "terminal") -> list[Any]:
         stub = getattr(self.client(role), service)
