@@ -65,7 +65,7 @@ def load_declaration(path: Path | str, catalogue: Catalogue) -> Declaration:
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:  # REL-F12: not UTF-8
         raise EhcError(DECLARATION_INVALID, f"{path.name}: {exc}") from None
     dut = data.get("dut")
     if not isinstance(dut, dict) or not dut.get("name"):

@@ -117,6 +117,15 @@ class VerifyResult:
         }
 
 
+def _entry_ok(entry: object) -> bool:
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("path"), str)
+        and type(entry.get("size")) is int
+        and isinstance(entry.get("sm3"), str)
+    )
+
+
 def verify_directory(directory: Path | str, trusted: SM2PublicKey | None = None) -> VerifyResult:
     """Check the signature and every digest. With ``trusted`` the signer must be that key."""
     directory = Path(directory)
@@ -130,6 +139,12 @@ def verify_directory(directory: Path | str, trusted: SM2PublicKey | None = None)
         embedded = SM2PublicKey.from_pem(manifest["signer"]["public_key_pem"].encode("ascii"))
         signature = bytes.fromhex(spath.read_text(encoding="ascii").strip())
         files = manifest["files"]
+        # REL-F13: every entry is checked before use, signed or not (a tampered manifest is refused,
+        # never a KeyError)
+        if not isinstance(files, list) or not all(_entry_ok(e) for e in files):
+            raise ValueError("files must be a list of {path, size, sm3}")
+        if not isinstance(manifest["signer"], dict):
+            raise ValueError("signer must be an object")
     except (ValueError, KeyError, TypeError, EhcError) as exc:
         raise EhcError(REPORT_INVALID, f"{MANIFEST} is malformed: {exc}") from None
     key = trusted or embedded

@@ -47,11 +47,16 @@ def load_waivers(path: Path | str, catalogue: Catalogue) -> list[Waiver]:
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise EhcError(WAIVERS_INVALID, f"{path.name}: {exc}") from None
+    entries = data.get("waiver", [])
+    if not isinstance(entries, list):  # REL-F12: `waiver = "x"` or a single [waiver] table
+        raise EhcError(WAIVERS_INVALID, "waivers are [[waiver]] tables")
     out = []
-    for index, entry in enumerate(data.get("waiver", [])):
+    for index, entry in enumerate(entries):
         where = f"waiver[{index}]"
+        if not isinstance(entry, dict):
+            raise EhcError(WAIVERS_INVALID, f"{where}: must be a [[waiver]] table")
         rid = entry.get("requirement")
         if rid not in catalogue:
             raise EhcError(WAIVERS_INVALID, f"{where}: unknown requirement {rid!r}")

@@ -55,12 +55,8 @@ def test_wedge_diagnosis_of_a_long_line_is_linear():
     assert calls[0] <= 2 * len(line) + 10, calls[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REL-F12: conformance_tests.waivers/declaration: a file that is not UTF-8 escapes as "
-    "UnicodeDecodeError and a waivers file whose 'waiver' entries are not tables as AttributeError "
-    "(vector fuzz/regressions/kit_files/waivers-not-utf8)",
-)
+# REL-F12 (found by fuzz/fuzz_kit_files.py; fixed here after the conformance engineer's last commit):
+# a non-UTF-8 file escaped as UnicodeDecodeError, a non-table waiver entry as AttributeError.
 @pytest.mark.parametrize(
     "loader,content",
     [
@@ -82,12 +78,8 @@ def test_malformed_declaration_or_waivers_file_is_refused_with_a_kit_code(tmp_pa
         load(path, default_catalogue())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REL-F13: conformance_tests.reportsign.verify_directory keeps reading a manifest whose "
-    "signature failed and trusts its structure: a tampered file entry escapes as KeyError "
-    "(vector fuzz/regressions/kit_files/report-manifest-entry-keyerror)",
-)
+# REL-F13 (found by fuzz/fuzz_kit_files.py, fixed likewise): a tampered manifest entry escaped
+# verify_directory as KeyError.
 def test_tampered_report_manifest_is_reported_not_crashed(tmp_path):
     from conformance_tests.reportsign import sign_directory, verify_directory
     from ehc.gm import SM2PrivateKey
