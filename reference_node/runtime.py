@@ -145,6 +145,11 @@ def start(
     db = open_database(db_url, data, config.sqlite_synchronous)
     db.request_wait_ms = config.sqlite_lock_wait_ms
     node = Node.open(config, hsm, db)
+    if db.dialect == "postgresql" and not config.shared_nonces:
+        # PostgreSQL is how several node processes share one store; a replay to another process
+        # is only caught with shared nonces (REL-F7: opt-in, it costs a write per call)
+        log(LOG, logging.WARNING, "replay protection is per node process; start every process with "
+            "--shared-nonces when several processes share this database")  # fmt: skip
     server = build_server(
         node, grpc_address, workers=workers, tls=tls, max_concurrent_rpcs=max_concurrent_rpcs
     )

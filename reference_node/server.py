@@ -240,7 +240,8 @@ def build_server(
         options=[
             # bound per received message (REL-F9): gRPC core refuses a larger one with
             # RESOURCE_EXHAUSTED before the handler runs, so it is never hashed or parsed (and
-            # carries no kit code: no node code runs). A batch chunk of 500 records is ~100 KiB.
+            # carries no kit code: no node code runs). A 500-record RegisterChunk: 35 KiB
+            # (benchmark records) to 451 KiB (every text field at its bound).
             ("grpc.max_receive_message_length", node.config.max_request_bytes),
             ("grpc.max_send_message_length", MAX_MESSAGE),
             ("grpc.so_reuseport", 0),
