@@ -111,3 +111,16 @@ def test_locked_sqlite_store_is_unavailable_after_the_configured_wait_then_serve
             assert c.usage.Report(_record(org, "during-lock"), timeout=30).accepted  # the retry lands
     finally:
         node.stop()
+
+
+def test_a_node_sharing_a_store_warns_when_replay_protection_is_per_process(tmp_path, db_url, caplog):
+    """REL-F7: shared nonces are opt-in; a PostgreSQL node (the multi-process store) says so at start."""
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="reference_node")
+    for shared in (False, True):
+        caplog.clear()
+        node = start_node(tmp_path, db_url, config=NodeConfig(shared_nonces=shared))  # same keys
+        node.stop()
+        warned = any("--shared-nonces" in r.getMessage() for r in caplog.records)
+        assert warned == (db_url is not None and not shared), (db_url is not None, shared)
