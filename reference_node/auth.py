@@ -47,6 +47,7 @@ H_TERMINAL, H_TIMESTAMP, H_NONCE, H_SIGNATURE = (
 EMPTY_DIGEST = sm3(b"").hex()
 _NONCE = re.compile(r"[A-Za-z0-9_\-]{16,64}")
 _TERMINAL = re.compile(r"[A-Za-z0-9_.:\-]{1,32}")
+_SIGNATURE = re.compile(r"[0-9A-Fa-f]{64}")  # hex of an HMAC-SM3; anything else cannot verify
 
 
 def string_to_sign(method: str, timestamp: str, nonce: str, body_digest_hex: str) -> bytes:
@@ -160,7 +161,7 @@ class Authenticator:
         if (
             not _TERMINAL.fullmatch(terminal)
             or not _NONCE.fullmatch(nonce)
-            or not ts.isdigit()
+            or not (ts.isascii() and ts.isdigit())
             or len(ts) > 16
         ):
             raise EhcError(AUTH_MISSING, "x-ehc-* metadata malformed")
@@ -169,7 +170,8 @@ class Authenticator:
             raise EhcError(AUTH_UNKNOWN_TERMINAL)
         digest = EMPTY_DIGEST if body is None else sm3(body).hex()
         expected = hmac_sm3(cred.secret, string_to_sign(method, ts, nonce, digest)).hex()
-        if not hmac.compare_digest(expected, signature.lower()):
+        # REL-F14: compare_digest raises TypeError on non-ASCII text (a 500 on REST); refuse first
+        if not _SIGNATURE.fullmatch(signature) or not hmac.compare_digest(expected, signature.lower()):
             raise EhcError(AUTH_BAD_SIGNATURE)
         if cred.revoked or not cred.certified:
             raise EhcError(AUTH_CREDENTIAL_REVOKED)

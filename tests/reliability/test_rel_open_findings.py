@@ -95,12 +95,8 @@ def test_tampered_report_manifest_is_reported_not_crashed(tmp_path):
     assert not result.signature_ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REL-F14: reference_node.auth compares a non-ASCII x-ehc-signature with hmac.compare_digest, "
-    "which raises TypeError: the REST gateway answers 500 NODE_INTERNAL instead of 401 "
-    "(found by fuzz/fuzz_node_requests.py; vector fuzz/regressions/node_requests/auth-nonascii-signature)",
-)
+# REL-F14 (found by fuzz/fuzz_node_requests.py, fixed after the node engineer's last commit): a
+# non-ASCII x-ehc-signature made hmac.compare_digest raise TypeError: 500 NODE_INTERNAL on REST.
 def test_non_ascii_signature_header_is_refused_with_401(tmp_path):
     import httpx
 
