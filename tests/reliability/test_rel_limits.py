@@ -1,9 +1,9 @@
 """Limits: oversized requests are refused with a clear code and the node stays up.
 
-Measured bounds (docs/reliability.md): gRPC messages 64 MiB (RESOURCE_EXHAUSTED above, from gRPC,
-no kit code), every text field its own length (NODE_FIELD_TOO_LONG), QR text 256 characters,
-images 50 Mpx (qr_codec). Missing bounds are findings, kept here as strict xfails:
-REL-F9 (no per-request bound below 64 MiB), REL-F10 (REST body unbounded), REL-F11 (no rate limit).
+Bounds (docs/reliability.md §4): gRPC messages 1 MiB (NodeConfig.max_request_bytes; RESOURCE_EXHAUSTED
+from gRPC), REST bodies 1 MiB (413 NODE_REQUEST_TOO_LARGE), calls per terminal (token bucket,
+NODE_RATE_LIMITED), every text field its own length (NODE_FIELD_TOO_LONG), QR text 256 characters,
+images 50 Mpx (qr_codec). REL-F9/F10/F11 were the missing bounds these tests found (fixed in 3a88ee1).
 """
 
 from __future__ import annotations
