@@ -14,20 +14,19 @@ ML, MR, MT, MB = 64, 150, 16, 40  # margins: left axis labels, right legend, top
 
 
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """Round ticks k*step that span [lo, hi] (the axis ends at the last tick, so ticks that stop
+    short of hi would draw the data past the plot frame)."""
     if not math.isfinite(lo) or not math.isfinite(hi):
-        return [0.0]
+        return [0.0, 1.0]
     if hi <= lo:
         hi = lo + 1.0
     raw = (hi - lo) / n
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    start = math.floor(lo / step) * step
-    ticks = []
-    v = start
-    while v <= hi + step * 1e-9:
-        ticks.append(round(v, 10))
-        v += step
-    return ticks
+    first, last = math.floor(lo / step), math.ceil(hi / step)
+    last = max(last, first + 1)
+    # Integer multiples of the step, printed at 12 significant digits to drop float noise.
+    return [float(f"{k * step:.12g}") for k in range(first, min(last, first + 4 * n) + 1)]
 
 
 def _fmt(v: float) -> str:
