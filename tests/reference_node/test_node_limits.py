@@ -118,9 +118,16 @@ def test_a_node_sharing_a_store_warns_when_replay_protection_is_per_process(tmp_
     import logging
 
     caplog.set_level(logging.WARNING, logger="reference_node")
-    for shared in (False, True):
-        caplog.clear()
-        node = start_node(tmp_path, db_url, config=NodeConfig(shared_nonces=shared))  # same keys
-        node.stop()
-        warned = any("--shared-nonces" in r.getMessage() for r in caplog.records)
-        assert warned == (db_url is not None and not shared), (db_url is not None, shared)
+    # The node's JSON log setup turns propagation off once any node has configured logging, so
+    # caplog (on the root logger) must listen on the node's logger itself.
+    node_logger = logging.getLogger("reference_node")
+    node_logger.addHandler(caplog.handler)
+    try:
+        for shared in (False, True):
+            caplog.clear()
+            node = start_node(tmp_path, db_url, config=NodeConfig(shared_nonces=shared))  # same keys
+            node.stop()
+            warned = any("--shared-nonces" in r.getMessage() for r in caplog.records)
+            assert warned == (db_url is not None and not shared), (db_url is not None, shared)
+    finally:
+        node_logger.removeHandler(caplog.handler)
