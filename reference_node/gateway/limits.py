@@ -5,6 +5,11 @@ A declared ``Content-Length`` over the bound is refused at once without reading 
 without one (chunked) is read up to the bound and refused as soon as it passes it. Either way the
 answer is 413 with the kit's JSON error (``NODE_REQUEST_TOO_LARGE``); at most ``limit`` bytes are
 held in memory.
+
+Before answering, the rest of the body is read and dropped (up to ``DRAIN_FACTOR`` x ``limit``):
+closing a connection that still holds unread bytes makes the kernel send a TCP reset, which can
+destroy the 413 on its way and leave the client with a bare "connection reset". Past that budget the
+client is abusive and is cut off anyway.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+DRAIN_FACTOR = 16
+
 
 class BodyLimit:
     def __init__(self, app: App, limit: int) -> None:
@@ -34,6 +41,7 @@ class BodyLimit:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.limit:
+            await self._drain(receive)
             await self._refuse(send, declared)
             return
         if declared is not None:  # the HTTP server (h11) stops reading at the declared length
@@ -49,6 +57,8 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
+                if message.get("more_body", False):
+                    await self._drain(receive, already=size)
                 await self._refuse(send, None)
                 return
             chunks.append(chunk)
@@ -65,6 +75,17 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _drain(self, receive: Receive, already: int = 0) -> None:
+        """Read and drop the rest of the body, bounded, so the 413 is not lost to a TCP reset."""
+        budget = DRAIN_FACTOR * self.limit - already
+        while budget > 0:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            budget -= len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
 
     async def _refuse(self, send: Send, declared: int | None) -> None:
         err = EhcError(REQUEST_TOO_LARGE, f"request body over {self.limit} bytes", limit=self.limit)
