@@ -16,7 +16,6 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field, replace
 
 from ehc.errors import EhcError
-from ehc.spec.identifiers import mask_id
 from reference_node.config import NodeConfig, fmt_time, now_cst
 from reference_node.errors import CARD_UNKNOWN, PERSON_UNKNOWN
 from reference_node.hsm import Hsm
@@ -441,8 +440,4 @@ def _audit_row(now: str, caller: Caller, action: str, main_index: str, detail: d
     return (now, action, main_index, text, caller.terminal_id, caller.org_code)
 
 
-def masked(number: str) -> str:
-    return mask_id(number)
-
-
-__all__ = ["Node", "Caller", "PersonRecord", "CardRecord", "CardView", "masked", "replace"]
+__all__ = ["Node", "Caller", "PersonRecord", "CardRecord", "CardView", "replace"]

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from ehc.errors import EhcError
 from ehc.spec import codes
-from ehc.spec.identifiers import citizen_id_facts
+from ehc.spec.identifiers import citizen_id_facts, mask_id
 from qr_codec import text as qrtext
 from reference_node import validation as v
 from reference_node.config import fmt_time
@@ -26,7 +26,7 @@ from reference_node.errors import (
     PERSON_UNKNOWN,
     QR_REISSUE_REFUSED,
 )
-from reference_node.node import MEDIUM_DOCUMENT, Caller, CardRecord, Node, PersonRecord, identity_type, masked
+from reference_node.node import MEDIUM_DOCUMENT, Caller, CardRecord, Node, PersonRecord, identity_type
 from reference_node.proto.ehc.node.v1 import common_pb2 as c
 from reference_node.proto.ehc.node.v1 import issuance_pb2 as pb
 from reference_node.services.common import check_context
@@ -249,7 +249,10 @@ def register(node: Node, caller: Caller, req: pb.RegisterRequest) -> pb.Register
     if isinstance(result, EhcError):
         raise result
     node.log_event(
-        "register", doc=masked(result.prepared.doc_number), created=result.person_created, org=caller.org_code
+        "register",
+        doc=mask_id(result.prepared.doc_number),
+        created=result.person_created,
+        org=caller.org_code,
     )
     return _register_response(node, result)
 
@@ -422,7 +425,7 @@ def upgrade_temporary(node: Node, caller: Caller, req: pb.UpgradeTemporaryReques
             old.main_index,
             old_ehcid=old.ehcid,
             new_ehcid=new_ehcid,
-            doc=masked(number),
+            doc=mask_id(number),
         )
         node.invalidate_person(cur, [old.main_index])
         card = node.load_card(cur, new_ehcid)
