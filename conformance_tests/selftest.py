@@ -61,7 +61,7 @@ def selftest(
     for role in roles:
         reference_spec = MUTANT_MODULES.get(role, ("", "reference"))[1]
         mutants = mutants_of(role)
-        profiles = sorted({"national", *(profile for _, profile in mutants.values())})
+        profiles = sorted({"national", *(m.profile for m in mutants.values())})
         role_out: dict[str, Any] = {"reference": {}, "mutants": {}}
         ref_ok = True
         for profile in profiles:  # the reference must pass under every profile a mutant is run in
@@ -78,18 +78,32 @@ def selftest(
                 say(f"  reference failures: {', '.join(_failed_requirements(ref_run)) or f'exit {code}'}")
         role_out["reference"]["passed"] = ref_ok
         killed = 0
-        for name, (description, profile) in mutants.items():
-            code, mrun = _run(role, f"mutant:{name}", profile, max_examples)
+        for name, mutant in mutants.items():
+            code, mrun = _run(role, f"mutant:{name}", mutant.profile, max_examples)
             failed = _failed_requirements(mrun)
-            caught = code in (0, 1) and bool(failed)  # any failed requirement, gating or not
+            by = sorted(set(failed) & set(mutant.catches))
+            # Killed only by a requirement of its defect class: a mutant that fails some other
+            # requirement was caught by accident, and the suite for its class is not proven.
+            caught = code in (0, 1) and bool(by)
             killed += caught
             role_out["mutants"][name] = {
-                "description": description,
-                "profile": profile,
+                "description": mutant.description,
+                "profile": mutant.profile,
+                "defect_class": mutant.defect_class,
+                "catches": list(mutant.catches),
                 "killed": caught,
+                "caught_by": by,
                 "failed_requirements": failed,
             }
-            say(f"  mutant {name:<24} {'KILLED' if caught else 'SURVIVED'}  {', '.join(failed[:6])}")
+            if caught:
+                verdict = f"KILLED by {', '.join(by)}"
+            elif not mutant.catches:
+                verdict = "MISS (the mutant names no requirement that must catch it)"
+            elif failed:
+                verdict = f"MISS (failed {', '.join(failed[:6])}, none of {', '.join(mutant.catches)})"
+            else:
+                verdict = f"SURVIVED (exit {code}; expected {', '.join(mutant.catches)})"
+            say(f"  mutant {name:<28} {verdict}")
         score = killed / len(mutants) if mutants else None
         role_out["mutation_score"] = score
         if score is not None:
