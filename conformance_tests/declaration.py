@@ -4,7 +4,9 @@ The declaration says what the device under test (DUT) claims: its roles, the med
 the optional features it implements and the optional (``should``) requirements it claims. It
 narrows a run: a requirement outside the declaration is *not applicable*, with the reason, and
 never counts for or against the DUT. Without a declaration the DUT is taken to claim everything
-the profile enables for the role under test (the strictest reading).
+the profile enables for the role under test (the strictest reading): every applicable ``must`` and
+``should`` gates the run. A declaration relaxes a ``should`` only with a recorded reason, shown in
+the report: ``[exclusions]`` (not implemented) or ``[not_claimed]`` (an optional not claimed).
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ class Declaration:
     roles: tuple[str, ...]
     media: tuple[str, ...] | None  # None = everything the profile accepts
     features: tuple[str, ...] | None  # None = everything the profile enables
-    optional: tuple[str, ...] | None  # claimed should-requirements; None = not narrowed
+    optional: tuple[str, ...] | None  # should-requirements claimed explicitly (documentation)
     exclusions: dict[str, str] = field(default_factory=dict)  # should-requirement id -> reason
+    not_claimed: dict[str, str] = field(default_factory=dict)  # optional not claimed -> reason
     source: str = "default"
     declared: dict[str, Any] = field(default_factory=dict)  # DUT-declared values (DECLARABLE keys)
 
@@ -41,6 +44,7 @@ class Declaration:
             "features": None if self.features is None else list(self.features),
             "optional": None if self.optional is None else list(self.optional),
             "exclusions": self.exclusions,
+            "not_claimed": self.not_claimed,
             "declared": self.declared,
         }
 
@@ -92,16 +96,10 @@ def load_declaration(path: Path | str, catalogue: Catalogue) -> Declaration:
             raise EhcError(DECLARATION_INVALID, f"claims.optional names unknown requirement {rid}")
         if catalogue[rid].level != "should":
             raise EhcError(DECLARATION_INVALID, f"{rid} is a must-requirement: it cannot be optional")
-    exclusions: dict[str, str] = {}
-    for rid, reason in data.get("exclusions", {}).items():
-        if rid not in catalogue:
-            raise EhcError(DECLARATION_INVALID, f"exclusions names unknown requirement {rid}")
-        if catalogue[rid].level == "must":
-            # A DUT may not opt out of a mandatory rule by declaration: only media/features/roles narrow.
-            raise EhcError(DECLARATION_INVALID, f"{rid} is a must-requirement and cannot be excluded")
-        if not isinstance(reason, str) or not reason.strip():
-            raise EhcError(DECLARATION_INVALID, f"exclusion of {rid} needs a reason")
-        exclusions[rid] = reason
+    exclusions = _relaxations(data, "exclusions", catalogue, optional)
+    not_claimed = _relaxations(data, "not_claimed", catalogue, optional)
+    for rid in set(exclusions) & set(not_claimed):
+        raise EhcError(DECLARATION_INVALID, f"{rid} is both in [exclusions] and in [not_claimed]")
     declared: dict[str, Any] = {}
     for key, value in data.get("declared", {}).items():
         kind = DECLARABLE.get(key)
@@ -118,8 +116,32 @@ def load_declaration(path: Path | str, catalogue: Catalogue) -> Declaration:
         features=features,
         optional=optional,
         exclusions=exclusions,
+        not_claimed=not_claimed,
         source=path.name,
     )
+
+
+def _relaxations(
+    data: dict[str, Any], table: str, catalogue: Catalogue, claimed: tuple[str, ...] | None
+) -> dict[str, str]:
+    """``[exclusions]`` / ``[not_claimed]``: should-requirement id -> the vendor's reason."""
+    entries = data.get(table, {})
+    if not isinstance(entries, dict):
+        raise EhcError(DECLARATION_INVALID, f"[{table}] must be a table of requirement id = reason")
+    out: dict[str, str] = {}
+    for rid, reason in entries.items():
+        if rid not in catalogue:
+            raise EhcError(DECLARATION_INVALID, f"[{table}] names unknown requirement {rid}")
+        if catalogue[rid].level == "must":
+            # A DUT may not opt out of a mandatory rule by declaration: only media/features/roles narrow.
+            raise EhcError(DECLARATION_INVALID, f"{rid} is a must-requirement and cannot be relaxed")
+        if not isinstance(reason, str) or not reason.strip():
+            # No silent relaxation: the report shows why a should does not decide the run.
+            raise EhcError(DECLARATION_INVALID, f"[{table}] entry {rid} needs a reason")
+        if claimed is not None and rid in claimed:
+            raise EhcError(DECLARATION_INVALID, f"{rid} is claimed in claims.optional and in [{table}]")
+        out[rid] = reason.strip()
+    return out
 
 
 @dataclass(frozen=True)
@@ -156,10 +178,12 @@ def applicability(req: Requirement, role: str, profile: Profile, decl: Declarati
             return Applicability(False, f"feature {req.feature} not claimed in the declaration")
     if req.id in decl.exclusions:
         return Applicability(False, f"excluded by the declaration: {decl.exclusions[req.id]}")
-    if req.level == "should" and decl.optional is not None and req.id not in decl.optional:
-        return Applicability(False, "optional requirement not claimed in the declaration")
+    if req.id in decl.not_claimed:
+        return Applicability(
+            False, f"optional requirement not claimed in the declaration: {decl.not_claimed[req.id]}"
+        )
     if req.out_of_scope:
         return Applicability(True, f"out of scope of the kit's suites: {req.out_of_scope}", False, True)
-    # must-requirements gate; a should-requirement gates only when the vendor claimed it explicitly.
-    gating = req.level == "must" or (decl.optional is not None and req.id in decl.optional)
-    return Applicability(True, None, gating)
+    # Every applicable requirement gates, should as well as must: a should is relaxed only above,
+    # by a declaration entry with a reason (no declaration = the strictest reading).
+    return Applicability(True, None, True)

@@ -3,8 +3,10 @@
 Verdicts: ``pass``, ``fail``, ``waived`` (failed, covered by a valid waiver), ``not-applicable``
 (outside profile/role/declaration, with the reason) and ``not-tested`` (applicable but no test
 ran, e.g. out of the kit's scope or skipped). The run passes only when every *gating*
-requirement (applicable ``must``, or a ``should`` the vendor claimed) passed or is waived, and
-no waiver is expired or unmatched.
+requirement passed or is waived, and no waiver is expired or unmatched. Every applicable
+requirement gates, ``should`` as well as ``must``: a declaration relaxes a ``should`` only with a
+recorded reason (``[exclusions]`` or ``[not_claimed]``), which makes it not applicable with that
+reason in the report. Without a declaration nothing is relaxed (the strictest reading).
 """
 
 from __future__ import annotations

@@ -97,7 +97,8 @@ def test_declaration_narrows_media_features_and_options(tmp_path, catalogue):
         _declaration(
             tmp_path,
             '[claims]\nroles = ["node"]\nmedia = ["ehc-qr-static", "id-card"]\n'
-            'features = ["static-code", "usage-report"]\noptional = []\n',
+            'features = ["static-code", "usage-report"]\noptional = []\n'
+            '\n[not_claimed]\n"ID-004" = "legacy 15-digit numbers are converted by the registry upstream"\n',
         ),
         catalogue,
     )
@@ -113,15 +114,66 @@ def test_declaration_narrows_media_features_and_options(tmp_path, catalogue):
     )
     assert reason("NODE-EMPI-002").applicable and reason("NODE-EMPI-002").gating
     assert reason("NODE-VERIFY-001").applicable  # a must without media/feature stays
+    assert reason("ID-004").reason == (
+        "optional requirement not claimed in the declaration: "
+        "legacy 15-digit numbers are converted by the registry upstream"
+    )
 
 
-def test_claimed_optional_requirement_becomes_gating(tmp_path, catalogue):
+def test_a_should_gates_unless_relaxed_with_a_reason(tmp_path, catalogue):
     national = load_profile("national", catalogue)
-    decl = load_declaration(
+    should = catalogue["QR-TEXT-011"]
+    assert should.level == "should"
+    # no declaration = the strictest reading: a failed should fails the run
+    assert applicability(should, "codec", national, default_declaration("codec")).gating
+    claimed = load_declaration(
         _declaration(tmp_path, '[claims]\nroles = ["codec"]\noptional = ["QR-TEXT-011"]\n'), catalogue
     )
-    assert applicability(catalogue["QR-TEXT-011"], "codec", national, decl).gating
-    assert not applicability(catalogue["QR-TEXT-011"], "codec", national, default_declaration("codec")).gating
+    assert applicability(should, "codec", national, claimed).gating
+    silent = load_declaration(
+        _declaration(tmp_path, '[claims]\nroles = ["codec"]\noptional = []\n'), catalogue
+    )
+    assert applicability(should, "codec", national, silent).gating
+    excluded = load_declaration(
+        _declaration(
+            tmp_path,
+            '[claims]\nroles = ["codec"]\n\n[exclusions]\n"QR-TEXT-011" = "tokens go to a separate app"\n',
+        ),
+        catalogue,
+    )
+    app = applicability(should, "codec", national, excluded)
+    assert not app.applicable and not app.gating
+    assert app.reason == "excluded by the declaration: tokens go to a separate app"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '[exclusions]\n"QR-TEXT-011" = "  "\n',
+        '[not_claimed]\n"QR-TEXT-011" = ""\n',
+        '[not_claimed]\n"QR-TEXT-011" = 1\n',
+        '[not_claimed]\n"QR-TEXT-001" = "a must cannot be left unclaimed"\n',
+        '[not_claimed]\n"NOPE-001" = "unknown"\n',
+        '[not_claimed]\n"QR-TEXT-011" = ["x"]\n',
+        '[exclusions]\n"QR-TEXT-011" = "a"\n[not_claimed]\n"QR-TEXT-011" = "b"\n',
+    ],
+)
+def test_a_should_is_relaxed_only_with_a_reason(tmp_path, catalogue, body):
+    with pytest.raises(EhcError) as err:
+        load_declaration(_declaration(tmp_path, body + '[claims]\nroles = ["codec"]\n'), catalogue)
+    assert err.value.code.name == "DECLARATION_INVALID"
+
+
+def test_a_claimed_should_cannot_also_be_relaxed(tmp_path, catalogue):
+    body = '[claims]\nroles = ["codec"]\noptional = ["QR-TEXT-011"]\n\n[exclusions]\n"QR-TEXT-011" = "x"\n'
+    with pytest.raises(EhcError, match="claimed"):
+        load_declaration(_declaration(tmp_path, body), catalogue)
+
+
+def test_security_checks_are_musts(catalogue):
+    # A failure of these lets a counterfeit card or a forged/altered code through: never optional.
+    for rid in ("TERM-010", "QR-TEXT-012", "PSAM-006", "QR-DYN-002", "QR-DYN-008", "ID-002"):
+        assert catalogue[rid].level == "must", rid
 
 
 def test_a_must_requirement_cannot_be_declared_away(tmp_path, catalogue):
@@ -164,3 +216,30 @@ def test_shipped_example_files_are_valid(catalogue):
     node = load_declaration(examples / "declaration-node.toml", catalogue)
     assert node.declared == {"dynamic_code.clock_skew_seconds": 5} and node.media is None
     assert load_waivers(examples / "waivers.toml", catalogue)[0].requirement == "QR-IMG-002"
+
+
+def test_a_failed_should_fails_a_run_without_declaration(tmp_path, catalogue):
+    import datetime as dt
+
+    from conformance_tests.results import TestRecord, evaluate
+
+    national = load_profile("national", catalogue)
+
+    def verdict(decl):
+        failed = TestRecord("t::opaque", "opaque", ["QR-TEXT-011"], outcome="failed", message="refused")
+        return evaluate(catalogue, "codec", national, decl, [failed], [], dt.date(2026, 1, 1))
+
+    strict = verdict(default_declaration("codec"))
+    assert not strict.passed and "QR-TEXT-011" in strict.gating_failures()
+    relaxed = verdict(
+        load_declaration(
+            _declaration(
+                tmp_path,
+                '[claims]\nroles = ["codec"]\n\n[not_claimed]\n"QR-TEXT-011" = "tokens are not ours"\n',
+            ),
+            catalogue,
+        )
+    )
+    assert "QR-TEXT-011" not in relaxed.gating_failures()
+    row = next(r for r in relaxed.requirements if r.id == "QR-TEXT-011").to_dict(catalogue)
+    assert row["verdict"] == "not-applicable" and row["reason"].endswith(": tokens are not ours")
