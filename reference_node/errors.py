@@ -33,6 +33,15 @@ AUTH_CREDENTIAL_REVOKED = define(
 )
 FORBIDDEN_ORG = define("NODE_FORBIDDEN_ORG", 4207, L, "terminal may act only within its own organisation")
 FORBIDDEN_ADMIN_ONLY = define("NODE_FORBIDDEN_ADMIN_ONLY", 4208, L, "operation needs an admin credential")
+FORBIDDEN_ORGANISATION = define(
+    "NODE_FORBIDDEN_ORGANISATION",
+    4209,
+    L,
+    "card or person is owned by another organisation: only its issuing organisation's terminals or the admin",
+)
+CONTEXT_MISMATCH = define(
+    "NODE_CONTEXT_MISMATCH", 4210, L, "context terminal_id / org_code is not the signing credential's"
+)
 # --- cards (43xx)
 CARD_UNKNOWN = define("NODE_CARD_UNKNOWN", 4301, L, "no card with this EHCID on this node")
 CARD_SUSPENDED = define("NODE_CARD_SUSPENDED", 4302, L, "card is suspended")
@@ -93,7 +102,7 @@ RATE_LIMITED = define(
 _STATUS_BY_RANGE: list[tuple[range, grpc.StatusCode]] = [
     (range(4101, 4200), grpc.StatusCode.INVALID_ARGUMENT),
     (range(4201, 4207), grpc.StatusCode.UNAUTHENTICATED),
-    (range(4207, 4210), grpc.StatusCode.PERMISSION_DENIED),
+    (range(4207, 4211), grpc.StatusCode.PERMISSION_DENIED),
 ]
 _STATUS_BY_CODE: dict[str, grpc.StatusCode] = {
     CARD_UNKNOWN.name: grpc.StatusCode.NOT_FOUND,

@@ -65,6 +65,7 @@ class PersonRecord:
     poverty_relief: bool
     family_id: str
     merged_into: str | None
+    org_code: str = ""  # owner organisation: the one whose terminal registered the person
 
     def to_proto(self) -> c.Person:
         return c.Person(
@@ -120,7 +121,10 @@ CARD_COLUMNS = (
     "ehcid, main_index, status, attribute, doc_type, application_mode, issued_at, area_code, org_code, "
     "status_reason, previous, superseded_by"
 )
-PERSON_COLUMNS = "main_index, doc_type, doc_enc, pii_enc, sex, nation, birth_date, area_code, poverty_relief, family_id, merged_into"
+PERSON_COLUMNS = (
+    "main_index, doc_type, doc_enc, pii_enc, sex, nation, birth_date, area_code, poverty_relief, family_id, "
+    "merged_into, org_code"
+)
 
 
 def card_from_row(row: tuple) -> CardRecord:
@@ -252,6 +256,11 @@ class VerificationLog:
         except Exception as exc:  # noqa: BLE001 - logged; the service keeps running
             log(LOG, logging.ERROR, f"{self._name} write failed", error=type(exc).__name__, rows=len(rows))
 
+    def flush(self) -> None:
+        """Write what is pending now, in the caller's thread (tests, shutdown paths)."""
+        while self._pending:
+            self._drain()
+
     def close(self) -> None:
         self._stopped.set()
         self._thread.join(timeout=10)
@@ -360,11 +369,11 @@ class Node:
         return self.hsm.seal(json.dumps([name, phone, address], ensure_ascii=False).encode())
 
     def person_from_row(self, row: tuple) -> PersonRecord:
-        mi, doc_type, doc_enc, pii_enc, sex, nation, birth, area, poverty, family_id, merged = row
+        mi, doc_type, doc_enc, pii_enc, sex, nation, birth, area, poverty, family_id, merged, org = row
         name, phone, address = json.loads(self.hsm.open(bytes(pii_enc)).decode())
         return PersonRecord(
             mi, doc_type, self.hsm.open(bytes(doc_enc)).decode(), name, phone, address, sex, nation, birth, area,
-            bool(poverty), family_id, merged,
+            bool(poverty), family_id, merged, org or "",
         )  # fmt: skip
 
     def load_person(self, cur: Cursor, main_index: str) -> PersonRecord:

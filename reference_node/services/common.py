@@ -1,13 +1,12 @@
-"""Checks shared by the services: terminal context and organisation scope."""
+"""Checks shared by the services: terminal context (who may act: ``services.authz``)."""
 
 from __future__ import annotations
 
-from ehc.errors import EhcError
 from ehc.spec import codes
 from reference_node import validation as v
-from reference_node.errors import FORBIDDEN_ADMIN_ONLY, FORBIDDEN_ORG
 from reference_node.node import Caller
 from reference_node.proto.ehc.node.v1 import common_pb2 as c
+from reference_node.services.authz import check_identity, require_admin, require_org
 
 
 def check_context(
@@ -16,22 +15,14 @@ def check_context(
     """Validate a TerminalContext and hold the terminal to its own organisation.
 
     Empty terminal_id / org_code are filled from the credential; a different value is refused
-    with PERMISSION_DENIED (a terminal only acts within its organisation). At the point of care
+    with PERMISSION_DENIED / NODE_CONTEXT_MISMATCH (``authz.check_identity``). At the point of care
     (verification) use-city, channel and medical step are required.
     """
     out = c.TerminalContext()
     out.CopyFrom(ctx)
     v.token(ctx.terminal_id, "context.terminal_id", required=False, max_len=32)
     v.token(ctx.org_code, "context.org_code", required=False, max_len=32)
-    if not caller.is_admin:
-        if ctx.terminal_id and ctx.terminal_id != caller.terminal_id:
-            raise EhcError(
-                FORBIDDEN_ORG, "context.terminal_id is not the signing terminal", field="context.terminal_id"
-            )
-        if ctx.org_code and ctx.org_code != caller.org_code:
-            raise EhcError(
-                FORBIDDEN_ORG, "context.org_code is not the terminal's organisation", field="context.org_code"
-            )
+    check_identity(caller, ctx.terminal_id, ctx.org_code)
     out.terminal_id = ctx.terminal_id or caller.terminal_id
     out.org_code = ctx.org_code or caller.org_code
     v.text(ctx.org_name, "context.org_name", required=False, max_len=100)
@@ -45,11 +36,4 @@ def check_context(
     return out
 
 
-def require_admin(caller: Caller) -> None:
-    if not caller.is_admin:
-        raise EhcError(FORBIDDEN_ADMIN_ONLY)
-
-
-def require_org(caller: Caller, org_code: str, field: str = "org_code") -> None:
-    if not caller.is_admin and org_code != caller.org_code:
-        raise EhcError(FORBIDDEN_ORG, f"{field} is not the terminal's organisation", field=field)
+__all__ = ["check_context", "require_admin", "require_org"]

@@ -29,6 +29,7 @@ from reference_node.errors import (
 from reference_node.node import MEDIUM_DOCUMENT, Caller, CardRecord, Node, PersonRecord, identity_type
 from reference_node.proto.ehc.node.v1 import common_pb2 as c
 from reference_node.proto.ehc.node.v1 import issuance_pb2 as pb
+from reference_node.services.authz import require_card_owner, require_person_owner
 from reference_node.services.common import check_context
 
 NORMAL, SUSPENDED, CANCELLED, SUPERSEDED = 1, 2, 3, 4
@@ -80,7 +81,7 @@ def prepare(
     attribute = TEMPORARY if (temporary or doc_type in TEMPORARY_DOC_TYPES) else FORMAL
     person = PersonRecord(
         node.hsm.main_index(node.config.node_id, identity_type(doc_type), number), doc_type, number, name, phone, address, sex,
-        nation, birth, area, req.poverty_relief, family_id, None,
+        nation, birth, area, req.poverty_relief, family_id, None, ctx.org_code,
     )  # fmt: skip
     return Prepared(
         index,
@@ -158,6 +159,7 @@ def commit_registrations(node: Node, caller: Caller, items: list[Prepared]) -> l
                 new_persons.append((
                     mi, p.doc_type, doc_sealed, node.seal_pii(pr.name, pr.phone, pr.address),
                     pr.sex, pr.nation, pr.birth_date, pr.area_code, int(pr.poverty_relief), pr.family_id, now, now,
+                    p.org_code,
                 ))  # fmt: skip
                 new_media.append((MEDIUM_DOCUMENT, p.blind, mi, doc_sealed, now))
                 if p.ssc_number:
@@ -168,7 +170,7 @@ def commit_registrations(node: Node, caller: Caller, items: list[Prepared]) -> l
             planned.append((p, mi, created))
         cur.many(
             "INSERT INTO persons (main_index, doc_type, doc_enc, pii_enc, sex, nation, birth_date, area_code, "
-            "poverty_relief, family_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "poverty_relief, family_id, created_at, updated_at, org_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (main_index) DO NOTHING",
             new_persons,
         )
@@ -254,7 +256,16 @@ def register(node: Node, caller: Caller, req: pb.RegisterRequest) -> pb.Register
         created=result.person_created,
         org=caller.org_code,
     )
+    if not result.person_created:
+        # a repeat Register answers with the person on record (any organisation may ask): a read
+        _audit_read(node, caller, "read_register", result.main_index, mask_id(result.prepared.doc_number))
     return _register_response(node, result)
+
+
+def _audit_read(node: Node, caller: Caller, action: str, main_index: str, masked: str) -> None:
+    """A read that returned personal data: terminal, organisation, time, main index, identifier
+    masked; group-committed like Resolve's entries (``Node.audit_access``)."""
+    node.audit_access(caller, action, main_index, identifier=masked)
 
 
 def register_batch(
@@ -379,6 +390,7 @@ def upgrade_temporary(node: Node, caller: Caller, req: pb.UpgradeTemporaryReques
     now = node.now_text()
     with node.db.transaction() as cur:
         old = node.load_card(cur, req.ehcid)
+        require_card_owner(caller, old, "UpgradeTemporary")
         if old.attribute != TEMPORARY:
             raise EhcError(CARD_NOT_TEMPORARY)
         if old.status in (CANCELLED, SUPERSEDED):
@@ -408,7 +420,7 @@ def upgrade_temporary(node: Node, caller: Caller, req: pb.UpgradeTemporaryReques
             "INSERT INTO cards (ehcid, main_index, status, attribute, doc_type, application_mode, issued_at, area_code, "
             "org_code, previous, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ehcid) DO NOTHING",
             (new_ehcid, old.main_index, old.status, FORMAL, doc_type, old.application_mode, now, person.area_code,
-             caller.org_code, ",".join(previous), now),
+             old.org_code, ",".join(previous), now),  # the formal card stays with the issuing organisation
         )  # fmt: skip
         cur.run(
             "UPDATE cards SET status = ?, superseded_by = ?, status_reason = ?, updated_at = ? WHERE ehcid = ?",
@@ -470,6 +482,8 @@ def get_qr_code(node: Node, caller: Caller, req: pb.GetQrCodeRequest) -> pb.GetQ
         )
     with node.db.transaction() as cur:
         card = node.load_card(cur, req.ehcid)
+        if req.code_type == 0:  # a static code is the EHCID itself; a dynamic one is minted
+            require_card_owner(caller, card, "GetQrCode (dynamic)")
         _usable(card)
         if req.code_type == 1:
             return pb.GetQrCodeResponse(qr_text=qrtext.make_static(card.ehcid), code_type=1, ehcid=card.ehcid)
@@ -519,12 +533,13 @@ def _transition(node: Node, caller: Caller, req: pb.CardActionRequest, action: s
     reason = v.text(req.reason, "reason", required=False, max_len=200)
     allowed, target = _TRANSITIONS[action]
     with node.db.transaction() as cur:
+        require_card_owner(caller, node.load_card(cur, req.ehcid), action.capitalize())  # raises CARD_UNKNOWN
         marks = ",".join("?" * len(allowed))
         n = cur.run(
             f"UPDATE cards SET status = ?, status_reason = ?, updated_at = ? WHERE ehcid = ? AND status IN ({marks})",
             (target, reason, node.now_text(), req.ehcid, *allowed),
         )
-        card = node.load_card(cur, req.ehcid)  # raises CARD_UNKNOWN
+        card = node.load_card(cur, req.ehcid)
         if n == 0:
             raise EhcError(
                 CARD_STATE_CONFLICT, f"cannot {action} a card in status {card.status}", status=card.status
@@ -557,9 +572,11 @@ def modify(node: Node, caller: Caller, req: pb.ModifyRequest) -> pb.CardResponse
     v.area(req.area_code, required=False)
     with node.db.transaction() as cur:
         card = node.load_card(cur, req.ehcid)
+        require_card_owner(caller, card, "Modify")
         if card.status in (CANCELLED, SUPERSEDED):
             raise EhcError(CARD_STATE_CONFLICT, "card is cancelled or superseded")
         p = node.load_person(cur, card.main_index)
+        require_person_owner(caller, p, "Modify", "ehcid")
         changed = [f for f in ("name", "phone", "address", "area_code") if getattr(req, f)]
         p.name, p.phone, p.address = req.name or p.name, req.phone or p.phone, req.address or p.address
         p.area_code = req.area_code or p.area_code
@@ -609,6 +626,9 @@ def _bind(node: Node, caller: Caller, req: pb.BindFamilyRequest, bind: bool) -> 
         m = node.resolve_merges(cur, node.load_person(cur, node.load_card(cur, req.member_ehcid).main_index))[
             0
         ]
+        action = "BindFamily" if bind else "UnbindFamily"
+        require_person_owner(caller, g, action, "guardian_ehcid")
+        require_person_owner(caller, m, action, "member_ehcid")
         if g.main_index == m.main_index:
             raise EhcError(FAMILY_INVALID, "a person cannot be bound to themself")
         if bind:
@@ -638,7 +658,9 @@ def get_card(node: Node, caller: Caller, req: pb.GetCardRequest) -> pb.CardRespo
     v.ehcid(req.ehcid)
     with node.db.transaction() as cur:
         card = node.load_card(cur, req.ehcid)
+        require_card_owner(caller, card, "GetCard")
         person = node.resolve_merges(cur, node.load_person(cur, card.main_index))[0]
+    _audit_read(node, caller, "read_card", person.main_index, mask_id(card.ehcid))
     return pb.CardResponse(card=card.to_proto(), person=person.to_proto())
 
 
@@ -647,6 +669,7 @@ def query(node: Node, caller: Caller, req: pb.QueryRequest) -> pb.QueryResponse:
         if req.main_index:
             v.main_index(req.main_index)
             mi = req.main_index
+            masked = mask_id(mi)
         else:
             number = v.document(req.document_type or "01", req.document_number)
             row = cur.one(
@@ -655,12 +678,14 @@ def query(node: Node, caller: Caller, req: pb.QueryRequest) -> pb.QueryResponse:
             )
             if row is None or row[0] is None:
                 raise EhcError(PERSON_UNKNOWN)
-            mi = row[0]
+            mi, masked = row[0], mask_id(number)
         person = node.resolve_merges(cur, node.load_person(cur, mi))[0]
+        require_person_owner(caller, person, "Query", "main_index" if req.main_index else "document_number")
         cards = node.person_cards(cur, person.main_index)
         for (merged,) in cur.all(
             "SELECT main_index FROM persons WHERE merged_into = ?", (person.main_index,)
         ):
             cards += node.person_cards(cur, merged)
         family = _family(node, cur, person.main_index).members
+    _audit_read(node, caller, "read_query", person.main_index, masked)
     return pb.QueryResponse(person=person.to_proto(), cards=[k.to_proto() for k in cards], family=family)

@@ -24,6 +24,7 @@ from reference_node.errors import (
 from reference_node.node import MEDIUM_DOCUMENT, Caller, Node
 from reference_node.proto.ehc.node.v1 import common_pb2 as c
 from reference_node.proto.ehc.node.v1 import main_index_pb2 as pb
+from reference_node.services.authz import require_merge_allowed, require_person_owner
 from reference_node.services.common import check_context
 
 _FREE_MEDIA = {
@@ -158,8 +159,8 @@ def _link(node: Node, caller: Caller, req: pb.LinkMediumRequest, link: bool) -> 
     atr = v.hex_text(req.atr, "atr", required=False, max_len=66)
     card_medium = v.code(req.card_medium, "card_medium", codes.CARD_MEDIA, required=False)
     with node.db.transaction() as cur:
-        if mi is not None:
-            node.load_person(cur, mi)  # must exist
+        if mi is not None:  # must exist, and be the caller's organisation's (remote refs hold no local data)
+            require_person_owner(caller, node.load_person(cur, mi), "LinkMedium" if link else "UnlinkMedium")
         row = cur.one(
             "SELECT main_index, remote_node, remote_main_index FROM media WHERE medium = ? AND key_blind = ?",
             (medium, blind),
@@ -215,6 +216,7 @@ def merge(node: Node, caller: Caller, req: pb.MergeRequest) -> pb.MergeResponse:
         raise EhcError(MERGE_INVALID, "cannot merge a person into themself")
     with node.db.transaction() as cur:
         a, b = node.load_person(cur, keep), node.load_person(cur, gone)
+        require_merge_allowed(caller, a, b, "Merge")
         if a.merged_into or b.merged_into:
             raise EhcError(MERGE_INVALID, "one of the persons is already merged")
         merge_id = node.new_id()
@@ -242,6 +244,7 @@ def unmerge(node: Node, caller: Caller, req: pb.UnmergeRequest) -> pb.MergeRespo
         if row is None:
             raise EhcError(MERGE_UNKNOWN)
         keep, gone = row
+        require_merge_allowed(caller, node.load_person(cur, keep), node.load_person(cur, gone), "Unmerge")
         now = node.now_text()
         cur.run("UPDATE merges SET active = 0, undone_at = ? WHERE merge_id = ?", (now, merge_id))
         cur.run("UPDATE persons SET merged_into = NULL, updated_at = ? WHERE main_index = ?", (now, gone))

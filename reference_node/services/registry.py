@@ -9,7 +9,7 @@ from reference_node import validation as v
 from reference_node.errors import FIELD_BAD_FORMAT, ORG_UNKNOWN, TERMINAL_UNKNOWN
 from reference_node.node import Caller, Node
 from reference_node.proto.ehc.node.v1 import registry_pb2 as pb
-from reference_node.services.common import require_admin, require_org
+from reference_node.services.authz import require_admin, require_org
 
 
 def upsert_organisation(node: Node, caller: Caller, req: pb.Organisation) -> pb.Organisation:

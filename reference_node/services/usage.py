@@ -11,7 +11,7 @@ from reference_node import validation as v
 from reference_node.errors import FIELD_MISSING, USAGE_CONFLICT
 from reference_node.node import Caller, Node
 from reference_node.proto.ehc.node.v1 import usage_pb2 as pb
-from reference_node.services.common import require_org
+from reference_node.services.authz import require_org
 from reference_node.services.issuance import error_info
 
 _COLUMNS = (

@@ -186,6 +186,15 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX auth_nonces_by_time ON auth_nonces (seen_at_ms)",
         ],
     ),
+    (
+        5,
+        "owner organisation of each person (authorisation): the issuer of the person's first card",
+        [
+            "ALTER TABLE persons ADD COLUMN org_code TEXT NOT NULL DEFAULT ''",
+            "UPDATE persons SET org_code = COALESCE((SELECT k.org_code FROM cards k WHERE k.main_index = "
+            "persons.main_index ORDER BY k.issued_at, k.ehcid LIMIT 1), '')",
+        ],
+    ),
 ]
 
 

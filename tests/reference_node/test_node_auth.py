@@ -105,13 +105,13 @@ def test_terminal_acts_only_within_its_organisation(client, admin):
     refused(
         lambda: client.verification.VerifyQr(vp.VerifyQrRequest(qr_text=reg.qr_text, context=other_org)),
         S.PERMISSION_DENIED,
-        "NODE_FORBIDDEN_ORG",
+        "NODE_CONTEXT_MISMATCH",
     )
     other_terminal = client.context(terminal_id="3708000010100")
     refused(
         lambda: client.verification.VerifyQr(vp.VerifyQrRequest(qr_text=reg.qr_text, context=other_terminal)),
         S.PERMISSION_DENIED,
-        "NODE_FORBIDDEN_ORG",
+        "NODE_CONTEXT_MISMATCH",
     )
     # an admin may act for any organisation
     assert admin.verification.VerifyQr(
