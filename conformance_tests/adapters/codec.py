@@ -117,9 +117,13 @@ def make(spec: str, run: Any) -> Any:
     if spec == "reference":
         return ReferenceCodec(run)
     if spec.startswith("mutant:"):
-        from ..mutants.codec import make_mutant
+        from ..mutants import mutant_objects
 
-        return make_mutant(spec[len("mutant:") :], run)
+        name = spec[len("mutant:") :]
+        mutants = mutant_objects("codec")
+        if name not in mutants:
+            raise EhcError(ADAPTER_UNKNOWN, f"no codec mutant {name!r}; known: {', '.join(sorted(mutants))}")
+        return mutants[name](run)
     raise EhcError(
         ADAPTER_UNKNOWN, f"codec adapter {spec!r}: use reference, mutant:NAME or module:pkg.mod:factory"
     )

@@ -10,6 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conformance_tests import oracle
+from ehc.errors import EhcError
 from ehc.spec.identifiers import make_citizen_id
 
 # TEST-ONLY keys of the suite (never a production key).
@@ -63,3 +64,107 @@ def test_dut_opens_a_validity_field_sealed_by_the_oracle(dut, seconds_left):
     out = dut.open(text, PROTECT_KEY, now.replace(tzinfo=CST))
     assert out.accepted, f"valid dynamic code refused with {out.error}"
     assert out.valid_until == until.strftime("%Y%m%d%H%M%S")
+
+
+def _with_x(area: str, born: dt.date, start: int) -> str:
+    """The first ID number from sequence ``start`` on whose check character is X (1 in 11)."""
+    for k in range(999):
+        number = make_citizen_id(area, born, (start + k) % 999 + 1)
+        if number.endswith("X"):
+            return number
+    raise AssertionError("no sequence number gives check character X")
+
+
+ids_with_x = st.builds(
+    _with_x,
+    st.sampled_from(["370800", "430426", "510100"]),
+    st.dates(dt.date(1930, 1, 1), dt.date(2020, 12, 31)),
+    st.integers(0, 998),
+)
+
+
+@pytest.mark.requirement("QR-EHCID-003")
+@given(main_index=main_indexes, number=ids_with_x)
+@example(main_index=bytes(range(32)), number="11010519491231002X")
+def test_lower_case_x_never_yields_another_ehcid(dut, main_index, number):
+    """A lower-case x is refused or read as X: never a second EHCID for the same person."""
+    expected = oracle.ehcid(main_index, ROOT_KEY, "01", number)
+    try:
+        derived = dut.derive_ehcid(main_index, ROOT_KEY, "01", number[:-1] + "x")
+    except (EhcError, ValueError):
+        return  # refused: the terminal/issuer must ask for the upper-case form
+    assert derived == expected, "lower-case x derived an EHCID of its own (one person, two EHCIDs)"
+
+
+def _code(until: dt.datetime, key: bytes = PROTECT_KEY) -> str:
+    return f"{'AB' * 32}:0:{oracle.seal_validity(key, until)}"
+
+
+UTC = dt.UTC
+
+
+@pytest.mark.requirement("QR-DYN-002")
+@given(until=times, late=st.integers(1, 60) | st.integers(61, 8 * 3600), in_utc=st.booleans())
+@example(until=dt.datetime(2026, 5, 1, 9, 30, 0), late=59, in_utc=False).via("expiry compared to the minute")
+@example(until=dt.datetime(2026, 5, 1, 9, 30, 0), late=3600, in_utc=True).via("server clock in UTC")
+def test_expired_codes_are_refused_to_the_second_in_beijing_time(dut, profile, until, late, in_utc):
+    skew = int(profile.param("dynamic_code.clock_skew_seconds", 30))
+    now = until.replace(tzinfo=CST) + dt.timedelta(seconds=skew + late)
+    out = dut.open(_code(until), PROTECT_KEY, now.astimezone(UTC) if in_utc else now)
+    assert not out.accepted, f"code {skew + late} s past its validity time (tolerance {skew} s) accepted"
+
+
+@pytest.mark.requirement("QR-DYN-002")
+@given(left=st.integers(0, 3000), in_utc=st.booleans())
+@example(left=0, in_utc=True)
+def test_live_codes_are_accepted_whatever_zone_the_clock_is_given_in(dut, left, in_utc):
+    now = dt.datetime(2026, 5, 1, 23, 30, 0, tzinfo=CST)  # 15:30 UTC: the calendar day differs too
+    until = (now + dt.timedelta(seconds=left)).replace(tzinfo=None)
+    out = dut.open(_code(until), PROTECT_KEY, now.astimezone(UTC) if in_utc else now)
+    assert out.accepted, f"code valid for {left} s more refused with {out.error}"
+
+
+def _seal_plain(key: bytes, plain: bytes) -> str:
+    from ehc.gm import sm4_ecb_encrypt
+
+    return sm4_ecb_encrypt(key, plain).hex().upper()
+
+
+bad_plaintexts = st.one_of(
+    # a real BCD time, padding not nine 0x00
+    st.tuples(st.just(bytes.fromhex("20260501093500")), st.binary(min_size=9, max_size=9)).filter(
+        lambda t: t[1] != bytes(9)
+    ),
+    # a nibble above 9
+    st.tuples(st.binary(min_size=7, max_size=7), st.just(bytes(9))).filter(
+        lambda t: any(b >> 4 > 9 or b & 15 > 9 for b in t[0])
+    ),
+    # BCD digits that are no date-time (month 13, day 32, hour 24, minute 60...)
+    st.sampled_from(
+        ["20261301093500", "20260532093500", "20260501243500", "20260501096000", "20260230120000"]
+    ).map(lambda s: (bytes.fromhex(s), bytes(9))),
+).map(lambda t: t[0] + t[1])
+
+
+@pytest.mark.requirement("QR-DYN-003")
+@given(plain=bad_plaintexts)
+def test_a_validity_field_that_is_no_time_is_refused(dut, plain):
+    out = dut.open(
+        f"{'AB' * 32}:0:{_seal_plain(PROTECT_KEY, plain)}",
+        PROTECT_KEY,
+        dt.datetime(2026, 5, 1, 9, 30, tzinfo=CST),
+    )
+    assert not out.crashed, f"crashed: {out.error}"
+    assert not out.accepted, f"validity plaintext {plain.hex()} is no BCD time, yet the code was accepted"
+
+
+@pytest.mark.requirement("QR-DYN-008")
+@given(own=keys, other=keys, left=st.integers(1, 3000))
+def test_a_code_sealed_for_another_key_is_refused(dut, own, other, left):
+    if own == other:
+        return
+    now = dt.datetime(2026, 5, 1, 9, 30, 0)
+    text = _code(now + dt.timedelta(seconds=left), other)
+    assert dut.open(text, other, now.replace(tzinfo=CST)).accepted, "code refused under its own key"
+    out = dut.open(text, own, now.replace(tzinfo=CST))
+    assert not out.accepted, "a code sealed under another protect key was accepted"

@@ -20,8 +20,8 @@ STAGE_REQUIREMENT = {
     "alphabet": "QR-TEXT-004",
     "fields": "QR-TEXT-007",
     "type": "QR-TEXT-003",
-    "validity": "QR-DYN-001",
-    "time": "QR-DYN-001",
+    "validity": "QR-DYN-003",  # with the protect key: the seal does not open to a BCD time
+    "time": "QR-DYN-002",
 }
 
 
@@ -43,8 +43,12 @@ def _requirement(group: dict, test: dict) -> str:
     if test["result"] == "valid":
         return "QR-TEXT-002" if test["expected"]["kind"] == "dynamic" else "QR-TEXT-001"
     stage = test.get("stage", "")
-    if stage == "validity" and group.get("protectKey") is None:
+    if stage == "validity" and (
+        group.get("protectKey") is None or test.get("error") == "QR_VALIDITY_MALFORMED"
+    ):
         return "QR-TEXT-006"
+    if stage == "validity" and "another protect key" in test.get("comment", ""):
+        return "QR-DYN-008"
     return STAGE_REQUIREMENT.get(stage, "QR-TEXT-010")
 
 
