@@ -147,6 +147,14 @@ class Authenticator:
             self._creds[terminal_id] = cred
         return cred
 
+    def credential(self, terminal_id: str) -> tuple[bytes, Caller, bool] | None:
+        """(secret, caller, usable) of a registered terminal, for front doors that sign with the
+        same secret in another envelope (reference_node.platforms); None when unknown."""
+        cred = self._credential(terminal_id)
+        if cred is None:
+            return None
+        return cred.secret, cred.caller, not cred.revoked and cred.certified
+
     def forget(self, terminal_id: str) -> None:
         with self._lock:
             self._creds.pop(terminal_id, None)

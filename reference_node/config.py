@@ -48,6 +48,14 @@ class NodeConfig:
     # a deployed node, defaults to 100/s (docs/node.md "Limits")
     rate_limit_per_s: float = 0.0
     rate_limit_burst: int = 200  # calls a terminal may make at once above the sustained rate
+    # gRPC streams (docs/node.md "Limits"): a stream holds a worker thread for its whole life, so
+    # streams get their own share of the workers and each terminal a few of them (REL-F16)
+    max_streams_per_terminal: int = 4  # open streams one terminal may hold; more: RESOURCE_EXHAUSTED
+    max_streams: int = 0  # open streams in all; 0 = half the gRPC workers (the rest stay for unary calls)
+    stream_idle_timeout_s: float = 60.0  # a stream with no message either way for this long is ended
+    stream_max_lifetime_s: float = 6 * 3600.0  # any stream is ended after this long (a batch import fits)
+    # front doors in platform envelopes served on the HTTP port (reference_node/platforms, docs/platforms.md)
+    apis: tuple[str, ...] = ()
 
 
 def now_cst() -> datetime:
