@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+import secrets
 import sys
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,9 @@ class ConformanceRun:
         self.lab_key = opt("--ehc-lab-key")
         self.replay = Path(opt("--ehc-replay")) if opt("--ehc-replay") else None
         self.seed: int | None = opt("--ehc-seed")
+        # Fresh identifiers (suites/node/helpers.py) come from seed + nonce: a new nonce per run
+        # (certifying the same node twice), the replayed report's nonce with --ehc-replay.
+        self.nonce: str = (_replay_nonce(self.replay) if self.replay else None) or secrets.token_hex(8)
         self.records: dict[str, TestRecord] = {}  # tests that ran (or were skipped), by node id
         self.pending: dict[str, TestRecord] = {}  # collected; moved to records when they run
         self.holder = TranscriptHolder()
@@ -137,6 +141,7 @@ class ConformanceRun:
             info = {"mode": "development", "derandomize": False, "seed": self.seed}
         settings.load_profile("ehc-run")
         info["max_examples"] = self.max_examples
+        info["nonce"] = self.nonce
         info["database"] = HYPOTHESIS_DB if (not self.certification and self.out is not None) else None
         info["replayed_from"] = str(self.replay) if self.replay else None
         self.hypothesis_info = info
@@ -175,15 +180,25 @@ def _seed_global_random(seed: int) -> None:
         local._hypothesis_global_random = Random(seed)
 
 
-def _replay_seed(directory: Path) -> int | None:
+def _replay_hypothesis(directory: Path) -> dict[str, Any]:
     import json
 
     try:
         report = json.loads((directory / "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    seed = report.get("hypothesis", {}).get("seed")
+        return {}
+    info = report.get("hypothesis") if isinstance(report, dict) else None
+    return info if isinstance(info, dict) else {}
+
+
+def _replay_seed(directory: Path) -> int | None:
+    seed = _replay_hypothesis(directory).get("seed")
     return seed if isinstance(seed, int) else None
+
+
+def _replay_nonce(directory: Path) -> str | None:
+    nonce = _replay_hypothesis(directory).get("nonce")
+    return nonce if isinstance(nonce, str) and re.fullmatch(r"[0-9a-f]{1,64}", nonce) else None
 
 
 def _copy_tree(src: Path, dst: Path) -> None:
@@ -404,6 +419,11 @@ def pytest_runtest_logfinish(nodeid: str, location: tuple) -> None:
 
 
 _ACTIVE: dict[str, ConformanceRun] = {}
+
+
+def current_run() -> ConformanceRun | None:
+    """The conformance run in progress (suite helpers derive fresh identifiers from it)."""
+    return _ACTIVE.get("run")
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -1,17 +1,23 @@
-"""Helpers of the node suite: synthetic persons and short-hand calls over the adapter."""
+"""Helpers of the node suite: synthetic persons and short-hand calls over the adapter.
+
+Every identifier a test creates (ID numbers, request ids, phone and card numbers, tokens) is FRESH
+for the run: derived from the run's seed and its nonce (``report.json`` ``hypothesis.nonce``), so
+certifying the same node twice, or a test instance that already holds data, never meets an
+identifier of an earlier run, and ``--replay DIR`` creates the same identifiers again.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+import secrets
 from typing import Any
 
+from ehc.gm import sm3
 from ehc.spec.identifiers import make_citizen_id
 from reference_node.proto.ehc.node.v1 import common_pb2 as C
 from reference_node.proto.ehc.node.v1 import issuance_pb2 as I
 from reference_node.proto.ehc.node.v1 import verification_pb2 as V
 
-_SEQ = itertools.count(1)
 CST = dt.timezone(dt.timedelta(hours=8))
 CLIENT_ERRORS = {
     "INVALID_ARGUMENT",
@@ -24,12 +30,81 @@ CLIENT_ERRORS = {
     "OUT_OF_RANGE",
 }
 
+# ID numbers: birth dates 1950-01-01 + 0..24999 days, odd (male: the requests say sex "1") sequence
+# numbers. A run takes consecutive slots from a start drawn from its seed and nonce, so the
+# numbers of one run are distinct and two runs overlap only if their starts fall within a few
+# hundred slots of each other in 12.5 million (about 1 in 10^4 per pair of runs).
+_ID_DAYS, _ID_SEQS = 25000, 500
+_NEWBORN_DAYS = 300  # newborns: born 1..300 days before the run started
+
+
+class _Fresh:
+    """Counter and starting points of one run's identifiers."""
+
+    def __init__(self, key: str, today: dt.date) -> None:
+        self.key = key
+        self.today = today
+        self.n = 0
+        digest = sm3(f"ehc-fresh:{key}".encode())
+        self.start = int.from_bytes(digest[:8], "big")
+        self.tag = digest[8:13].hex()  # 10 hex characters that name the run in request ids
+
+    def next(self) -> int:
+        self.n += 1
+        return self.start + self.n
+
+
+_STATE: dict[str, Any] = {}
+
+
+def fresh() -> _Fresh:
+    """The current run's generator (a random one outside a conformance run)."""
+    try:
+        from conformance_tests.plugin import current_run
+
+        run = current_run()
+    except ImportError:  # pragma: no cover - the suites always run with the plugin
+        run = None
+    if run is not None:
+        key = f"{run.seed}:{run.nonce}"
+        today = run.started.astimezone(CST).date()
+    else:
+        key = _STATE.setdefault("local_key", secrets.token_hex(8))
+        today = dt.datetime.now(CST).date()
+    state = _STATE.get("fresh")
+    if state is None or state.key != key:
+        state = _STATE["fresh"] = _Fresh(key, today)
+    return state
+
 
 def new_id_number(area: str = "370811") -> str:
-    """A fresh valid citizen ID number (synthetic, unique within the run)."""
-    n = next(_SEQ)
-    birth = dt.date(1950, 1, 1) + dt.timedelta(days=(n * 37) % 25000)
-    return make_citizen_id(area, birth, n % 999 + 1)
+    """A fresh valid citizen ID number (synthetic, unique within the run, new on every run)."""
+    slot = fresh().next() % (_ID_DAYS * _ID_SEQS)
+    birth = dt.date(1950, 1, 1) + dt.timedelta(days=slot // _ID_SEQS)
+    return make_citizen_id(area, birth, 2 * (slot % _ID_SEQS) + 1)
+
+
+def new_newborn(area: str = "370811") -> tuple[str, str]:
+    """(birth date ISO, fresh ID number) of a child born in the year before the run."""
+    f = fresh()
+    slot = f.next() % (_NEWBORN_DAYS * 999)
+    birth = f.today - dt.timedelta(days=1 + slot // 999)
+    return birth.isoformat(), make_citizen_id(area, birth, slot % 999 + 1)
+
+
+def new_request_id(prefix: str = "conf") -> str:
+    """A request id no earlier run used (prefix, the run's tag, a counter)."""
+    f = fresh()
+    return f"{prefix}-{f.tag}-{f.next() % 10**9}"
+
+
+def new_digits(n: int) -> str:
+    """``n`` fresh digits (card numbers, tokens): consecutive within the run, new on every run."""
+    return str(fresh().next() % 10**n).zfill(n)
+
+
+def new_phone() -> str:
+    return "138" + new_digits(8)
 
 
 def person_request(dut: Any, id_number: str | None = None, **over: Any) -> I.RegisterRequest:
@@ -42,7 +117,7 @@ def person_request(dut: Any, id_number: str | None = None, **over: Any) -> I.Reg
         sex="1",
         nation="01",
         birth_date=f"{number[6:10]}-{number[10:12]}-{number[12:14]}",
-        phone="13800001111",
+        phone=new_phone(),
         address="山东省济宁市测试路1号",
         area_code=number[:6],
         context=dut.context(),

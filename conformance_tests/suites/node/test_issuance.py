@@ -16,6 +16,8 @@ from .helpers import (
     assert_client_error,
     card_action,
     new_id_number,
+    new_newborn,
+    new_request_id,
     person_request,
     qr,
     register,
@@ -112,19 +114,19 @@ def test_sex_and_nation_follow_the_code_tables(dut, field, value):
 
 @pytest.mark.requirement("NODE-REG-005", "NODE-REG-009")
 def test_batch_registration_reports_each_record(dut):
-    requests = [
-        person_request(dut, application_mode="4", request_id=f"b{i}", poverty_relief=True) for i in range(4)
-    ]
+    ids = [new_request_id("batch") for _ in range(4)]  # fresh: a node may remember request ids
+    requests = [person_request(dut, application_mode="4", request_id=i, poverty_relief=True) for i in ids]
     good = new_id_number()
     bad_number = good[:-1] + ("0" if good[-1] != "0" else "1")  # wrong check character
-    requests.insert(2, person_request(dut, id_number=bad_number, application_mode="4", request_id="bad"))
+    bad = new_request_id("batch-bad")
+    requests.insert(2, person_request(dut, id_number=bad_number, application_mode="4", request_id=bad))
     results = dut.stream("issuance", "RegisterBatch", requests, role="admin")
     items = {item.request_id: item for result in results for item in result.items}
-    assert set(items) == {"b0", "b1", "b2", "b3", "bad"}
-    assert not items["bad"].ok and items["bad"].error.code
-    assert all(items[f"b{i}"].ok and HEX64.match(items[f"b{i}"].ehcid) for i in range(4))
-    for i in range(4):
-        response, error = verify(dut, f"{items[f'b{i}'].ehcid}:1")
+    assert set(items) == {*ids, bad}
+    assert not items[bad].ok and items[bad].error.code
+    assert all(items[i].ok and HEX64.match(items[i].ehcid) for i in ids)
+    for i in ids:
+        response, error = verify(dut, f"{items[i].ehcid}:1")
         assert error is None and response.flags.poverty_relief
 
 
@@ -193,6 +195,19 @@ def test_suspend_and_resume(dut):
     assert verify(dut, r.qr_text)[1] is None
 
 
+@pytest.mark.requirement("NODE-CARD-001", "NODE-VERIFY-004")
+def test_suspension_applies_to_a_card_verified_just_before(dut):
+    """No cached answer survives a status change: verify, suspend, verify again (same code)."""
+    r = register(dut)
+    dynamic, error = qr(dut, r.card.ehcid, dynamic=True)
+    assert error is None, error
+    for text in (r.qr_text, dynamic.qr_text):
+        assert verify(dut, text)[1] is None
+    assert card_action(dut, "Suspend", r.card.ehcid)[1] is None
+    for kind, text in (("static", r.qr_text), ("dynamic", dynamic.qr_text)):
+        assert_client_error(verify(dut, text)[1], f"{kind} code of a card suspended after it verified")
+
+
 @pytest.mark.requirement("NODE-CARD-002", "NODE-VERIFY-004")
 def test_cancel_is_final(dut):
     r = register(dut)
@@ -242,7 +257,7 @@ def test_family_bind_and_unbind(dut):
     assert error is None and child not in [m.ehcid for m in unbound.members]
 
 
-def _newborn(dut, profile, guardian_number: str, certificate: str):
+def _newborn(dut, profile, guardian_number: str, certificate: str, birth_date: str = ""):
     return dut.call(
         "issuance",
         "RegisterNewborn",
@@ -252,7 +267,7 @@ def _newborn(dut, profile, guardian_number: str, certificate: str):
             name="新生儿",
             sex="2",
             nation="01",
-            birth_date="2026-10-01",
+            birth_date=birth_date or new_newborn()[0],
             area_code="370811",
             guardian_document_type="01",
             guardian_document_number=guardian_number,
@@ -280,11 +295,9 @@ def test_newborn_gets_a_temporary_card_on_the_birth_certificate(dut, profile):
 def test_temporary_card_upgrade_keeps_the_main_index(dut, profile):
     guardian = new_id_number()
     register(dut, id_number=guardian)
-    baby, error = _newborn(dut, profile, guardian, f"M{new_id_number()[8:17]}")
+    birth_date, child_id = new_newborn()  # the child's own ID number, fresh on every run
+    baby, error = _newborn(dut, profile, guardian, f"M{new_id_number()[8:17]}", birth_date)
     assert error is None
-    from ehc.spec.identifiers import make_citizen_id
-
-    child_id = make_citizen_id("370811", dt.date(2026, 10, 1), int(new_id_number()[14:17]) % 999 + 1)
     upgraded, error = dut.call(
         "issuance",
         "UpgradeTemporary",

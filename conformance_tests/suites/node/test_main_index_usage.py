@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 import pytest
 
@@ -11,9 +10,7 @@ from reference_node.proto.ehc.node.v1 import issuance_pb2 as I
 from reference_node.proto.ehc.node.v1 import main_index_pb2 as M
 from reference_node.proto.ehc.node.v1 import usage_pb2 as U
 
-from .helpers import assert_client_error, card_action, register
-
-_REQ = itertools.count(1)
+from .helpers import assert_client_error, card_action, new_digits, new_request_id, register
 
 
 def resolve(dut, medium: int, identifier: str, **extra):
@@ -58,7 +55,7 @@ def test_social_security_card_resolves_to_the_person(dut):
 
 
 def r_digits(n: int) -> str:
-    return str(next(_REQ) * 7919 % 10**n).zfill(n)
+    return new_digits(n)  # fresh on every run: an earlier run may have linked the same token
 
 
 @pytest.mark.requirement("NODE-EMPI-004")
@@ -100,7 +97,7 @@ def test_unknown_media_are_not_found(dut, medium):
 def usage(dut, ehcid: str = "", **over):
     context = dut.context()
     fields = dict(
-        request_id=f"conf-{next(_REQ)}-{dt.datetime.now().timestamp()}",
+        request_id=new_request_id("conf"),
         time=dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d%H%M%S"),
         org_code=context.org_code,
         org_name=context.org_name,
