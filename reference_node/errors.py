@@ -99,6 +99,16 @@ RATE_LIMITED = define(
     "terminal exceeded its call rate (token bucket); retry after the stated delay",
 )
 
+STREAMS_EXHAUSTED = define(
+    "NODE_STREAMS_EXHAUSTED",
+    4908,
+    L,
+    "too many open streams (per terminal or in all); close one or retry later",
+)
+STREAM_TIMEOUT = define(
+    "NODE_STREAM_TIMEOUT", 4909, L, "stream ended by the node: idle too long or open past its lifetime"
+)
+
 _STATUS_BY_RANGE: list[tuple[range, grpc.StatusCode]] = [
     (range(4101, 4200), grpc.StatusCode.INVALID_ARGUMENT),
     (range(4201, 4207), grpc.StatusCode.UNAUTHENTICATED),
@@ -123,6 +133,8 @@ _STATUS_BY_CODE: dict[str, grpc.StatusCode] = {
     CLIENT_UNAVAILABLE.name: grpc.StatusCode.UNAVAILABLE,
     REQUEST_TOO_LARGE.name: grpc.StatusCode.RESOURCE_EXHAUSTED,
     RATE_LIMITED.name: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    STREAMS_EXHAUSTED.name: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    STREAM_TIMEOUT.name: grpc.StatusCode.DEADLINE_EXCEEDED,
     KEYS_MISSING.name: grpc.StatusCode.FAILED_PRECONDITION,
     CONFIG_INVALID.name: grpc.StatusCode.FAILED_PRECONDITION,
 }

@@ -17,7 +17,7 @@ from grpc_reflection.v1alpha import reflection
 
 from ehc.errors import EhcError
 from reference_node.auth import Authenticator
-from reference_node.errors import INTERNAL, grpc_status
+from reference_node.errors import INTERNAL, STREAM_TIMEOUT, grpc_status
 from reference_node.node import Caller, Node
 from reference_node.observability import log
 from reference_node.proto.ehc.node.v1 import (
@@ -29,6 +29,7 @@ from reference_node.proto.ehc.node.v1 import (
     verification_pb2,
 )
 from reference_node.services import issuance, main_index, registry, usage, verification
+from reference_node.streams import StreamGuard
 
 LOG = logging.getLogger("reference_node")
 PACKAGE = "ehc.node.v1"
@@ -115,7 +116,7 @@ def _abort(context: grpc.ServicerContext, err: EhcError) -> None:
 
 
 class _Handlers(grpc.GenericRpcHandler):
-    def __init__(self, node: Node, auth: Authenticator) -> None:
+    def __init__(self, node: Node, auth: Authenticator, streams: StreamGuard) -> None:
         self._handlers: dict[str, grpc.RpcMethodHandler] = {}
         for service, methods in SERVICES.items():
             for name, (op, req_type, kind) in methods.items():
@@ -128,7 +129,7 @@ class _Handlers(grpc.GenericRpcHandler):
                     )
                 else:
                     handler = grpc.stream_stream_rpc_method_handler(
-                        _stream(node, auth, full, op),
+                        _stream(node, auth, streams, full, op),
                         request_deserializer=req_type.FromString,
                         response_serializer=_serialize,
                     )
@@ -186,26 +187,36 @@ def _unary(node: Node, auth: Authenticator, full: str, op: Operation, req_type: 
     return behaviour
 
 
-def _stream(node: Node, auth: Authenticator, full: str, op: Operation) -> Callable:
+def _stream(node: Node, auth: Authenticator, streams: StreamGuard, full: str, op: Operation) -> Callable:
     short = full.rsplit("/", 1)[1]
 
     def behaviour(requests: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
         result = "OK"
+        slot = None
         try:
             caller = auth.authenticate(full, dict(context.invocation_metadata()), None)
+            slot = streams.acquire(caller.terminal_id, context)  # REL-F16: streams cannot take every worker
             with node.db.wait_budget(_lock_wait_ms(node, context)):
-                yield from op(node, caller, requests)
+                for response in op(node, caller, slot.requests(requests)):
+                    yield response
+                    slot.touch()
         except EhcError as err:
             result = err.code.name
             _abort(context, err)
         except Exception as exc:  # noqa: BLE001
             if type(exc).__name__ == "_AbortError":
                 raise
+            if slot is not None and (slot.ended_by_node or not context.is_active()):
+                # ended by the stream watchdog or cancelled by the client: nothing to answer
+                result = STREAM_TIMEOUT.name if slot.ended_by_node else "CANCELLED"
+                return
             result = INTERNAL.name
             ref = node.new_id()[:12]
             log(LOG, logging.ERROR, "internal error", method=short, ref=ref, error=type(exc).__name__)
             _abort(context, EhcError(INTERNAL, f"internal error, reference {ref}"))
         finally:
+            if slot is not None:
+                streams.release(slot)
             node.metrics.inc("ehc_node_requests_total", method=short, result=result)
 
     return behaviour
@@ -217,10 +228,13 @@ class GrpcServer:
     port: int
     health: health.HealthServicer
     authenticator: Authenticator
+    streams: StreamGuard | None = None
 
     def stop(self, grace: float = 2.0) -> None:
         self.health.enter_graceful_shutdown()
         self.server.stop(grace).wait()
+        if self.streams is not None:
+            self.streams.close()
 
 
 def build_server(
@@ -245,6 +259,13 @@ def build_server(
             ("grpc.max_receive_message_length", node.config.max_request_bytes),
             ("grpc.max_send_message_length", MAX_MESSAGE),
             ("grpc.so_reuseport", 0),
+            # keepalive (REL-F16): ping an idle connection every 60 s and drop it when the peer
+            # does not answer in 20 s (a vanished terminal's streams are freed); refuse clients
+            # that ping more often than every 10 s (ping floods)
+            ("grpc.keepalive_time_ms", 60_000),
+            ("grpc.keepalive_timeout_ms", 20_000),
+            ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+            ("grpc.http2.max_ping_strikes", 2),
         ],
     )
     from reference_node.extensions import load_extensions
@@ -252,7 +273,12 @@ def build_server(
     load_extensions()
     names = service_names()
     auth = Authenticator(node)
-    server.add_generic_rpc_handlers((_Handlers(node, auth),))
+    cfg = node.config
+    streams = StreamGuard(
+        cfg.max_streams or max(1, workers // 2), cfg.max_streams_per_terminal,
+        cfg.stream_idle_timeout_s, cfg.stream_max_lifetime_s,
+    )  # fmt: skip
+    server.add_generic_rpc_handlers((_Handlers(node, auth, streams),))
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in names:
@@ -265,4 +291,4 @@ def build_server(
     else:
         port = server.add_insecure_port(address)
     server.start()
-    return GrpcServer(server, port, health_servicer, auth)
+    return GrpcServer(server, port, health_servicer, auth, streams)
