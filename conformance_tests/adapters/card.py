@@ -9,8 +9,10 @@ A card adapter offers:
 * ``holder() -> dict``           what the lab personalised (for value checks), may be empty
 
 ``emulated`` personalises an in-process card (``card_emulators``) for a synthetic person with
-TEST-ONLY keys; ``reader:NAME`` talks to a real card through pyscard/pcscd, with the PSAM in
-``psam=NAME`` (``reader:Card Reader 0;psam=PSAM Reader 0``).
+TEST-ONLY keys; ``NAME`` (or ``reader:NAME``) talks to a real card through pyscard/pcscd, with the
+lab PSAM found in another reader, named (``Card Reader 0;psam=PSAM Reader 0``) or the kit's
+TEST-ONLY PSAM (``Card Reader 0;psam=emulated``). Errors: EhcError ADAPTER_UNKNOWN for a spec that
+cannot be read (usage), ADAPTER_UNAVAILABLE for a reader, card or PSAM that is not there.
 """
 
 from __future__ import annotations
@@ -98,47 +100,166 @@ class EmulatedCard:
         return response
 
 
-class PcscCard:
-    """A real card (and optionally a real PSAM) in PC/SC readers, through pyscard."""
+USAGE = (
+    'use emulated, mutant:NAME, "READER" (the PSAM is looked for in the other readers), '
+    '"READER;psam=PSAM READER" or "READER;psam=emulated" (the kit\'s TEST-ONLY PSAM)'
+)
 
-    def __init__(self, run: Any, reader: str, psam_reader: str | None) -> None:
+
+def _send_pcsc(connection: Any, apdu: bytes) -> bytes:
+    data, sw1, sw2 = connection.transmit(list(apdu))
+    response = bytes(data) + bytes([sw1, sw2])
+    if sw1 == 0x61:  # T=0: fetch what the card has pending
+        data, sw1, sw2 = connection.transmit([0x00, 0xC0, 0x00, 0x00, sw2])
+        response = bytes(data) + bytes([sw1, sw2])
+    return response
+
+
+def looks_like_psam(connection: Any) -> bool:
+    """A PSAM answers SELECT 3F00 and SELECT DF01 (its application, DIGEST §2.3) and has no DDF1."""
+    ok = (0x90, 0x61)
+    if _send_pcsc(connection, bytes.fromhex("00A40000023F00"))[-2] not in ok:
+        return False
+    if _send_pcsc(connection, bytes.fromhex("00A4000002DDF1"))[-2] in ok:
+        return False  # a user card
+    _send_pcsc(connection, bytes.fromhex("00A40000023F00"))
+    return _send_pcsc(connection, bytes.fromhex("00A4000002DF01"))[-2] in ok
+
+
+class _EmulatedPsam:
+    """The kit's emulated PSAM with the TEST-ONLY masters: only for cards personalised with them."""
+
+    def __init__(self) -> None:
+        from card_emulators.personalise import DEFAULT_PIN, CardKeys, new_psam
+        from ehc.gm import SM2PrivateKey
+
+        self.sign_key = SM2PrivateKey.from_int(0xC0FFEE1234)  # TEST-ONLY, same as EmulatedCard
+        self.card = new_psam(CardKeys.test_only("conformance"), sign_key=self.sign_key)
+        self.card.powerUp()
+        self.pin = DEFAULT_PIN
+
+
+class PcscCard:
+    """A real card (and a real or the kit's emulated PSAM) in PC/SC readers, through pyscard.
+
+    ``psam_reader`` None: the PSAM is the card of another reader that answers like a PSAM (SELECT
+    DF01 under the MF, no DDF1); exactly one such reader must be present. ``"emulated"``: the kit's
+    TEST-ONLY PSAM (only cards personalised with the kit's test keys authenticate with it).
+    For the ``psam`` role the named reader holds the PSAM under test and no user card is needed.
+    """
+
+    def __init__(self, run: Any, reader: str, psam_reader: str | None, role: str = "card") -> None:
         try:
             from smartcard.System import readers
         except ImportError as exc:
             raise EhcError(ADAPTER_UNAVAILABLE, f"pyscard is not installed: {exc}") from None
         self.log = run.holder
-        available = {str(r): r for r in readers()}
-        if reader not in available:
+        self.role = role
+        self.connection: Any = None
+        self.psam_connection: Any = None
+        self.emulated_psam: _EmulatedPsam | None = None
+        try:
+            available = {str(r): r for r in readers()}
+        except Exception as exc:  # pcscd not running: pyscard raises its own exception types
             raise EhcError(
-                ADAPTER_UNAVAILABLE, f"no reader {reader!r}; available: {', '.join(available) or 'none'}"
-            )
-        self.connection = available[reader].createConnection()
-        self.connection.connect()
+                ADAPTER_UNAVAILABLE, f"PC/SC is not reachable (is pcscd running?): {exc}"
+            ) from None
+        names = ", ".join(repr(n) for n in available) or "none"
+        if reader not in available:
+            raise EhcError(ADAPTER_UNAVAILABLE, f"no reader {reader!r}; available readers: {names}")
         self.reader = reader
-        if psam_reader:
-            if psam_reader not in available:
-                raise EhcError(ADAPTER_UNAVAILABLE, f"no PSAM reader {psam_reader!r}")
-            self.psam_connection = available[psam_reader].createConnection()
-            self.psam_connection.connect()
+        if role == "psam" and not psam_reader:  # the named reader holds the PSAM under test
+            self.psam_connection = self._connect(available[reader], reader)
+            self.psam_reader = reader
         else:
-            raise EhcError(ADAPTER_UNAVAILABLE, "a real card needs the lab PSAM: reader:NAME;psam=NAME")
-        self.psam_pin = str(run.profile.param("card.psam_pin", "123456"))
+            self.connection = self._connect(available[reader], reader)
+            if psam_reader == "emulated":
+                self.emulated_psam = _EmulatedPsam()
+                self.psam_reader = "emulated (TEST-ONLY keys)"
+            elif psam_reader:
+                if psam_reader not in available:
+                    raise EhcError(
+                        ADAPTER_UNAVAILABLE, f"no PSAM reader {psam_reader!r}; available readers: {names}"
+                    )
+                self.psam_connection = self._connect(available[psam_reader], psam_reader)
+                self.psam_reader = psam_reader
+            else:
+                self.psam_reader = self._find_psam(available, reader)
+        pin_default = self.emulated_psam.pin if self.emulated_psam else "123456"
+        self.psam_pin = str(run.profile.param("card.psam_pin", pin_default))
+
+    @staticmethod
+    def _connect(reader_obj: Any, name: str) -> Any:
+        connection = reader_obj.createConnection()
+        try:
+            connection.connect()
+        except Exception as exc:  # no card in the reader, card mute: pyscard's exception types
+            raise EhcError(ADAPTER_UNAVAILABLE, f"reader {name!r}: no usable card ({exc})") from None
+        return connection
+
+    def _find_psam(self, available: dict[str, Any], card_reader: str) -> str:
+        """The one other reader whose card answers like a PSAM; else one line saying how to fix it."""
+        found = []
+        for name, reader_obj in available.items():
+            if name == card_reader:
+                continue
+            connection = reader_obj.createConnection()
+            try:
+                connection.connect()
+                if looks_like_psam(connection):
+                    found.append((name, connection))
+                    continue
+            except Exception:  # an empty or mute reader is simply not the PSAM
+                pass
+            try:
+                connection.disconnect()
+            except Exception:  # already gone
+                pass
+        if len(found) == 1:
+            self.psam_connection = found[0][1]
+            self.log.note(f"lab PSAM found in reader {found[0][0]!r}")
+            return found[0][0]
+        for _, connection in found:
+            connection.disconnect()
+        others = [n for n in available if n != card_reader]
+        if found:
+            why = f"PSAMs in several readers ({', '.join(repr(n) for n, _ in found)})"
+        else:
+            why = f"no PSAM in the other readers ({', '.join(repr(n) for n in others) or 'none'})"
+        raise EhcError(
+            ADAPTER_UNAVAILABLE,
+            f"{why}: put the lab PSAM in a second reader and pass --reader "
+            f"'{card_reader};psam=PSAM READER', or '{card_reader};psam=emulated' for a card "
+            "personalised with the kit's TEST-ONLY keys",
+        )
 
     def info(self) -> dict[str, Any]:
-        return {"adapter": "card:pcsc", "reader": self.reader}
+        return {"adapter": "card:pcsc", "reader": self.reader, "psam": self.psam_reader}
 
     def holder(self) -> dict[str, Any]:
+        if self.emulated_psam is not None:
+            return {"psam_sign_public_key_hex": self.emulated_psam.sign_key.public_key.hex()}
         return {}
 
+    def _card(self) -> Any:
+        if self.connection is None:
+            raise EhcError(
+                ADAPTER_UNAVAILABLE, "no user card: certify psam with 'CARD READER;psam=PSAM READER'"
+            )
+        return self.connection
+
     def atr(self) -> bytes:
-        return bytes(self.connection.getATR())
+        return bytes(self._card().getATR())
 
     def reset(self) -> None:
-        self.connection.reconnect(disposition=2)  # SCARD_UNPOWER_CARD: cold reset
+        self._card().reconnect(disposition=2)  # SCARD_UNPOWER_CARD: cold reset
         self.log.note("card reset")
 
     def psam_reset(self) -> None:
-        self.psam_connection.reconnect(disposition=2)
+        if self.emulated_psam is not None:
+            self.emulated_psam.card.reset()
+        else:
+            self.psam_connection.reconnect(disposition=2)
         self.log.note("PSAM reset")
 
     @staticmethod
@@ -147,17 +268,20 @@ class PcscCard:
         return bytes(data) + bytes([sw1, sw2])
 
     def transmit(self, apdu: bytes) -> bytes:
-        response = self._send(self.connection, apdu)
+        response = self._send(self._card(), apdu)
         self.log.apdu(apdu, response)
         return response
 
     def psam(self, apdu: bytes) -> bytes:
-        response = self._send(self.psam_connection, apdu)
+        if self.emulated_psam is not None:
+            response = self.emulated_psam.card.transmit(apdu)
+        else:
+            response = self._send(self.psam_connection, apdu)
         self.log.apdu(apdu, response, note="PSAM")
         return response
 
     def close(self) -> None:
-        for conn in (self.connection, getattr(self, "psam_connection", None)):
+        for conn in (self.connection, self.psam_connection):
             if conn is not None:
                 conn.disconnect()
 
@@ -174,10 +298,17 @@ def make(spec: str, run: Any) -> Any:
         from ..mutants.card import make_mutant
 
         return make_mutant(name, run)
-    if spec.startswith("reader:") or ";psam=" in spec:  # "reader:NAME;psam=NAME" or "NAME;psam=NAME"
+    if spec.startswith("reader:") or ";psam=" in spec or spec.strip():
+        # "reader:NAME;psam=NAME", "NAME;psam=NAME", "NAME;psam=emulated" or just "NAME"
         parts = spec.removeprefix("reader:").split(";")
-        psam = next((p[len("psam=") :] for p in parts[1:] if p.startswith("psam=")), None)
-        return PcscCard(run, parts[0], psam)
-    raise EhcError(
-        ADAPTER_UNKNOWN, f"card adapter {spec!r}: use emulated, reader:NAME;psam=NAME, mutant:NAME"
-    )
+        name = parts[0].strip()
+        if not name:
+            raise EhcError(ADAPTER_UNKNOWN, f"card adapter {spec!r}: {USAGE}")
+        options = {}
+        for part in parts[1:]:
+            key, sep, value = part.partition("=")
+            if not sep or key.strip() != "psam" or not value.strip():
+                raise EhcError(ADAPTER_UNKNOWN, f"card adapter {spec!r}: unknown option {part!r}; {USAGE}")
+            options[key.strip()] = value.strip()
+        return PcscCard(run, name, options.get("psam"), role=getattr(run, "role", "card"))
+    raise EhcError(ADAPTER_UNKNOWN, f"card adapter {spec!r}: {USAGE}")

@@ -106,3 +106,37 @@ def external_authenticate(dut: Any, key: dict, card_no: bytes, city: bytes, *, t
     if tamper:
         cryptogram = bytes([cryptogram[0] ^ 0x01]) + cryptogram[1:]
     return send(dut, bytes([0x00, 0x82, 0x00, key["ref"], 0x11]) + cryptogram + t + b"\x01")[1]
+
+
+def probe(dut: Any, apdu: bytes) -> tuple[bytes, int]:
+    """Transmit as a terminal would: follow 61xx with GET RESPONSE and re-issue once on 6Cxx with
+    the Le the card names; return (every data byte the card gave, final SW)."""
+    response = dut.transmit(apdu)
+    collected = b""
+    if len(response) == 2 and response[0] == 0x6C and len(apdu) in (4, 5):
+        collected += response[:-2]
+        response = dut.transmit(apdu[:4] + bytes([response[1]]))
+    for _ in range(16):  # a card chaining 61xx forever is cut off (and its data still counted)
+        if len(response) < 2 or response[-2] != 0x61:
+            break
+        collected += response[:-2]
+        response = dut.transmit(bytes([0x00, 0xC0, 0x00, 0x00, response[-1]]))
+    return collected + response[:-2], sw(response)
+
+
+def is_success(status: int) -> bool:
+    """9000, 61xx, or a warning that may come with data (62xx/63xx but not 63Cx counters)."""
+    return status == 0x9000 or status >> 8 in (0x61, 0x62) or (status >> 8 == 0x63 and status & 0xF0 != 0xC0)
+
+
+def fci_df_name(fci: bytes) -> bytes | None:
+    """The DF name (tag 84) of an FCI template 6F, if the card gives one."""
+    if len(fci) < 2 or fci[0] != 0x6F:
+        return None
+    body, i = fci[2 : 2 + fci[1]], 0
+    while i + 2 <= len(body):
+        tag, length = body[i], body[i + 1]
+        if tag == 0x84:
+            return body[i + 2 : i + 2 + length]
+        i += 2 + length
+    return None
