@@ -10,7 +10,7 @@ class NoPinNeeded(PsamMutant):
     mutant_name = "no-pin-needed"
     description = "DELIVER KEY and SIGN work before VERIFY PIN"
     defect_class = "PIN enforcement"
-    catches = ("PSAM-003", "PSAM-006")
+    catches = ("PSAM-003", "PSAM-006", "PSAM-009")
 
     _pin_done = False
 

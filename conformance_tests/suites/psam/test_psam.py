@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conformance_tests.suites.card.helpers import psam_send
 from ehc.gm import SM2PublicKey, random_bytes, sm3
@@ -36,22 +38,55 @@ def test_mf_and_application_are_selectable(psam):
     assert psam_send(psam, bytes.fromhex("00A4000002DF01"))[1] == 0x9000
 
 
+def verify_pin(dut, pin: str) -> int:
+    block = pin_block(pin)
+    return psam_send(dut, bytes([0x00, 0x20, 0x00, 0x00, len(block)]) + block)[1]
+
+
+def wrong_pin(dut) -> str:
+    return "".join("9" if c != "9" else "8" for c in dut.psam_pin)
+
+
 @pytest.mark.requirement("PSAM-002")
 def test_pin_unlocks_and_a_wrong_pin_counts_down(psam):
-    wrong = pin_block("9" * len(psam.psam_pin))
-    _, status = psam_send(psam, bytes([0x00, 0x20, 0x00, 0x00, len(wrong)]) + wrong)
-    assert status >> 4 == 0x63C, f"wrong PIN: SW {status:04X}"
-    right = pin_block(psam.psam_pin)
-    assert psam_send(psam, bytes([0x00, 0x20, 0x00, 0x00, len(right)]) + right)[1] == 0x9000
+    first = verify_pin(psam, wrong_pin(psam))
+    assert first >> 4 == 0x63C, f"wrong PIN: SW {first:04X}"
+    if first & 0x0F >= 2:  # a second wrong PIN still leaves a try: the counter must go down by one
+        second = verify_pin(psam, wrong_pin(psam))
+        assert second == first - 1, f"second wrong PIN: SW {second:04X} after {first:04X}"
+    assert verify_pin(psam, psam.psam_pin) == 0x9000
+
+
+@pytest.mark.requirement("PSAM-009")
+def test_pin_state_is_lost_on_reset_and_its_counter_kept(psam):
+    open_app(psam)
+    psam.psam_reset()
+    assert psam_send(psam, bytes.fromhex("00A40000023F00"))[1] == 0x9000
+    assert psam_send(psam, bytes.fromhex("00A4000002DF01"))[1] == 0x9000
+    data = CARD_NO + CITY + random_bytes(8)
+    status = psam_send(psam, bytes([0x80, 0xDE, 0x47, 0x31, len(data)]) + data)[1]
+    assert status == 0x6982, f"DELIVER KEY after a PSAM reset, PIN not presented again: SW {status:04X}"
+    psam.psam_reset()
+    psam_send(psam, bytes.fromhex("00A40000023F00"))
+    first = verify_pin(psam, wrong_pin(psam))
+    assert first >> 4 == 0x63C, f"wrong PIN: SW {first:04X}"
+    if first & 0x0F >= 2:
+        psam.psam_reset()
+        psam_send(psam, bytes.fromhex("00A40000023F00"))
+        second = verify_pin(psam, wrong_pin(psam))
+        assert second == first - 1, f"wrong PIN after a reset: SW {second:04X} (before the reset {first:04X})"
+    assert verify_pin(psam, psam.psam_pin) == 0x9000  # restores the counter for the next tests
 
 
 @pytest.mark.requirement("PSAM-003", "SEC-007")
 @pytest.mark.parametrize(("index", "levels"), [(0x272A, 1), (0x272B, 1), (0x4731, 2), (0x4734, 2)])
 def test_deliver_key_one_and_two_levels(psam, index, levels):
     data = CARD_NO + (CITY if levels == 2 else b"") + random_bytes(8)
-    assert psam_send(psam, bytes([0x80, 0xDE, index >> 8, index & 0xFF, len(data)]) + data)[1] != 0x9000, (
-        "DELIVER KEY accepted before VERIFY PIN"
-    )
+    assert (
+        psam_send(psam, bytes.fromhex("00A4000002DF01"))[1] == 0x9000
+    )  # where the keys are: only the PIN is missing
+    status = psam_send(psam, bytes([0x80, 0xDE, index >> 8, index & 0xFF, len(data)]) + data)[1]
+    assert status == 0x6982, f"DELIVER KEY {index:04X} in DF01 before VERIFY PIN: SW {status:04X}"
     open_app(psam)
     assert psam_send(psam, bytes([0x80, 0xDE, index >> 8, index & 0xFF, len(data)]) + data)[1] == 0x9000
     wrong = data[:-8]
@@ -113,3 +148,81 @@ def test_sm3_and_sm2_services(psam, profile):
     assert status == 0x9000 and len(signature) == 64
     if key is not None:  # the lab knows the PSAM's public key: the signature must verify
         assert key.verify(signature, message), "PSAM signature does not verify"
+
+
+@pytest.mark.requirement("PSAM-007")
+@pytest.mark.parametrize(
+    ("p1p2", "lc", "why"),
+    [
+        (0x2731, 16, "index 2731 is not held (4731 is): one level"),
+        (0x4799, 24, "index 4799 is not held"),
+        (0x272A, 24, "one-level index 272A with two-level data"),
+        (0x4731, 16, "two-level index 4731 with one-level data"),
+        (0x4731, 32, "three diversifiers"),
+    ],
+    ids=lambda v: f"{v:04X}" if isinstance(v, int) and v > 0xFF else str(v),
+)
+def test_deliver_key_refuses_unknown_indexes_and_wrong_levels(psam, p1p2, lc, why):
+    open_app(psam)
+    data = (CARD_NO + CITY + random_bytes(16))[:lc]
+    _, status = psam_send(psam, bytes([0x80, 0xDE, p1p2 >> 8, p1p2 & 0xFF, lc]) + data)
+    assert status != 0x9000 and status >> 8 != 0x61, (
+        f"DELIVER KEY {p1p2:04X} Lc {lc:02X} ({why}): SW {status:04X}"
+    )
+    if lc in (16, 24) and (p1p2 >> 12 == 2) == (lc == 16):
+        assert status == 0x6A88, f"DELIVER KEY with an index the PSAM does not hold ({why}): SW {status:04X}"
+    enc, status = psam_send(psam, bytes([0x80, 0xFA, 0x00, 0x00, 16]) + bytes(16))
+    assert status == 0x6985 and not enc, f"CIPHER after a refused DELIVER KEY: SW {status:04X}"
+
+
+@pytest.mark.requirement("PSAM-008")
+def test_cipher_needs_a_delivered_key_and_loses_it_on_reset(psam):
+    open_app(psam)
+    block = random_bytes(16)
+    for p1, body in ((0x00, block), (0x05, bytes(16) + block)):
+        out, status = psam_send(psam, bytes([0x80, 0xFA, p1, 0x00, len(body)]) + body)
+        assert status == 0x6985 and not out, f"CIPHER DATA P1={p1:02X} before DELIVER KEY: SW {status:04X}"
+    _session(psam, random_bytes(8))
+    assert psam_send(psam, bytes([0x80, 0xFA, 0x00, 0x00, 16]) + block)[1] == 0x9000
+    psam.psam_reset()  # CIPHER at once: no SELECT, which could drop the session key by itself
+    out, status = psam_send(psam, bytes([0x80, 0xFA, 0x00, 0x00, 16]) + block)
+    assert status == 0x6985 and not out, (
+        f"CIPHER DATA after a PSAM reset without DELIVER KEY: SW {status:04X}"
+    )
+
+
+@pytest.mark.requirement("PSAM-010")
+@given(iv=st.binary(min_size=16, max_size=16), data=st.binary(min_size=1, max_size=60))
+def test_mac_is_the_cbc_chain_of_the_delivered_key(psam, iv, data):
+    """Rebuild the chain with CIPHER DATA (SM4-ECB under the same session key): each step encrypts
+    the previous block XOR the next data block; the MAC is the first 4 bytes of the last block."""
+    _session(psam, bytes(8))
+    padded = data + b"\x80" + bytes((15 - len(data)) % 16)
+    state = iv
+    for i in range(0, len(padded), 16):
+        x = bytes(a ^ b for a, b in zip(state, padded[i : i + 16], strict=True))
+        state, status = psam_send(psam, bytes([0x80, 0xFA, 0x00, 0x00, 16]) + x)
+        assert status == 0x9000 and len(state) == 16, f"CIPHER DATA: SW {status:04X}"
+    body = iv + padded
+    mac, status = psam_send(psam, bytes([0x80, 0xFA, 0x05, 0x00, len(body)]) + body)
+    assert status == 0x9000, f"MAC: SW {status:04X}"
+    assert mac == state[: len(mac)] and len(mac) == 4, (
+        f"MAC {mac.hex()} is not the CBC chain from the IV over every block ({state[:4].hex()})"
+    )
+
+
+@pytest.mark.requirement("CARD-APDU-010")
+def test_psam_get_response_honours_le(psam, profile):
+    message = b"get response " * 4
+    command = bytes.fromhex(profile.param("psam.pso_hash")) + bytes([len(message)]) + message
+    first = psam.psam(command)
+    if first[-2] != 0x61:  # the PSAM answers at once: nothing pending, nothing to check here
+        assert first[-2:] == b"\x90\x00" and first[:-2] == sm3(message)
+        return
+    pending = first[-1] or 256
+    part = psam.psam(bytes.fromhex("00C0000010"))
+    assert len(part) - 2 == 16 and part[-2:] == bytes([0x61, pending - 16]), (
+        f"GET RESPONSE Le=10 with {pending} bytes pending: {part.hex()}"
+    )
+    rest = psam.psam(bytes([0x00, 0xC0, 0x00, 0x00, pending - 16]))
+    assert rest[-2:] == b"\x90\x00" and part[:-2] + rest[:-2] == sm3(message), "GET RESPONSE in two parts"
