@@ -148,6 +148,15 @@ def test_sm3_and_sm2_services(psam, profile):
     assert status == 0x9000 and len(signature) == 64
     if key is not None:  # the lab knows the PSAM's public key: the signature must verify
         assert key.verify(signature, message), "PSAM signature does not verify"
+    other = sm3(e)  # SM2: r = e + x1(kG); the same x1 twice means the same nonce k, and d follows
+    second, status = psam_send(psam, bytes.fromhex(profile.param("psam.pso_sign")) + bytes([32]) + other)
+    assert status == 0x9000 and len(second) == 64
+    n = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123  # SM2 curve order
+    x1 = [
+        (int.from_bytes(sig[:32], "big") - int.from_bytes(d, "big")) % n
+        for sig, d in ((signature, e), (second, other))
+    ]
+    assert x1[0] != x1[1], "two SM2 signatures use the same nonce point (r - e equal): the private key leaks"
 
 
 @pytest.mark.requirement("PSAM-007")
