@@ -1,7 +1,10 @@
 """Adapter of the ``his`` role: a hospital information system driven through the HIS driver
-protocol (JSON lines). The kit is the node the HIS calls (upper tester, checked through its usage
-records) and the source of patients (lower tester). ``driver:CMD`` runs the vendor's driver;
-``reference`` the kit's own HIS.
+protocol (JSON lines). The kit is the node the HIS calls (upper tester) and the source of patients
+(lower tester). ``driver:CMD`` runs the vendor's driver; ``reference`` the kit's own HIS.
+
+Evidence: the HIS reaches the node only through the kit's proxy (``conformance_tests.faultproxy``);
+every call it made during a driver operation is written to the test's transcript after the
+driver's answer, and the suite judges on that transcript and the node's own records.
 """
 
 from __future__ import annotations
@@ -50,11 +53,12 @@ class DriverHis:
             encoding="utf-8",
             env={**os.environ, **(env or {})},
         )
+        self.credentials = self.node.terminal.credentials  # the HIS's identity at the node
         self.hello = self.request("hello")
         self.request(
             "configure",
             node=self.proxy.target,
-            credentials=self.node.terminal.credentials.to_dict(),
+            credentials=self.credentials.to_dict(),
             scenes=run.profile.param("scenes"),
             hospital_cards=run.profile.param("hospital_cards", {}),
         )
@@ -69,6 +73,7 @@ class DriverHis:
         if self.proc.poll() is not None:
             raise EhcError(DRIVER_PROTOCOL, f"HIS driver exited with {self.proc.returncode}")
         message = {"id": next(self._ids), "op": op, **fields}
+        mark = self.proxy.mark()
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(json.dumps(message, ensure_ascii=False) + "\n")
         self.proc.stdin.flush()
@@ -79,6 +84,10 @@ class DriverHis:
         if answer.get("id") != message["id"]:
             raise EhcError(DRIVER_PROTOCOL, f"answer id {answer.get('id')} for request {message['id']}")
         self.log.call(f"his.{op}", {k: v for k, v in fields.items() if k != "credentials"}, answer)
+        for call in self.proxy.since(mark):  # what the node was actually asked, as the proxy saw it
+            self.log.call(
+                f"node received {call.name}", call.summary(), {"outcome": call.outcome, "status": call.status}
+            )
         return answer
 
     def close(self) -> None:
@@ -100,10 +109,11 @@ def make(spec: str, run: Any) -> Any:
         return DriverHis(run, REFERENCE_DRIVER)
     if spec.startswith("mutant:"):
         name = spec[len("mutant:") :]
-        from ..mutants.his import MUTANTS
+        from ..mutants import mutant_objects
 
-        if name not in MUTANTS:
-            raise EhcError(ADAPTER_UNKNOWN, f"no HIS mutant {name!r}; known: {', '.join(MUTANTS)}")
+        mutants = mutant_objects("his")
+        if name not in mutants:
+            raise EhcError(ADAPTER_UNKNOWN, f"no HIS mutant {name!r}; known: {', '.join(sorted(mutants))}")
         return DriverHis(run, REFERENCE_DRIVER, env={"EHC_HIS_MUTANT": name})
     # "[listen:HOST:PORT;]driver:CMD" - the kit's node listens where the HIS expects it
     listen = None

@@ -2,7 +2,12 @@
 
 Speaks the HIS driver protocol of docs/certification.md: the kit sends patients through the steps
 of the full process (seed 001: 挂号 排队 就诊 收费 检验 检查 取药 住院 体检); the HIS identifies
-each patient through the node and reports the card use of every step.
+each patient through the node on every visit and reports the card use of every step with its own
+organisation, the scene of the step and the card type of the medium it read. It stops a visit the
+node refuses, and stops issuing/accepting legacy hospital cards at the profile's dates.
+
+``EHC_HIS_MUTANT=NAME`` (self-test only) runs a deliberately broken HIS instead: the ``HIS_CLASS``
+of the module of that mutant in ``conformance_tests.mutants.his``.
 """
 
 from __future__ import annotations
@@ -17,8 +22,8 @@ from typing import Any
 from ehc.errors import EhcError
 
 PROTOCOL = "ehc-his-driver/1"
-MUTANT = os.environ.get("EHC_HIS_MUTANT", "")  # self-test only: a deliberately broken HIS
-# Standard department code (4 digits) and department type of each step (DIGEST §1.5).
+CST = dt.timezone(dt.timedelta(hours=8))
+# Standard department code (4 digits) of each step (DIGEST §1.5).
 DEPARTMENTS = {
     "registration": "5500",
     "queue": "0300",
@@ -30,6 +35,23 @@ DEPARTMENTS = {
     "inpatient": "0300",
     "checkup": "0100",
 }
+#: card type of the usage report per medium read (ehc.spec.codes.CARD_MEDIA)
+CARD_TYPES = {
+    "ehc-qr-static": "11",
+    "ehc-qr-dynamic": "11",
+    "resident-card": "10",
+    "id-card": "20",
+    "ssc": "30",
+    "hospital-card": "80",
+}
+
+
+class Refused(Exception):
+    """The visit cannot go on: an error for the kit, nothing reported."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class His:
@@ -39,12 +61,13 @@ class His:
         self.stop_issue: dt.date | None = None
         self.stop_use: dt.date | None = None
 
+    # ------------------------------------------------------------------ protocol operations
     def hello(self, _req: dict) -> dict:
         return {
             "driver": {
                 "name": "ehc reference HIS",
                 "protocol": PROTOCOL,
-                "media": ["ehc-qr-static", "ehc-qr-dynamic", "id-card", "ssc", "resident-card"],
+                "media": sorted(CARD_TYPES),
             }
         }
 
@@ -58,84 +81,134 @@ class His:
         self.stop_use = dt.date.fromisoformat(cards["stop_use"]) if cards.get("stop_use") else None
         return {}
 
-    def _identify(self, patient: dict, scene: str) -> tuple[Any, dict | None]:
+    def visit(self, req: dict) -> dict:
+        steps = req["steps"]
+        day = dt.date.fromisoformat(req["date"]) if req.get("date") else dt.datetime.now(CST).date()
+        try:
+            who = self.identify(req["patient"], self.scenes[steps[0]], day)
+        except Refused as exc:
+            return {"patient": None, "error": {"code": exc.code, "message": str(exc)}, "steps": []}
+        done = [self.report_step(who, step, req.get("visit_type", "O")) for step in steps]
+        return {"patient": {"main_index": who["main_index"]}, "pay_later": self.pay_later(who), "steps": done}
+
+    def hospital_card(self, req: dict) -> dict:
+        """action=issue: issue a legacy hospital card to ``patient`` on ``date`` (linked at the node)."""
+        day = dt.date.fromisoformat(req["date"])
+        if not self.hospital_cards_allowed(req["action"], day):
+            return {"allowed": False, "issued": False}
+        if req["action"] != "issue":
+            return {"allowed": True}
+        who = self.identify(req["patient"], self.scenes["registration"], day)
+        number = "HC" + uuid.uuid4().hex[:12].upper()
+        self.link_hospital_card(who["main_index"], number)
+        return {"allowed": True, "issued": True, "identifier": number}
+
+    # ------------------------------------------------------------------ behaviour (mutants override)
+    def hospital_cards_allowed(self, action: str, day: dt.date) -> bool:
+        limit = self.stop_issue if action == "issue" else self.stop_use
+        return limit is None or day < limit
+
+    def identify(self, patient: dict, scene: str, day: dt.date) -> dict:
+        """Who the node says the patient is (never the HIS's own records). Raises Refused."""
         import grpc
 
         from reference_node.client import error_of
+
+        medium = patient["medium"]
+        if medium == "hospital-card" and not self.hospital_cards_allowed("accept", day):
+            raise Refused("HOSPITAL_CARD_STOPPED", "legacy hospital cards are no longer accepted")
+        try:
+            return self.ask_node(patient, scene)
+        except grpc.RpcError as exc:
+            err = error_of(exc)
+            raise Refused(err.code.name, err.message) from None
+
+    def ask_node(self, patient: dict, scene: str) -> dict:
         from reference_node.proto.ehc.node.v1 import main_index_pb2, verification_pb2
 
         ctx = self.client.context(scene=scene, medical_step=scene[:6])
-        try:
-            if patient["medium"].startswith("ehc-qr"):
-                r = self.client.verification.VerifyQr(
-                    verification_pb2.VerifyQrRequest(qr_text=patient["qr_text"], context=ctx)
-                )
-                return {
-                    "main_index": r.person.main_index,
-                    "ehcid": r.card.ehcid,
-                    "poverty": r.flags.poverty_relief,
-                    "card_type": "11",
-                }, None
-            medium = {
-                "id-card": main_index_pb2.MEDIUM_CITIZEN_ID,
-                "ssc": main_index_pb2.MEDIUM_SOCIAL_SECURITY_CARD,
-                "resident-card": main_index_pb2.MEDIUM_RESIDENT_HEALTH_CARD,
-            }[patient["medium"]]
-            r = self.client.main_index.Resolve(
-                main_index_pb2.ResolveRequest(medium=medium, identifier=patient["identifier"], context=ctx)
+        medium = patient["medium"]
+        if medium.startswith("ehc-qr"):
+            r = self.client.verification.VerifyQr(
+                verification_pb2.VerifyQrRequest(qr_text=patient["qr_text"], context=ctx)
             )
-            ehcid = r.cards[0].ehcid if r.cards else ""
-            card_type = {"id-card": "20", "ssc": "30", "resident-card": "10"}[patient["medium"]]
             return {
                 "main_index": r.person.main_index,
-                "ehcid": ehcid,
-                "poverty": r.person.poverty_relief,
-                "card_type": card_type,
-                "card_number": patient["identifier"],
-            }, None
-        except grpc.RpcError as exc:
-            err = error_of(exc)
-            return None, {"code": err.code.name, "message": err.message}
+                "ehcid": r.card.ehcid,
+                "poverty": r.flags.poverty_relief,
+                "card_type": CARD_TYPES[medium],
+            }
+        kind = {
+            "id-card": main_index_pb2.MEDIUM_CITIZEN_ID,
+            "ssc": main_index_pb2.MEDIUM_SOCIAL_SECURITY_CARD,
+            "resident-card": main_index_pb2.MEDIUM_RESIDENT_HEALTH_CARD,
+            "hospital-card": main_index_pb2.MEDIUM_HOSPITAL_CARD,
+        }[medium]
+        issuer = patient.get("issuer", "") if medium == "hospital-card" else ""
+        r = self.client.main_index.Resolve(
+            main_index_pb2.ResolveRequest(
+                medium=kind, identifier=patient["identifier"], issuer=issuer, context=ctx
+            )
+        )
+        return {
+            "main_index": r.person.main_index,
+            "ehcid": "",
+            "poverty": r.person.poverty_relief,
+            "card_type": CARD_TYPES[medium],
+            "card_number": patient["identifier"],
+        }
 
-    def visit(self, req: dict) -> dict:
+    def link_hospital_card(self, main_index: str, number: str) -> None:
+        from reference_node.proto.ehc.node.v1 import main_index_pb2
+
+        ctx = self.client.context()
+        self.client.main_index.LinkMedium(
+            main_index_pb2.LinkMediumRequest(
+                main_index=main_index,
+                medium=main_index_pb2.MEDIUM_HOSPITAL_CARD,
+                identifier=number,
+                issuer=ctx.org_code,
+                card_medium="80",
+                context=ctx,
+            )
+        )
+
+    def scene_of(self, step: str) -> str:
+        return self.scenes[step]
+
+    def make_record(self, who: dict, step: str, visit_type: str) -> Any:
         from reference_node.proto.ehc.node.v1 import usage_pb2
 
-        steps = req["steps"]
-        who, error = self._identify(req["patient"], self.scenes[steps[0]])
-        if error is not None:
-            return {"patient": None, "error": error, "steps": []}
-        done = []
-        for step in steps:
-            if MUTANT == "skips-queue" and step == "queue":
-                continue
-            scene = self.scenes["registration"] if MUTANT == "one-scene" else self.scenes[step]
-            ctx = self.client.context()
-            visit_type = {"inpatient": "I", "checkup": "H"}.get(step, req.get("visit_type", "O"))
-            record = usage_pb2.UsageRecord(
-                request_id=str(uuid.uuid4()),
-                time=dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d%H%M%S"),
-                org_code=ctx.org_code,
-                org_name=ctx.org_name,
-                use_city=ctx.use_city,
-                scene=scene,
-                medical_step=scene[:6],
-                department=DEPARTMENTS[step],
-                card_type=who["card_type"],
-                channel=ctx.channel,
-                payment_category="0100",
-                visit_type=visit_type,
-                terminal_id=ctx.terminal_id,
-                ehcid=who["ehcid"] if who["card_type"] == "11" else "",
-                card_number=who.get("card_number", ""),
-            )
-            ack = self._report(record)
-            done.append(
-                {"step": step, "scene": scene, "reported": bool(ack and (ack.accepted or ack.duplicate))}
-            )
-        pay_later = bool(who["poverty"]) and MUTANT != "no-pay-later"
-        return {"patient": {"main_index": who["main_index"]}, "pay_later": pay_later, "steps": done}
+        scene = self.scene_of(step)
+        ctx = self.client.context()
+        return usage_pb2.UsageRecord(
+            request_id=str(uuid.uuid4()),
+            time=dt.datetime.now(CST).strftime("%Y%m%d%H%M%S"),
+            org_code=ctx.org_code,
+            org_name=ctx.org_name,
+            use_city=ctx.use_city,
+            scene=scene,
+            medical_step=scene[:6],
+            department=DEPARTMENTS[step],
+            card_type=who["card_type"],
+            channel=ctx.channel,
+            payment_category="0100",
+            visit_type={"inpatient": "I", "checkup": "H"}.get(step, visit_type),
+            terminal_id=ctx.terminal_id,
+            ehcid=who["ehcid"] if who["card_type"] == "11" else "",
+            card_number=who.get("card_number", ""),
+        )
 
-    def _report(self, record: Any, attempts: int = 3) -> Any:
+    def report_step(self, who: dict, step: str, visit_type: str) -> dict:
+        record = self.make_record(who, step, visit_type)
+        ack = self.report(record)
+        return {
+            "step": step,
+            "scene": record.scene,
+            "reported": bool(ack and (ack.accepted or ack.duplicate)),
+        }
+
+    def report(self, record: Any, attempts: int = 3) -> Any:
         """Report a card use; retry a transient failure with the same request id (idempotent)."""
         import time
 
@@ -146,21 +219,30 @@ class His:
                 return self.client.usage.Report(record, timeout=30)
             except grpc.RpcError as exc:
                 transient = exc.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
-                if not transient or attempt == attempts - 1 or MUTANT == "no-retry":
+                if not transient or attempt == attempts - 1:
                     return None
+                record = self.retry_record(record)
                 time.sleep(0.2 * (attempt + 1))
         return None
 
-    def hospital_card(self, req: dict) -> dict:
-        """Would the HIS issue (action=issue) or accept (action=accept) a legacy hospital card on date?"""
-        day = dt.date.fromisoformat(req["date"])
-        limit = self.stop_issue if req["action"] == "issue" else self.stop_use
-        allowed = limit is None or day < limit or MUTANT == "keeps-hospital-cards"
-        return {"allowed": allowed}
+    def retry_record(self, record: Any) -> Any:
+        return record  # the same request id: the node answers duplicate if the first one arrived
+
+    def pay_later(self, who: dict) -> bool:
+        return bool(who["poverty"])
+
+
+def his_class() -> type[His]:
+    name = os.environ.get("EHC_HIS_MUTANT", "")
+    if not name:
+        return His
+    from conformance_tests.mutants import mutant_objects
+
+    return mutant_objects("his")[name].his_class()
 
 
 def main() -> None:
-    his = His()
+    his = his_class()()
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -170,12 +252,15 @@ def main() -> None:
             if req.get("op") == "bye":
                 print(json.dumps({"id": req.get("id"), "ok": True}), flush=True)
                 return
+            op = str(req.get("op", ""))
             handler = (
-                getattr(his, req.get("op", ""), None) if not str(req.get("op", "")).startswith("_") else None
+                getattr(his, op, None) if op in ("hello", "configure", "visit", "hospital_card") else None
             )
             answer = (
                 {"ok": True, **handler(req)} if handler else {"ok": False, "error": {"code": "UNKNOWN_OP"}}
             )
+        except Refused as exc:
+            answer = {"ok": False, "error": {"code": exc.code, "message": str(exc)[:300]}}
         except (EhcError, KeyError, ValueError, TypeError) as exc:
             answer = {"ok": False, "error": {"code": type(exc).__name__, "message": str(exc)[:300]}}
         except Exception as exc:  # noqa: BLE001 - gRPC and other failures are answered, not raised

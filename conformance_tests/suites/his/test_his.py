@@ -1,10 +1,21 @@
-"""HIS: patients go through the full process (seed 001); the kit's node checks what was reported."""
+"""HIS: patients go through the full process (seed 001); verdicts rest on the kit's own evidence.
+
+The evidence is what the node received — its usage records (QueryUsage) and media links — and the
+transcript of the kit's proxy, through which the HIS reaches the node (every VerifyQr, Resolve,
+LinkMedium and usage Report with its request id, scene, card type, organisation and outcome).
+What the driver answers (``patient``, ``steps[].reported``, ``pay_later``) is only compared with
+that evidence: a claim the node did not see fails the requirement it stands for.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import pytest
 
-from conformance_tests.suites.node.helpers import new_id_number, register
+from conformance_tests.suites.node.helpers import card_action, new_digits, new_id_number, register
+from reference_node.proto.ehc.node.v1 import main_index_pb2 as M
 from reference_node.proto.ehc.node.v1 import usage_pb2 as U
 
 STEPS = [
@@ -29,14 +40,44 @@ STEP_REQUIREMENT = {
     "inpatient": "HIS-009",
     "checkup": "HIS-010",
 }
+IDENTIFY = ("VerifyQr", "Resolve")
+#: card type a usage report must carry for the medium the kit presented (ehc.spec.codes.CARD_MEDIA)
+CARD_TYPE = {"ehc-qr-static": "11", "id-card": "20", "ssc": "30", "hospital-card": "80"}
+REPORT = "/ehc.node.v1.UsageService/Report"
 
 
-def _usage(dut, ehcid: str) -> list:
+def _usage(dut: Any, ehcid: str) -> list:
     records, error = dut.node.call(
         "usage", "QueryUsage", U.QueryUsageRequest(ehcid=ehcid, limit=100), "admin"
     )
     assert error is None, error
     return list(records.records)
+
+
+def _visit(dut: Any, patient: dict, steps: list[str], **fields: Any) -> tuple[dict, list]:
+    """The driver's answer and the calls the node received during the visit (proxy transcript)."""
+    mark = dut.proxy.mark()
+    answer = dut.request("visit", patient=patient, steps=steps, **fields)
+    return answer, dut.proxy.since(mark)
+
+
+def _qr(r: Any) -> dict:
+    return {"medium": "ehc-qr-static", "qr_text": r.qr_text}
+
+
+def _reports(calls: list, accepted_only: bool = True) -> list:
+    return [c for c in calls if c.name == "Report" and (not accepted_only or c.status == "OK")]
+
+
+def _identified_first(calls: list, what: str) -> None:
+    """The node was asked who the patient is, and answered, before the first card use was reported."""
+    first_report = next((i for i, c in enumerate(calls) if c.name == "Report"), len(calls))
+    asked = [c for c in calls[:first_report] if c.name in IDENTIFY and c.status == "OK"]
+    assert asked, f"{what}: no identification at the node before the first usage report ({_names(calls)})"
+
+
+def _names(calls: list) -> str:
+    return ", ".join(f"{c.name}:{c.status}" for c in calls) or "no call"
 
 
 @pytest.mark.parametrize(
@@ -45,21 +86,21 @@ def _usage(dut, ehcid: str) -> list:
 )
 def test_each_step_of_the_full_process_is_reported(dut, profile, step):
     r = register(dut.node)
-    answer = dut.request("visit", patient={"medium": "ehc-qr-static", "qr_text": r.qr_text}, steps=[step])
-    assert answer["ok"] and answer["patient"]["main_index"] == r.person.main_index, answer
+    _, calls = _visit(dut, _qr(r), [step])
+    want = str(profile.param(f"scenes.{step}"))
     scenes = [u.scene for u in _usage(dut, r.card.ehcid)]
-    assert scenes == [str(profile.param(f"scenes.{step}"))], f"{step}: node received scenes {scenes}"
+    assert scenes == [want], f"{step}: the node holds scenes {scenes}, the profile's scene is {want}"
+    assert [c.request.scene for c in _reports(calls)] == [want], f"{step}: reports seen {_names(calls)}"
 
 
-@pytest.mark.requirement("HIS-001", "HIS-011", "NODE-USAGE-002", "ID-007", "ID-008", "ID-010")
+@pytest.mark.requirement("HIS-011", "NODE-USAGE-002", "ID-007", "ID-008", "ID-010")
 def test_a_whole_visit_reports_every_step_with_codes(dut, profile):
     r = register(dut.node)
-    answer = dut.request("visit", patient={"medium": "ehc-qr-static", "qr_text": r.qr_text}, steps=STEPS)
-    assert answer["patient"]["main_index"] == r.person.main_index
+    _visit(dut, _qr(r), STEPS)
     records = _usage(dut, r.card.ehcid)
     assert sorted(u.scene for u in records) == sorted(str(profile.param(f"scenes.{s}")) for s in STEPS)
     for u in records:
-        assert u.visit_type in ("I", "O", "E", "H", "T") and len(u.department) == 4 and u.card_type == "11"
+        assert u.visit_type in ("I", "O", "E", "H", "T") and len(u.department) == 4
         assert len(u.medical_step) == 6 and u.medical_step.isdigit() and u.scene.startswith(u.medical_step)
         assert len(u.use_city) == 6 and u.use_city.isdigit()
         assert u.channel in profile.param("codes.channels") and u.payment_category in (
@@ -73,45 +114,153 @@ def test_a_whole_visit_reports_every_step_with_codes(dut, profile):
     assert by_scene[str(profile.param("scenes.inpatient"))].visit_type == "I"
 
 
+@pytest.mark.requirement("HIS-001")
+def test_every_visit_identifies_the_patient_at_the_node_before_reporting(dut):
+    r = register(dut.node)
+    for visit in ("first visit", "return visit"):
+        answer, calls = _visit(dut, _qr(r), ["registration", "consultation"])
+        _identified_first(calls, visit)
+        asked = [c for c in calls if c.name == "VerifyQr" and c.request.qr_text == r.qr_text]
+        assert asked, f"{visit}: the node was never shown the patient's code ({_names(calls)})"
+        assert answer.get("patient") and answer["patient"]["main_index"] == r.person.main_index, answer
+        assert all(c.request.ehcid == r.card.ehcid for c in _reports(calls)), "reports name another card"
+
+
 @pytest.mark.requirement("HIS-015")
 @pytest.mark.parametrize("medium", ["ehc-qr-static", "id-card", "ssc"])
 def test_every_medium_identifies_the_patient(dut, medium):
     number = new_id_number()
     r = register(dut.node, id_number=number)
-    patient = (
-        {"medium": medium, "qr_text": r.qr_text}
-        if medium.startswith("ehc")
-        else {"medium": medium, "identifier": number}
-    )
-    answer = dut.request("visit", patient=patient, steps=["registration"])
-    assert answer["ok"] and answer["patient"] and answer["patient"]["main_index"] == r.person.main_index, (
-        answer
-    )
+    patient = _qr(r) if medium.startswith("ehc") else {"medium": medium, "identifier": number}
+    answer, calls = _visit(dut, patient, ["registration"])
+    _identified_first(calls, medium)
+    assert _reports(calls), f"{medium}: no card use reached the node ({_names(calls)})"
+    assert answer.get("patient") and answer["patient"]["main_index"] == r.person.main_index, answer
+
+
+@pytest.mark.requirement("HIS-017")
+@pytest.mark.parametrize("medium", ["ehc-qr-static", "id-card", "ssc"])
+def test_reports_name_the_hospital_itself_and_the_medium_read(dut, medium):
+    number = new_id_number()
+    r = register(dut.node, id_number=number)
+    patient = _qr(r) if medium.startswith("ehc") else {"medium": medium, "identifier": number}
+    _, calls = _visit(dut, patient, ["registration", "payment"])
+    sent = _reports(calls, accepted_only=False)
+    assert sent, f"{medium}: no usage report reached the node ({_names(calls)})"
+    own = dut.credentials
+    for c in sent:
+        assert c.request.org_code == own.org_code, "usage reported under another organisation's code"
+        assert c.request.terminal_id in ("", own.terminal_id), "usage reported under another terminal"
+        assert c.request.card_type == CARD_TYPE[medium], (
+            f"{medium} read, card type {c.request.card_type} reported (expected {CARD_TYPE[medium]})"
+        )
+    assert all(c.status == "OK" for c in sent), f"the node refused reports: {_names(sent)}"
+
+
+@pytest.mark.requirement("HIS-016")
+@pytest.mark.parametrize("action", ["Suspend", "Cancel"])
+def test_a_card_the_node_refuses_stops_the_visit(dut, action):
+    r = register(dut.node)
+    _, error = card_action(dut.node, action, r.card.ehcid)
+    assert error is None, error
+    answer, calls = _visit(dut, _qr(r), ["registration", "consultation", "payment"])
+    assert any(c.name == "VerifyQr" for c in calls), f"the HIS did not ask the node ({_names(calls)})"
+    assert not _reports(calls, accepted_only=False), f"card uses reported after the refusal: {_names(calls)}"
+    assert _usage(dut, r.card.ehcid) == [], "the node holds card uses of a refused card"
+    assert not answer.get("patient") or not answer["patient"].get("main_index"), answer
+
+
+@pytest.mark.requirement("HIS-018")
+def test_the_his_account_of_a_visit_matches_the_node(dut, profile):
+    r = register(dut.node)
+    answer, calls = _visit(dut, _qr(r), STEPS)
+    held = {u.scene for u in _usage(dut, r.card.ehcid)}
+    forwarded = {c.request.scene for c in _reports(calls)}
+    claimed = [s for s in answer.get("steps", []) if s.get("reported")]
+    assert claimed, f"the HIS reports no step as reported: {answer}"
+    for s in claimed:
+        scene = str(s.get("scene") or profile.param(f"scenes.{s['step']}"))
+        assert scene in forwarded and scene in held, (
+            f"step {s['step']} claimed reported (scene {scene}), but the node never received it"
+        )
 
 
 @pytest.mark.requirement("HIS-013")
 def test_poverty_relief_patients_are_treated_first(dut):
     poor = register(dut.node, poverty_relief=True)
     other = register(dut.node)
-    assert dut.request(
-        "visit", patient={"medium": "ehc-qr-static", "qr_text": poor.qr_text}, steps=["registration"]
-    )["pay_later"]
-    assert not dut.request(
-        "visit", patient={"medium": "ehc-qr-static", "qr_text": other.qr_text}, steps=["registration"]
-    )["pay_later"]
+    answer, calls = _visit(dut, _qr(poor), ["registration"])
+    _identified_first(calls, "poverty-relief patient")  # the flag comes from the node's answer
+    assert answer["pay_later"], "poverty-relief patient not treated first (pay_later false)"
+    answer, _ = _visit(dut, _qr(other), ["registration"])
+    assert not answer["pay_later"], "patient without the flag marked pay-later"
+
+
+def _link_hospital_card(dut: Any, main_index: str) -> str:
+    number = "HC" + new_digits(10)
+    _, error = dut.node.call(
+        "main_index",
+        "LinkMedium",
+        M.LinkMediumRequest(
+            main_index=main_index,
+            medium=M.MEDIUM_HOSPITAL_CARD,
+            identifier=number,
+            issuer=dut.credentials.org_code,
+            card_medium="80",
+            context=dut.node.context(),
+        ),
+    )
+    assert error is None, f"the kit could not link a hospital card: {error}"
+    return number
+
+
+def _hospital_card_calls(calls: list) -> list:
+    return [c for c in calls if getattr(c.request, "medium", 0) == M.MEDIUM_HOSPITAL_CARD]
 
 
 @pytest.mark.requirement("HIS-014")
-def test_hospital_cards_stop_at_the_profile_dates(dut, profile):
-    import datetime as dt
-
-    issue = dt.date.fromisoformat(profile.param("hospital_cards.stop_issue"))
-    use = dt.date.fromisoformat(profile.param("hospital_cards.stop_use"))
+def test_hospital_cards_are_accepted_until_the_stop_using_date(dut, profile):
+    stop = dt.date.fromisoformat(profile.param("hospital_cards.stop_use"))
+    r = register(dut.node)
+    card = {"medium": "hospital-card", "identifier": _link_hospital_card(dut, r.person.main_index)}
+    card["issuer"] = dut.credentials.org_code
     day = dt.timedelta(days=1)
-    assert dut.request("hospital_card", action="issue", date=(issue - day).isoformat())["allowed"]
-    assert not dut.request("hospital_card", action="issue", date=issue.isoformat())["allowed"]
-    assert dut.request("hospital_card", action="accept", date=(use - day).isoformat())["allowed"]
-    assert not dut.request("hospital_card", action="accept", date=use.isoformat())["allowed"]
+    answer, calls = _visit(dut, card, ["registration"], date=(stop - day).isoformat())
+    assert _hospital_card_calls(calls), f"the day before {stop}: the card was not resolved ({_names(calls)})"
+    assert [c.request.card_type for c in _reports(calls)] == ["80"], f"reports: {_names(calls)}"
+    answer, calls = _visit(dut, card, ["registration"], date=stop.isoformat())
+    assert not _hospital_card_calls(calls), f"on {stop} the node was still asked about a hospital card"
+    assert not _reports(calls, accepted_only=False), f"on {stop} a hospital-card use was reported"
+    assert not answer.get("patient"), answer
+
+
+@pytest.mark.requirement("HIS-014")
+def test_hospital_cards_are_issued_until_the_stop_issuing_date(dut, profile):
+    stop = dt.date.fromisoformat(profile.param("hospital_cards.stop_issue"))
+    r = register(dut.node)
+    mark = dut.proxy.mark()
+    before = dut.request(
+        "hospital_card", action="issue", patient=_qr(r), date=(stop - dt.timedelta(days=1)).isoformat()
+    )
+    links = [c for c in dut.proxy.since(mark, "LinkMedium") if c.status == "OK"]
+    assert before.get("issued") and links, f"the day before {stop}: no hospital card issued at the node"
+    resolved, error = dut.node.call(
+        "main_index",
+        "Resolve",
+        M.ResolveRequest(
+            medium=M.MEDIUM_HOSPITAL_CARD,
+            identifier=links[0].request.identifier,
+            issuer=links[0].request.issuer,
+            context=dut.node.context(),
+        ),
+    )
+    assert error is None and resolved.person.main_index == r.person.main_index, (
+        "issued card is not the patient's"
+    )
+    mark = dut.proxy.mark()
+    dut.request("hospital_card", action="issue", patient=_qr(r), date=stop.isoformat())
+    issued = [c for c in dut.proxy.since(mark, "LinkMedium") if c.request.medium == M.MEDIUM_HOSPITAL_CARD]
+    assert not issued, f"on {stop} the HIS still linked a new hospital card at the node"
 
 
 @pytest.mark.requirement("ID-001", "ID-002")
@@ -119,19 +268,36 @@ def test_an_invalid_id_number_identifies_nobody(dut):
     number = new_id_number()
     register(dut.node, id_number=number)
     bad = number[:-1] + ("0" if number[-1] != "0" else "1")
-    answer = dut.request("visit", patient={"medium": "id-card", "identifier": bad}, steps=["registration"])
+    answer, calls = _visit(dut, {"medium": "id-card", "identifier": bad}, ["registration"])
+    assert not _reports(calls), f"a card use was reported for an invalid ID number: {_names(calls)}"
     assert not answer.get("patient"), answer
 
 
 @pytest.mark.requirement("HIS-012", "NODE-USAGE-005")
-def test_a_refused_report_is_retried_once_without_duplicates(dut, profile):
+def test_a_refused_report_is_retried_with_the_same_request_id(dut, profile):
     r = register(dut.node)
-    dut.proxy.fail_next("/ehc.node.v1.UsageService/Report", times=1)
-    answer = dut.request(
-        "visit", patient={"medium": "ehc-qr-static", "qr_text": r.qr_text}, steps=["payment"]
+    dut.proxy.fail_next(REPORT, times=1)
+    _, calls = _visit(dut, _qr(r), ["payment"])
+    sent = _reports(calls, accepted_only=False)
+    assert [c.outcome for c in sent][:1] == ["refused"], (
+        f"the injected refusal did not happen: {_names(calls)}"
     )
-    assert answer["ok"] and answer["steps"] and answer["steps"][0]["reported"], answer
-    refused = [m for m, what in dut.proxy.calls if m.endswith("/Report") and what == "refused"]
-    assert len(refused) == 1, "the injected refusal did not happen"
+    assert len(sent) >= 2 and sent[-1].status == "OK", f"the refused report was not retried: {_names(sent)}"
+    assert len({c.request.request_id for c in sent}) == 1, "the retry carried a new request id"
     records = _usage(dut, r.card.ehcid)
     assert [u.scene for u in records] == [str(profile.param("scenes.payment"))], "report lost or duplicated"
+
+
+@pytest.mark.requirement("HIS-012", "NODE-USAGE-005")
+def test_a_report_whose_answer_was_lost_is_not_counted_twice(dut, profile):
+    r = register(dut.node)
+    dut.proxy.drop_reply_next(REPORT, times=1)
+    _, calls = _visit(dut, _qr(r), ["payment"])
+    sent = _reports(calls, accepted_only=False)
+    assert [c.outcome for c in sent][:1] == ["reply-dropped"], (
+        f"the injected loss did not happen: {_names(calls)}"
+    )
+    assert len(sent) >= 2, f"the HIS did not retry a report whose answer it never got: {_names(sent)}"
+    assert len({c.request.request_id for c in sent}) == 1, "the retry carried a new request id"
+    records = _usage(dut, r.card.ehcid)
+    assert len(records) == 1, f"the node holds {len(records)} records of one card use"
