@@ -31,6 +31,10 @@ PCSC_LIBRARY_MISSING = define(
 PCSC_GET_RESPONSE_LOOP = define(
     "PCSC_GET_RESPONSE_LOOP", 3510, "pcsc", "card kept answering 61xx/6Cxx beyond the chaining limit"
 )
+CARD_SOCKET_CONNECT_FAILED = define(
+    "CARD_SOCKET_CONNECT_FAILED", 3511, "pcsc", "could not connect to the kit-hosted card socket"
+)
+CARD_SOCKET_BAD_FRAME = define("CARD_SOCKET_BAD_FRAME", 3512, "pcsc", "card socket frame is malformed")
 
 # --- chip-card reader (3520-3539) ---------------------------------------------------------------
 CARD_SELECT_FAILED = define(

@@ -1,9 +1,14 @@
 """The kit's reference terminal as a JSON-lines driver (``python -m conformance_tests.drivers.reference_terminal``).
 
-Speaks the terminal driver protocol of docs/certification.md on stdin/stdout: one JSON request
-per line in, one JSON answer per line out. It reads media with ``card_emulators.readers`` and calls
-the node it was configured with (``ehc.node.v1``, signed calls). Identifiers in its stderr log
-are masked.
+Speaks ``ehc-terminal-driver/2`` (docs/certification.md) on stdin/stdout: one JSON request per line
+in, one JSON answer per line out. It reads media with ``card_emulators.readers`` and calls the node
+it was configured with (``ehc.node.v1``, signed calls). Cards are not handed to it: ``insert_card``
+says where the kit hosts the user card and the PSAM (a card socket address or a PC/SC reader name),
+and the terminal talks to them there, as a real terminal talks to its card slots.
+
+The class is built from small steps (read the chip, verify a code, report the use, answer a
+refusal) so the self-test's vendor mutants (conformance_tests/mutants/terminal/) can each replace
+one step the way a careless or dishonest vendor would. Identifiers in its answers are masked.
 """
 
 from __future__ import annotations
@@ -11,7 +16,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import os
 import sys
 import uuid
 from typing import Any
@@ -19,9 +23,10 @@ from typing import Any
 from ehc.errors import EhcError
 from ehc.spec.identifiers import mask_id
 
-PROTOCOL = "ehc-terminal-driver/1"
-# Self-test only: EHC_TERMINAL_MUTANT=<name> makes this driver a deliberately broken terminal.
-MUTANT = os.environ.get("EHC_TERMINAL_MUTANT", "")
+PROTOCOL = "ehc-terminal-driver/2"
+MEDIA = ["ehc-qr-static", "ehc-qr-dynamic", "opaque-token", "resident-card", "id-card", "ssc"]
+#: usage-report card type per medium (ehc.spec.codes.CARD_MEDIA)
+CARD_TYPE = {"qr": "11", "resident-card": "10", "id-card": "20", "ssc": "30"}
 
 
 def _to_dict(message: Any) -> Any:
@@ -30,31 +35,45 @@ def _to_dict(message: Any) -> Any:
     return MessageToDict(message, preserving_proto_field_name=True)
 
 
+class Refused(Exception):
+    """A presentation the terminal refuses (local check or node refusal): ``error`` is shown."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.error = {"code": code, "message": message[:200]}
+
+
+def open_slot(location: dict[str, str]) -> tuple[Any, bytes]:
+    """(transmit channel, ATR) of a kit-hosted slot: a card socket or a PC/SC reader."""
+    if location.get("transport") == "socket":
+        from card_emulators.transports.card_socket import SocketCardTransport
+
+        transport = SocketCardTransport(location["address"])
+        return transport, transport.reset()
+    if location.get("transport") == "pcsc":
+        from card_emulators.transports.pcsc import PcscTransport
+
+        transport = PcscTransport(location["reader"])
+        return transport, transport.atr
+    raise Refused("BAD_SLOT", f"unknown card transport {location.get('transport')!r}")
+
+
 class Terminal:
+    name = "ehc reference terminal"
+    protocol = PROTOCOL
+
     def __init__(self) -> None:
         self.client: Any = None
         self.context: dict[str, str] = {}
         self.issuer_key: Any = None
         self.psam_pin = "123456"
-        self.sent: list[dict[str, Any]] = []
         self.read: dict[str, Any] | None = None
+        self.scene: str | None = None  # of the presentation in progress
+        self._last_card_key = ""  # identifier of the presentation in progress (card/document number)
 
     # ------------------------------------------------------------------ protocol ops
     def hello(self, _req: dict) -> dict:
-        return {
-            "driver": {
-                "name": "ehc reference terminal",
-                "protocol": PROTOCOL,
-                "media": [
-                    "ehc-qr-static",
-                    "ehc-qr-dynamic",
-                    "opaque-token",
-                    "resident-card",
-                    "id-card",
-                    "ssc",
-                ],
-            }
-        }
+        return {"driver": {"name": self.name, "protocol": self.protocol, "media": list(MEDIA)}}
 
     def configure(self, req: dict) -> dict:
         from ehc.gm import SM2PublicKey
@@ -68,31 +87,114 @@ class Terminal:
         self.psam_pin = str(req.get("psam_pin", self.psam_pin))
         return {}
 
-    def _ctx(self, scene: str | None) -> Any:
-        ctx = self.client.context(**self.context)
-        if scene:
-            ctx.scene = scene
-            ctx.medical_step = scene[:6]
-        return ctx
+    def present_qr(self, req: dict) -> dict:
+        from card_emulators.readers.qr_scanner import scan_image
 
-    def _call(self, stub: Any, method: str, request: Any) -> tuple[Any, dict | None]:
-        import grpc
-
-        from reference_node.client import error_of
-
-        self.sent.append({"method": method, "request": _to_dict(request)})
+        scene = self.scene = req.get("scene")
+        text = ""
         try:
-            return getattr(stub, method)(request, timeout=30), None
-        except grpc.RpcError as exc:
-            err = error_of(exc)
-            return None, {"code": err.code.name, "message": err.message}
+            text = scan_image(base64.b64decode(req["image_png_b64"])).identifier
+            self.read = {"medium": "qr", "text": text}
+            self.check_text(text)
+            response = self.verify_qr(text, scene)
+        except Refused as refused:
+            return self._refusal(("qr", text), refused)
+        except EhcError as exc:
+            self.read = {"medium": "qr", "error": exc.code.name}
+            return {"read": self.read, "result": {"error": {"code": exc.code.name, "message": exc.message}}}
+        self.report_usage(scene, "qr", ehcid=response.card.ehcid)
+        return self._accepted(("qr", text), response)
 
-    def _report_usage(self, scene: str | None, card_type: str, **ids: str) -> None:
-        if not scene or MUTANT == "no-usage":
+    def insert_card(self, req: dict) -> dict:
+        scene = self.scene = req.get("scene")
+        card = psam = None
+        self._last_card_key = ""
+        try:
+            card, atr = open_slot(req["card"])
+            psam, _ = open_slot(req["psam"])
+            chip = self.read_chip(card, psam, atr)
+            id_number = str(chip.holder.get("id_number") or chip.card_number)
+            self.read = {
+                "medium": "resident-card",
+                "card_number": mask_id(chip.card_number),
+                "signature_valid": chip.signature_valid,
+            }
+            response = self.resolve("resident-card", id_number, scene)
+        except Refused as refused:
+            return self._refusal(("resident-card", self._last_card_key), refused)
+        except Exception as exc:  # noqa: BLE001 - any read failure is reported, never a person
+            code = exc.code.name if isinstance(exc, EhcError) else type(exc).__name__
+            self.read = {"medium": "resident-card", "error": code}
+            return {"read": self.read, "result": {"error": {"code": code, "message": str(exc)[:200]}}}
+        finally:
+            for transport in (card, psam):
+                if transport is not None:
+                    transport.close()
+        self.report_usage(scene, "resident-card", card_number=id_number, atr=chip.atr.hex().upper())
+        return self._accepted(("resident-card", id_number), response)
+
+    def present_id_card(self, req: dict) -> dict:
+        from card_emulators.readers.idcard import read_id_card
+
+        return self._document(lambda: read_id_card(req["record"]), "id-card", req)
+
+    def present_ssc(self, req: dict) -> dict:
+        from card_emulators.readers.sscard import read_ssc
+
+        return self._document(lambda: read_ssc(req["record"]), "ssc", req)
+
+    # ------------------------------------------------------------------ steps (mutants replace one)
+    def check_text(self, text: str) -> None:
+        """Local check before anything is sent: a national code, or an opaque token within the limit."""
+        from qr_codec.text import classify
+
+        try:
+            classify(text)
+        except EhcError as exc:
+            raise Refused(exc.code.name, exc.message) from None
+
+    def verify_qr(self, text: str, scene: str | None) -> Any:
+        from reference_node.proto.ehc.node.v1 import verification_pb2
+
+        return self.call(
+            self.client.verification,
+            "VerifyQr",
+            verification_pb2.VerifyQrRequest(qr_text=text, context=self.ctx(scene)),
+        )
+
+    def reader_config(self) -> Any:
+        from card_emulators.readers.chipcard import ReaderConfig
+
+        return ReaderConfig(issuer_public_key=self.issuer_key, psam_pin=self.psam_pin, require_signature=True)
+
+    def read_chip(self, card: Any, psam: Any, atr: bytes) -> Any:
+        """PSAM external authentication, then EF06; the issuer signature checked (ChipCardReader)."""
+        from card_emulators.readers.chipcard import ChipCardReader
+
+        return ChipCardReader(card.transmit, psam.transmit, atr, self.reader_config()).read()
+
+    def resolve(self, medium: str, identifier: str, scene: str | None) -> Any:
+        from reference_node.proto.ehc.node.v1 import main_index_pb2
+
+        self._last_card_key = identifier
+        enum = {
+            "resident-card": main_index_pb2.MEDIUM_CITIZEN_ID,  # 卡号 = the holder's ID number
+            "id-card": main_index_pb2.MEDIUM_CITIZEN_ID,
+            "ssc": main_index_pb2.MEDIUM_SOCIAL_SECURITY_CARD,
+        }[medium]
+        return self.call(
+            self.client.main_index,
+            "Resolve",
+            main_index_pb2.ResolveRequest(medium=enum, identifier=identifier, context=self.ctx(scene)),
+        )
+
+    def report_usage(self, scene: str | None, medium: str, **ids: str) -> None:
+        """One usage report per accepted presentation, with the card type of the medium."""
+        if not scene:
             return
         from reference_node.proto.ehc.node.v1 import usage_pb2
 
-        ctx = self._ctx(scene)
+        ctx = self.ctx(scene)
         record = usage_pb2.UsageRecord(
             request_id=str(uuid.uuid4()),
             time=dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d%H%M%S"),
@@ -102,162 +204,91 @@ class Terminal:
             scene=scene,
             medical_step=scene[:6],
             department=ctx.department or "5500",
-            card_type=card_type,
+            card_type=CARD_TYPE[medium],
             channel=ctx.channel,
             payment_category="0100",
             visit_type="O",
             terminal_id=ctx.terminal_id,
             **ids,
         )
-        self._call(self.client.usage, "Report", record)
+        try:
+            self.call(self.client.usage, "Report", record)
+        except Refused:
+            pass  # the person is still shown; a lost report is the node's business to flag
 
-    def _answer(self, response: Any, error: dict | None) -> dict:
-        if error is not None and MUTANT == "local-fallback":
-            return {
-                "result": {"person": {"main_index": "", "name": "(from the card)", "document_number": ""}}
-            }
-        if error is not None:
-            return {"result": {"error": error}}
+    def on_refusal(self, key: tuple[str, str], refused: Refused) -> dict | None:
+        """A person to show anyway when the presentation is refused: never, for a conformant terminal."""
+        return None
+
+    # ------------------------------------------------------------------ plumbing
+    def ctx(self, scene: str | None) -> Any:
+        ctx = self.client.context(**self.context)
+        if scene:
+            ctx.scene = scene
+            ctx.medical_step = scene[:6]
+        return ctx
+
+    def call(self, stub: Any, method: str, request: Any) -> Any:
+        """The node's answer; a refusal (any gRPC error) raises Refused with the node's code."""
+        import grpc
+
+        from reference_node.client import error_of
+
+        try:
+            return getattr(stub, method)(request, timeout=30)
+        except grpc.RpcError as exc:
+            err = error_of(exc)
+            raise Refused(err.code.name, err.message) from None
+
+    def _document(self, read: Any, medium: str, req: dict) -> dict:
+        scene = self.scene = req.get("scene")
+        self._last_card_key = ""
+        try:
+            medium_read = read()
+            self.read = {"medium": medium_read.medium, "identifier": mask_id(medium_read.identifier)}
+            response = self.resolve(medium, medium_read.identifier, scene)
+        except Refused as refused:
+            return self._refusal((medium, self._last_card_key), refused)
+        except EhcError as exc:
+            return {"read": None, "result": {"error": {"code": exc.code.name, "message": exc.message}}}
+        self.report_usage(scene, medium, card_number=medium_read.identifier)
+        return self._accepted((medium, medium_read.identifier), response)
+
+    def _accepted(self, key: tuple[str, str], response: Any) -> dict:
+        return {"read": self.read, "result": {"person": self.person_of(response)}}
+
+    def _refusal(self, key: tuple[str, str], refused: Refused) -> dict:
+        shown = self.on_refusal(key, refused)
+        if shown is not None:
+            return {"read": self.read, "result": {"person": shown}}
+        return {"read": self.read, "result": {"error": refused.error}}
+
+    @staticmethod
+    def person_of(response: Any) -> dict[str, str]:
         person = response.person
         return {
-            "result": {
-                "person": {
-                    "main_index": person.main_index,
-                    "name": person.name,
-                    "document_number": mask_id(person.document_number),
-                }
-            }
+            "main_index": person.main_index,
+            "name": person.name,
+            "document_number": mask_id(person.document_number),
         }
 
-    def present_qr(self, req: dict) -> dict:
-        from card_emulators.readers.qr_scanner import scan_image
-        from qr_codec.text import classify
-        from reference_node.proto.ehc.node.v1 import verification_pb2
 
-        self.sent = []  # last_exchange reports the latest presentation only
-        image = base64.b64decode(req["image_png_b64"])
-        try:
-            medium = scan_image(image)
-            text = medium.identifier
-            classify(text)  # a national code, or an opaque token within the limit
-        except EhcError as exc:
-            self.read = {"medium": "qr", "error": exc.code.name}
-            return {"read": self.read, "result": {"error": {"code": exc.code.name, "message": exc.message}}}
-        self.read = {"medium": "qr", "text": text}
-        if MUTANT == "alters-text":
-            text = text + "\r\n"
-        response, error = self._call(
-            self.client.verification,
-            "VerifyQr",
-            verification_pb2.VerifyQrRequest(qr_text=text, context=self._ctx(req.get("scene"))),
-        )
-        if error is None:
-            self._report_usage(req.get("scene"), "11", ehcid=response.card.ehcid)
-        return {"read": self.read, **self._answer(response, error)}
-
-    def insert_card(self, req: dict) -> dict:
-        from card_emulators.personalise import load_card
-        from card_emulators.readers.chipcard import ChipCardReader, ReaderConfig
-        from reference_node.proto.ehc.node.v1 import main_index_pb2
-
-        self.sent = []
-        card, psam = load_card(req["card_image"]), load_card(req["psam_image"])
-        for fault in req.get("faults", []):
-            if fault["kind"] == "remove":
-                card.faults.remove_card(after=int(fault.get("after", 0)), ins=fault.get("ins"))
-            elif fault["kind"] == "force_sw":
-                card.faults.force_sw(int(fault["sw"], 16), ins=fault.get("ins"))
-        card.powerUp()
-        psam.powerUp()
-        config = ReaderConfig(
-            issuer_public_key=self.issuer_key,
-            psam_pin=self.psam_pin,
-            require_signature=MUTANT != "ignores-signature",
-        )
-        try:
-            chip = ChipCardReader(card.transmit, psam.transmit, card.getATR(), config).read()
-        except Exception as exc:  # noqa: BLE001 - any read failure is reported, never a person
-            code = exc.code.name if isinstance(exc, EhcError) else type(exc).__name__
-            self.read = {"medium": "resident-card", "error": code}
-            return {"read": self.read, "result": {"error": {"code": code, "message": str(exc)[:200]}}}
-        id_number = str(chip.holder.get("id_number") or chip.card_number)
-        self.read = {
-            "medium": "resident-card",
-            "card_number": mask_id(chip.card_number),
-            "signature_valid": chip.signature_valid,
-            "apdus": [
-                [c.hex().upper()[:10], r[-2:].hex().upper()]
-                for c, r in (
-                    (getattr(x, "command", b""), getattr(x, "response", b"")) for x in chip.transcript
-                )
-            ],
-        }
-        response, error = self._call(
-            self.client.main_index,
-            "Resolve",
-            main_index_pb2.ResolveRequest(
-                medium=main_index_pb2.MEDIUM_CITIZEN_ID,
-                identifier=id_number,
-                context=self._ctx(req.get("scene")),
-            ),
-        )
-        if error is None:
-            self._report_usage(req.get("scene"), "10", card_number=id_number, atr=chip.atr.hex().upper())
-        return {"read": self.read, **self._answer(response, error)}
-
-    def _resolve_document(self, medium_read: Any, medium_enum: int, req: dict, card_type: str) -> dict:
-        from reference_node.proto.ehc.node.v1 import main_index_pb2
-
-        self.sent = []
-        self.read = {"medium": medium_read.medium, "identifier": mask_id(medium_read.identifier)}
-        response, error = self._call(
-            self.client.main_index,
-            "Resolve",
-            main_index_pb2.ResolveRequest(
-                medium=medium_enum, identifier=medium_read.identifier, context=self._ctx(req.get("scene"))
-            ),
-        )
-        if error is None:
-            self._report_usage(req.get("scene"), card_type, card_number=medium_read.identifier)
-        return {"read": self.read, **self._answer(response, error)}
-
-    def present_id_card(self, req: dict) -> dict:
-        from card_emulators.readers.idcard import read_id_card
-        from reference_node.proto.ehc.node.v1 import main_index_pb2
-
-        self.sent, self.read = [], None
-        return self._resolve_document(
-            read_id_card(req["record"]), main_index_pb2.MEDIUM_CITIZEN_ID, req, "20"
-        )
-
-    def present_ssc(self, req: dict) -> dict:
-        from card_emulators.readers.sscard import read_ssc
-        from reference_node.proto.ehc.node.v1 import main_index_pb2
-
-        self.sent, self.read = [], None
-        return self._resolve_document(
-            read_ssc(req["record"]), main_index_pb2.MEDIUM_SOCIAL_SECURITY_CARD, req, "30"
-        )
-
-    def last_exchange(self, _req: dict) -> dict:
-        out = {"read": self.read, "sent": self.sent}
-        self.sent = []
-        return out
-
-
-def main() -> None:
-    terminal = Terminal()
-    for line in sys.stdin:
+def serve(terminal: Terminal, stdin: Any = None, stdout: Any = None) -> None:
+    """The JSON-lines loop: one request per line, one answer per line, until ``bye``."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    for line in stdin:
         line = line.strip()
         if not line:
             continue
+        req: Any = None
         try:
             req = json.loads(line)
             op = req.get("op", "")
             if op == "bye":
-                print(json.dumps({"id": req.get("id"), "ok": True}), flush=True)
+                print(json.dumps({"id": req.get("id"), "ok": True}), file=stdout, flush=True)
                 return
-            handler = getattr(terminal, op, None) if not op.startswith("_") else None
+            handler = getattr(terminal, op, None) if op in _OPS else None
             if handler is None:
                 answer = {"ok": False, "error": {"code": "UNKNOWN_OP", "message": op}}
             else:
@@ -265,7 +296,14 @@ def main() -> None:
         except Exception as exc:  # noqa: BLE001 - the driver answers every request
             answer = {"ok": False, "error": {"code": type(exc).__name__, "message": str(exc)[:300]}}
         answer["id"] = req.get("id") if isinstance(req, dict) else None
-        print(json.dumps(answer, ensure_ascii=False), flush=True)
+        print(json.dumps(answer, ensure_ascii=False), file=stdout, flush=True)
+
+
+_OPS = {"hello", "configure", "present_qr", "insert_card", "present_id_card", "present_ssc"}
+
+
+def main() -> None:
+    serve(Terminal())
 
 
 if __name__ == "__main__":

@@ -1,38 +1,58 @@
-"""Terminals: QR images, chip cards, ID and social-security cards, what is sent to the node.
+"""Terminals: QR images, chip cards, ID and social-security cards, what reaches the node.
 
-The kit is lower tester (images, emulated cards, reader records) and upper tester (the reference
-node the terminal calls). A verdict rests on the driver's report of what it read and sent *and*
-on what the node actually received (usage records).
+The kit is lower tester (images, reader records, and the user card and PSAM, hosted by the kit) and
+upper tester (the reference node, reached through the kit's recording proxy). Verdicts rest on the
+kit's own evidence: the card-side transcript (every APDU the card and PSAM received) and the calls
+the node received (``dut.received``). What the driver says is only what the terminal *showed*.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+import time
 
 import pytest
 
-from conformance_tests.adapters.terminal import person_for
+from conformance_tests.adapters.terminal import OTHER_ISSUER, person_for
 from conformance_tests.suites.node.helpers import card_action, new_id_number, qr, register
+from conformance_tests.suites.terminal.cardside import card_access, psam_apdus
 from reference_node.proto.ehc.node.v1 import usage_pb2 as U
 
-
-def _sent(dut, method: str) -> list[dict]:
-    return [s for s in dut.last_exchange()["sent"] if s["method"] == method]
+IDENTIFYING = {"VerifyQr", "VerifyChipCard", "Resolve", "GetQrCode"}
+#: usage-report card type per medium the terminal declares (ehc.spec.codes.CARD_MEDIA)
+CARD_TYPES = {
+    "ehc-qr-static": "11",
+    "ehc-qr-dynamic": "11",
+    "resident-card": "10",
+    "id-card": "20",
+    "ssc": "30",
+}
+CST = dt.timezone(dt.timedelta(hours=8))
 
 
 def _person(answer: dict) -> dict | None:
     return answer.get("result", {}).get("person")
 
 
-@pytest.mark.requirement("QR-TEXT-001", "TERM-001", "QR-IMG-001", "CARD-AUTH-001")
+def _verify_texts(dut, since: int) -> list[str]:
+    return [c.request.qr_text for c in dut.received(since, "VerifyQr")]
+
+
+def _identifying(dut, since: int) -> list:
+    return [c for c in dut.received(since) if c.method in IDENTIFYING]
+
+
+# ---------------------------------------------------------------------------------------- QR codes
+@pytest.mark.requirement("QR-TEXT-001", "TERM-001", "QR-IMG-001")
 @pytest.mark.parametrize("ec_level", ["L", "M", "Q", "H"])
 def test_static_code_at_every_ecc_level_is_sent_unchanged(dut, ec_level):
     r = register(dut.node)
+    mark = dut.mark()
     answer = dut.present_qr_text(r.qr_text, ec_level=ec_level)
     assert answer["ok"] and _person(answer) and _person(answer)["main_index"] == r.person.main_index, answer
-    sent = _sent(dut, "VerifyQr")
-    assert len(sent) == 1 and sent[0]["request"]["qr_text"] == r.qr_text, "the code text was altered"
+    assert _verify_texts(dut, mark) == [r.qr_text], "the node did not receive the code text unchanged"
 
 
 @pytest.mark.requirement("QR-TEXT-002", "QR-DYN-009")
@@ -40,24 +60,32 @@ def test_dynamic_code_is_verified_online(dut):
     r = register(dut.node)
     code, error = qr(dut.node, r.card.ehcid, dynamic=True)
     assert error is None
+    mark = dut.mark()
     answer = dut.present_qr_text(code.qr_text)
     assert _person(answer) and _person(answer)["main_index"] == r.person.main_index, answer
-    assert _sent(dut, "VerifyQr")[0]["request"]["qr_text"] == code.qr_text
+    assert _verify_texts(dut, mark) == [code.qr_text], "the node did not verify the dynamic code online"
 
 
 @pytest.mark.requirement("TERM-002", "NODE-VERIFY-002", "ID-009", "ID-008", "ID-010")
-def test_verify_calls_carry_the_terminal_context(dut):
+def test_verify_calls_carry_the_configured_terminal_context(dut):
     r = register(dut.node)
+    mark = dut.mark()
     dut.present_qr_text(r.qr_text, scene="0101012")
-    context = _sent(dut, "VerifyQr")[0]["request"]["context"]
+    calls = dut.received(mark, "VerifyQr")
+    assert calls, "the node received no verification"
+    context = calls[0].request.context
     for field in ("terminal_id", "org_code", "use_city", "channel", "medical_step"):
-        assert context.get(field), f"context.{field} missing"
-    assert re.fullmatch(r"\d{6}", context["use_city"]), context["use_city"]
-    assert context["terminal_id"].startswith(context["org_code"]), (
-        "terminal id does not start with the org code"
+        assert getattr(context, field), f"context.{field} missing"
+    assert re.fullmatch(r"\d{6}", context.use_city), context.use_city
+    assert context.terminal_id.startswith(context.org_code), "terminal id does not start with the org code"
+    assert re.fullmatch(r"\d{4}", context.terminal_id[len(context.org_code) :]), "no 4-digit department"
+    assert context.channel in ("0100", "0200", "0300", "0401", "0402", "0403", "0500", "9900")
+    # The context is the identity the terminal was configured with, not one it made up.
+    creds = dut.credentials
+    assert (context.terminal_id, context.org_code) == (creds.terminal_id, creds.org_code), (
+        f"context says terminal {context.terminal_id} of {context.org_code}; configured as "
+        f"{creds.terminal_id} of {creds.org_code}"
     )
-    assert re.fullmatch(r"\d{4}", context["terminal_id"][len(context["org_code"]) :]), "no 4-digit department"
-    assert context["channel"] in ("0100", "0200", "0300", "0401", "0402", "0403", "0500", "9900")
 
 
 @pytest.mark.requirement("QR-IMG-002")
@@ -89,16 +117,17 @@ def test_unreadable_image_sends_nothing(dut):
 
     buf = io.BytesIO()
     Image.frombytes("L", (120, 120), os.urandom(120 * 120)).save(buf, format="PNG")
+    mark = dut.mark()
     answer = dut.present_qr_png(buf.getvalue(), "noise, no code")
     assert not _person(answer) and answer.get("result", {}).get("error"), answer
-    assert dut.last_exchange()["sent"] == [], "something was sent for an unreadable image"
+    assert dut.received(mark) == [], "the node received something for an unreadable image"
 
 
-@pytest.mark.requirement("QR-TEXT-010", "QR-TEXT-013", "SEC-002")
-@pytest.mark.parametrize("defect", ["lower", "type", "short"])
+@pytest.mark.requirement("QR-TEXT-010", "QR-TEXT-013")
+@pytest.mark.parametrize("defect", ["type", "short"])
 def test_malformed_codes_never_give_a_person(dut, defect):
     r = register(dut.node)
-    text = {"lower": r.qr_text.lower(), "type": r.qr_text[:-1] + "7", "short": r.qr_text[1:]}[defect]
+    text = {"type": r.qr_text[:-1] + "7", "short": r.qr_text[1:]}[defect]
     answer = dut.present_qr_text(text)
     assert answer["ok"] and not _person(answer), answer
     error = answer["result"]["error"]
@@ -106,22 +135,36 @@ def test_malformed_codes_never_give_a_person(dut, defect):
     assert r.card.ehcid[:32] not in str(error).upper(), "the refusal echoes the EHCID"
 
 
+@pytest.mark.requirement("QR-TEXT-004", "QR-TEXT-013")
+def test_lower_case_code_is_not_repaired(dut):
+    r = register(dut.node)
+    mark = dut.mark()
+    answer = dut.present_qr_text(r.qr_text.lower())
+    assert answer["ok"] and not _person(answer), "a lower-case (malformed) code gave a person"
+    assert r.qr_text not in _verify_texts(dut, mark), "the terminal upper-cased the code before sending it"
+    assert r.card.ehcid[:32] not in str(answer["result"].get("error", "")).upper(), (
+        "the refusal echoes the EHCID"
+    )
+
+
 @pytest.mark.requirement("QR-TEXT-011")
 def test_opaque_token_is_forwarded_unchanged(dut):
     token = "HZ-TOKEN-" + "7" * 150
-    answer = dut.present_qr_text(token)
-    sent = _sent(dut, "VerifyQr")
-    assert sent and sent[0]["request"]["qr_text"] == token, f"opaque token not forwarded as is: {answer}"
+    mark = dut.mark()
+    dut.present_qr_text(token)
+    assert _verify_texts(dut, mark) == [token], "opaque token not forwarded as is"
 
 
 @pytest.mark.requirement("QR-TEXT-012")
 def test_oversize_token_is_rejected_locally(dut, profile):
     token = "T" * (int(profile.param("qr.opaque_max_length")) + 40)
+    mark = dut.mark()
     answer = dut.present_qr_text(token)
     assert not _person(answer)
-    assert dut.last_exchange()["sent"] == [], "an oversize token was sent to the node"
+    assert dut.received(mark) == [], "an oversize token was sent to the node"
 
 
+# ---------------------------------------------------------------------------------------- refusals
 @pytest.mark.requirement("TERM-006")
 def test_node_refusal_is_shown_without_local_fallback(dut):
     r = register(dut.node)
@@ -129,6 +172,59 @@ def test_node_refusal_is_shown_without_local_fallback(dut):
     answer = dut.present_qr_text(r.qr_text)
     assert not _person(answer), "a person was shown for a suspended card"
     assert "SUSPEND" in answer["result"]["error"]["code"].upper()
+
+
+@pytest.mark.requirement("TERM-006")
+@pytest.mark.parametrize("action", ["Suspend", "Cancel"])
+def test_card_refused_after_the_terminal_has_seen_it_shows_no_remembered_person(dut, action):
+    r = register(dut.node)
+    assert _person(dut.present_qr_text(r.qr_text)), "the valid card was not accepted first"
+    assert card_action(dut.node, action, r.card.ehcid)[1] is None
+    mark = dut.mark()
+    answer = dut.present_qr_text(r.qr_text)
+    calls = dut.received(mark, "VerifyQr")
+    assert calls and calls[-1].outcome != "OK", "the node was not asked again (or accepted the card)"
+    assert not _person(answer), f"a remembered person was shown for a card {action.lower()}ed since"
+
+
+def _wait_expired(dut, valid_until: str) -> None:
+    """Sleep until the node refuses a code valid until ``valid_until`` (YYYYMMDDHHMMSS, UTC+8)."""
+    until = dt.datetime.strptime(valid_until, "%Y%m%d%H%M%S").replace(tzinfo=CST)
+    skew = float(getattr(dut.node, "clock_skew_s", 2))
+    wait = (until - dt.datetime.now(CST)).total_seconds() + skew + 1.2
+    if wait > 0:
+        time.sleep(wait)
+
+
+def _refused_without_rescue(dut, text: str, what: str) -> None:
+    mark = dut.mark()
+    answer = dut.present_qr_text(text, scene="0101012")
+    calls = _identifying(dut, mark)
+    assert not _person(answer), f"{what}: a person was shown"
+    assert answer["result"].get("error", {}).get("code"), f"{what}: no refusal shown"
+    # The node's own record: one verification of the scanned text, refused, and nothing after it.
+    assert [(c.method, getattr(c.request, "qr_text", None)) for c in calls] == [("VerifyQr", text)], (
+        f"{what}: the terminal tried to rescue the refused code: {[c.method for c in calls]}"
+    )
+    assert calls[0].outcome != "OK", f"{what}: the node accepted the code"
+
+
+@pytest.mark.requirement("TERM-016", "QR-DYN-009")
+def test_expired_dynamic_code_is_refused_and_not_rescued(dut):
+    r = register(dut.node)
+    seen, error = qr(dut.node, r.card.ehcid, dynamic=True, lifetime_seconds=1)
+    assert error is None
+    unseen, error = qr(dut.node, r.card.ehcid, dynamic=True, lifetime_seconds=1)
+    assert error is None
+    assert _person(dut.present_qr_text(seen.qr_text)), "a fresh dynamic code was refused"
+    _wait_expired(dut, max(seen.valid_until, unseen.valid_until))
+    _refused_without_rescue(dut, unseen.qr_text, "code expired when scanned")
+    _refused_without_rescue(dut, seen.qr_text, "code expired between two scans")
+
+
+# ---------------------------------------------------------------------------------------- usage
+def _reports(dut, since: int) -> list:
+    return dut.received(since, "Report") + dut.received(since, "ReportStream")
 
 
 @pytest.mark.requirement("TERM-007", "NODE-USAGE-001")
@@ -143,47 +239,150 @@ def test_each_use_is_reported_with_its_scene(dut, profile):
     )
 
 
-def _registered_card(dut):
+def _stored(dut, record) -> bool:
+    """The node's usage table holds ``record`` (looked up by its time window and request id)."""
+    until = dt.datetime.strptime(record.time, "%Y%m%d%H%M%S") + dt.timedelta(seconds=1)
+    found, error = dut.node.call(
+        "usage",
+        "QueryUsage",
+        U.QueryUsageRequest(from_time=record.time, to_time=until.strftime("%Y%m%d%H%M%S"), limit=1000),
+        "admin",
+    )
+    return error is None and any(u.request_id == record.request_id for u in found.records)
+
+
+@pytest.mark.requirement("TERM-017", "TERM-007")
+def test_every_declared_medium_is_reported_with_its_card_type(dut, profile):
+    offered = set(dut.hello["driver"].get("media", []))
+    media = [m for m in CARD_TYPES if m in offered and m in set(profile.media)]
+    number = new_id_number()
+    r = register(dut.node, id_number=number)
+    code, error = qr(dut.node, r.card.ehcid, dynamic=True)
+    assert error is None
+    scene = "0101012"
+    present = {
+        "ehc-qr-static": lambda: dut.present_qr_text(r.qr_text, scene=scene),
+        "ehc-qr-dynamic": lambda: dut.present_qr_text(code.qr_text, scene=scene),
+        "resident-card": lambda: dut.insert_card(dut.make_card(person_for(number)), scene=scene),
+        "id-card": lambda: dut.request("present_id_card", record=_id_record(number), scene=scene),
+        "ssc": lambda: dut.request("present_ssc", record=_ssc_record(number), scene=scene),
+    }
+    problems = []
+    for medium in media:
+        mark = dut.mark()
+        answer = present[medium]()
+        if not _person(answer):
+            problems.append(f"{medium}: not accepted ({answer.get('result')})")
+            continue
+        reports = [c for c in _reports(dut, mark) if c.outcome == "OK"]
+        if len(reports) != 1:
+            problems.append(f"{medium}: the node received {len(reports)} accepted usage reports, not 1")
+            continue
+        record = reports[0].request
+        if record.card_type != CARD_TYPES[medium]:
+            problems.append(f"{medium}: card type {record.card_type!r}, expected {CARD_TYPES[medium]}")
+        if record.scene != scene:
+            problems.append(f"{medium}: scene {record.scene!r}, expected {scene}")
+        if medium.startswith("ehc-qr") and record.ehcid != r.card.ehcid:
+            problems.append(f"{medium}: the report names another EHCID")
+        if not medium.startswith("ehc-qr") and not record.card_number:
+            problems.append(f"{medium}: the report has no card number")
+        if not _stored(dut, record):
+            problems.append(f"{medium}: the node has no usage record of the report")
+    assert not problems, "; ".join(problems)
+
+
+@pytest.mark.requirement("TERM-018")
+def test_refused_presentations_are_not_reported(dut):
+    r = register(dut.node)
+    mark = dut.mark()
+    dut.present_qr_text(r.qr_text[:-1] + "7", scene="0101012")  # refused locally
+    assert card_action(dut.node, "Suspend", r.card.ehcid)[1] is None
+    answer = dut.present_qr_text(r.qr_text, scene="0101012")  # refused by the node
+    assert not _person(answer), answer
     number = new_id_number()
     register(dut.node, id_number=number)
-    return number, dut.make_card(person_for(number))
+    counterfeit = dut.make_card(person_for(number), keys=_counterfeit_keys())
+    assert not _person(dut.insert_card(counterfeit, scene="0101012"))
+    reports = _reports(dut, mark)
+    assert not reports, f"the node received {len(reports)} usage reports for refused presentations"
+
+
+# ---------------------------------------------------------------------------------------- chip card
+def _registered_card(dut, **card):
+    number = new_id_number()
+    register(dut.node, id_number=number)
+    return number, dut.make_card(person_for(number), **card)
+
+
+def _counterfeit_keys():
+    from card_emulators.personalise import CardKeys
+
+    return CardKeys.test_only("counterfeit: not the keys of the terminal's PSAM")
 
 
 @pytest.mark.requirement("TERM-003", "CARD-AUTH-001", "CARD-AUTH-007")
 def test_chip_card_is_read_with_psam_authentication(dut):
-    number, image = _registered_card(dut)
-    answer = dut.insert_card(image)
+    number, card = _registered_card(dut)
+    mark = dut.mark()
+    answer = dut.insert_card(card)
     assert _person(answer), answer
-    apdus = [a[0] for a in answer["read"]["apdus"]]
-    auth = next((i for i, a in enumerate(apdus) if a.startswith("0082")), None)
-    assert auth is not None, "no EXTERNAL AUTHENTICATE"
-    select_ef06 = next(i for i, a in enumerate(apdus) if a.startswith("00A4") and i > auth)
-    assert select_ef06 > auth, "EF06 selected before authentication"
+    access = card_access(dut.card_side)
+    # Whatever the card answered, a protected file read before a successful EXTERNAL AUTHENTICATE
+    # is the terminal's fault (the card-side transcript shows the order).
+    assert not access.early_reads, "; ".join(access.early_reads)
+    assert access.authenticated_at, "the card never received a successful EXTERNAL AUTHENTICATE"
+    assert psam_apdus(dut.card_side), "the PSAM received nothing: the cryptogram was not made by the PSAM"
+    assert access.holder_reads_after_auth(), "EF06 was not read after the authentication"
+    resolved = [c.request.identifier for c in dut.received(mark, "Resolve")]
+    assert resolved == [number], "the node did not receive the card's number once"
+
+
+@pytest.mark.requirement("TERM-014")
+def test_counterfeit_card_failing_external_authentication_is_refused(dut):
+    _, card = _registered_card(dut, keys=_counterfeit_keys())
+    mark = dut.mark()
+    answer = dut.insert_card(card)
+    access = card_access(dut.card_side)
+    assert access.auth_attempts, "the terminal did not try EXTERNAL AUTHENTICATE"
+    assert not access.authenticated_at, "the counterfeit card authenticated (kit error)"
+    assert not _person(answer), "a person was shown for a card that failed external authentication"
+    assert not _identifying(dut, mark), "the terminal fell back to the free-read card number"
+
+
+@pytest.mark.requirement("TERM-015", "TERM-010")
+def test_card_from_an_untrusted_issuer_is_refused(dut):
+    from ehc.gm import SM2PrivateKey
+
+    _, card = _registered_card(dut, issuer=SM2PrivateKey.from_int(OTHER_ISSUER))
+    answer = dut.insert_card(card)
+    assert not _person(answer), "a card signed by an issuer the terminal does not trust was accepted"
 
 
 @pytest.mark.requirement("TERM-008")
 def test_card_removed_during_reading_gives_no_identity(dut):
-    _, image = _registered_card(dut)
-    answer = dut.insert_card(image, faults=[{"kind": "remove", "ins": 0xB2, "after": 2}])
+    _, card = _registered_card(dut)
+    answer = dut.insert_card(card, faults=[{"kind": "remove", "ins": 0xB2, "after": 2}])
+    assert any(e.kind == "removed" for e in dut.card_side), "the card was not removed (kit error)"
     assert not _person(answer) and answer["result"]["error"], answer
 
 
 @pytest.mark.requirement("TERM-009")
 def test_card_error_status_word_is_a_read_failure(dut):
-    _, image = _registered_card(dut)
-    answer = dut.insert_card(image, faults=[{"kind": "force_sw", "sw": "6A82", "ins": 0xA4}])
+    _, card = _registered_card(dut)
+    answer = dut.insert_card(card, faults=[{"kind": "force_sw", "sw": "6A82", "ins": 0xA4}])
+    assert any(e.kind == "apdu" and e.response[-2:] == b"\x6a\x82" for e in dut.card_side)
     assert not _person(answer) and answer["result"]["error"], answer
 
 
 @pytest.mark.requirement("TERM-010")
 def test_card_with_a_bad_issuer_signature_is_refused(dut):
-    number = new_id_number()
-    register(dut.node, id_number=number)
-    image = dut.make_card(person_for(number), tamper_signature=True)
-    answer = dut.insert_card(image)
+    _, card = _registered_card(dut, tamper_signature=True)
+    answer = dut.insert_card(card)
     assert not _person(answer), "card with a bad issuer signature accepted"
 
 
+# ---------------------------------------------------------------------------------------- documents
 def _id_record(number: str) -> dict:
     from card_emulators.readers.idcard import simulate_from_person
 
@@ -196,12 +395,15 @@ def _ssc_record(number: str) -> str:
     return format_record(simulate_from_person(person_for(number)))
 
 
-@pytest.mark.requirement("TERM-004")
+@pytest.mark.requirement("TERM-004", "SEC-002")
 def test_id_card_resolves_through_the_main_index(dut):
     number = new_id_number()
     r = register(dut.node, id_number=number)
+    mark = dut.mark()
     answer = dut.request("present_id_card", record=_id_record(number))
     assert _person(answer) and _person(answer)["main_index"] == r.person.main_index, answer
+    assert [c.request.identifier for c in dut.received(mark, "Resolve")] == [number]
+    assert number not in str(answer), "the terminal's answer shows the full ID number"
 
 
 @pytest.mark.requirement("TERM-005")
@@ -217,13 +419,13 @@ def test_every_medium_of_the_profile_is_accepted(dut, profile):
     offered = set(dut.hello["driver"].get("media", []))
     wanted = {"ehc-qr-static", "ehc-qr-dynamic", "resident-card", "id-card", "ssc"} & set(profile.media)
     assert wanted <= offered, f"driver does not offer {sorted(wanted - offered)}"
-    number, image = _registered_card(dut)
+    number, card = _registered_card(dut)
     r = register(dut.node, id_number=number)
     code, _ = qr(dut.node, r.card.ehcid, dynamic=True)
     answers = {
         "ehc-qr-static": dut.present_qr_text(r.qr_text),
         "ehc-qr-dynamic": dut.present_qr_text(code.qr_text),
-        "resident-card": dut.insert_card(image),
+        "resident-card": dut.insert_card(card),
         "id-card": dut.request("present_id_card", record=_id_record(number)),
         "ssc": dut.request("present_ssc", record=_ssc_record(number)),
     }
@@ -236,6 +438,7 @@ def test_id_card_with_a_bad_check_character_is_refused_locally(dut):
     number = new_id_number()
     record = _id_record(number)
     record["id_number"] = number[:-1] + ("0" if number[-1] != "0" else "1")
+    mark = dut.mark()
     answer = dut.request("present_id_card", record=record)
     assert not _person(answer), answer
-    assert dut.last_exchange()["sent"] == [], "an invalid ID number was sent to the node"
+    assert dut.received(mark) == [], "an invalid ID number was sent to the node"

@@ -1,0 +1,82 @@
+"""Reading the card-side transcript: what the user card and the PSAM received, as the kit saw it.
+
+The kit hosts both cards, so these facts do not depend on anything the terminal reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+FREE_EFS = {0xEF05}  # the only file a terminal may read before EXTERNAL AUTHENTICATE (DIGEST §2.3)
+DF_FIDS = {0x3F00, 0xDDF1}
+READ_INS = {0xB0, 0xB2}
+
+
+def _sw(event: Any) -> int:
+    return int.from_bytes(event.response[-2:], "big") if len(event.response) >= 2 else -1
+
+
+def _ok(event: Any) -> bool:
+    sw = _sw(event)
+    return sw == 0x9000 or (sw >> 8) == 0x61
+
+
+@dataclass
+class CardAccess:
+    """The user card's view of one insertion."""
+
+    authenticated_at: list[int]  # indexes of EXTERNAL AUTHENTICATE answered 9000
+    auth_attempts: list[int]  # indexes of every EXTERNAL AUTHENTICATE
+    protected_reads: list[tuple[int, int, bool]]  # (index, file, authenticated) of reads outside EF05
+    early_reads: list[str]  # reads of a protected file before a successful authentication
+    apdus: list[Any]
+
+    def holder_reads_after_auth(self) -> int:
+        return sum(1 for _, fid, auth in self.protected_reads if fid == 0xEF06 and auth)
+
+
+def card_access(events: list[Any]) -> CardAccess:
+    """Walk the user card's APDUs in order: which file each read addressed, and whether a
+    successful EXTERNAL AUTHENTICATE came first (a reset clears it, as on the card)."""
+    apdus: list[Any] = []
+    authenticated = False
+    current_ef: int | None = None
+    out = CardAccess([], [], [], [], apdus)
+    for event in events:
+        if event.slot != "card":
+            continue
+        if event.kind in ("reset", "power_off", "removed"):
+            authenticated, current_ef = False, None
+            continue
+        if event.kind != "apdu" or len(event.command) < 4:
+            continue
+        index = len(apdus)
+        apdus.append(event)
+        ins, p2 = event.command[1], event.command[3]
+        if ins == 0xA4 and len(event.command) >= 7 and event.command[4] == 2:
+            fid = int.from_bytes(event.command[5:7], "big")
+            if _ok(event):
+                current_ef = None if fid in DF_FIDS else fid
+        elif ins == 0x82:
+            out.auth_attempts.append(index)
+            if _sw(event) == 0x9000:
+                authenticated = True
+                out.authenticated_at.append(index)
+        elif ins in READ_INS:
+            sfi = p2 >> 3 if ins == 0xB2 else 0
+            fid = (0xEF00 | sfi) if sfi else current_ef
+            if fid in FREE_EFS:
+                continue
+            out.protected_reads.append((index, fid if fid is not None else -1, authenticated))
+            if not authenticated:
+                name = f"{fid:04X}" if fid is not None else "no file selected"
+                out.early_reads.append(
+                    f"APDU #{index + 1} {event.command[:4].hex().upper()} read {name} before EXTERNAL "
+                    f"AUTHENTICATE (card answered {_sw(event):04X})"
+                )
+    return out
+
+
+def psam_apdus(events: list[Any]) -> list[Any]:
+    return [e for e in events if e.slot == "psam" and e.kind == "apdu"]
