@@ -19,6 +19,7 @@ ROLE_SUITES: dict[str, tuple[str, ...]] = {
     "node": ("node",),
     "terminal": ("terminal",),
     "his": ("his",),
+    "node-tencent": ("tencent",),
 }
 
 

@@ -30,6 +30,7 @@ _ROLE_MODULES = {
     "node": "conformance_tests.adapters.node",
     "terminal": "conformance_tests.adapters.terminal",
     "his": "conformance_tests.adapters.his",
+    "node-tencent": "conformance_tests.adapters.tencent",
 }
 
 

@@ -26,6 +26,7 @@ MUTANT_MODULES: dict[str, tuple[str, str]] = {
     "node": ("conformance_tests.mutants.node", "reference"),
     "terminal": ("conformance_tests.mutants.terminal", "reference"),
     "his": ("conformance_tests.mutants.his", "reference"),
+    "node-tencent": ("conformance_tests.mutants.tencent", "reference"),
 }
 
 
