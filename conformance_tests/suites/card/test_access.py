@@ -81,6 +81,9 @@ UPDATE_KEYS = {  # DIGEST §2.2/§2.3: UK_DDF1 05/272A, UK_DF01 85/272B
     (DDF1, DF01): ("update_df01", {"ref": 0x85, "psam_index": 0x272B}),
 }
 SFIS = range(1, 31)
+# Proprietary class (a vendor's personalisation commands), logical channels 1 and 3, secure messaging:
+# an access check written for CLA 00 only must not open another door.
+OTHER_CLASSES = (0x80, 0x01, 0x03, 0x04, 0x0C, 0x84)
 
 
 @dataclass
@@ -182,6 +185,11 @@ def read_commands(target: Protected) -> list[tuple[str, bytes]]:
             ("READ RECORDS from 1 to the last", bytes([0x00, 0xB2, 0x01, 0x05, 0x00])),
             ("READ RECORDS from the last to 1", bytes([0x00, 0xB2, 0x01, 0x06, 0x00])),
             ("READ BINARY on the record file", bytes([0x00, 0xB0, 0x00, 0x00, 0x00])),
+            ("READ RECORD 1 by number, extended Le", bytes([0x00, 0xB2, 0x01, 0x04, 0x00, 0x00, 0x00])),
+            *(
+                (f"READ RECORD 1 by number, CLA {cla:02X}", bytes([cla, 0xB2, 0x01, 0x04, 0x00]))
+                for cla in OTHER_CLASSES
+            ),
         ]
         for tag in sorted({*target.tags[:1], *target.tags[-1:]}):
             for mode, label in ((0, "first"), (1, "last"), (2, "next"), (3, "previous")):
@@ -194,6 +202,11 @@ def read_commands(target: Protected) -> list[tuple[str, bytes]]:
             ("READ BINARY 2, Le 80", bytes([0x00, 0xB0, 0x00, 0x02, 0x80])),
             ("READ BINARY 0, no Le", bytes([0x00, 0xB0, 0x00, 0x00])),
             ("READ RECORD on the binary file", bytes([0x00, 0xB2, 0x01, 0x04, 0x00])),
+            ("READ BINARY 0, extended Le", bytes([0x00, 0xB0, 0x00, 0x00, 0x00, 0x00, 0x00])),
+            *(
+                (f"READ BINARY 0, CLA {cla:02X}", bytes([cla, 0xB0, 0x00, 0x00, 0x00]))
+                for cla in OTHER_CLASSES
+            ),
         ]
     return out
 
@@ -261,14 +274,15 @@ def test_no_short_file_identifier_reaches_protected_data(dut, card, df):
 @pytest.mark.requirement("CARD-FILE-010", "CARD-FILE-005")
 @given(
     target=st.sampled_from(PROTECTED),
+    cla=st.sampled_from((0x00, *OTHER_CLASSES)),
     ins=st.sampled_from([0xB0, 0xB2]),
     p1=st.integers(0, 255),
     p2=st.integers(0, 255),
     le=st.one_of(st.none(), st.integers(0, 255)),
 )
-def test_any_read_apdu_on_a_protected_file_gives_no_data(dut, card, target, ins, p1, p2, le):
+def test_any_read_apdu_on_a_protected_file_gives_no_data(dut, card, target, cla, ins, p1, p2, le):
     make_current(dut, target, "fid")
-    apdu = bytes([0x00, ins, p1, p2]) + (b"" if le is None else bytes([le]))
+    apdu = bytes([cla, ins, p1, p2]) + (b"" if le is None else bytes([le]))
     assert_no_data(target, "generated read", apdu, probe(dut, apdu), card)
 
 
