@@ -54,6 +54,11 @@ class NodeConfig:
     max_streams: int = 0  # open streams in all; 0 = half the gRPC workers (the rest stay for unary calls)
     stream_idle_timeout_s: float = 60.0  # a stream with no message either way for this long is ended
     stream_max_lifetime_s: float = 6 * 3600.0  # any stream is ended after this long (a batch import fits)
+    # REST port (REL-F17): connections are bounded below the file-descriptor limit so gRPC keeps a
+    # reserve; a connection must send its request headers, and then its body, within a bound
+    http_max_connections: int = 512  # more are closed at accept (also capped by RLIMIT_NOFILE - reserve)
+    http_header_timeout_s: float = 10.0  # from accept (or the end of the last answer) to full headers
+    http_body_timeout_s: float = 30.0  # from the headers to the end of the body
     # front doors in platform envelopes served on the HTTP port (reference_node/platforms, docs/platforms.md)
     apis: tuple[str, ...] = ()
 

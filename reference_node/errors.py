@@ -108,6 +108,9 @@ STREAMS_EXHAUSTED = define(
 STREAM_TIMEOUT = define(
     "NODE_STREAM_TIMEOUT", 4909, L, "stream ended by the node: idle too long or open past its lifetime"
 )
+REQUEST_TIMEOUT = define(
+    "NODE_REQUEST_TIMEOUT", 4910, L, "request body not received within the node's bound (http_body_timeout_s)"
+)
 
 _STATUS_BY_RANGE: list[tuple[range, grpc.StatusCode]] = [
     (range(4101, 4200), grpc.StatusCode.INVALID_ARGUMENT),
@@ -135,6 +138,7 @@ _STATUS_BY_CODE: dict[str, grpc.StatusCode] = {
     RATE_LIMITED.name: grpc.StatusCode.RESOURCE_EXHAUSTED,
     STREAMS_EXHAUSTED.name: grpc.StatusCode.RESOURCE_EXHAUSTED,
     STREAM_TIMEOUT.name: grpc.StatusCode.DEADLINE_EXCEEDED,
+    REQUEST_TIMEOUT.name: grpc.StatusCode.DEADLINE_EXCEEDED,
     KEYS_MISSING.name: grpc.StatusCode.FAILED_PRECONDITION,
     CONFIG_INVALID.name: grpc.StatusCode.FAILED_PRECONDITION,
 }
@@ -161,7 +165,7 @@ def http_status(code: ErrorCode) -> int:
     return _HTTP.get(grpc_status(code), 400)
 
 
-_HTTP_BY_CODE = {REQUEST_TOO_LARGE.name: 413, RATE_LIMITED.name: 429}
+_HTTP_BY_CODE = {REQUEST_TOO_LARGE.name: 413, RATE_LIMITED.name: 429, REQUEST_TIMEOUT.name: 408}
 
 
 _HTTP = {

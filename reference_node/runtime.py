@@ -179,8 +179,22 @@ def _start_http(node: Node, server: GrpcServer, host: str, port: int) -> tuple[o
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    cfg = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    http = uvicorn.Server(cfg)
+    from reference_node.gateway.connections import descriptor_cap, guarded_protocol, quiet_accept_errors
+
+    cap, fd_limit = descriptor_cap(node.config.http_max_connections)
+    protocol = guarded_protocol(cap, node.config.http_header_timeout_s, node.metrics)
+    cfg = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", http=protocol)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            import asyncio
+
+            quiet_accept_errors(asyncio.get_running_loop())
+            await super().startup(sockets)
+
+    http = Server(cfg)
+    log(LOG, logging.INFO, "REST connection bounds", max_connections=cap, fd_limit=fd_limit,
+        header_timeout_s=node.config.http_header_timeout_s, body_timeout_s=node.config.http_body_timeout_s)  # fmt: skip
     thread = threading.Thread(target=http.run, kwargs={"sockets": [sock]}, name="http", daemon=True)
     thread.start()
     import time

@@ -70,7 +70,9 @@ def create_app(node: Node, auth: Authenticator) -> FastAPI:
         version="1",
         description="JSON mirror of ehc.node.v1 for HIS. Sign every call (see docs/node.md).",
     )
-    app.add_middleware(BodyLimit, limit=node.config.max_http_body_bytes)
+    app.add_middleware(
+        BodyLimit, limit=node.config.max_http_body_bytes, body_timeout_s=node.config.http_body_timeout_s
+    )
     components: dict[str, Any] = {}
 
     for path, op, req_type, resp_type, summary in ROUTES:
