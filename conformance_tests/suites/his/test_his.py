@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from conformance_tests.suites.node.helpers import card_action, new_digits, new_id_number, register
+from reference_node.proto.ehc.node.v1 import issuance_pb2 as I
 from reference_node.proto.ehc.node.v1 import main_index_pb2 as M
 from reference_node.proto.ehc.node.v1 import usage_pb2 as U
 
@@ -187,6 +188,8 @@ def test_the_his_account_of_a_visit_matches_the_node(dut, profile):
 
 @pytest.mark.requirement("HIS-013")
 def test_poverty_relief_patients_are_treated_first(dut):
+    """``pay_later`` is the HIS's own decision (the node sees no bill): the kit checks it follows the
+    node's current answer — a patient the node flags after a first visit is treated first on the next."""
     poor = register(dut.node, poverty_relief=True)
     other = register(dut.node)
     answer, calls = _visit(dut, _qr(poor), ["registration"])
@@ -194,6 +197,21 @@ def test_poverty_relief_patients_are_treated_first(dut):
     assert answer["pay_later"], "poverty-relief patient not treated first (pay_later false)"
     answer, _ = _visit(dut, _qr(other), ["registration"])
     assert not answer["pay_later"], "patient without the flag marked pay-later"
+    _, error = dut.node.call(
+        "issuance",
+        "Modify",
+        I.ModifyRequest(
+            ehcid=other.card.ehcid,
+            set_poverty_relief=True,
+            poverty_relief=True,
+            context=dut.node.context("admin"),
+        ),
+        "admin",
+    )
+    assert error is None, f"the kit could not flag the patient at the node: {error}"
+    answer, calls = _visit(dut, _qr(other), ["registration"])
+    _identified_first(calls, "newly flagged patient")
+    assert answer["pay_later"], "patient flagged at the node since the last visit not treated first"
 
 
 def _link_hospital_card(dut: Any, main_index: str) -> str:
