@@ -56,7 +56,17 @@ MEDIUM_NAMES = {
     "resident-card": "居民健康卡 chip card",
     "id-card": "身份证 ID card",
 }
-STAGES = ("prepare", "node", "population", "issue", "day of visits", "refusals", "usage", "certify node")
+STAGES = (
+    "prepare",
+    "node",
+    "population",
+    "issue",
+    "day of visits",
+    "tencent envelope",
+    "refusals",
+    "usage",
+    "certify node",
+)
 OUTPATIENT = ("registration", "queue", "consultation", "payment")
 
 
@@ -530,6 +540,7 @@ class DemoRun:
             ("人口", "population", self.make_population),
             ("发卡", "issue", self.issue),
             ("门诊日", "day of visits", self.day_of_visits),
+            ("微信接口", "tencent envelope", self.tencent_visit),
             ("拒绝", "refusals", self.refusals),
             ("上报", "usage", self.usage),
             ("认证", "certify node", self.certify),
@@ -573,7 +584,8 @@ class DemoRun:
         self.profile = load_profile(self.profile_name, default_catalogue())
         # The profile's code rules; no per-terminal rate limit: certification drives hundreds of
         # calls a second through the one terminal identity of the client file (docs/assumptions.md).
-        self.node_config = replace(reference_config(self.profile), rate_limit_per_s=0)
+        # The Tencent front door too: one visit of the day goes through the envelope most hospitals use.
+        self.node_config = replace(reference_config(self.profile), rate_limit_per_s=0, apis=("tencent",))
         self.summary["out"] = str(self.root.resolve())
         return f"output in {self.root.resolve()}"
 
@@ -581,9 +593,12 @@ class DemoRun:
         from reference_node.testing import start_node
 
         self.tmp = tempfile.TemporaryDirectory(prefix="ehc-demo-node-")
-        self.running = start_node(self.tmp.name, config=self.node_config)
+        self.running = start_node(self.tmp.name, config=self.node_config, http=True)
         self.day = Day(self.running, self.profile, self.root)
-        return f"reference node on {self.running.target}, temporary SQLite store"
+        return (
+            f"reference node on {self.running.target}, Tencent envelope on "
+            f"http://127.0.0.1:{self.running.http_port}, temporary SQLite store"
+        )
 
     def make_population(self) -> str:
         self.population, self.roles = _population(self.seed, self.count)
@@ -633,6 +648,61 @@ class DemoRun:
             f"{len(DAY_PLAN)} visits, {sum(self.steps.values())} steps, "
             f"{len(media)} media, {pay_later} 先诊疗后付费 pay-later"
         )
+
+    def tencent_visit(self) -> str:
+        """One registration visit as a WeChat-route HIS makes it: through the Tencent envelope
+        (getAppToken, getDynamicQRCode, verifyQRCode, reportHISData), on the same node."""
+        from reference_node.platforms.tencent_client import TencentClient
+
+        day = self._day()
+        creds = self.running.credentials
+        person = self.roles["adult:1"]
+        client = TencentClient(
+            f"http://127.0.0.1:{self.running.http_port}",
+            creds.terminal_id,
+            creds.secret.hex(),
+            creds.org_code,
+        )
+        try:
+            ehcid = self.ehcid_of[person.id_number]
+            code = client.call(
+                "getDynamicQRCode",
+                {"healthCardId": ehcid, "idType": "01", "idNumber": person.id_number, "codeType": "0"},
+            )
+            _expect(code["commonOut"]["resultCode"] == 0, f"getDynamicQRCode: {code['commonOut']}")
+            seen = client.call(
+                "verifyQRCode",
+                {
+                    "qrCodeText": code["rsp"]["qrCodeText"],
+                    "medicalStep": day.scenes["registration"][:6],
+                    "channelCode": "0402",
+                    "useCityCode": creds.use_city or self.node_config.node_id,
+                    "hospitalCode": creds.org_code,
+                },
+            )
+            _expect(
+                seen["commonOut"]["resultCode"] == 0 and seen["rsp"]["healthCardId"] == ehcid,
+                f"verifyQRCode: {seen['commonOut']}",
+            )
+            now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
+            report = client.call(
+                "reportHISData",
+                {
+                    "qrCodeText": code["rsp"]["qrCodeText"],
+                    "time": now.strftime("%Y-%m-%d %H:%M:%S"),
+                    "hospitalCode": creds.org_code,
+                    "scene": day.scenes["registration"],
+                    "cardType": "11",
+                    "cardChannel": "0402",
+                    "cardCostTypes": "0100",
+                },
+            )
+            _expect(report["commonOut"]["resultCode"] == 0, f"reportHISData: {report['commonOut']}")
+        finally:
+            client.close()
+        self.steps.update(["registration"])
+        self.summary["tencent_visit"] = {"operations": 4, "result_codes": [0, 0, 0, 0]}
+        return "getAppToken → getDynamicQRCode → verifyQRCode → reportHISData: resultCode 0 each"
 
     def refusals(self) -> str:
         from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
