@@ -1,0 +1,115 @@
+"""``--reader NAME`` alone: the card adapter finds the lab PSAM in the other reader, or uses the kit's
+TEST-ONLY PSAM when told (``;psam=emulated``), or refuses in one line that says how to fix it.
+Real parts: a private pcscd with the vpcd driver, the emulated card and PSAM behind vpcd, pyscard in
+a separate ``ehc certify`` process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from card_emulators.pcscd import PcscdHarness, unavailable_reason
+from card_emulators.transports.vpcd import VpcdClient
+from conformance_tests.adapters.card import EmulatedCard, make
+from conformance_tests.errors import ADAPTER_UNKNOWN
+from conformance_tests.transcript import TranscriptHolder
+from ehc.errors import EhcError
+
+
+class _Run:
+    holder = TranscriptHolder()
+
+
+def _certify(harness: PcscdHarness, role: str, spec: str, out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ehc.cli", "certify", role, "--reader", spec, "--out", str(out)]
+        + ["--max-examples", "2", "--quiet"],
+        env=harness.client_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def _failing(out: Path) -> list[str]:
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return [r["id"] for r in report["requirements"] if r["verdict"] == "fail"]
+
+
+@pytest.fixture
+def pcscd():
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(f"real PC/SC path unavailable here: {reason}")
+    with PcscdHarness() as harness:
+        yield harness
+
+
+def _plug(harness: PcscdHarness, *cards: tuple[int, object]) -> list[VpcdClient]:
+    clients = [
+        VpcdClient(card, port=harness.vpcd_port(slot), name=f"slot{slot}").start() for slot, card in cards
+    ]
+    assert all(c.wait_connected(10) for c in clients)
+    assert all(harness.wait_card(slot) for slot, _ in cards)
+    return clients
+
+
+@pytest.mark.pcscd
+def test_card_reader_alone_finds_the_psam_in_the_other_reader(pcscd, tmp_path):
+    emulated = EmulatedCard(_Run())
+    clients = _plug(pcscd, (0, emulated.card), (1, emulated.psam_card))
+    try:
+        done = _certify(pcscd, "card", pcscd.reader_name(0), tmp_path / "card")
+    finally:
+        for c in clients:
+            c.stop()
+    assert done.returncode == 0 and _failing(tmp_path / "card") == [], (
+        done.stdout[-2000:] + done.stderr[-2000:]
+    )
+    report = json.loads((tmp_path / "card" / "report.json").read_text(encoding="utf-8"))
+    assert report["dut"]["adapter"] == "card:pcsc"
+
+
+@pytest.mark.pcscd
+def test_psam_reader_alone_certifies_the_psam(pcscd, tmp_path):
+    emulated = EmulatedCard(_Run())
+    clients = _plug(pcscd, (1, emulated.psam_card))
+    try:
+        done = _certify(pcscd, "psam", pcscd.reader_name(1), tmp_path / "psam")
+    finally:
+        for c in clients:
+            c.stop()
+    assert done.returncode == 0 and _failing(tmp_path / "psam") == [], (
+        done.stdout[-2000:] + done.stderr[-2000:]
+    )
+
+
+@pytest.mark.pcscd
+def test_no_psam_anywhere_is_one_line_that_says_how_to_fix_it(pcscd, tmp_path):
+    emulated = EmulatedCard(_Run())
+    clients = _plug(pcscd, (0, emulated.card))
+    try:
+        refused = _certify(pcscd, "card", pcscd.reader_name(0), tmp_path / "refused")
+        with_kit_psam = _certify(pcscd, "card", f"{pcscd.reader_name(0)};psam=emulated", tmp_path / "kit")
+    finally:
+        for c in clients:
+            c.stop()
+    assert refused.returncode != 0
+    text = refused.stdout + refused.stderr
+    hint = next((line for line in text.splitlines() if "psam=emulated" in line), "")
+    assert "ADAPTER_UNAVAILABLE" in hint and f"{pcscd.reader_name(0)};psam=PSAM READER" in hint, text[-2000:]
+    # the card was personalised with the kit's TEST-ONLY keys: the kit's PSAM authenticates it
+    assert with_kit_psam.returncode == 0 and _failing(tmp_path / "kit") == [], with_kit_psam.stderr[-2000:]
+
+
+@pytest.mark.parametrize("spec", ["", ";psam=x", "Reader 0;psam=", "Reader 0;key=1", "reader:"])
+def test_unreadable_reader_specs_are_usage_errors(spec):
+    run = SimpleNamespace(holder=TranscriptHolder(), role="card")
+    with pytest.raises(EhcError) as caught:
+        make(spec, run)
+    assert caught.value.code is ADAPTER_UNKNOWN
