@@ -8,7 +8,7 @@ from ehc.errors import EhcError
 from ehc.gm import sm3
 from ehc.spec import codes
 from reference_node import validation as v
-from reference_node.errors import FIELD_MISSING, USAGE_CONFLICT
+from reference_node.errors import CONTEXT_MISMATCH, FIELD_MISSING, USAGE_CONFLICT
 from reference_node.node import Caller, Node
 from reference_node.proto.ehc.node.v1 import usage_pb2 as pb
 from reference_node.services.authz import require_org
@@ -44,6 +44,9 @@ def _validate(caller: Caller, r: pb.UsageRecord) -> None:
     v.hex_text(r.atr, "atr", required=False, max_len=66)
     v.token(r.sam_number, "sam_number", required=False, max_len=32)
     v.token(r.terminal_id, "terminal_id", required=False, max_len=32)
+    if r.terminal_id and not caller.is_admin and r.terminal_id != caller.terminal_id:
+        # a terminal reports its own uses: another terminal's id would be stored and counted as theirs
+        raise EhcError(CONTEXT_MISMATCH, "terminal_id is not the signing terminal", field="terminal_id")
 
 
 def _store(node: Node, caller: Caller, r: pb.UsageRecord) -> pb.ReportAck:
