@@ -45,6 +45,7 @@ IDENTIFY = ("VerifyQr", "Resolve")
 #: card type a usage report must carry for the medium the kit presented (ehc.spec.codes.CARD_MEDIA)
 CARD_TYPE = {"ehc-qr-static": "11", "id-card": "20", "ssc": "30", "hospital-card": "80"}
 REPORT = "/ehc.node.v1.UsageService/Report"
+CST = dt.timezone(dt.timedelta(hours=8))
 
 
 def _usage(dut: Any, ehcid: str) -> list:
@@ -149,7 +150,12 @@ def test_reports_name_the_hospital_itself_and_the_medium_read(dut, medium):
     sent = _reports(calls, accepted_only=False)
     assert sent, f"{medium}: no usage report reached the node ({_names(calls)})"
     own = dut.credentials
+    now = dt.datetime.now(CST)
     for c in sent:
+        when = dt.datetime.strptime(c.request.time, "%Y%m%d%H%M%S").replace(tzinfo=CST)
+        assert abs((when - now).total_seconds()) < 300, (
+            f"use reported at {c.request.time}, the kit's Beijing time is {now:%Y%m%d%H%M%S}"
+        )
         assert c.request.org_code == own.org_code, "usage reported under another organisation's code"
         assert c.request.terminal_id in ("", own.terminal_id), "usage reported under another terminal"
         assert c.request.card_type == CARD_TYPE[medium], (
