@@ -525,6 +525,34 @@ for _name, _rpc in (("suspend", "Suspend"), ("resume", "Resume"), ("cancel", "Ca
     _card_action(_name, _rpc)
 
 
+@client.command("identities")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="client file to write (0600)")
+@click.option("--foreign-org", default=None, help="code of the second organisation (default: derived)")
+@click.pass_context
+def c_identities(ctx: click.Context, out: str, foreign_org: str | None) -> None:
+    """Write a client file with the identities `ehc certify node` needs (terminal, peer, foreign,
+    admin): creates org B and two terminals through the registry with the admin credential."""
+    import grpc
+
+    from reference_node.client import error_of, load_client_file
+    from reference_node.errors import CONFIG_INVALID
+    from reference_node.identities import provision_identities, write_client_file
+
+    o = ctx.obj
+    try:
+        file_target, terminal = load_client_file(o["client_file"], "terminal")
+        _, admin = load_client_file(o["client_file"], "admin")
+    except (OSError, ValueError, KeyError):
+        fail(EhcError(CONFIG_INVALID, f"cannot read terminal and admin of client file {o['client_file']}"))
+    target = o["target"] or file_target
+    try:
+        identities = provision_identities(target, terminal, admin, foreign_org=foreign_org)
+    except grpc.RpcError as exc:
+        fail(error_of(exc))
+    path = write_client_file(out, target, identities)
+    emit({"client_file": str(path), "identities": {r: c.terminal_id for r, c in identities.items()}})
+
+
 @client.command("get")
 @click.option("--ehcid", required=True)
 @click.pass_context

@@ -2,7 +2,12 @@
 
 ``reference`` starts the kit's reference node in process (embedded SQLite, free port, TEST-ONLY
 keys and credentials); ``HOST:PORT;client=FILE`` talks to any node, signing calls with the
-terminal/admin credentials of a client file (``ehc node client`` format).
+credentials of a client file (``ehc node client`` format).
+
+Identities (``reference_node.identities``): ``terminal`` and ``peer`` are two terminals of
+organisation A, ``foreign`` a terminal of organisation B, ``admin`` the node operator. Authorisation
+tests need all four; a client file without them stops the run before any test
+(``ehc node client identities --out FILE`` writes one).
 
 The adapter offers ``call(service, method, request, role="terminal") -> (response, error)``:
 ``error`` is ``{"code", "number", "message", "grpc"}`` for a refused call, never an exception, so
@@ -33,18 +38,23 @@ def _to_dict(message: Any) -> Any:
 
 
 class GrpcNode:
-    def __init__(self, run: Any, target: str, terminal: Any, admin: Any, owner: Any = None) -> None:
+    def __init__(
+        self, run: Any, target: str, terminal: Any, admin: Any, owner: Any = None,
+        identities: dict[str, Any] | None = None,
+    ) -> None:  # fmt: skip
         from reference_node.client import NodeClient
 
         self.log = run.holder
         self.profile = run.profile
         self.target = target
-        self.terminal = NodeClient(target, terminal)
-        self.admin = NodeClient(target, admin)
+        self.identities = {**(identities or {}), "terminal": terminal, "admin": admin}
+        self.clients = {role: NodeClient(target, cred) for role, cred in self.identities.items()}
+        self.terminal = self.clients["terminal"]
+        self.admin = self.clients["admin"]
         try:  # newer ehc.node.v1 releases add SupervisionService
             from reference_node.proto.ehc.node.v1 import supervision_pb2_grpc
 
-            for client in (self.terminal, self.admin):
+            for client in self.clients.values():
                 client.supervision = supervision_pb2_grpc.SupervisionServiceStub(client.channel)
         except ImportError:
             pass
@@ -62,10 +72,18 @@ class GrpcNode:
             "adapter": "node:grpc",
             "target": self.target,
             "implementation": "reference" if self._owner else "remote",
+            **({"mutant": self.mutant.description} if getattr(self, "mutant", None) else {}),
         }
 
     def client(self, role: str = "terminal") -> Any:
-        return self.admin if role == "admin" else self.terminal
+        """The signed client of an identity: terminal | peer | foreign | admin."""
+        client = self.clients.get(role)
+        if client is None:
+            raise EhcError(ADAPTER_UNAVAILABLE, f"no {role!r} identity in the client file")
+        return client
+
+    def credentials(self, role: str = "terminal") -> Any:
+        return self.identities[role]
 
     def context(self, role: str = "terminal", **overrides: str) -> Any:
         return self.client(role).context(**overrides)
@@ -178,8 +196,8 @@ class GrpcNode:
         return results
 
     def close(self) -> None:
-        self.terminal.close()
-        self.admin.close()
+        for client in self.clients.values():
+            client.close()
         if self._owner is not None:
             self._owner.stop()
         if self._tmp is not None:
@@ -214,10 +232,39 @@ def start_reference(run: Any, cls: type = GrpcNode, address: str | None = None) 
     running = start(
         f"{tmp.name}/ehc-node", config=reference_config(run.profile), grpc_address=address or "127.0.0.1:0"
     )
-    adapter = cls(run, running.target, running.credentials, running.admin_credentials, owner=running)
+    adapter = cls(
+        run, running.target, running.credentials, running.admin_credentials, owner=running,
+        identities=reference_identities(running),
+    )  # fmt: skip
     adapter._tmp = tmp
     adapter.clock_skew_s = REFERENCE_CLOCK_SKEW_S
     return adapter
+
+
+def reference_identities(running: Any) -> dict[str, Any]:
+    """Org B and a second org-A terminal on a node the kit started (through its registry)."""
+    from reference_node.identities import provision_identities
+
+    return provision_identities(running.target, running.credentials, running.admin_credentials)
+
+
+def check_spec(spec: str) -> str | None:
+    """A one-line reason why ``spec`` cannot be certified (client file without the identities the
+    authorisation tests need), or None. Checked before any test runs."""
+    target, _, rest = spec.partition(";")
+    if not (":" in target and rest.startswith("client=")):
+        return None
+    from reference_node.identities import missing_identities
+
+    path = rest[len("client=") :]
+    missing = missing_identities(path)
+    if not missing:
+        return None
+    return (
+        f"client file {path} lacks the identities {', '.join(missing)} (two terminals of one "
+        "organisation, one of another, the admin); write it with "
+        f"`ehc node client --client-file YOUR_CLIENT_FILE --target {target} identities --out {path}`"
+    )
 
 
 def make(spec: str, run: Any) -> Any:
@@ -230,11 +277,14 @@ def make(spec: str, run: Any) -> Any:
     target, _, rest = spec.partition(";")
     if ":" in target and rest.startswith("client="):
         from reference_node.client import load_client_file
+        from reference_node.identities import IDENTITY_ROLES
 
         path = rest[len("client=") :]
-        _, terminal = load_client_file(path, "terminal")
-        _, admin = load_client_file(path, "admin")
-        return GrpcNode(run, target, terminal, admin)
+        problem = check_spec(spec)
+        if problem:
+            raise EhcError(ADAPTER_UNAVAILABLE, problem)
+        identities = {role: load_client_file(path, role)[1] for role in IDENTITY_ROLES}
+        return GrpcNode(run, target, identities["terminal"], identities["admin"], identities=identities)
     raise EhcError(
         ADAPTER_UNKNOWN, f"node adapter {spec!r}: use reference, HOST:PORT;client=FILE or mutant:NAME"
     )

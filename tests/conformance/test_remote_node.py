@@ -14,6 +14,17 @@ from reference_node.testing import start_node
 def test_certify_a_node_in_another_process(tmp_path):
     node = start_node(tmp_path, subprocess=True)
     try:
+        # the serve's client file has the demo terminal and the admin; the authorisation tests
+        # need a second terminal and another organisation's: the lab writes them with the CLI
+        from reference_node.cli import node as node_cli
+
+        client_file = tmp_path / "certify-client.json"
+        made = CliRunner().invoke(
+            node_cli,
+            ["client", "--client-file", str(node.client_file), "identities", "--out", str(client_file)],
+        )
+        assert made.exit_code == 0, made.output
+        assert sorted(json.loads(made.output)["identities"]) == ["admin", "foreign", "peer", "terminal"]
         ics = tmp_path / "ics.toml"
         ics.write_text(
             '[dut]\nname = "reference node as a remote DUT"\n\n[claims]\nroles = ["node"]\n\n'
@@ -26,7 +37,7 @@ def test_certify_a_node_in_another_process(tmp_path):
             [
                 "node",
                 "--target",
-                f"{node.target};client={node.client_file}",
+                f"{node.target};client={client_file}",
                 "--declaration",
                 str(ics),
                 "--out",
@@ -43,3 +54,20 @@ def test_certify_a_node_in_another_process(tmp_path):
     failing = [r["id"] for r in report["requirements"] if r["verdict"] == "fail"]
     assert result.exit_code == 0 and failing == [], failing
     assert report["dut"]["implementation"] == "remote" and report["declaration"]["declared"]
+
+
+def test_a_client_file_without_the_identities_stops_before_any_test(tmp_path):
+    """The `ehc node serve` client file (terminal + admin only) cannot certify authorisation."""
+    doc = {"target": "127.0.0.1:1", "terminal": {}, "admin": {}}
+    cred = {"terminal_id": "T1", "secret_hex": "00" * 32, "org_code": "370800001"}
+    doc["terminal"], doc["admin"] = cred, {**cred, "terminal_id": "ADMIN"}
+    client_file = tmp_path / "client.json"
+    client_file.write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "report"
+    result = CliRunner().invoke(
+        certify, ["node", "--target", f"127.0.0.1:1;client={client_file}", "--out", str(out), "--quiet"]
+    )
+    assert result.exit_code == 2, result.output
+    message = result.output.strip().splitlines()
+    assert len(message) == 1 and "peer, foreign" in message[0] and "ehc node client" in message[0], message
+    assert not out.exists(), "a report was written for a run that could not start"

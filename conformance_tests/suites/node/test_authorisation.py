@@ -1,0 +1,389 @@
+"""Who may do what, checked with several identities: two terminals of organisation A (``terminal``,
+``peer``), one of organisation B (``foreign``) and the operator (``admin``).
+
+A refusal is checked as the gRPC status PERMISSION_DENIED (a vendor node has its own error codes)
+and then against the node's own records, read as the operator: a node that answers "denied" but
+acts anyway fails. The same operations by a terminal of the issuing organisation must work, so a
+node that refuses everything fails too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reference_node.proto.ehc.node.v1 import common_pb2 as C
+from reference_node.proto.ehc.node.v1 import issuance_pb2 as I
+from reference_node.proto.ehc.node.v1 import main_index_pb2 as M
+from reference_node.proto.ehc.node.v1 import registry_pb2 as R
+from reference_node.proto.ehc.node.v1 import usage_pb2 as U
+from reference_node.proto.ehc.node.v1 import verification_pb2 as V
+
+from .helpers import new_id_number, person_request
+
+_SEQ = itertools.count(1)
+ORG = {"terminal": "A", "peer": "A", "foreign": "B"}
+CROSS_ORG = [("terminal", "foreign"), ("peer", "foreign"), ("foreign", "terminal"), ("foreign", "peer")]
+SAME_ORG = [("terminal", "peer"), ("peer", "terminal"), ("foreign", "foreign"), ("terminal", "terminal")]
+
+
+def denied(error: dict | None, what: str) -> None:
+    assert error is not None, f"{what}: accepted"
+    assert error.get("grpc") == "PERMISSION_DENIED", (
+        f"{what}: refused as {error.get('grpc')} ({error.get('code')}), expected PERMISSION_DENIED"
+    )
+
+
+def allowed(error: dict | None, what: str) -> None:
+    assert error is None, f"{what}: refused as {error.get('grpc')} ({error.get('code')})"
+
+
+def register_as(dut: Any, role: str) -> Any:
+    request = person_request(dut, context=dut.context(role))
+    response, error = dut.call("issuance", "Register", request, role)
+    assert error is None, f"Register as {role} refused: {error}"
+    return response
+
+
+def card_of(dut: Any, ehcid: str) -> Any:
+    got, error = dut.call("issuance", "GetCard", I.GetCardRequest(ehcid=ehcid), "admin")
+    assert error is None, f"GetCard as the operator refused: {error}"
+    return got
+
+
+def resolve_as_admin(dut: Any, medium: int, identifier: str) -> tuple[Any, dict | None]:
+    request = M.ResolveRequest(medium=medium, identifier=identifier, context=dut.context("admin"))
+    return dut.call("main_index", "Resolve", request, "admin")
+
+
+def family_of(dut: Any, main_index: str) -> list[str]:
+    got, error = dut.call("issuance", "Query", I.QueryRequest(main_index=main_index), "admin")
+    assert error is None, f"Query as the operator refused: {error}"
+    return [m.main_index for m in got.family]
+
+
+def token() -> str:
+    return f"TOKAUTHZ{next(_SEQ):06d}{dt.datetime.now():%H%M%S%f}"
+
+
+@dataclass
+class CardOp:
+    """An action on a card of the issuer's organisation: how to do it, and what it changes."""
+
+    name: str
+    do: Callable[[Any, str, Any, dict], tuple[Any, dict | None]]
+    state: Callable[[Any, Any, dict], Any]  # what the node's records say, read as the operator
+    setup: Callable[[Any, str, Any, dict], None] = lambda dut, issuer, r, ctx: None
+
+
+def _action(rpc: str) -> Callable:
+    def do(dut: Any, role: str, r: Any, ctx: dict) -> tuple[Any, dict | None]:
+        request = I.CardActionRequest(
+            ehcid=r.card.ehcid, reason="authorisation test", context=dut.context(role)
+        )
+        return dut.call("issuance", rpc, request, role)
+
+    return do
+
+
+def _status(dut: Any, r: Any, ctx: dict) -> Any:
+    return C.CardStatus.Name(card_of(dut, r.card.ehcid).card.status)
+
+
+def _suspend_first(dut: Any, issuer: str, r: Any, ctx: dict) -> None:
+    request = I.CardActionRequest(
+        ehcid=r.card.ehcid, reason="authorisation test", context=dut.context(issuer)
+    )
+    assert dut.call("issuance", "Suspend", request, issuer)[1] is None, (
+        "the issuer could not suspend its card"
+    )
+
+
+def _modify(dut: Any, role: str, r: Any, ctx: dict) -> tuple[Any, dict | None]:
+    ctx["phone"] = f"139{next(_SEQ) % 10**8:08d}"
+    request = I.ModifyRequest(ehcid=r.card.ehcid, phone=ctx["phone"], context=dut.context(role))
+    return dut.call("issuance", "Modify", request, role)
+
+
+def _phone(dut: Any, r: Any, ctx: dict) -> Any:
+    return card_of(dut, r.card.ehcid).person.phone
+
+
+def _mint(dut: Any, role: str, r: Any, ctx: dict) -> tuple[Any, dict | None]:
+    request = I.GetQrCodeRequest(ehcid=r.card.ehcid, code_type=C.CODE_TYPE_DYNAMIC, context=dut.context(role))
+    response, error = dut.call("issuance", "GetQrCode", request, role)
+    ctx["minted"] = response.qr_text if response is not None else ""
+    return response, error
+
+
+def _minted(dut: Any, r: Any, ctx: dict) -> Any:
+    # what a minted code is worth: it verifies (read by the card's issuer, who may verify anything)
+    if not ctx.get("minted"):
+        return "no code"
+    request = V.VerifyQrRequest(qr_text=ctx["minted"], context=dut.context("admin"))
+    _, error = dut.call("verification", "VerifyQr", request, "admin")
+    return "valid code" if error is None else "no code"
+
+
+def _link(dut: Any, role: str, r: Any, ctx: dict) -> tuple[Any, dict | None]:
+    ctx.setdefault("token", token())
+    request = M.LinkMediumRequest(
+        main_index=r.person.main_index, medium=M.MEDIUM_BANK_CARD_TOKEN, identifier=ctx["token"],
+        context=dut.context(role),
+    )  # fmt: skip
+    return dut.call("main_index", "LinkMedium", request, role)
+
+
+def _linked(dut: Any, r: Any, ctx: dict) -> Any:
+    response, error = resolve_as_admin(dut, M.MEDIUM_BANK_CARD_TOKEN, ctx["token"])
+    if error is not None:
+        return "unlinked" if error.get("grpc") == "NOT_FOUND" else error.get("grpc")
+    return "linked" if response.person.main_index == r.person.main_index else "linked elsewhere"
+
+
+def _second_person(dut: Any, issuer: str, r: Any, ctx: dict) -> None:
+    ctx["member"] = register_as(dut, issuer)
+
+
+def _bind(dut: Any, role: str, r: Any, ctx: dict) -> tuple[Any, dict | None]:
+    request = I.BindFamilyRequest(
+        guardian_ehcid=r.card.ehcid, member_ehcid=ctx["member"].card.ehcid, relation="child",
+        context=dut.context(role),
+    )  # fmt: skip
+    return dut.call("issuance", "BindFamily", request, role)
+
+
+def _bound(dut: Any, r: Any, ctx: dict) -> Any:
+    return ctx["member"].person.main_index in family_of(dut, r.person.main_index)
+
+
+OPS = {
+    "suspend": CardOp("Suspend", _action("Suspend"), _status),
+    "resume": CardOp("Resume", _action("Resume"), _status, _suspend_first),
+    "cancel": CardOp("Cancel", _action("Cancel"), _status),
+    "modify": CardOp("Modify", _modify, _phone),
+    "mint-dynamic-code": CardOp("GetQrCode (dynamic)", _mint, _minted),
+    "link-medium": CardOp("LinkMedium", _link, _linked),
+    "bind-family": CardOp("BindFamily", _bind, _bound, _second_person),
+}
+
+
+def _prepare(dut: Any, op: CardOp, issuer: str) -> tuple[Any, dict, Any]:
+    r = register_as(dut, issuer)
+    ctx: dict = {}
+    op.setup(dut, issuer, r, ctx)
+    if op.name == "LinkMedium":
+        ctx["token"] = token()
+    return r, ctx, op.state(dut, r, ctx)
+
+
+@pytest.mark.requirement("NODE-AUTHZ-002")
+@pytest.mark.parametrize("op_name", list(OPS))
+@given(pair=st.sampled_from(CROSS_ORG))
+def test_a_terminal_of_another_organisation_cannot_act_on_a_card(dut, op_name, pair):
+    issuer, caller = pair
+    op = OPS[op_name]
+    r, ctx, before = _prepare(dut, op, issuer)
+    response, error = op.do(dut, caller, r, ctx)
+    denied(error, f"{op.name} of an org-{ORG[issuer]} card by an org-{ORG[caller]} terminal")
+    if op.name == "GetQrCode (dynamic)":
+        assert response is None or not response.qr_text, "a refused call handed out a dynamic code"
+        ctx["minted"] = ""
+    after = op.state(dut, r, ctx)
+    assert after == before, f"{op.name} was refused but the node's records changed: {before!r} -> {after!r}"
+
+
+@pytest.mark.requirement("NODE-AUTHZ-005")
+@pytest.mark.parametrize("op_name", list(OPS))
+@given(pair=st.sampled_from(SAME_ORG))
+def test_a_terminal_of_the_issuing_organisation_may_act_on_a_card(dut, op_name, pair):
+    issuer, caller = pair
+    op = OPS[op_name]
+    r, ctx, before = _prepare(dut, op, issuer)
+    _, error = op.do(dut, caller, r, ctx)
+    allowed(error, f"{op.name} of an org-{ORG[issuer]} card by another terminal of that organisation")
+    after = op.state(dut, r, ctx)
+    assert after != before, f"{op.name} was acknowledged but the node's records did not change ({before!r})"
+
+
+def _usage(dut: Any, role: str, ehcid: str, **over: Any) -> U.UsageRecord:
+    context = dut.context(role)
+    fields = dict(
+        request_id=f"authz-{next(_SEQ)}-{dt.datetime.now().timestamp()}",
+        time=dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d%H%M%S"),
+        org_code=context.org_code, org_name=context.org_name, use_city=context.use_city, scene="0101012",
+        medical_step="010101", department=context.department or "5500", card_type="11", channel="0100",
+        payment_category="0100", visit_type="O", ehcid=ehcid, terminal_id=context.terminal_id,
+    )  # fmt: skip
+    fields.update(over)
+    return U.UsageRecord(**fields)
+
+
+def _usage_ids(dut: Any, ehcid: str) -> set[str]:
+    listed, error = dut.call("usage", "QueryUsage", U.QueryUsageRequest(ehcid=ehcid, limit=1000), "admin")
+    assert error is None, f"QueryUsage as the operator refused: {error}"
+    return {u.request_id for u in listed.records}
+
+
+@pytest.mark.requirement("NODE-AUTHZ-005", "SEC-004")
+def test_any_terminal_may_verify_resolve_and_report_and_the_issuer_reads_its_records(dut):
+    r = register_as(dut, "terminal")
+    for role in ("peer", "foreign"):
+        request = V.VerifyQrRequest(qr_text=r.qr_text, context=dut.context(role))
+        response, error = dut.call("verification", "VerifyQr", request, role)
+        allowed(error, f"VerifyQr by {role}")
+        assert response.person.main_index == r.person.main_index
+        request = M.ResolveRequest(medium=M.MEDIUM_EHC_QR, identifier=r.qr_text, context=dut.context(role))
+        allowed(dut.call("main_index", "Resolve", request, role)[1], f"Resolve by {role}")
+        record = _usage(dut, role, r.card.ehcid)
+        ack, error = dut.call("usage", "Report", record, role)
+        allowed(error, f"usage Report by {role}")
+        assert ack.accepted and record.request_id in _usage_ids(dut, r.card.ehcid), (
+            f"{role}'s report not stored"
+        )
+    # the issuing organisation's other terminal reads the card, its usage and its audit trail
+    got, error = dut.call("issuance", "GetCard", I.GetCardRequest(ehcid=r.card.ehcid), "peer")
+    allowed(error, "GetCard by a terminal of the issuing organisation")
+    assert got.card.ehcid == r.card.ehcid
+    listed, error = dut.call("usage", "QueryUsage", U.QueryUsageRequest(ehcid=r.card.ehcid), "peer")
+    allowed(error, "QueryUsage by a terminal of the issuing organisation")
+    assert any(u.terminal_id == dut.context("peer").terminal_id for u in listed.records), (
+        "own report not listed"
+    )
+    request = M.GetAuditRequest(main_index=r.person.main_index, limit=10)
+    allowed(dut.call("main_index", "GetAudit", request, "peer")[1], "GetAudit by the issuing organisation")
+
+
+@pytest.mark.requirement("NODE-AUTHZ-003", "SEC-006")
+def test_a_terminal_cannot_read_another_organisations_records(dut):
+    r = register_as(dut, "terminal")
+    own = _usage(dut, "terminal", r.card.ehcid)
+    assert dut.call("usage", "Report", own)[1] is None
+    theirs = _usage(dut, "foreign", r.card.ehcid)  # org B may report a use of A's card
+    assert dut.call("usage", "Report", theirs, "foreign")[1] is None
+    denied(dut.call("issuance", "GetCard", I.GetCardRequest(ehcid=r.card.ehcid), "foreign")[1], "GetCard")
+    query = I.QueryRequest(document_type="01", document_number=r.person.document_number)
+    denied(dut.call("issuance", "Query", query, "foreign")[1], "Query by document number")
+    denied(
+        dut.call("issuance", "Query", I.QueryRequest(main_index=r.person.main_index), "foreign")[1],
+        "Query by main index",
+    )
+    a_org = dut.context("terminal").org_code
+    denied(
+        dut.call("usage", "QueryUsage", U.QueryUsageRequest(org_code=a_org), "foreign")[1],
+        "QueryUsage of org A",
+    )
+    listed, error = dut.call("usage", "QueryUsage", U.QueryUsageRequest(ehcid=r.card.ehcid), "foreign")
+    if error is None:  # by card: only org B's own records
+        seen = {u.request_id for u in listed.records}
+        assert own.request_id not in seen, "a terminal of org B read org A's usage record"
+        assert all(u.org_code == dut.context("foreign").org_code for u in listed.records), (
+            "foreign records listed"
+        )
+    else:
+        denied(error, "QueryUsage by card")
+    listed, error = dut.call("usage", "QueryUsage", U.QueryUsageRequest(limit=1000), "foreign")
+    if error is None:  # no filter: the caller's organisation only
+        assert own.request_id not in {u.request_id for u in listed.records}, (
+            "unfiltered QueryUsage leaked org A"
+        )
+    else:
+        denied(error, "unfiltered QueryUsage")
+    request = M.GetAuditRequest(main_index=r.person.main_index, limit=10)
+    denied(
+        dut.call("main_index", "GetAudit", request, "foreign")[1], "GetAudit of another organisation's person"
+    )
+
+
+def _kpis(dut: Any, role: str) -> dict | None:
+    try:
+        from reference_node.proto.ehc.node.v1 import supervision_pb2 as S
+    except ImportError:  # pragma: no cover - an ehc.node.v1 without supervision
+        return {"grpc": "PERMISSION_DENIED"}
+    today = dt.date.today().isoformat()
+    return dut.call("supervision", "Kpis", S.KpiRequest(start_date=today, end_date=today), role)[1]
+
+
+@pytest.mark.requirement("NODE-AUTHZ-001")
+@given(role=st.sampled_from(["terminal", "peer", "foreign"]))
+def test_a_terminal_cannot_call_the_operators_methods(dut, role):
+    n = next(_SEQ)
+    me = dut.context(role)
+    peer = dut.credentials("peer").terminal_id
+    new_org = f"{me.org_code[:-1]}9{n % 1000:03d}"[:32]
+    new_terminal = f"{me.org_code}{7000 + n % 1000:04d}"
+    org = R.Organisation(code=new_org, name="越权测试机构", level="1", area_code=me.use_city)
+    denied(dut.call("registry", "UpsertOrganisation", org, role)[1], f"UpsertOrganisation by {role}")
+    terminal = R.Terminal(
+        terminal_id=new_terminal, org_code=me.org_code, terminal_type="01",
+        certification_status=R.CERTIFICATION_STATUS_CERTIFIED, role=R.TERMINAL_ROLE_TERMINAL,
+    )  # fmt: skip
+    denied(dut.call("registry", "UpsertTerminal", terminal, role)[1], f"UpsertTerminal by {role}")
+    own = R.Terminal(
+        terminal_id=me.terminal_id, org_code=me.org_code, terminal_type="01",
+        certification_status=R.CERTIFICATION_STATUS_CERTIFIED, role=R.TERMINAL_ROLE_ADMIN,
+    )  # fmt: skip
+    denied(dut.call("registry", "UpsertTerminal", own, role)[1], f"{role} making itself admin")
+    for rpc in ("IssueCredential", "RevokeCredential"):
+        request = R.IssueCredentialRequest(terminal_id=peer)
+        denied(dut.call("registry", rpc, request, role)[1], f"{rpc} for another terminal by {role}")
+    denied(_kpis(dut, role), f"supervision Kpis by {role}")
+    # the registry as the operator sees it: nothing was added, promoted, rotated or revoked
+    _, error = dut.call("registry", "GetOrganisation", R.GetOrganisationRequest(code=new_org), "admin")
+    assert error is not None and error.get("grpc") == "NOT_FOUND", f"organisation created by {role}: {error}"
+    _, error = dut.call("registry", "GetTerminal", R.GetTerminalRequest(terminal_id=new_terminal), "admin")
+    assert error is not None and error.get("grpc") == "NOT_FOUND", f"terminal created by {role}: {error}"
+    got, error = dut.call(
+        "registry", "GetTerminal", R.GetTerminalRequest(terminal_id=me.terminal_id), "admin"
+    )
+    assert error is None and got.role == R.TERMINAL_ROLE_TERMINAL, f"{role} promoted itself"
+    # the peer's credential still signs (not rotated or revoked by the refused calls)
+    probe = M.ResolveRequest(
+        medium=M.MEDIUM_CITIZEN_ID, identifier=new_id_number(), context=dut.context("peer")
+    )
+    _, error = dut.call("main_index", "Resolve", probe, "peer")
+    assert error is None or error.get("grpc") == "NOT_FOUND", (
+        f"the peer's credential no longer works: {error}"
+    )
+
+
+@pytest.mark.requirement("NODE-AUTHZ-004")
+@pytest.mark.parametrize("claimed", ["peer", "foreign"])
+def test_a_terminal_cannot_act_in_another_terminals_name(dut, claimed):
+    """Terminal 1 of org A signs; the context names ``claimed`` (terminal 2 of org A, or org B)."""
+    other = dut.context(claimed)
+    spoofed = dut.context("terminal", terminal_id=other.terminal_id, org_code=other.org_code)
+    # Register in another's name: refused, and no person was created
+    request = person_request(dut, context=spoofed)
+    denied(dut.call("issuance", "Register", request)[1], f"Register claiming to be {claimed}")
+    response, error = resolve_as_admin(dut, M.MEDIUM_CITIZEN_ID, request.document_number)
+    assert error is not None and error.get("grpc") == "NOT_FOUND", "a refused Register created the person"
+    r = register_as(dut, claimed)
+    # suspend the other's card under its name: refused, card unchanged
+    action = I.CardActionRequest(ehcid=r.card.ehcid, reason="spoofed", context=spoofed)
+    denied(dut.call("issuance", "Suspend", action)[1], f"Suspend claiming to be {claimed}")
+    assert card_of(dut, r.card.ehcid).card.status == C.CARD_STATUS_NORMAL, (
+        "a refused Suspend changed the card"
+    )
+    # verify in another's name (the verification log would record the wrong terminal)
+    verify = V.VerifyQrRequest(qr_text=r.qr_text, context=spoofed)
+    denied(dut.call("verification", "VerifyQr", verify)[1], f"VerifyQr claiming to be {claimed}")
+
+
+@pytest.mark.requirement("NODE-AUTHZ-004")
+@pytest.mark.parametrize("claimed", ["foreign", "peer"])
+def test_a_terminal_cannot_report_usage_in_another_terminals_name(dut, claimed):
+    """A usage record names its terminal and organisation: terminal 1 of org A signs a record that
+    names ``claimed`` (org B's terminal, or terminal 2 of org A). Refused, and not stored."""
+    other = dut.context(claimed)
+    r = register_as(dut, "terminal")
+    record = _usage(dut, "terminal", r.card.ehcid, terminal_id=other.terminal_id, org_code=other.org_code)
+    denied(dut.call("usage", "Report", record)[1], f"usage report claiming to be {claimed}")
+    assert record.request_id not in _usage_ids(dut, r.card.ehcid), "a refused usage report was stored"

@@ -1,0 +1,83 @@
+"""Durability of usage reports by statistics: every acknowledged report of a large batch must be
+in the node's own records.
+
+A node that silently loses a fraction p of acknowledged reports keeps all n of a batch with
+probability (1 - p)^n. For the suite to catch a 1 % loss with at least 99 % probability,
+n >= ln(0.01) / ln(0.99) = 458.2; the suite sends N_REPORTS = 500 (0.99^500 = 0.66 % chance that
+such a node passes) and reads back every one, not a sample.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+
+from reference_node.proto.ehc.node.v1 import usage_pb2 as U
+
+from .helpers import register
+
+N_REPORTS = 500
+LOSS_RATE = 0.01  # the loss the batch must expose ...
+POWER = 0.99  # ... with this probability
+BATCH = 100  # records read back per QueryUsage (a time window of BATCH seconds)
+CST = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.mark.requirement("NODE-USAGE-007")
+def test_the_batch_is_large_enough():
+    """The arithmetic the requirement states (no node involved)."""
+    assert math.log(1 - POWER) / math.log(1 - LOSS_RATE) <= N_REPORTS
+    assert (1 - LOSS_RATE) ** N_REPORTS < 1 - POWER
+
+
+@pytest.mark.requirement("NODE-USAGE-007", "NODE-USAGE-005")
+def test_every_acknowledged_usage_report_is_stored(dut):
+    card = register(dut).card
+    context = dut.context()
+    # one second apart, ending a minute ago: each read-back window holds BATCH records
+    start = (dt.datetime.now(CST) - dt.timedelta(seconds=N_REPORTS + 60)).replace(microsecond=0)
+    run = f"{start:%H%M%S}{card.ehcid[:8]}"
+    records = [
+        U.UsageRecord(
+            request_id=f"durable-{run}-{i:04d}",
+            time=f"{start + dt.timedelta(seconds=i):%Y%m%d%H%M%S}",
+            org_code=context.org_code,
+            org_name=context.org_name,
+            use_city=context.use_city,
+            scene="0101012",
+            medical_step="010101",
+            department=context.department or "5500",
+            card_type="11",
+            channel="0100",
+            payment_category="0100",
+            visit_type="O",
+            ehcid=card.ehcid,
+            terminal_id=context.terminal_id,
+        )  # fmt: skip
+        for i in range(N_REPORTS)
+    ]
+    acks = dut.stream("usage", "ReportStream", records)
+    assert len(acks) == N_REPORTS, f"{len(acks)} acknowledgements for {N_REPORTS} reports"
+    refused = [a for a in acks if a.error.code or not (a.accepted or a.duplicate)]
+    assert not refused, f"{len(refused)} reports refused, first: {refused[0].error.code or refused[0]}"
+    acknowledged = {a.request_id for a in acks}
+    assert acknowledged == {r.request_id for r in records}, "acknowledgements do not match the reports"
+    stored: dict[str, int] = {}
+    for first in range(0, N_REPORTS, BATCH):
+        window = U.QueryUsageRequest(
+            ehcid=card.ehcid, from_time=records[first].time,
+            to_time=f"{start + dt.timedelta(seconds=first + BATCH):%Y%m%d%H%M%S}", limit=1000,
+        )  # fmt: skip
+        listed, error = dut.call("usage", "QueryUsage", window)
+        assert error is None, f"QueryUsage refused: {error}"
+        for u in listed.records:
+            stored[u.request_id] = stored.get(u.request_id, 0) + 1
+    lost = sorted(acknowledged - set(stored))
+    assert not lost, (
+        f"{len(lost)} of {N_REPORTS} acknowledged usage reports are not in the node's records "
+        f"(first: {lost[0]}); a loss rate of about {len(lost) / N_REPORTS:.1%}"
+    )
+    counted_twice = sorted(k for k, n in stored.items() if n > 1)
+    assert not counted_twice, f"{len(counted_twice)} reports stored more than once"
