@@ -213,6 +213,7 @@ class Day:
 
     def __init__(self, running: Any, profile: Any, out: Path) -> None:
         from card_emulators.personalise import CardKeys, new_psam
+        from conformance_tests.cardhost import CardHost
         from conformance_tests.drivers.reference_his import His
         from conformance_tests.drivers.reference_terminal import Terminal
         from ehc.gm import SM2PrivateKey
@@ -225,7 +226,12 @@ class Day:
         self.issuer = SM2PrivateKey.from_int(0xDE40)  # TEST-ONLY issuer key of the demo's chip cards
         self.psam_path = out / "cards" / "psam.json"
         self.psam_path.parent.mkdir(parents=True, exist_ok=True)
-        new_psam(self.keys).save(self.psam_path)
+        psam = new_psam(self.keys)
+        psam.save(self.psam_path)
+        # The terminal reaches the cards in slots the kit hosts (driver protocol v2): the PSAM stays
+        # in its slot, each chip card is inserted for its read.
+        self.cards = CardHost("socket")
+        self.cards.insert("psam", psam)
         creds = running.credentials.to_dict()
         self.terminal = Terminal()
         self.terminal.configure(
@@ -246,6 +252,7 @@ class Day:
             }
         )
         self.chip_images: dict[str, Path] = {}
+        self.chip_cards: dict[str, Any] = {}
         self.kept: set[str] = set()
         self.refusals: Counter[str] = Counter()
         self.accepted = 0
@@ -253,6 +260,7 @@ class Day:
     def close(self) -> None:
         for c in (self.client, self.admin, self.terminal.client, self.his.client):
             c.close()
+        self.cards.close()
 
     # ---------------------------------------------------------------- issuance
     def issue_chip(self, person: Any) -> None:
@@ -263,6 +271,7 @@ class Day:
         path = self.out / "cards" / f"chip-{person.person_id}.json"
         card.save(path)
         self.chip_images[person.id_number] = path
+        self.chip_cards[person.id_number] = card
         # The issued card becomes a medium of the holder's main index (card number = ID number,
         # item 8), so a HIS can resolve the patient by the card alone.
         holder = self.client.main_index.Resolve(
@@ -307,8 +316,12 @@ class Day:
             req["image_png_b64"] = base64.b64encode(png).decode("ascii")
             answer = self.terminal.present_qr(req)
         elif medium == "resident-card":
-            req.update(card_image=str(self.chip_images[person.id_number]), psam_image=str(self.psam_path))
-            answer = self.terminal.insert_card(req)
+            self.cards.insert("card", self.chip_cards[person.id_number])
+            try:
+                req.update(card=self.cards.location("card"), psam=self.cards.location("psam"))
+                answer = self.terminal.insert_card(req)
+            finally:
+                self.cards.eject("card")
         else:
             req["record"] = simulate_from_person(person).to_dict()
             answer = self.terminal.present_id_card(req)

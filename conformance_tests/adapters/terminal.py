@@ -366,7 +366,7 @@ def check_driver(spec: str) -> str | None:
             input=json.dumps({"id": 1, "op": "hello"}) + "\n" + json.dumps({"id": 2, "op": "bye"}) + "\n",
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=30,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"{DRIVER_PROTOCOL.name}: driver did not start or answer hello: {exc}"
