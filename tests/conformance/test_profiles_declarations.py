@@ -243,3 +243,26 @@ def test_a_failed_should_fails_a_run_without_declaration(tmp_path, catalogue):
     assert "QR-TEXT-011" not in relaxed.gating_failures()
     row = next(r for r in relaxed.requirements if r.id == "QR-TEXT-011").to_dict(catalogue)
     assert row["verdict"] == "not-applicable" and row["reason"].endswith(": tokens are not ours")
+
+
+def test_a_relaxed_should_and_its_reason_are_in_the_report(tmp_path):
+    import json
+
+    from conformance_tests.runner import RunOptions, run_with_result
+
+    ics = _declaration(
+        tmp_path,
+        '[claims]\nroles = ["codec"]\n\n[not_claimed]\n"QR-TEXT-011" = "tokens go to the wallet app"\n',
+    )
+    out = tmp_path / "report"
+    code, _ = run_with_result(
+        RunOptions(
+            role="codec", declaration=str(ics), out=str(out), max_examples=3, quiet=True, certification=True
+        )
+    )
+    assert code == 0
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["declaration"]["not_claimed"] == {"QR-TEXT-011": "tokens go to the wallet app"}
+    row = next(r for r in report["requirements"] if r["id"] == "QR-TEXT-011")
+    assert row["verdict"] == "not-applicable" and row["reason"].endswith("tokens go to the wallet app")
+    assert "tokens go to the wallet app" in (out / "report.html").read_text(encoding="utf-8")
