@@ -71,10 +71,16 @@ def _reports(calls: list, accepted_only: bool = True) -> list:
     return [c for c in calls if c.name == "Report" and (not accepted_only or c.status == "OK")]
 
 
-def _identified_first(calls: list, what: str) -> None:
-    """The node was asked who the patient is, and answered, before the first card use was reported."""
+def _identified_first(calls: list, what: str, patient: dict | None = None) -> None:
+    """The node was asked who the patient is — with what the kit presented, when given — and
+    answered, before the first card use was reported."""
     first_report = next((i for i, c in enumerate(calls) if c.name == "Report"), len(calls))
     asked = [c for c in calls[:first_report] if c.name in IDENTIFY and c.status == "OK"]
+    if patient is not None:
+        shown = patient.get("qr_text") or patient.get("identifier")
+        asked = [
+            c for c in asked if shown in (c.request.qr_text if c.name == "VerifyQr" else c.request.identifier)
+        ]
     assert asked, f"{what}: no identification at the node before the first usage report ({_names(calls)})"
 
 
@@ -121,7 +127,7 @@ def test_every_visit_identifies_the_patient_at_the_node_before_reporting(dut):
     r = register(dut.node)
     for visit in ("first visit", "return visit"):
         answer, calls = _visit(dut, _qr(r), ["registration", "consultation"])
-        _identified_first(calls, visit)
+        _identified_first(calls, visit, _qr(r))
         asked = [c for c in calls if c.name == "VerifyQr" and c.request.qr_text == r.qr_text]
         assert asked, f"{visit}: the node was never shown the patient's code ({_names(calls)})"
         assert answer.get("patient") and answer["patient"]["main_index"] == r.person.main_index, answer
@@ -135,8 +141,15 @@ def test_every_medium_identifies_the_patient(dut, medium):
     r = register(dut.node, id_number=number)
     patient = _qr(r) if medium.startswith("ehc") else {"medium": medium, "identifier": number}
     answer, calls = _visit(dut, patient, ["registration"])
-    _identified_first(calls, medium)
-    assert _reports(calls), f"{medium}: no card use reached the node ({_names(calls)})"
+    _identified_first(calls, medium, patient)
+    reports = _reports(calls)
+    assert reports, f"{medium}: no card use reached the node ({_names(calls)})"
+    for c in reports:  # the use is reported for the card the kit presented
+        assert (
+            (c.request.ehcid == r.card.ehcid)
+            if medium.startswith("ehc")
+            else (c.request.card_number == number)
+        ), f"{medium}: the reported use names another card"
     assert answer.get("patient") and answer["patient"]["main_index"] == r.person.main_index, answer
 
 
