@@ -10,7 +10,6 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conformance_tests import oracle
-from ehc.errors import EhcError
 from ehc.spec.identifiers import make_citizen_id
 
 # TEST-ONLY keys of the suite (never a production key).
@@ -91,7 +90,7 @@ def test_lower_case_x_never_yields_another_ehcid(dut, main_index, number):
     expected = oracle.ehcid(main_index, ROOT_KEY, "01", number)
     try:
         derived = dut.derive_ehcid(main_index, ROOT_KEY, "01", number[:-1] + "x")
-    except (EhcError, ValueError):
+    except Exception:  # noqa: BLE001 - any refusal will do (the adapter API fixes no error type)
         return  # refused: the terminal/issuer must ask for the upper-case form
     assert derived == expected, "lower-case x derived an EHCID of its own (one person, two EHCIDs)"
 
