@@ -319,7 +319,9 @@ class Node:
                     "SELECT id, ehcid FROM card_changes WHERE id > ? ORDER BY id LIMIT 10000",
                     (self._changes_seen,),
                 )
-            except EhcError:
+            except Exception as exc:  # noqa: BLE001 - the feed must outlive a store outage or fd exhaustion
+                if not isinstance(exc, EhcError):
+                    log(LOG, logging.ERROR, "card change feed read failed", error=type(exc).__name__)
                 continue
             if not rows:
                 continue

@@ -179,8 +179,14 @@ def _start_http(node: Node, server: GrpcServer, host: str, port: int) -> tuple[o
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    from reference_node.gateway.connections import descriptor_cap, guarded_protocol, quiet_accept_errors
+    from reference_node.gateway.connections import (
+        descriptor_cap,
+        guarded_protocol,
+        quiet_accept_errors,
+        raise_descriptor_limit,
+    )
 
+    raise_descriptor_limit()
     cap, fd_limit = descriptor_cap(node.config.http_max_connections)
     protocol = guarded_protocol(cap, node.config.http_header_timeout_s, node.metrics)
     cfg = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", http=protocol)

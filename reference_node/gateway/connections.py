@@ -8,7 +8,7 @@ per failed accept (48 MB of log in 6 s).
 Now:
 
 * at most ``cap`` connections are open on the REST port: ``http_max_connections`` and never more
-  than the descriptor limit minus a reserve (a quarter of the limit, at least 64) kept for gRPC, the
+  than the descriptor limit minus a reserve (a quarter of the limit, at least 128) kept for gRPC, the
   store and the logs; a connection past the cap is closed as soon as it is accepted;
 * a connection must deliver complete request headers within ``http_header_timeout_s`` of its
   accept, or of the end of its previous answer (keep-alive), else it is closed (slowloris);
@@ -38,7 +38,7 @@ LOG_INTERVAL_S = 10.0
 
 def descriptor_cap(configured: int) -> tuple[int, int]:
     """(connection cap, descriptor limit): the configured cap, lowered so that a quarter of the
-    descriptor limit (at least 64) stays free for everything else once the REST port is full."""
+    descriptor limit (at least 128) stays free for everything else once the REST port is full."""
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
         return configured, -1
@@ -46,8 +46,19 @@ def descriptor_cap(configured: int) -> tuple[int, int]:
         in_use = len(os.listdir("/proc/self/fd"))
     except OSError:
         in_use = 64
-    reserve = max(64, soft // 4)
+    reserve = max(128, soft // 4)  # 16 gRPC workers alone open ~3 SQLite descriptors each
     return max(8, min(configured, soft - in_use - reserve)), soft
+
+
+def raise_descriptor_limit() -> None:
+    """Use the hard RLIMIT_NOFILE (the soft one is often 1,024 while the hard one is far higher)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            pass
 
 
 class Throttled:
@@ -153,4 +164,4 @@ def quiet_accept_errors(loop: asyncio.AbstractEventLoop) -> None:
     loop.set_exception_handler(handler)
 
 
-__all__ = ["descriptor_cap", "guarded_protocol", "quiet_accept_errors", "Throttled"]
+__all__ = ["descriptor_cap", "guarded_protocol", "quiet_accept_errors", "raise_descriptor_limit", "Throttled"]

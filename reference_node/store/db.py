@@ -107,7 +107,12 @@ class Database:
         return before it is on disk (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off):
         a power loss can lose the last relaxed commits, never corrupt. Used for dynamic-code counters
         and the verification log only; usage reports and issuance always commit durably."""
-        c = self.conn(relaxed)
+        try:
+            c = self.conn(relaxed)
+        except Exception as exc:  # cannot connect (server down, out of file descriptors): not a crash
+            if _is_db_error(exc):
+                raise EhcError(STORE_ERROR, f"{type(exc).__name__}") from exc
+            raise
         try:
             self._prepare(c, relaxed)
             cur = Cursor(self, c.cursor())
