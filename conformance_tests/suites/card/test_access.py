@@ -228,8 +228,8 @@ def assert_no_data(target: Protected, mode: str, apdu: bytes, answer: tuple[byte
 def assert_unreadable(dut, ctx: Ctx, target: Protected, ways: list[str] | None = None) -> None:
     """``target`` gives no data whatever way it is made current and read; offered modes say 6982."""
     for way in ways or selections(dut, target):
+        make_current(dut, target, way)  # reads leave the current EF alone: one SELECT per way
         for mode, apdu in read_commands(target):
-            make_current(dut, target, way)
             answer = probe(dut, apdu)
             assert_no_data(target, f"[{way}] {mode}", apdu, answer, ctx)
             if way == "fid" and offered(mode):
@@ -239,13 +239,13 @@ def assert_unreadable(dut, ctx: Ctx, target: Protected, ways: list[str] | None =
 def assert_sfi_unreadable(dut, ctx: Ctx, df: tuple[int, ...]) -> None:
     """With ``df`` current, no short file identifier reaches protected data (READ RECORD / BINARY)."""
     tags = sorted({p.tags[0] for p in PROTECTED if p.df == df and p.tags})
+    assert select_path(dut, MF, *df) == 0x9000
     for sfi in SFIS:
         apdus = [
             ("READ RECORD 1 via SFI", bytes([0x00, 0xB2, 0x01, (sfi << 3) | 0x04, 0x00])),
             ("READ BINARY via SFI", bytes([0x00, 0xB0, 0x80 | sfi, 0x00, 0x00])),
         ] + [(f"READ RECORD tag {tag} via SFI", bytes([0x00, 0xB2, tag, sfi << 3, 0x00])) for tag in tags]
         for mode, apdu in apdus:
-            assert select_path(dut, MF, *df) == 0x9000
             data, status = probe(dut, apdu)
             label = f"{'/'.join(f'{f:04X}' for f in df)} SFI {sfi}: {mode} ({apdu.hex().upper()})"
             assert not data or data in ctx.free, (
@@ -313,8 +313,8 @@ def assert_df_unreadable_in_place(dut, ctx: Ctx, df: tuple[int, ...], context: s
     """With ``df`` already current, its protected files give no data; every SELECT is relative to
     ``df`` (no hop through the MF, which would clear the state by itself)."""
     for target in (p for p in PROTECTED if p.df == df):
+        assert select(dut, target.fid) == 0x9000, f"SELECT {target.name} from its DF"
         for mode, apdu in read_commands(target):
-            assert select(dut, target.fid) == 0x9000, f"SELECT {target.name} from its DF"
             assert_no_data(target, f"{context}: {mode}", apdu, probe(dut, apdu), ctx)
     tags = sorted({p.tags[0] for p in PROTECTED if p.df == df and p.tags})
     for sfi in SFIS:
