@@ -178,15 +178,23 @@ def test_reports_name_the_hospital_itself_and_the_medium_read(dut, medium):
 
 
 @pytest.mark.requirement("HIS-016")
-@pytest.mark.parametrize("action", ["Suspend", "Cancel"])
-def test_a_card_the_node_refuses_stops_the_visit(dut, action):
+@pytest.mark.parametrize("refusal", ["Suspend", "Cancel", "forged"])
+def test_a_card_the_node_refuses_stops_the_visit(dut, refusal):
     r = register(dut.node)
-    _, error = card_action(dut.node, action, r.card.ehcid)
-    assert error is None, error
-    answer, calls = _visit(dut, _qr(r), ["registration", "consultation", "payment"])
-    assert any(c.name == "VerifyQr" for c in calls), f"the HIS did not ask the node ({_names(calls)})"
+    ehcid = r.card.ehcid
+    if refusal == "forged":  # well-formed text of a card the node never issued
+        ehcid = "".join(reversed(ehcid))
+        patient = {"medium": "ehc-qr-static", "qr_text": f"{ehcid}:1"}
+    else:
+        _, error = card_action(dut.node, refusal, ehcid)
+        assert error is None, error
+        patient = _qr(r)
+    answer, calls = _visit(dut, patient, ["registration", "consultation", "payment"])
+    assert any(c.name == "VerifyQr" and c.status != "OK" for c in calls), (
+        f"the node did not refuse, or the HIS did not ask it ({_names(calls)})"
+    )
     assert not _reports(calls, accepted_only=False), f"card uses reported after the refusal: {_names(calls)}"
-    assert _usage(dut, r.card.ehcid) == [], "the node holds card uses of a refused card"
+    assert _usage(dut, ehcid) == [], "the node holds card uses of a refused card"
     assert not answer.get("patient") or not answer["patient"].get("main_index"), answer
 
 
