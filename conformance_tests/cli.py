@@ -1,7 +1,10 @@
 """``ehc certify``: run conformance suites against a device under test and handle reports.
 
 Exit codes: 0 the run passes (every applicable must-requirement passes, no waiver problem);
-1 it fails; 2 bad options/configuration; 3 the DUT or a suite is unavailable.
+1 it fails; 2 bad options/configuration (usage: wrong device syntax, unreadable or malformed file);
+3 the DUT or a suite is unavailable (node not answering its health check, no such reader, driver
+not found or exiting at once). 2 and 3 are decided before any test runs and before any report is
+written (``preflight.py``), with one line on stderr that says what to pass.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from ehc.clitools import emit, fail
 from ehc.errors import EhcError
 
 from .catalogue import default_catalogue
+from .preflight import DEVICE_SYNTAX, Preflight, check
 from .profiles import available_profiles, load_profile
 from .runner import RunOptions, run
 
@@ -59,6 +63,11 @@ def _execute(role: str, dut: str, **kw) -> None:
     if kw.get("certification") and (kw.get("select") or kw.get("seed") is not None):
         click.echo("--certification runs every test with the fixed seed: drop -k/--seed", err=True)
         sys.exit(2)
+    try:
+        check(role, dut, kw)  # usage (2) and an absent device (3) stop here, before any test
+    except Preflight as problem:
+        click.echo(f"ehc certify {role}: {problem.message}", err=True)
+        sys.exit(problem.exit_code)
     out = kw.pop("out") or f"ehc-report-{role}-{dt.datetime.now():%Y%m%dT%H%M%S}"
     opts = RunOptions(role=role, dut=dut, out=out, **kw)
     code = run(opts)
@@ -82,7 +91,7 @@ def certify() -> None:
     "dut",
     default="reference",
     show_default=True,
-    help="reference | mutant:NAME | module:pkg.mod:factory",
+    help=DEVICE_SYNTAX["codec"],
 )
 @_run_options
 def codec_cmd(dut: str, **kw) -> None:
@@ -96,11 +105,22 @@ def codec_cmd(dut: str, **kw) -> None:
     "dut",
     default="reference",
     show_default=True,
-    help="HOST:PORT of a node (gRPC ehc.node.v1) | reference | module:pkg.mod:factory",
+    help=(
+        f"{DEVICE_SYNTAX['node']}. client= the node's credentials (terminal, peer, foreign, admin; "
+        "`ehc node client identities` writes them); ca= the CA of a TLS node's certificate (turns "
+        "TLS on); cert=/key= a client certificate for mutual TLS; name= the name in the node's "
+        "certificate when it is not HOST; tls=on TLS with the system roots. The client file may "
+        'carry the TLS part as "tls": {"ca", "cert", "key", "server_name"}'
+    ),
 )
 @_run_options
 def node_cmd(dut: str, **kw) -> None:
-    """Certify a city node over gRPC."""
+    """Certify a city node over gRPC (TLS when the target names a CA).
+
+    \b
+    Example:
+      ehc certify node --target "node.example:50051;client=client.json;ca=lab-ca.pem"
+    """
     _execute("node", dut, **kw)
 
 
@@ -110,7 +130,7 @@ def node_cmd(dut: str, **kw) -> None:
     "dut",
     default="emulated",
     show_default=True,
-    help="PC/SC reader name | emulated | mutant:NAME | module:pkg.mod:factory",
+    help=DEVICE_SYNTAX["card"],
 )
 @_run_options
 def card_cmd(dut: str, **kw) -> None:
@@ -124,7 +144,7 @@ def card_cmd(dut: str, **kw) -> None:
     "dut",
     default="emulated",
     show_default=True,
-    help='emulated | "CARD_READER;psam=PSAM_READER" (the PSAM is the device under test)',
+    help=DEVICE_SYNTAX["psam"] + " (the PSAM is the device under test)",
 )
 @_run_options
 def psam_cmd(dut: str, **kw) -> None:
@@ -138,7 +158,7 @@ def psam_cmd(dut: str, **kw) -> None:
     "dut",
     default="reference",
     show_default=True,
-    help="driver command speaking the JSON-lines protocol (optionally driver:CMD) | reference",
+    help=DEVICE_SYNTAX["terminal"] + " (a driver speaks the JSON-lines protocol)",
 )
 @_run_options
 def terminal_cmd(dut: str, **kw) -> None:
@@ -150,9 +170,7 @@ def terminal_cmd(dut: str, **kw) -> None:
 @click.option(
     "--listen", default=None, help="HOST:PORT the kit's node listens on for the HIS (default: a free port)"
 )
-@click.option(
-    "--driver", default="reference", show_default=True, help="HIS driver command (JSON lines) | reference"
-)
+@click.option("--driver", default="reference", show_default=True, help=DEVICE_SYNTAX["his"])
 @_run_options
 def his_cmd(listen: str | None, driver: str, **kw) -> None:
     """Certify a hospital information system's calls and usage reports."""

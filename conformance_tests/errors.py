@@ -29,4 +29,13 @@ DRIVER_PROTOCOL = define(
     "DRIVER_PROTOCOL", 5012, "conformance", "terminal driver violated the JSON-lines protocol"
 )
 REPLAY_INVALID = define("REPLAY_INVALID", 5013, "conformance", "replay directory has no usable report")
+DUT_SPEC_INVALID = define(
+    "DUT_SPEC_INVALID",
+    5030,
+    "conformance",
+    "the device to certify is named wrongly (syntax, unreadable file)",
+)
+DUT_UNREACHABLE = define(
+    "DUT_UNREACHABLE", 5031, "conformance", "the device to certify does not answer (node, reader, driver)"
+)
 DEMO_STAGE_FAILED = define("DEMO_STAGE_FAILED", 5090, "conformance", "a stage of ehc demo failed")

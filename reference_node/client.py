@@ -83,6 +83,60 @@ def load_client_file(path: str | os.PathLike[str], role: str = "terminal") -> tu
     return doc["target"], Credentials.from_dict(doc[role])
 
 
+@dataclass(frozen=True)
+class TlsConfig:
+    """Client side of TLS: the CA the node's certificate must chain to (None: the system roots),
+    optionally a client certificate chain and key (mutual TLS) and the name to check in the node's
+    certificate when it differs from the host dialled (``grpc.ssl_target_name_override``)."""
+
+    ca: bytes | None = field(default=None, repr=False)
+    cert: bytes | None = field(default=None, repr=False)
+    key: bytes | None = field(default=None, repr=False)
+    server_name: str | None = None
+
+    def channel_credentials(self) -> grpc.ChannelCredentials:
+        return grpc.ssl_channel_credentials(
+            root_certificates=self.ca, private_key=self.key, certificate_chain=self.cert
+        )
+
+    def channel_options(self) -> list[tuple[str, str]]:
+        return [("grpc.ssl_target_name_override", self.server_name)] if self.server_name else []
+
+    @classmethod
+    def from_files(
+        cls,
+        ca: str | os.PathLike[str] | None = None,
+        cert: str | os.PathLike[str] | None = None,
+        key: str | os.PathLike[str] | None = None,
+        server_name: str | None = None,
+    ) -> TlsConfig:
+        """Read the PEM files (OSError when one cannot be read; ValueError: cert without key)."""
+        if (cert is None) != (key is None):
+            raise ValueError("a client certificate and its key go together (cert= and key=)")
+        return cls(
+            ca=Path(ca).read_bytes() if ca else None,
+            cert=Path(cert).read_bytes() if cert else None,
+            key=Path(key).read_bytes() if key else None,
+            server_name=server_name or None,
+        )
+
+
+def client_file_tls(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The optional ``"tls"`` object of a client file: ``ca``, ``cert``, ``key`` (PEM paths,
+    relative to the client file) and ``server_name``; paths returned resolved. ``{}`` if absent."""
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    tls = doc.get("tls") if isinstance(doc, dict) else None
+    if not tls:
+        return {}
+    if not isinstance(tls, dict) or not all(isinstance(v, str) for v in tls.values()):
+        raise ValueError('"tls" must be an object of strings (ca, cert, key, server_name)')
+    unknown = set(tls) - {"ca", "cert", "key", "server_name"}
+    if unknown:
+        raise ValueError(f'"tls" has unknown keys {", ".join(sorted(unknown))}')
+    base = Path(path).parent
+    return {k: (v if k == "server_name" else str(base / v)) for k, v in tls.items()}
+
+
 class _CallDetails(collections.namedtuple("_CallDetails", ("method", "timeout", "metadata", "credentials", "wait_for_ready", "compression")), grpc.ClientCallDetails):  # fmt: skip
     pass
 
@@ -108,16 +162,28 @@ class SigningInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.StreamStreamClie
         return continuation(self._details(client_call_details, None), request_iterator)
 
 
-def signed_channel(target: str, credentials: Credentials, *, tls_root: bytes | None = None) -> grpc.Channel:
-    options = [
+def plain_channel(target: str, tls: TlsConfig | None = None) -> grpc.Channel:
+    """An unsigned channel: TLS when ``tls`` is given, plaintext otherwise."""
+    options: list[tuple[str, Any]] = [
         ("grpc.max_receive_message_length", MAX_MESSAGE),
         ("grpc.max_send_message_length", MAX_MESSAGE),
     ]
-    if tls_root is not None:
-        channel = grpc.secure_channel(target, grpc.ssl_channel_credentials(tls_root), options=options)
-    else:
-        channel = grpc.insecure_channel(target, options=options)
-    return grpc.intercept_channel(channel, SigningInterceptor(credentials))
+    if tls is not None:
+        return grpc.secure_channel(target, tls.channel_credentials(), options=options + tls.channel_options())
+    return grpc.insecure_channel(target, options=options)
+
+
+def signed_channel(
+    target: str,
+    credentials: Credentials,
+    *,
+    tls_root: bytes | None = None,
+    tls: TlsConfig | None = None,
+) -> grpc.Channel:
+    """A channel that signs every call; ``tls_root`` is short for ``tls=TlsConfig(ca=tls_root)``."""
+    if tls is None and tls_root is not None:
+        tls = TlsConfig(ca=tls_root)
+    return grpc.intercept_channel(plain_channel(target, tls), SigningInterceptor(credentials))
 
 
 def error_of(exc: grpc.RpcError) -> EhcError:
@@ -143,10 +209,17 @@ def error_of(exc: grpc.RpcError) -> EhcError:
 class NodeClient:
     """Stubs of every service over one signed channel."""
 
-    def __init__(self, target: str, credentials: Credentials, *, tls_root: bytes | None = None) -> None:
+    def __init__(
+        self,
+        target: str,
+        credentials: Credentials,
+        *,
+        tls_root: bytes | None = None,
+        tls: TlsConfig | None = None,
+    ) -> None:
         self.target = target
         self.credentials = credentials
-        self.channel = signed_channel(target, credentials, tls_root=tls_root)
+        self.channel = signed_channel(target, credentials, tls_root=tls_root, tls=tls)
         self.issuance = issuance_pb2_grpc.IssuanceServiceStub(self.channel)
         self.main_index = main_index_pb2_grpc.MainIndexServiceStub(self.channel)
         self.verification = verification_pb2_grpc.VerificationServiceStub(self.channel)

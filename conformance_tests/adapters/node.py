@@ -9,6 +9,16 @@ organisation A, ``foreign`` a terminal of organisation B, ``admin`` the node ope
 tests need all four; a client file without them stops the run before any test
 (``ehc node client identities --out FILE`` writes one).
 
+Target syntax (``ehc certify node --target``; ``parse_target`` checks it before any test)::
+
+    HOST:PORT;client=FILE[;ca=FILE][;cert=FILE;key=FILE][;name=SERVER_NAME][;tls=on]
+
+``ca`` turns TLS on and is the CA the node's certificate must chain to; ``cert``/``key`` a client
+certificate for mutual TLS; ``name`` the name to check in the node's certificate when it is not
+HOST; ``tls=on`` TLS against the system roots. The client file may carry the same as
+``"tls": {"ca", "cert", "key", "server_name"}`` (paths relative to the file); the target wins.
+``reference`` serves TLS with a TEST-ONLY CA (``conformance_tests.tlsmaterial``).
+
 The adapter offers ``call(service, method, request, role="terminal") -> (response, error)``:
 ``error`` is ``{"code", "number", "message", "grpc"}`` for a refused call, never an exception, so
 negative tests can assert the code. Every call goes to the transcript (masked).
@@ -16,13 +26,15 @@ negative tests can assert the code. Every call goes to the transcript (masked).
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from ehc.errors import EhcError
 
-from ..errors import ADAPTER_UNAVAILABLE, ADAPTER_UNKNOWN
+from ..errors import ADAPTER_UNAVAILABLE, ADAPTER_UNKNOWN, DUT_SPEC_INVALID, DUT_UNREACHABLE
 
 # Back-off when a node answers NODE_RATE_LIMITED (its per-terminal flow control).
 RATE_LIMIT_FIRST_DELAY_S = 0.05
@@ -37,18 +49,122 @@ def _to_dict(message: Any) -> Any:
     return MessageToDict(message, preserving_proto_field_name=True)
 
 
+TARGET_SYNTAX = "HOST:PORT;client=FILE[;ca=FILE][;cert=FILE;key=FILE][;name=SERVER_NAME][;tls=on]"
+HEALTH_TIMEOUT_S = 5.0  # a node that does not answer its health check by then is unreachable
+_ADDRESS = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
+_KEYS = ("client", "ca", "cert", "key", "name", "tls")
+
+
+@dataclass(frozen=True)
+class NodeTarget:
+    """A parsed ``--target``: address, client file and the client side of TLS (None: plaintext)."""
+
+    address: str
+    client_file: str
+    tls: Any = None  # reference_node.client.TlsConfig
+
+    @property
+    def transport(self) -> str:
+        return "tls" if self.tls is not None else "plaintext"
+
+
+def parse_target(spec: str) -> NodeTarget:
+    """Check a ``HOST:PORT;client=FILE;...`` spec and read the files it names (DUT_SPEC_INVALID
+    with one line saying what is wrong)."""
+    from reference_node.client import TlsConfig, client_file_tls, load_client_file
+
+    def bad(why: str) -> EhcError:
+        return EhcError(DUT_SPEC_INVALID, f"{why}; the target is {TARGET_SYNTAX}")
+
+    address, *parts = spec.split(";")
+    if not _ADDRESS.match(address) or not 0 < int(address.rsplit(":", 1)[1]) < 65536:
+        raise bad(f"{address!r} is not HOST:PORT")
+    opts: dict[str, str] = {}
+    for part in parts:
+        key, eq, value = part.partition("=")
+        if not eq or key not in _KEYS or not value:
+            raise bad(f"{part!r} is not one of {', '.join(k + '=...' for k in _KEYS)}")
+        if key in opts:
+            raise bad(f"{key}= given twice")
+        opts[key] = value
+    if "client" not in opts:
+        raise bad(
+            "no client file (client=FILE: the node's credentials; `ehc node client identities` writes one)"
+        )
+    path = opts["client"]
+    try:
+        load_client_file(path, "terminal")
+        load_client_file(path, "admin")
+        from_file = client_file_tls(path)
+    except OSError as exc:
+        raise bad(f"client file {path} cannot be read ({exc.strerror or exc})") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        detail = f"no {exc} entry" if isinstance(exc, KeyError) else str(exc).splitlines()[0][:120]
+        raise bad(f"client file {path} is not an ehc node client file ({detail})") from None
+    if opts.get("tls", "on") not in ("on", "off"):
+        raise bad("tls= is on or off")
+    files = {
+        "ca": opts.get("ca", from_file.get("ca")),
+        "cert": opts.get("cert", from_file.get("cert")),
+        "key": opts.get("key", from_file.get("key")),
+    }
+    server_name = opts.get("name", from_file.get("server_name"))
+    wanted = opts.get("tls") == "on" or any(files.values()) or server_name
+    if opts.get("tls") == "off" or not wanted:
+        return NodeTarget(address, path)
+    try:
+        tls = TlsConfig.from_files(**files, server_name=server_name)
+    except OSError as exc:
+        raise bad(f"TLS file {exc.filename} cannot be read ({exc.strerror})") from None
+    except ValueError as exc:
+        raise bad(str(exc)) from None
+    for label, pem in (("ca", tls.ca), ("cert", tls.cert), ("key", tls.key)):
+        if pem is not None and b"-----BEGIN " not in pem:
+            raise bad(f"{label}= {files[label]} is not a PEM file")
+    return NodeTarget(address, path, tls)
+
+
+def probe(target: NodeTarget, timeout: float = HEALTH_TIMEOUT_S) -> None:
+    """The node answers the gRPC health check within ``timeout`` (any answer, even UNIMPLEMENTED,
+    shows it is there); DUT_UNREACHABLE with one line otherwise."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from reference_node.client import plain_channel
+
+    channel = plain_channel(target.address, target.tls)
+    try:
+        health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout)
+    except grpc.RpcError as exc:
+        if exc.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            return
+        hint = (
+            "does it serve TLS with a certificate the given ca= signed, for that name (name=)?"
+            if target.tls is not None
+            else "is it running, and does it serve plaintext (pass ;ca=FILE for a TLS node)?"
+        )
+        raise EhcError(
+            DUT_UNREACHABLE,
+            f"node {target.address} does not answer the gRPC health check within {timeout:g} s "
+            f"({exc.code().name} over {target.transport}): {hint}",
+        ) from None
+    finally:
+        channel.close()
+
+
 class GrpcNode:
     def __init__(
         self, run: Any, target: str, terminal: Any, admin: Any, owner: Any = None,
-        identities: dict[str, Any] | None = None,
+        identities: dict[str, Any] | None = None, tls: Any = None,
     ) -> None:  # fmt: skip
         from reference_node.client import NodeClient
 
         self.log = run.holder
         self.profile = run.profile
         self.target = target
+        self.tls = tls  # reference_node.client.TlsConfig of a TLS node, None in plaintext
         self.identities = {**(identities or {}), "terminal": terminal, "admin": admin}
-        self.clients = {role: NodeClient(target, cred) for role, cred in self.identities.items()}
+        self.clients = {role: NodeClient(target, cred, tls=tls) for role, cred in self.identities.items()}
         self.terminal = self.clients["terminal"]
         self.admin = self.clients["admin"]
         try:  # newer ehc.node.v1 releases add SupervisionService
@@ -72,6 +188,7 @@ class GrpcNode:
             "adapter": "node:grpc",
             "target": self.target,
             "implementation": "reference" if self._owner else "remote",
+            "transport": "tls" if self.tls is not None else "plaintext",
             **({"mutant": self.mutant.description} if getattr(self, "mutant", None) else {}),
         }
 
@@ -142,9 +259,9 @@ class GrpcNode:
         """The same call on a plain channel without the terminal signature (must be refused)."""
         import grpc
 
-        from reference_node.client import error_of
+        from reference_node.client import error_of, plain_channel
 
-        channel = grpc.insecure_channel(self.target)
+        channel = plain_channel(self.target, self.tls)
         try:
             stub = stub_class(channel)
             getattr(stub, method)(request, timeout=30)
@@ -167,10 +284,10 @@ class GrpcNode:
         import grpc
 
         from reference_node.auth import sign
-        from reference_node.client import error_of
+        from reference_node.client import error_of, plain_channel
 
         creds = self.terminal.credentials
-        channel = grpc.insecure_channel(self.target)
+        channel = plain_channel(self.target, self.tls)
         stub = stub_class(channel)
         rpc = getattr(stub, method)
         full_method = f"/ehc.node.v1.{stub_class.__name__.removesuffix('Stub')}/{method}"
@@ -194,6 +311,67 @@ class GrpcNode:
         channel.close()
         self.log.call(f"{method} (replay probe)", _to_dict(request), results)
         return results
+
+    def plaintext_probe(self) -> str | None:
+        """Call the health check in plaintext on the node's address: the gRPC status name if the
+        node answered (it accepts unprotected traffic), None if it refused the connection."""
+        import grpc
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+        channel = grpc.insecure_channel(self.target)
+        try:
+            health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(), timeout=HEALTH_TIMEOUT_S
+            )
+            answered: str | None = "OK"
+        except grpc.RpcError as exc:
+            code = exc.code()
+            unanswered = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+            answered = None if code in unanswered else code.name
+        finally:
+            channel.close()
+        self.log.call("grpc.health.v1.Health/Check (plaintext)", {}, {"answered": answered})
+        return answered
+
+    def tls_probe(self) -> dict[str, Any]:
+        """One TLS handshake (ALPN h2) that verifies the node's certificate chain against the CA
+        given (system roots without one) and its name: version, cipher, subject, validity."""
+        import socket
+        import ssl
+
+        tls = self.tls
+        host, _, port = self.target.rpartition(":")
+        host = host.strip("[]")
+        context = ssl.create_default_context(cadata=tls.ca.decode("ascii") if tls.ca else None)
+        context.set_alpn_protocols(["h2"])
+        if tls.cert is not None:
+            with tempfile.TemporaryDirectory(prefix="ehc-tls-") as tmp:
+                cert, key = f"{tmp}/cert.pem", f"{tmp}/key.pem"
+                for path, pem in ((cert, tls.cert), (key, tls.key)):
+                    with open(path, "wb") as fh:
+                        fh.write(pem)
+                context.load_cert_chain(cert, key)
+        result: dict[str, Any]
+        try:
+            with (
+                socket.create_connection((host, int(port)), timeout=HEALTH_TIMEOUT_S) as raw,
+                context.wrap_socket(raw, server_hostname=tls.server_name or host) as conn,
+            ):
+                peer = conn.getpeercert() or {}
+                result = {
+                    "verified": True,
+                    "version": conn.version(),
+                    "cipher": (conn.cipher() or ("",))[0],
+                    "alpn": conn.selected_alpn_protocol(),
+                    "subject": str(dict(x[0] for x in peer.get("subject", ()))),
+                    "not_after": peer.get("notAfter", ""),
+                }
+        except ssl.SSLCertVerificationError as exc:
+            result = {"verified": False, "error": exc.verify_message or str(exc)}
+        except (ssl.SSLError, OSError) as exc:
+            result = {"verified": False, "error": f"{type(exc).__name__}: {exc}"}
+        self.log.call("TLS handshake", {"server_name": tls.server_name or host}, result)
+        return result
 
     def close(self) -> None:
         for client in self.clients.values():
@@ -222,41 +400,59 @@ def reference_config(profile: Any) -> Any:
     )
 
 
-def start_reference(run: Any, cls: type = GrpcNode, address: str | None = None) -> GrpcNode:
-    """The kit's reference node in process; ``address`` HOST:PORT to listen on (default: a free port)."""
+def start_reference(
+    run: Any, cls: type = GrpcNode, address: str | None = None, *, tls: bool = False
+) -> GrpcNode:
+    """The kit's reference node in process; ``address`` HOST:PORT to listen on (default: a free
+    port); ``tls``: serve TLS with a TEST-ONLY CA (the node role's own certification), plaintext
+    otherwise (the upper tester the terminal and HIS suites' drivers dial)."""
     try:
+        from reference_node.client import TlsConfig
         from reference_node.runtime import start
     except ImportError as exc:
         raise EhcError(ADAPTER_UNAVAILABLE, f"reference node: {exc}") from None
     tmp = tempfile.TemporaryDirectory(prefix="ehc-certify-node-")
+    client_tls = None
+    server_tls = None
+    if tls:
+        from ..tlsmaterial import make_test_tls
+
+        material = make_test_tls()
+        server_tls = (material.server_key, material.server_cert)
+        client_tls = TlsConfig(ca=material.ca)
     running = start(
-        f"{tmp.name}/ehc-node", config=reference_config(run.profile), grpc_address=address or "127.0.0.1:0"
+        f"{tmp.name}/ehc-node",
+        config=reference_config(run.profile),
+        grpc_address=address or "127.0.0.1:0",
+        tls=server_tls,
     )
     adapter = cls(
         run, running.target, running.credentials, running.admin_credentials, owner=running,
-        identities=reference_identities(running),
+        identities=reference_identities(running, client_tls), tls=client_tls,
     )  # fmt: skip
     adapter._tmp = tmp
     adapter.clock_skew_s = REFERENCE_CLOCK_SKEW_S
     return adapter
 
 
-def reference_identities(running: Any) -> dict[str, Any]:
+def reference_identities(running: Any, tls: Any = None) -> dict[str, Any]:
     """Org B and a second org-A terminal on a node the kit started (through its registry)."""
     from reference_node.identities import provision_identities
 
-    return provision_identities(running.target, running.credentials, running.admin_credentials)
+    return provision_identities(
+        running.target, running.credentials, running.admin_credentials, tls_root=tls.ca if tls else None
+    )
 
 
 def check_spec(spec: str) -> str | None:
     """A one-line reason why ``spec`` cannot be certified (client file without the identities the
     authorisation tests need), or None. Checked before any test runs."""
     target, _, rest = spec.partition(";")
-    if not (":" in target and rest.startswith("client=")):
+    if not (":" in target and "client=" in rest):
         return None
     from reference_node.identities import missing_identities
 
-    path = rest[len("client=") :]
+    path = parse_target(spec).client_file
     missing = missing_identities(path)
     if not missing:
         return None
@@ -269,22 +465,24 @@ def check_spec(spec: str) -> str | None:
 
 def make(spec: str, run: Any) -> Any:
     if spec == "reference":
-        return start_reference(run)
+        return start_reference(run, tls=True)
     if spec.startswith("mutant:"):
         from ..mutants.node import make_mutant
 
         return make_mutant(spec[len("mutant:") :], run)
     target, _, rest = spec.partition(";")
-    if ":" in target and rest.startswith("client="):
+    if ":" in target and "client=" in rest:
         from reference_node.client import load_client_file
         from reference_node.identities import IDENTITY_ROLES
 
-        path = rest[len("client=") :]
+        parsed = parse_target(spec)
+        path = parsed.client_file
         problem = check_spec(spec)
         if problem:
             raise EhcError(ADAPTER_UNAVAILABLE, problem)
         identities = {role: load_client_file(path, role)[1] for role in IDENTITY_ROLES}
-        return GrpcNode(run, target, identities["terminal"], identities["admin"], identities=identities)
-    raise EhcError(
-        ADAPTER_UNKNOWN, f"node adapter {spec!r}: use reference, HOST:PORT;client=FILE or mutant:NAME"
-    )
+        return GrpcNode(
+            run, parsed.address, identities["terminal"], identities["admin"], identities=identities,
+            tls=parsed.tls,
+        )  # fmt: skip
+    raise EhcError(ADAPTER_UNKNOWN, f"node adapter {spec!r}: use reference, {TARGET_SYNTAX} or mutant:NAME")

@@ -1,5 +1,7 @@
 """`ehc certify node` against a node in another process, reached only over the network with a
-client file: the path a lab uses for a vendor's node."""
+client file: the path a lab uses for a vendor's node. This node serves plaintext, so the run fails
+on transport protection (SEC-009) and on nothing else; test_certify_node_repeatable_tls.py
+certifies a TLS node to a pass."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from reference_node.testing import start_node
 
 
 def test_certify_a_node_in_another_process(tmp_path):
-    node = start_node(tmp_path, subprocess=True)
+    node = start_node(tmp_path, subprocess=True, extra_args=["--rate-limit", "0"])
     try:
         # the serve's client file has the demo terminal and the admin; the authorisation tests
         # need a second terminal and another organisation's: the lab writes them with the CLI
@@ -52,8 +54,11 @@ def test_certify_a_node_in_another_process(tmp_path):
         node.stop()
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     failing = [r["id"] for r in report["requirements"] if r["verdict"] == "fail"]
-    assert result.exit_code == 0 and failing == [], failing
-    assert report["dut"]["implementation"] == "remote" and report["declaration"]["declared"]
+    assert result.exit_code == 1 and failing == ["SEC-009"], failing
+    sec009 = next(t for t in report["tests"] if t["requirements"] == ["SEC-009"])
+    assert "plaintext" in sec009["message"]
+    assert report["dut"]["implementation"] == "remote" and report["dut"]["transport"] == "plaintext"
+    assert report["declaration"]["declared"]
 
 
 def test_a_client_file_without_the_identities_stops_before_any_test(tmp_path):

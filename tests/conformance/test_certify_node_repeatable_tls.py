@@ -1,0 +1,113 @@
+"""One running reference node, serving TLS with a TEST-ONLY CA, certified twice in a row through
+`ehc certify node --target "HOST:PORT;client=FILE;ca=FILE"`: both runs pass (fresh identifiers,
+before/after differences), SEC-009 is tested, and a wrong CA or a plaintext dial stops at exit 3."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from conformance_tests.cli import certify
+from conformance_tests.runner import RunOptions, run_with_result
+from conformance_tests.tlsmaterial import make_test_tls
+from reference_node.identities import provision_identities, write_client_file
+from reference_node.testing import start_node
+
+
+def _run(target: str, out) -> tuple[int, dict, str]:
+    result = CliRunner().invoke(
+        certify,
+        ["node", "--target", target, "--out", str(out), "--max-examples", "3", "--quiet", "--certification"],
+    )
+    report_path = out / "report.json"
+    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
+    return result.exit_code, report, result.stderr
+
+
+def _verdicts(report: dict) -> dict[str, str]:
+    return {r["id"]: r["verdict"] for r in report["requirements"]}
+
+
+def test_the_same_tls_node_certifies_twice(tmp_path):
+    tls = make_test_tls(("localhost", "127.0.0.1"))
+    pem = tls.write(tmp_path / "tls")
+    node = start_node(
+        tmp_path,
+        subprocess=True,
+        # no per-terminal rate limit: the node's flow control is tested elsewhere, here it only
+        # slows the two runs down (the adapter backs off and calls again)
+        extra_args=[
+            "--tls-cert",
+            str(pem["server_cert"]),
+            "--tls-key",
+            str(pem["server_key"]),
+            "--rate-limit",
+            "0",
+        ],
+    )
+    try:
+        identities = provision_identities(
+            node.target, node.credentials, node.admin_credentials, tls_root=tls.ca
+        )
+        client = write_client_file(tmp_path / "client.json", node.target, identities)
+        port = node.target.rsplit(":", 1)[1]
+
+        # the node is there, but not as dialled: exit 3 before any test, no report
+        other = make_test_tls()
+        (tmp_path / "other-ca.pem").write_bytes(other.ca)
+        for spec, words in (
+            (f"{node.target};client={client}", "over plaintext"),
+            (f"{node.target};client={client};ca={tmp_path / 'other-ca.pem'}", "over tls"),
+        ):
+            code, report, stderr = _run(spec, tmp_path / "refused")
+            assert code == 3 and words in stderr and not report, (code, stderr)
+            assert not (tmp_path / "refused").exists()
+
+        # first run: TLS from the target (CA, and the name in the certificate when dialling by IP)
+        code1, first, _ = _run(f"localhost:{port};client={client};ca={pem['ca']}", tmp_path / "first")
+        # second run: TLS from the client file ("tls" object, paths relative to the file)
+        doc = json.loads(client.read_text(encoding="utf-8"))
+        doc["tls"] = {"ca": "tls/ca.pem", "server_name": "127.0.0.1"}
+        client.write_text(json.dumps(doc), encoding="utf-8")
+        code2, second, _ = _run(f"{node.target};client={client}", tmp_path / "second")
+    finally:
+        node.stop()
+    for report, code in ((first, code1), (second, code2)):
+        failing = [rid for rid, verdict in _verdicts(report).items() if verdict == "fail"]
+        assert code == 0 and failing == [] and report["verdict"] == "pass", (code, failing)
+        assert report["dut"]["transport"] == "tls" and report["dut"]["implementation"] == "remote"
+        assert _verdicts(report)["SEC-009"] == "pass"
+        assert _verdicts(report)["SUP-001"] == "pass" and _verdicts(report)["NODE-REG-002"] == "pass"
+    assert first["hypothesis"]["seed"] == second["hypothesis"]["seed"] == 0  # both certification runs
+    assert first["hypothesis"]["nonce"] != second["hypothesis"]["nonce"]
+
+
+def test_replay_recreates_the_runs_identifiers(tmp_path):
+    # -k runs one test (the others are "not-tested", so the run itself fails: only its ids matter)
+    opts = dict(role="node", dut="reference", max_examples=2, quiet=True, select="batch_registration")
+    run_with_result(RunOptions(out=str(tmp_path / "a"), **opts))
+    run_with_result(RunOptions(out=str(tmp_path / "b"), replay=str(tmp_path / "a"), **opts))
+    run_with_result(RunOptions(out=str(tmp_path / "c"), **opts))
+
+    def batch_ids(name: str) -> tuple[str, list[str]]:
+        report = json.loads((tmp_path / name / "report.json").read_text(encoding="utf-8"))
+        test = next(t for t in report["tests"] if "batch_registration" in t["nodeid"])
+        assert test["outcome"] == "passed", test["message"]
+        calls = [e for e in test["transcript"] if "RegisterBatch" in json.dumps(e, ensure_ascii=False)]
+        ids = sorted(set(_request_ids(calls)))
+        return report["hypothesis"]["nonce"], ids
+
+    (nonce_a, ids_a), (nonce_b, ids_b), (nonce_c, ids_c) = batch_ids("a"), batch_ids("b"), batch_ids("c")
+    assert len(ids_a) == 5, ids_a
+    assert nonce_a == nonce_b and ids_a == ids_b, "--replay did not recreate the identifiers"
+    assert nonce_c != nonce_a and not set(ids_c) & set(ids_a), "a new run reused identifiers"
+
+
+def _request_ids(value: object) -> list[str]:
+    if isinstance(value, dict):
+        found = [v for k, v in value.items() if k == "request_id" and isinstance(v, str)]
+        return found + [i for v in value.values() for i in _request_ids(v)]
+    if isinstance(value, list):
+        return [i for v in value for i in _request_ids(v)]
+    return []
