@@ -10,11 +10,11 @@ answered, is recorded here — the card-side transcript verdicts about card acce
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from card_emulators.transports.card_socket import CardEvent, CardSlot, CardSocketServer
-
 from ehc.errors import EhcError
 
 from .errors import ADAPTER_UNAVAILABLE
@@ -30,7 +30,8 @@ class CardHost:
         if mode not in MODES:
             raise EhcError(ADAPTER_UNAVAILABLE, f"card channel {mode!r}: use socket or pcsc")
         self.mode = mode
-        self.slots = {name: CardSlot(name, on_event) for name in CARD_SLOTS}
+        self._on_event = on_event
+        self.slots = {name: CardSlot(name, self._event) for name in CARD_SLOTS}
         self._servers: dict[str, CardSocketServer] = {}
         self._clients: dict[str, Any] = {}
         self.harness: Any = None
@@ -46,6 +47,13 @@ class CardHost:
         if reason:
             raise EhcError(ADAPTER_UNAVAILABLE, f"cards=pcsc needs a pcscd the kit can start: {reason}")
         self.harness = PcscdHarness(mode=os.environ.get("EHC_PCSCD_MODE", "isolated")).start()
+
+    def _event(self, event: CardEvent) -> None:
+        if event.kind == "removed" and event.slot in self._clients:
+            # The card left the reader: it stays out (no vpcd re-insertion) until the kit ejects it.
+            threading.Thread(target=self._clients[event.slot].stop, daemon=True).start()
+        if self._on_event is not None:
+            self._on_event(event)
 
     # ------------------------------------------------------------------ where the terminal looks
     def location(self, slot: str) -> dict[str, str]:
@@ -65,10 +73,15 @@ class CardHost:
             from card_emulators.transports.vpcd import VpcdClient
 
             index = CARD_SLOTS.index(slot)
-            client = VpcdClient(self.slots[slot], port=self.harness.vpcd_port(index), name=slot).start()
-            self._clients[slot] = client
-            if not (client.wait_connected(10) and self.harness.wait_card(index, True)):
-                raise EhcError(ADAPTER_UNAVAILABLE, f"pcscd did not see the {slot} inserted")
+            for _attempt in range(2):
+                client = VpcdClient(self.slots[slot], port=self.harness.vpcd_port(index), name=slot).start()
+                self._clients[slot] = client
+                if client.wait_connected(10) and self.harness.wait_card(index, True, timeout=15):
+                    return
+                # pcscd polls its vpcd slot: take the card out, let it see the slot empty, retry once.
+                client.stop()
+                self.harness.wait_card(index, False)
+            raise EhcError(ADAPTER_UNAVAILABLE, f"pcscd did not see the {slot} inserted")
 
     def eject(self, slot: str) -> None:
         client = self._clients.pop(slot, None)
