@@ -454,3 +454,38 @@ def test_the_update_key_opens_the_write(dut, card, name):
         apdu = bytes([0x00, 0xDC, 0x01, 0x04, len(original)]) + original
     _, status = probe(dut, apdu)  # writes the same bytes back: nothing changes on the card
     assert status == 0x9000, f"{target.name}: write with the update key answered {status:04X}"
+
+
+def _snapshot(dut, ctx: Ctx) -> tuple[bytes, ...]:
+    """DDF1/EF06 records and the head of EF07, read with the read key."""
+    authenticate(dut, ctx, (DDF1,))
+    assert select(dut, 0xEF06) == 0x9000
+    records = tuple(probe(dut, bytes([0x00, 0xB2, n, 0x04, 0x00]))[0] for n in range(1, 6))
+    assert select(dut, 0xEF07) == 0x9000
+    return (*records, probe(dut, bytes.fromhex("00B0000040"))[0])
+
+
+@pytest.mark.requirement("CARD-APDU-011")
+@given(
+    cla=st.sampled_from((0x00, *OTHER_CLASSES)),
+    ins=st.sampled_from([0xD6, 0xDC, 0xE2]),
+    p1=st.integers(0, 255),
+    p2=st.integers(0, 255),
+    body=st.binary(min_size=1, max_size=40),
+    read_key=st.booleans(),
+)
+def test_any_write_apdu_without_the_update_key_changes_nothing(dut, card, cla, ins, p1, p2, body, read_key):
+    before = _snapshot(dut, card)
+    dut.reset()
+    if read_key:
+        authenticate(dut, card, (DDF1,))
+    else:
+        assert select_path(dut, MF, DDF1) == 0x9000
+    assert select(dut, 0xEF06) == 0x9000
+    apdu = bytes([cla, ins, p1, p2, len(body)]) + body
+    _, status = probe(dut, apdu)
+    assert not is_success(status), f"{apdu.hex().upper()} without the update key: SW {status:04X}"
+    dut.reset()
+    assert _snapshot(dut, card) == before, (
+        f"{apdu.hex().upper()} (refused, SW {status:04X}) changed DDF1 data"
+    )
