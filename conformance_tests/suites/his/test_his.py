@@ -43,7 +43,14 @@ STEP_REQUIREMENT = {
 }
 IDENTIFY = ("VerifyQr", "Resolve")
 #: card type a usage report must carry for the medium the kit presented (ehc.spec.codes.CARD_MEDIA)
-CARD_TYPE = {"ehc-qr-static": "11", "id-card": "20", "ssc": "30", "hospital-card": "80"}
+CARD_TYPE = {
+    "ehc-qr-static": "11",
+    "resident-card": "10",
+    "id-card": "20",
+    "ssc": "30",
+    "hospital-card": "80",
+}
+MEDIA = ["ehc-qr-static", "resident-card", "id-card", "ssc"]
 REPORT = "/ehc.node.v1.UsageService/Report"
 CST = dt.timezone(dt.timedelta(hours=8))
 
@@ -65,6 +72,27 @@ def _visit(dut: Any, patient: dict, steps: list[str], **fields: Any) -> tuple[di
 
 def _qr(r: Any) -> dict:
     return {"medium": "ehc-qr-static", "qr_text": r.qr_text}
+
+
+def _patient(dut: Any, medium: str, r: Any, number: str) -> dict:
+    """What the kit presents: the e-card code, or a card read by its number. A resident health card
+    (card number = the holder's ID number, DIGEST §1.1 item 8) is first linked at the node, as the
+    issuer does when it hands the card out."""
+    if medium.startswith("ehc"):
+        return _qr(r)
+    if medium == "resident-card":
+        _, error = dut.node.call(
+            "main_index",
+            "LinkMedium",
+            M.LinkMediumRequest(
+                main_index=r.person.main_index,
+                medium=M.MEDIUM_RESIDENT_HEALTH_CARD,
+                identifier=number,
+                context=dut.node.context(),
+            ),
+        )
+        assert error is None, f"the kit could not link the resident health card: {error}"
+    return {"medium": medium, "identifier": number}
 
 
 def _reports(calls: list, accepted_only: bool = True) -> list:
@@ -135,11 +163,11 @@ def test_every_visit_identifies_the_patient_at_the_node_before_reporting(dut):
 
 
 @pytest.mark.requirement("HIS-015")
-@pytest.mark.parametrize("medium", ["ehc-qr-static", "id-card", "ssc"])
+@pytest.mark.parametrize("medium", MEDIA)
 def test_every_medium_identifies_the_patient(dut, medium):
     number = new_id_number()
     r = register(dut.node, id_number=number)
-    patient = _qr(r) if medium.startswith("ehc") else {"medium": medium, "identifier": number}
+    patient = _patient(dut, medium, r, number)
     answer, calls = _visit(dut, patient, ["registration"])
     _identified_first(calls, medium, patient)
     reports = _reports(calls)
@@ -154,11 +182,11 @@ def test_every_medium_identifies_the_patient(dut, medium):
 
 
 @pytest.mark.requirement("HIS-017")
-@pytest.mark.parametrize("medium", ["ehc-qr-static", "id-card", "ssc"])
+@pytest.mark.parametrize("medium", MEDIA)
 def test_reports_name_the_hospital_itself_and_the_medium_read(dut, medium):
     number = new_id_number()
     r = register(dut.node, id_number=number)
-    patient = _qr(r) if medium.startswith("ehc") else {"medium": medium, "identifier": number}
+    patient = _patient(dut, medium, r, number)
     _, calls = _visit(dut, patient, ["registration", "payment"])
     sent = _reports(calls, accepted_only=False)
     assert sent, f"{medium}: no usage report reached the node ({_names(calls)})"
