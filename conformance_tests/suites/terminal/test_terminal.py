@@ -191,7 +191,7 @@ def _wait_expired(dut, valid_until: str) -> None:
     """Sleep until the node refuses a code valid until ``valid_until`` (YYYYMMDDHHMMSS, UTC+8)."""
     until = dt.datetime.strptime(valid_until, "%Y%m%d%H%M%S").replace(tzinfo=CST)
     skew = float(getattr(dut.node, "clock_skew_s", 2))
-    wait = (until - dt.datetime.now(CST)).total_seconds() + skew + 1.2
+    wait = (until - dt.datetime.now(CST)).total_seconds() + skew + 1.2  # the node's clock has 1 s steps
     if wait > 0:
         time.sleep(wait)
 
@@ -211,10 +211,10 @@ def _refused_without_rescue(dut, text: str, what: str) -> None:
 
 @pytest.mark.requirement("TERM-016", "QR-DYN-009")
 def test_expired_dynamic_code_is_refused_and_not_rescued(dut):
-    r = register(dut.node)
-    seen, error = qr(dut.node, r.card.ehcid, dynamic=True, lifetime_seconds=1)
+    # two holders: a profile may refuse a second dynamic code while the first is valid
+    seen, error = qr(dut.node, register(dut.node).card.ehcid, dynamic=True, lifetime_seconds=1)
     assert error is None
-    unseen, error = qr(dut.node, r.card.ehcid, dynamic=True, lifetime_seconds=1)
+    unseen, error = qr(dut.node, register(dut.node).card.ehcid, dynamic=True, lifetime_seconds=1)
     assert error is None
     assert _person(dut.present_qr_text(seen.qr_text)), "a fresh dynamic code was refused"
     _wait_expired(dut, max(seen.valid_until, unseen.valid_until))
