@@ -155,6 +155,7 @@ class PcscCard:
             raise EhcError(ADAPTER_UNAVAILABLE, f"pyscard is not installed: {exc}") from None
         self.log = run.holder
         self.role = role
+        self.profile = run.profile
         self.connection: Any = None
         self.psam_connection: Any = None
         self.emulated_psam: _EmulatedPsam | None = None
@@ -239,7 +240,9 @@ class PcscCard:
     def holder(self) -> dict[str, Any]:
         if self.emulated_psam is not None:
             return {"psam_sign_public_key_hex": self.emulated_psam.sign_key.public_key.hex()}
-        return {}
+        # the lab knows a real PSAM's signing key from its certificate: signatures are then verified
+        public = self.profile.param("psam.sign_public_key_hex", "")
+        return {"psam_sign_public_key_hex": public} if public else {}
 
     def _card(self) -> Any:
         if self.connection is None:
