@@ -17,6 +17,7 @@ timestamp is outside the replay window or whose nonce it has already seen in tha
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 import threading
 import time
@@ -32,10 +33,10 @@ from reference_node.errors import (
     AUTH_MISSING,
     AUTH_REPLAYED_NONCE,
     AUTH_STALE_TIMESTAMP,
-    AUTH_UNKNOWN_TERMINAL,
     RATE_LIMITED,
 )
 from reference_node.node import Caller, Node
+from reference_node.observability import Throttled
 from reference_node.ratelimit import TokenBuckets
 
 H_TERMINAL, H_TIMESTAMP, H_NONCE, H_SIGNATURE = (
@@ -48,6 +49,9 @@ EMPTY_DIGEST = sm3(b"").hex()
 _NONCE = re.compile(r"[A-Za-z0-9_\-]{16,64}")
 _TERMINAL = re.compile(r"[A-Za-z0-9_.:\-]{1,32}")
 _SIGNATURE = re.compile(r"[0-9A-Fa-f]{64}")  # hex of an HMAC-SM3; anything else cannot verify
+# REL-F19: an unknown terminal is answered like a wrong signature, after the same HMAC work (with
+# this stand-in secret), so a caller cannot enumerate terminal ids; the node's log keeps the reason
+_STAND_IN_SECRET = bytes(32)
 
 
 def string_to_sign(method: str, timestamp: str, nonce: str, body_digest_hex: str) -> bytes:
@@ -122,6 +126,11 @@ class Authenticator:
         self._lock = threading.Lock()
         self._inserted = 0
         self.rates = TokenBuckets(node.config.rate_limit_per_s, node.config.rate_limit_burst)
+        # the reason an answer does not give (REL-F19), logged once per interval with counts
+        self.unknown_terminal = Throttled(
+            "auth refused: unknown terminal (answered as NODE_AUTH_BAD_SIGNATURE)", level=logging.INFO
+        )
+        self.bad_signature = Throttled("auth refused: signature does not verify", level=logging.INFO)
 
     def _credential(self, terminal_id: str) -> _Credential | None:
         now = time.monotonic()
@@ -174,12 +183,17 @@ class Authenticator:
         ):
             raise EhcError(AUTH_MISSING, "x-ehc-* metadata malformed")
         cred = self._credential(terminal)
-        if cred is None:
-            raise EhcError(AUTH_UNKNOWN_TERMINAL)
         digest = EMPTY_DIGEST if body is None else sm3(body).hex()
-        expected = hmac_sm3(cred.secret, string_to_sign(method, ts, nonce, digest)).hex()
+        secret = _STAND_IN_SECRET if cred is None else cred.secret
+        expected = hmac_sm3(secret, string_to_sign(method, ts, nonce, digest)).hex()
         # REL-F14: compare_digest raises TypeError on non-ASCII text (a 500 on REST); refuse first
-        if not _SIGNATURE.fullmatch(signature) or not hmac.compare_digest(expected, signature.lower()):
+        good = _SIGNATURE.fullmatch(signature) is not None and hmac.compare_digest(
+            expected, signature.lower()
+        )
+        if cred is None or not good:
+            (self.unknown_terminal if cred is None else self.bad_signature).hit(
+                terminal=terminal, method=method
+            )
             raise EhcError(AUTH_BAD_SIGNATURE)
         if cred.revoked or not cred.certified:
             raise EhcError(AUTH_CREDENTIAL_REVOKED)

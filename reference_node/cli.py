@@ -122,6 +122,13 @@ def node() -> None:
     "--tls-cert", type=click.Path(dir_okay=False, exists=True), default=None, help="PEM certificate chain"
 )
 @click.option("--tls-key", type=click.Path(dir_okay=False, exists=True), default=None, help="PEM private key")
+@click.option(
+    "--api",
+    "apis",
+    multiple=True,
+    type=click.Choice(["tencent", "qinghai", "sichuan"]),
+    help="also serve this platform envelope on the HTTP port (repeatable; docs/platforms.md)",
+)
 @click.option("--log-level", default="INFO", show_default=True)
 @click.option(
     "--demo-data", is_flag=True, help="seed TEST-ONLY supervision demo history once (docs/supervision.md)"
@@ -149,7 +156,10 @@ def serve(**o: Any) -> None:
         max_http_body_bytes=o["max_http_body_bytes"],
         rate_limit_per_s=o["rate_limit"],
         rate_limit_burst=o["rate_burst"],
+        apis=tuple(o["apis"]),
     )
+    if o["apis"] and o["http_port"] is None:
+        raise click.UsageError("--api needs the HTTP port: add --http-port PORT (0 = any free port)")
     tls = None
     if o["tls_cert"] or o["tls_key"]:
         if not (o["tls_cert"] and o["tls_key"]):
@@ -173,6 +183,11 @@ def serve(**o: Any) -> None:
         + f"; client file {running.client_file}",
         err=True,
     )
+    if running.http_port is not None:
+        from reference_node.platforms import base_urls
+
+        for name, url in base_urls(config.apis, o["host"], running.http_port).items():
+            click.echo(f"  {name} envelope: {url}", err=True)
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())

@@ -24,8 +24,13 @@ DOCUMENT_INVALID = define(
 )
 # --- authentication / authorisation (42xx) -> UNAUTHENTICATED / PERMISSION_DENIED
 AUTH_MISSING = define("NODE_AUTH_MISSING", 4201, L, "call is not signed (x-ehc-* metadata missing)")
-AUTH_UNKNOWN_TERMINAL = define("NODE_AUTH_UNKNOWN_TERMINAL", 4202, L, "terminal or credential unknown")
-AUTH_BAD_SIGNATURE = define("NODE_AUTH_BAD_SIGNATURE", 4203, L, "request signature does not verify")
+# 4202 is kept for the registry's stability; the node answers an unknown terminal with 4203 (REL-F19)
+AUTH_UNKNOWN_TERMINAL = define(
+    "NODE_AUTH_UNKNOWN_TERMINAL", 4202, L, "terminal or credential unknown (logged only; answered as 4203)"
+)
+AUTH_BAD_SIGNATURE = define(
+    "NODE_AUTH_BAD_SIGNATURE", 4203, L, "terminal unknown or request signature does not verify"
+)
 AUTH_STALE_TIMESTAMP = define("NODE_AUTH_STALE_TIMESTAMP", 4204, L, "timestamp is outside the replay window")
 AUTH_REPLAYED_NONCE = define("NODE_AUTH_REPLAYED_NONCE", 4205, L, "nonce was already used (replay)")
 AUTH_CREDENTIAL_REVOKED = define(

@@ -106,3 +106,34 @@ def setup_logging(level: str = "INFO", stream: object = None) -> logging.Logger:
 def log(logger: logging.Logger, level: int, msg: str, **fields: object) -> None:
     if logger.isEnabledFor(level):
         logger.log(level, msg, extra={"fields": fields})
+
+
+class Throttled:
+    """Counts an event and logs it at most once per interval (with the count since the last line)."""
+
+    def __init__(
+        self, message: str, interval_s: float = 10.0, *, level: int = logging.WARNING, logger: str = "reference_node"
+    ) -> None:
+        self.message = message
+        self.level = level
+        self.logger = logging.getLogger(logger)
+        self.interval = interval_s
+        self.count = 0
+        self.total = 0
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    def hit(self, **fields: object) -> None:
+        with self._lock:
+            self.count += 1
+            self.total += 1
+            now = time.monotonic()
+            if now - self._last < self.interval:
+                return
+            self._last, count, self.count = now, self.count, 0
+        log(self.logger, self.level, self.message, count=count, interval_s=self.interval, **fields)
+
+    def next_now(self) -> None:
+        """Log the next event at once (a new interval starts)."""
+        with self._lock:
+            self._last = 0.0

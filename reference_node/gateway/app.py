@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from google.protobuf import json_format
 from starlette.concurrency import run_in_threadpool
 
 from ehc.errors import EhcError
+from ehc.spec.identifiers import mask_id
 from reference_node.auth import Authenticator
 from reference_node.errors import FIELD_BAD_FORMAT, INTERNAL, http_status
 from reference_node.gateway.limits import BodyLimit
@@ -52,6 +54,24 @@ HTTP_EXTENSIONS: list[Callable[[Node, Authenticator], APIRouter]] = []
 def register_http(factory: Callable[[Node, Authenticator], APIRouter]) -> None:
     """Add routes of an extension (``factory(node, authenticator) -> APIRouter``)."""
     HTTP_EXTENSIONS.append(factory)
+
+
+# REL-F20: the JSON parser's message quotes what it could not place: a key (an ID number used as a
+# field name, at any depth) or a value (an ID number given as an enum). Those parts are masked.
+_QUOTED_KEY = re.compile(r'(no field named )"([^"]*)"')
+_ENUM_VALUE = re.compile(r"(Invalid enum value )(.*?)( for enum type)")
+_DIGITS_RUN = re.compile(r"[0-9A-Za-z]*[0-9][0-9A-Za-z]*")
+
+
+def parser_message(exc: Exception) -> str:
+    """The parser's message without any value the client sent in full (≤ 200 characters)."""
+    text = str(exc).split("\n", 1)[0]
+    text = _QUOTED_KEY.sub(lambda m: f'{m.group(1)}"{mask_id(m.group(2))}"', text)
+    text = _ENUM_VALUE.sub(lambda m: f"{m.group(1)}{mask_id(m.group(2))}{m.group(3)}", text)
+    text = _DIGITS_RUN.sub(
+        lambda m: mask_id(m.group()) if sum(c.isdigit() for c in m.group()) >= 6 else m.group(), text
+    )
+    return text[:200]
 
 
 def _error(err: EhcError) -> JSONResponse:
@@ -93,7 +113,7 @@ def create_app(node: Node, auth: Authenticator) -> FastAPI:
                     except (json_format.ParseError, UnicodeDecodeError, ValueError) as exc:
                         raise EhcError(
                             FIELD_BAD_FORMAT,
-                            f"body is not a valid {req_type.DESCRIPTOR.name}: {str(exc)[:200]}",
+                            f"body is not a valid {req_type.DESCRIPTOR.name}: {parser_message(exc)}",
                         ) from None
                     result = await run_in_threadpool(op, node, caller, msg)
                 except EhcError as err:

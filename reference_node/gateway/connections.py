@@ -24,16 +24,13 @@ import asyncio
 import logging
 import os
 import resource
-import threading
-import time
 from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from reference_node.observability import log
+from reference_node.observability import Throttled
 
 LOG = logging.getLogger("reference_node")
-LOG_INTERVAL_S = 10.0
 
 
 def descriptor_cap(configured: int) -> tuple[int, int]:
@@ -59,28 +56,6 @@ def raise_descriptor_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
         except (ValueError, OSError):
             pass
-
-
-class Throttled:
-    """Counts an event and logs it at most once per interval (with the count since the last line)."""
-
-    def __init__(self, message: str, interval_s: float = LOG_INTERVAL_S) -> None:
-        self.message = message
-        self.interval = interval_s
-        self.count = 0
-        self.total = 0
-        self._last = 0.0
-        self._lock = threading.Lock()
-
-    def hit(self, **fields: object) -> None:
-        with self._lock:
-            self.count += 1
-            self.total += 1
-            now = time.monotonic()
-            if now - self._last < self.interval:
-                return
-            self._last, count, self.count = now, self.count, 0
-        log(LOG, logging.WARNING, self.message, count=count, interval_s=self.interval, **fields)
 
 
 def guarded_protocol(cap: int, header_timeout_s: float, metrics: Any = None) -> type[H11Protocol]:

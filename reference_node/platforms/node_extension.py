@@ -22,6 +22,14 @@ def _routers(node: Node, auth: Authenticator) -> Any:
         from .tencent import TencentFrontDoor
 
         router.include_router(TencentFrontDoor(node, auth).router())
+    if "qinghai" in apis:
+        from .qinghai import QinghaiFrontDoor
+
+        router.include_router(QinghaiFrontDoor(node, auth).router())
+    if "sichuan" in apis:
+        from .sichuan import SichuanFrontDoor
+
+        router.include_router(SichuanFrontDoor(node, auth).router())
     return router
 
 

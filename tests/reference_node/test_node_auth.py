@@ -95,7 +95,7 @@ def test_unknown_terminal(running):
         refused(
             lambda: c.issuance.GetCard(ip.GetCardRequest(ehcid="A" * 64)),
             S.UNAUTHENTICATED,
-            "NODE_AUTH_UNKNOWN_TERMINAL",
+            "NODE_AUTH_BAD_SIGNATURE",  # answered like a wrong key (REL-F19)
         )
 
 

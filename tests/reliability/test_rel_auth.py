@@ -10,6 +10,7 @@ with its own code; tests/reference_node/test_node_auth.py covers part of this fo
 from __future__ import annotations
 
 import itertools
+import json
 import time
 import uuid
 
@@ -123,7 +124,7 @@ def test_signature_attacks_are_refused(env, transport):
             {**_headers(cred, method, body), "x-ehc-terminal": admin.terminal_id}, "NODE_AUTH_BAD_SIGNATURE",
         ),
         "unknown terminal": (
-            sign(cred.secret, method, body, terminal_id="9999999999999"), "NODE_AUTH_UNKNOWN_TERMINAL",
+            sign(cred.secret, method, body, terminal_id="9999999999999"), "NODE_AUTH_BAD_SIGNATURE",  # REL-F19
         ),
         "revoked credential": (_headers(env["revoked"], method, body), "NODE_AUTH_CREDENTIAL_REVOKED"),
     }  # fmt: skip
@@ -270,3 +271,76 @@ def test_a_terminal_of_another_organisation_cannot_read_a_persons_audit_trail(en
     with NodeClient(env["node"].target, env["other"]) as other, pytest.raises(grpc.RpcError) as info:
         other.main_index.GetAudit(mp.GetAuditRequest(main_index=main_index), timeout=30)
     assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_unknown_terminal_and_wrong_key_are_answered_alike(env, transport):
+    """REL-F19: a caller cannot tell an unregistered terminal id from a registered one signed with a
+    wrong key (no enumeration of terminal ids); the node's log keeps the difference."""
+    import logging
+
+    cred = env["node"].credentials
+    method = _signed_for(transport)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("reference_node")
+    logger.addHandler(handler)
+    old_level = logger.level
+    logger.setLevel(logging.INFO)
+    auth = env["node"].grpc.authenticator
+    counts = auth.unknown_terminal.total, auth.bad_signature.total
+    auth.unknown_terminal.next_now()
+    auth.bad_signature.next_now()
+    try:
+        answers = []
+        for terminal, secret in (("9999999999998", cred.secret), (cred.terminal_id, b"\x07" * 32)):
+            body = _body(transport, _record(cred.org_code))
+            headers = sign(secret, method, body, terminal_id=terminal)
+            if transport == "grpc":
+                call = env["channel"].unary_unary(
+                    GRPC_METHOD, request_serializer=None, response_deserializer=None
+                )
+                with pytest.raises(grpc.RpcError) as info:
+                    call(body, metadata=list(headers.items()), timeout=30)
+                err = info.value
+                trailers = {k: v for k, v in err.trailing_metadata() if k != "ehc-error-bin"}
+                answers.append((err.code(), err.details(), trailers, error_of(err).to_dict()))
+            else:
+                r = env["http"].post(
+                    REST_PATH, content=body, headers={**headers, "content-type": "application/json"}
+                )
+                answers.append((r.status_code, r.text))
+        assert answers[0] == answers[1]
+        assert "NODE_AUTH_BAD_SIGNATURE" in str(answers[0])
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    assert (auth.unknown_terminal.total, auth.bad_signature.total) == (counts[0] + 1, counts[1] + 1)
+    messages = [r.getMessage() for r in records]
+    assert any("unknown terminal" in m for m in messages), messages
+    assert any("signature does not verify" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["key", "nested key", "enum value", "number for an enum", "name as key"],
+)
+def test_rest_parse_errors_never_echo_an_id_number(env, shape):
+    """REL-F20: the JSON parser quoted an unknown key or enum value in full in the 400 message."""
+    number, name = "370802199001021234", "张三丰"
+    body = {
+        "key": {number: "x"},
+        "nested key": {"context": {number: "x"}},
+        "enum value": {"medium": number},
+        "number for an enum": {"medium": int(number)},
+        "name as key": {name: 1},
+    }[shape]
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    cred = env["node"].credentials
+    headers = sign(cred.secret, "POST /v1/resolve", raw, terminal_id=cred.terminal_id)
+    r = env["http"].post("/v1/resolve", content=raw, headers={**headers, "content-type": "application/json"})
+    assert r.status_code == 400 and r.json()["code"] == "NODE_FIELD_BAD_FORMAT", r.text
+    text = r.content.decode()
+    assert number not in text and number[:14] not in text and name not in text, text
+    assert "ResolveRequest" in r.json()["message"]  # still says what was wrong
