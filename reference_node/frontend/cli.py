@@ -1,0 +1,160 @@
+"""``ehc node frontend``: run the hospital-side front-end server (前置服务器)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ehc.clitools import fail
+from ehc.errors import EhcError
+
+
+@click.command("frontend")
+@click.option(
+    "--client-file",
+    type=click.Path(dir_okay=False, exists=True),
+    required=True,
+    help="the hospital's credential at the city node (a node client file); upstream calls are signed with it",
+)
+@click.option("--upstream", default=None, help="city node HOST:PORT (default: the client file's target)")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default="var/ehc-frontend",
+    show_default=True,
+    help="frontend.db (terminal credentials, usage outbox, relay log) and terminal client files",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="listen address (0.0.0.0 for all)")
+@click.option("--port", type=int, default=50061, show_default=True, help="gRPC port for terminals (0 = any)")
+@click.option(
+    "--cache-max-age",
+    type=float,
+    default=300.0,
+    show_default=True,
+    help="seconds: a static code's cached answer is served (node unreachable only) while the node's "
+    "last word on the card is at most this old",
+)
+@click.option(
+    "--poll-interval",
+    type=float,
+    default=15.0,
+    show_default=True,
+    help="seconds between status polls of cached cards: a suspension reaches the front-end within "
+    "this plus one poll round",
+)
+@click.option("--max-cards", type=int, default=1000, show_default=True, help="cards held in the cache")
+@click.option("--max-codes", type=int, default=4000, show_default=True, help="code texts held in the cache")
+@click.option(
+    "--probe-by-verify/--no-probe-by-verify",
+    default=True,
+    show_default=True,
+    help="poll another organisation's card (GetCard refused) by re-verifying its cached static code",
+)
+@click.option(
+    "--upstream-timeout", type=float, default=3.0, show_default=True, help="seconds per relayed call"
+)
+@click.option("--workers", type=int, default=16, show_default=True)
+@click.option(
+    "--add-terminal",
+    "add_terminals",
+    multiple=True,
+    metavar="ID",
+    help="issue a credential for a local terminal; its client file goes to DATA_DIR/terminals/ID.json",
+)
+@click.option("--setup-only", is_flag=True, help="with --add-terminal: write the client files and exit")
+@click.option(
+    "--tls-cert", type=click.Path(dir_okay=False, exists=True), default=None, help="PEM chain (serve TLS)"
+)
+@click.option("--tls-key", type=click.Path(dir_okay=False, exists=True), default=None, help="PEM private key")
+@click.option("--log-level", default="INFO", show_default=True)
+def frontend(**o: Any) -> None:
+    """Hospital-side front-end server: terminals and the HIS call it instead of the city node.
+
+    It serves the node's gRPC API (ehc.node.v1: issuance, main index, verification, usage; not the
+    operator APIs), authenticates terminals with its own HMAC-SM3 credentials (--add-terminal) and
+    relays every call to the node signed with the hospital's credential (--client-file).
+
+    \b
+    * Usage reports: acknowledged once committed locally (SQLite WAL, synchronous FULL), then
+      forwarded in order by a background forwarder with retry and backoff, exactly once (the node
+      deduplicates by the HIS's request id).
+    * Static codes: while the node is unreachable, answered from a bounded cache (--cache-max-age);
+      a card the node refused, or a status poll found suspended/cancelled, is refused from cache.
+      Dynamic codes always go to the node.
+    * Identity: upstream every call is the hospital's terminal (the node refuses any other context
+      terminal); the real terminal id is kept in the front-end's relay log and outbox.
+
+    See docs/frontend.md.
+    """
+    from reference_node.client import TlsConfig, client_file_tls, load_client_file
+    from reference_node.errors import CONFIG_INVALID
+    from reference_node.frontend.auth import issue_terminal, write_client_file
+    from reference_node.frontend.relay import FrontendConfig, start_frontend
+    from reference_node.frontend.store import FrontendStore
+    from reference_node.observability import setup_logging
+
+    setup_logging(o["log_level"])
+    try:
+        file_target, hospital = load_client_file(o["client_file"])
+        tls_files = client_file_tls(o["client_file"])
+    except (OSError, ValueError, KeyError) as exc:
+        fail(EhcError(CONFIG_INVALID, f"cannot read client file ({type(exc).__name__})"))
+    data = Path(o["data_dir"])
+    if o["setup_only"]:
+        if not o["add_terminals"]:
+            raise click.UsageError("--setup-only needs at least one --add-terminal")
+        store = FrontendStore(data / "frontend.db")
+        try:
+            for tid in o["add_terminals"]:
+                creds = issue_terminal(store, tid, hospital)
+                path = write_client_file(
+                    data / "terminals" / f"{tid}.json", f"{o['host']}:{o['port']}", creds
+                )
+                click.echo(f"terminal {tid}: client file {path}", err=True)
+        except EhcError as err:
+            fail(err)
+        finally:
+            store.close()
+        return
+    if bool(o["tls_cert"]) != bool(o["tls_key"]):
+        raise click.UsageError("--tls-cert and --tls-key go together")
+    server_tls = (
+        (Path(o["tls_key"]).read_bytes(), Path(o["tls_cert"]).read_bytes()) if o["tls_cert"] else None
+    )
+    config = FrontendConfig(
+        cache_max_age_s=o["cache_max_age"], poll_interval_s=o["poll_interval"], max_cards=o["max_cards"],
+        max_codes=o["max_codes"], probe_by_verify=o["probe_by_verify"], upstream_timeout_s=o["upstream_timeout"],
+        workers=o["workers"],
+    )  # fmt: skip
+    if (
+        config.cache_max_age_s < 0
+        or config.poll_interval_s <= 0
+        or config.max_cards < 1
+        or config.max_codes < 1
+    ):
+        raise click.UsageError("cache bounds must be positive (--cache-max-age may be 0: no cached answers)")
+    tls = TlsConfig.from_files(**tls_files) if tls_files else None
+    fe = start_frontend(
+        data, o["upstream"] or file_target, hospital, config=config, address=f"{o['host']}:{o['port']}",
+        tls=tls, server_tls=server_tls,
+    )  # fmt: skip
+    for tid in o["add_terminals"]:
+        try:
+            creds = issue_terminal(fe.store, tid, hospital)
+        except EhcError as err:
+            fe.stop()
+            fail(err)
+        path = write_client_file(data / "terminals" / f"{tid}.json", fe.target, creds)
+        click.echo(f"terminal {tid}: client file {path}", err=True)
+    click.echo(f"ehc node frontend listening: grpc {fe.target}, upstream {fe.upstream.target}", err=True)
+    click.echo(json.dumps(fe.status(), ensure_ascii=False), err=True)
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait()
+    fe.stop()

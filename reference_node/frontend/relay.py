@@ -1,0 +1,542 @@
+"""The front-end server: the node's gRPC API ``ehc.node.v1`` served to the hospital's terminals and
+HIS, relayed to the city node under the hospital's credential.
+
+Identity model (docs/frontend.md): upstream, every call is signed by ONE terminal of the hospital
+(the credential in ``--client-file``: register the front-end at the node as a terminal of the
+hospital's organisation). The node refuses a context naming another terminal, so the relay
+replaces ``context.terminal_id`` / ``UsageRecord.terminal_id`` with its own id after checking
+that the caller named itself (or nothing) and the hospital's organisation; the real terminal id
+is kept in the front-end's relay log next to the node's verification id / the report's request
+id. Other context fields (city, channel, step, scene, department) and the record's PSAM number
+pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent import futures
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import message_factory
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+from ehc.errors import EhcError
+from ehc.gm import sm3
+from ehc.spec import codes
+from reference_node import validation as v
+from reference_node.client import Credentials, NodeClient, TlsConfig, error_of
+from reference_node.errors import (
+    CONTEXT_MISMATCH,
+    FIELD_BAD_FORMAT,
+    FIELD_MISSING,
+    FORBIDDEN_ORG,
+    FORBIDDEN_ORGANISATION,
+    INTERNAL,
+)
+from reference_node.frontend.auth import FrontendAuthenticator
+from reference_node.frontend.cache import STATUS_BY_REFUSAL, VerificationCache
+from reference_node.frontend.errors import NOT_RELAYED, UPSTREAM_UNAVAILABLE, status_of
+from reference_node.frontend.forwarder import Forwarder
+from reference_node.frontend.store import FrontendStore
+from reference_node.observability import log
+from reference_node.proto.ehc.node.v1 import (
+    common_pb2,
+    issuance_pb2,
+    main_index_pb2,
+    registry_pb2,
+    supervision_pb2,
+    usage_pb2,
+    verification_pb2,
+)
+
+LOG = logging.getLogger("reference_node.frontend")
+PACKAGE = "ehc.node.v1"
+RELAYED_MODULES = (issuance_pb2, main_index_pb2, verification_pb2, usage_pb2)
+REFUSED_MODULES = (registry_pb2, supervision_pb2)  # operator APIs: call the node directly
+UNREACHABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+VERIFY_QR = f"/{PACKAGE}.VerificationService/VerifyQr"
+REPORT = f"/{PACKAGE}.UsageService/Report"
+REPORT_STREAM = f"/{PACKAGE}.UsageService/ReportStream"
+SOURCE_KEY = "ehc-frontend-source"
+
+
+@dataclass(frozen=True)
+class FrontendConfig:
+    """Every bound of the relay (defaults in docs/frontend.md and docs/assumptions.md)."""
+
+    cache_max_age_s: float = 300.0  # a cached static answer: at most this old (node's last word)
+    poll_interval_s: float = 15.0  # status poll of cached cards (suspension bound)
+    max_cards: int = 1000  # cards held in the cache (poll load <= max_cards / poll_interval_s)
+    max_codes: int = 4000  # code texts held
+    probe_by_verify: bool = True  # a card GetCard may not read (another org's): probe by VerifyQr
+    upstream_timeout_s: float = 3.0  # deadline of a relayed unary call
+    replay_window_s: int = 300
+    workers: int = 16
+    forward_max_backoff_s: float = 5.0
+
+
+@dataclass
+class _Method:
+    full: str
+    request: type
+    response: type
+    streaming: bool
+
+
+def _methods(modules: tuple[Any, ...]) -> list[_Method]:
+    out = []
+    for module in modules:
+        for service in module.DESCRIPTOR.services_by_name.values():
+            for m in service.methods:
+                out.append(
+                    _Method(
+                        f"/{service.full_name}/{m.name}",
+                        message_factory.GetMessageClass(m.input_type),
+                        message_factory.GetMessageClass(m.output_type),
+                        m.client_streaming or m.server_streaming,
+                    )
+                )
+    return out
+
+
+def _error_metadata(err: EhcError) -> tuple[tuple[str, str | bytes], ...]:
+    info = common_pb2.ErrorInfo(
+        code=err.code.name,
+        number=err.code.number,
+        message=err.message,
+        field=str(err.detail.get("field", "")),
+    )
+    return (
+        ("ehc-error-code", err.code.name),
+        ("ehc-error-number", str(err.code.number)),
+        ("ehc-error-bin", info.SerializeToString()),
+    )
+
+
+class _Refusal(Exception):
+    """An answer to pass to the terminal as a failed call: a local error or the node's."""
+
+    def __init__(self, status: grpc.StatusCode, details: str, trailers: tuple[tuple[str, Any], ...]) -> None:
+        super().__init__(details)
+        self.status, self.details, self.trailers = status, details, trailers
+
+    @classmethod
+    def of(cls, err: EhcError) -> _Refusal:
+        return cls(
+            status_of(err.code), f"{err.code.name} ({err.code.number}): {err.message}", _error_metadata(err)
+        )
+
+    @classmethod
+    def upstream(cls, exc: grpc.RpcError) -> _Refusal:
+        code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
+        trailers = tuple(
+            (k, val) for k, val in (exc.trailing_metadata() or ()) if k.startswith("ehc-error")
+        ) if hasattr(exc, "trailing_metadata") else ()  # fmt: skip
+        if code in UNREACHABLE and not trailers:
+            return cls.of(EhcError(UPSTREAM_UNAVAILABLE, f"city node: {code.name}"))
+        return cls(code, exc.details() if hasattr(exc, "details") else "", trailers)
+
+
+def validate_usage(r: usage_pb2.UsageRecord, org_code: str, terminal_id: str) -> None:
+    """The node's rules for a usage record (reference_node.services.usage), checked BEFORE the
+    local ack: a record acknowledged here must not be refused upstream later."""
+    v.token(r.request_id, "request_id", max_len=64)
+    v.time14(r.time, "time")
+    v.token(r.org_code, "org_code", max_len=32)
+    if r.org_code != org_code:
+        raise EhcError(FORBIDDEN_ORG, "org_code is not the hospital's organisation", field="org_code")
+    v.text(r.org_name, "org_name", required=False, max_len=100)
+    v.area(r.use_city, "use_city")
+    v.scene_or_step(r.scene, "scene")
+    v.code(r.medical_step, "medical_step", codes.MEDICAL_STEPS, required=False)
+    v.department(r.department)
+    v.code(r.card_type, "card_type", codes.CARD_MEDIA)
+    v.code(r.channel, "channel", codes.CHANNELS)
+    v.code(r.payment_category, "payment_category", codes.PAYMENT_CATEGORIES, required=False)
+    v.code(r.visit_type, "visit_type", codes.VISIT_TYPES, required=False)
+    if r.ehcid:
+        v.ehcid(r.ehcid)
+    v.token(r.card_number, "card_number", required=False, max_len=32)
+    if not r.ehcid and not r.card_number:
+        raise EhcError(
+            FIELD_MISSING, "ehcid (e-card) or card_number (physical card) is required", field="ehcid"
+        )
+    v.hex_text(r.atr, "atr", required=False, max_len=66)
+    v.token(r.sam_number, "sam_number", required=False, max_len=32)
+    v.token(r.terminal_id, "terminal_id", required=False, max_len=32)
+    if r.terminal_id and r.terminal_id != terminal_id:
+        raise EhcError(CONTEXT_MISMATCH, "terminal_id is not the signing terminal", field="terminal_id")
+
+
+def _static_ehcid(text: str) -> str:
+    """The EHCID of a static code text ("<EHCID>:1"), "" for anything else (form only)."""
+    from qr_codec import text as qrtext
+
+    try:
+        code = qrtext.parse(text)
+    except EhcError:
+        return ""
+    return code.ehcid if code.kind == "static" else ""
+
+
+@dataclass
+class Frontend:
+    """A running front-end server (``start_frontend``)."""
+
+    target: str
+    port: int
+    config: FrontendConfig
+    store: FrontendStore
+    upstream: NodeClient
+    cache: VerificationCache
+    forwarder: Forwarder
+    server: grpc.Server = field(repr=False)
+    health: health.HealthServicer = field(repr=False)
+    _poller: threading.Thread | None = field(default=None, repr=False)
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    poll_rounds: int = 0
+    last_poll_s: float = 0.0
+
+    def stop(self, grace: float = 1.0) -> None:
+        self._stop.set()
+        self.health.enter_graceful_shutdown()
+        self.server.stop(grace).wait()
+        self.forwarder.stop()
+        if self._poller is not None:
+            self._poller.join(5)
+        self.upstream.close()
+        self.store.close()
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "upstream": self.upstream.target,
+            "outbox": self.store.counts(),
+            "cache": self.cache.stats(),
+            "poll_rounds": self.poll_rounds,
+            "last_poll_s": round(self.last_poll_s, 3),
+        }
+
+    # ------------------------------------------------------------ status poll
+    def _poll_loop(self) -> None:
+        while not self._stop.wait(self.config.poll_interval_s):
+            started = time.monotonic()
+            try:
+                self.poll_once()
+            except Exception as exc:  # noqa: BLE001 - the poller must outlive one bad round
+                log(LOG, logging.ERROR, "status poll failed", error=type(exc).__name__)
+            self.last_poll_s = time.monotonic() - started
+            self.poll_rounds += 1
+
+    def poll_once(self) -> None:
+        """Ask the node the status of every card whose answers the cache could still serve."""
+        timeout = self.config.upstream_timeout_s
+        for ehcid, state in self.cache.to_poll():
+            if self._stop.is_set():
+                return
+            if state.poll_by == "getcard":
+                try:
+                    card = self.upstream.issuance.GetCard(
+                        issuance_pb2.GetCardRequest(ehcid=ehcid), timeout=timeout
+                    )
+                    self.cache.card_status(ehcid, card.card.status)
+                    continue
+                except grpc.RpcError as exc:
+                    if exc.code() in UNREACHABLE:
+                        return  # node down: the cards' answers age out on their own
+                    if error_of(exc).code.name != FORBIDDEN_ORGANISATION.name:
+                        continue
+                    self.cache.use_verify_probe(ehcid)  # another organisation's card
+            if not (self.config.probe_by_verify and state.probe_text):
+                continue
+            request = verification_pb2.VerifyQrRequest(
+                qr_text=state.probe_text, context=common_pb2.TerminalContext.FromString(state.probe_context)
+            )
+            try:
+                self.upstream.verification.VerifyQr(request, timeout=timeout)
+                self.cache.card_status(ehcid, common_pb2.CARD_STATUS_NORMAL)
+            except grpc.RpcError as exc:
+                if exc.code() in UNREACHABLE:
+                    return
+                name = error_of(exc).code.name
+                if name in STATUS_BY_REFUSAL:
+                    self.cache.card_status(ehcid, STATUS_BY_REFUSAL[name])
+                else:
+                    self.cache.forget_code(state.probe_text)
+
+
+class _Relay(grpc.GenericRpcHandler):
+    def __init__(self, fe: _State) -> None:
+        self.fe = fe
+        self._handlers: dict[str, grpc.RpcMethodHandler] = {}
+        for m in _methods(RELAYED_MODULES):
+            if m.full == VERIFY_QR:
+                h = grpc.unary_unary_rpc_method_handler(self._unary(m, fe.verify_qr), None, _serialize)
+            elif m.full == REPORT:
+                h = grpc.unary_unary_rpc_method_handler(self._unary(m, fe.report), None, _serialize)
+            elif m.full == REPORT_STREAM:
+                h = grpc.stream_stream_rpc_method_handler(
+                    self._report_stream(m), m.request.FromString, _serialize
+                )
+            elif m.streaming:
+                h = grpc.stream_stream_rpc_method_handler(
+                    self._pass_stream(m), m.request.FromString, _serialize
+                )
+            else:
+                h = grpc.unary_unary_rpc_method_handler(self._unary(m, fe.pass_unary), None, _serialize)
+            self._handlers[m.full] = h
+        for m in _methods(REFUSED_MODULES):
+            self._handlers[m.full] = grpc.unary_unary_rpc_method_handler(
+                self._not_relayed(m), None, _serialize
+            )
+
+    def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
+        return self._handlers.get(details.method)
+
+    def _unary(self, m: _Method, op: Callable[[_Method, str, Any, grpc.ServicerContext], Any]) -> Callable:
+        def behaviour(raw: bytes, context: grpc.ServicerContext) -> Any:
+            try:
+                terminal = self.fe.auth.authenticate(m.full, dict(context.invocation_metadata()), raw)
+                try:
+                    request = m.request.FromString(raw)
+                except Exception:  # noqa: BLE001 - undecodable bytes are a client error
+                    raise EhcError(FIELD_BAD_FORMAT, "request is not a valid protobuf message") from None
+                return op(m, terminal, request, context)
+            except EhcError as err:
+                refusal = _Refusal.of(err)
+            except _Refusal as r:
+                refusal = r
+            except Exception as exc:  # noqa: BLE001 - never a stack trace to the client
+                ref = uuid.uuid4().hex[:12]
+                log(LOG, logging.ERROR, "internal error", method=m.full, ref=ref, error=type(exc).__name__)
+                refusal = _Refusal.of(EhcError(INTERNAL, f"internal error, reference {ref}"))
+            context.set_trailing_metadata(refusal.trailers)
+            context.abort(refusal.status, refusal.details)
+
+        return behaviour
+
+    def _not_relayed(self, m: _Method) -> Callable:
+        def behaviour(raw: bytes, context: grpc.ServicerContext) -> Any:
+            refusal = _Refusal.of(
+                EhcError(NOT_RELAYED, f"{m.full} is an operator API: call the city node directly")
+            )
+            context.set_trailing_metadata(refusal.trailers)
+            context.abort(refusal.status, refusal.details)
+
+        return behaviour
+
+    def _report_stream(self, m: _Method) -> Callable:
+        def behaviour(requests: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
+            try:
+                terminal = self.fe.auth.authenticate(m.full, dict(context.invocation_metadata()), None)
+            except EhcError as err:
+                refusal = _Refusal.of(err)
+                context.set_trailing_metadata(refusal.trailers)
+                context.abort(refusal.status, refusal.details)
+            for record in requests:
+                try:
+                    yield self.fe.store_usage(terminal, record)
+                except EhcError as err:
+                    yield usage_pb2.ReportAck(
+                        request_id=record.request_id[:64],
+                        accepted=False,
+                        error=common_pb2.ErrorInfo(
+                            code=err.code.name, number=err.code.number, message=err.message,
+                            field=str(err.detail.get("field", "")),
+                        ),
+                    )  # fmt: skip
+
+        return behaviour
+
+    def _pass_stream(self, m: _Method) -> Callable:
+        def behaviour(requests: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
+            refusal = None
+            try:
+                terminal = self.fe.auth.authenticate(m.full, dict(context.invocation_metadata()), None)
+                call = self.fe.upstream.channel.stream_stream(
+                    m.full, request_serializer=_serialize, response_deserializer=m.response.FromString
+                )
+
+                def upstream_requests() -> Iterator[Any]:
+                    for r in requests:
+                        self.fe.rewrite_context(r, terminal)
+                        yield r
+
+                yield from call(upstream_requests())
+                self.fe.store.log(terminal, m.full.rsplit("/", 1)[1], "upstream", "OK")
+            except EhcError as err:
+                refusal = _Refusal.of(err)
+            except grpc.RpcError as exc:
+                refusal = _Refusal.upstream(exc)
+            if refusal is not None:
+                context.set_trailing_metadata(refusal.trailers)
+                context.abort(refusal.status, refusal.details)
+
+        return behaviour
+
+
+def _serialize(message: Any) -> bytes:
+    return message.SerializeToString()
+
+
+class _State:
+    """What the handlers share: the hospital's identity, the store, the cache, the upstream."""
+
+    def __init__(self, config: FrontendConfig, store: FrontendStore, upstream: NodeClient,
+                 cache: VerificationCache, forwarder: Forwarder) -> None:  # fmt: skip
+        self.config = config
+        self.store = store
+        self.upstream = upstream
+        self.cache = cache
+        self.forwarder = forwarder
+        self.auth = FrontendAuthenticator(store, config.replay_window_s)
+        self.me = upstream.credentials.terminal_id
+        self.org = upstream.credentials.org_code
+        self._calls: dict[str, Any] = {}
+
+    def rewrite_context(self, request: Any, terminal: str) -> None:
+        """The caller names itself (or nothing) and the hospital; upstream the front-end signs."""
+        if "context" not in request.DESCRIPTOR.fields_by_name:
+            return
+        ctx = request.context
+        if ctx.terminal_id and ctx.terminal_id != terminal:
+            raise EhcError(
+                CONTEXT_MISMATCH,
+                "context.terminal_id is not the signing terminal",
+                field="context.terminal_id",
+            )
+        if ctx.org_code and ctx.org_code != self.org:
+            raise EhcError(
+                CONTEXT_MISMATCH,
+                "context.org_code is not the hospital's organisation",
+                field="context.org_code",
+            )
+        ctx.terminal_id = self.me
+        ctx.org_code = self.org
+
+    def _call(self, m: _Method) -> Any:
+        call = self._calls.get(m.full)
+        if call is None:
+            call = self._calls[m.full] = self.upstream.channel.unary_unary(
+                m.full, request_serializer=_serialize, response_deserializer=m.response.FromString
+            )
+        return call
+
+    def pass_unary(self, m: _Method, terminal: str, request: Any, context: grpc.ServicerContext) -> Any:
+        self.rewrite_context(request, terminal)
+        short = m.full.rsplit("/", 1)[1]
+        try:
+            response = self._call(m)(request, timeout=self.config.upstream_timeout_s)
+        except grpc.RpcError as exc:
+            refusal = _Refusal.upstream(exc)
+            self.store.log(terminal, short, "upstream", str(refusal.status.name))
+            raise refusal from None
+        if isinstance(response, issuance_pb2.CardResponse) and response.card.ehcid:
+            self.cache.card_status(response.card.ehcid, response.card.status)  # e.g. Suspend via the relay
+        self.store.log(terminal, short, "upstream", "OK")
+        return response
+
+    def verify_qr(self, m: _Method, terminal: str, request: Any, context: grpc.ServicerContext) -> Any:
+        self.rewrite_context(request, terminal)
+        try:
+            response = self._call(m)(request, timeout=self.config.upstream_timeout_s)
+        except grpc.RpcError as exc:
+            refusal = _Refusal.upstream(exc)
+            if exc.code() in UNREACHABLE:
+                return self._from_cache(terminal, request.qr_text, context)
+            name = error_of(exc).code.name
+            self.cache.refused(request.qr_text, _static_ehcid(request.qr_text), name)
+            self.store.log(terminal, "VerifyQr", "upstream", name)
+            raise refusal from None
+        self.cache.accepted(request.qr_text, response, request.context.SerializeToString())
+        self.store.log(terminal, "VerifyQr", "upstream", "OK", response.verification_id)
+        context.set_trailing_metadata(((SOURCE_KEY, "upstream"),))
+        return response
+
+    def _from_cache(self, terminal: str, qr_text: str, context: grpc.ServicerContext) -> Any:
+        try:
+            hit = self.cache.lookup(qr_text)
+        except EhcError as err:
+            self.store.log(terminal, "VerifyQr", "cache", err.code.name)
+            raise
+        if hit is None:
+            self.store.log(terminal, "VerifyQr", "cache", UPSTREAM_UNAVAILABLE.name)
+            raise EhcError(UPSTREAM_UNAVAILABLE, "city node not reachable; no cached answer within the bound")
+        response = hit.response
+        response.verification_id = "FE" + uuid.uuid4().hex[:30].upper()  # not a node id: never recorded there
+        self.store.log(terminal, "VerifyQr", "cache", "OK", response.verification_id)
+        context.set_trailing_metadata(
+            ((SOURCE_KEY, "cache"), ("ehc-frontend-age-ms", str(int(hit.age_s * 1000))))
+        )
+        return response
+
+    def store_usage(self, terminal: str, r: usage_pb2.UsageRecord) -> usage_pb2.ReportAck:
+        validate_usage(r, self.org, terminal)
+        out = usage_pb2.UsageRecord()
+        out.CopyFrom(r)
+        out.terminal_id = self.me  # upstream the front-end reports; the real terminal stays in the outbox
+        raw = out.SerializeToString(deterministic=True)
+        seq, duplicate = self.store.enqueue(r.request_id, terminal, r.ehcid, sm3(raw).hex(), raw)
+        # committed (WAL fsync'd) before this ack exists
+        self.forwarder.wake()
+        return usage_pb2.ReportAck(
+            request_id=r.request_id, accepted=not duplicate, duplicate=duplicate, usage_id=f"fe-{seq}"
+        )
+
+    def report(self, m: _Method, terminal: str, request: Any, context: grpc.ServicerContext) -> Any:
+        return self.store_usage(terminal, request)
+
+
+def start_frontend(
+    data_dir: str | os.PathLike[str],
+    upstream_target: str,
+    upstream_credentials: Credentials,
+    *,
+    config: FrontendConfig | None = None,
+    address: str = "127.0.0.1:0",
+    tls: TlsConfig | None = None,
+    server_tls: tuple[bytes, bytes] | None = None,
+) -> Frontend:
+    """Open the store, start forwarder, poller and gRPC server; writes DATA_DIR/endpoint.json."""
+    config = config or FrontendConfig()
+    data = Path(data_dir)
+    data.mkdir(parents=True, exist_ok=True)
+    store = FrontendStore(data / "frontend.db")
+    upstream = NodeClient(upstream_target, upstream_credentials, tls=tls)
+    cache = VerificationCache(config.cache_max_age_s, max_cards=config.max_cards, max_codes=config.max_codes)
+    forwarder = Forwarder(store, upstream, call_timeout_s=config.upstream_timeout_s,
+                          max_backoff_s=config.forward_max_backoff_s)  # fmt: skip
+    state = _State(config, store, upstream, cache, forwarder)
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="frontend"),
+        maximum_concurrent_rpcs=1024,
+        options=[("grpc.so_reuseport", 0)],
+    )
+    server.add_generic_rpc_handlers((_Relay(state),))
+    health_servicer = health.HealthServicer(experimental_non_blocking=True)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+    if server_tls is not None:
+        port = server.add_secure_port(address, grpc.ssl_server_credentials([server_tls]))
+    else:
+        port = server.add_insecure_port(address)
+    server.start()
+    forwarder.start()
+    host = address.rsplit(":", 1)[0]
+    host = "127.0.0.1" if host in ("0.0.0.0", "[::]", "") else host
+    fe = Frontend(f"{host}:{port}", port, config, store, upstream, cache, forwarder, server, health_servicer)
+    fe._poller = threading.Thread(target=fe._poll_loop, name="frontend-poller", daemon=True)
+    fe._poller.start()
+    (data / "endpoint.json").write_text(json.dumps({"target": fe.target, "pid": os.getpid()}))
+    log(LOG, logging.INFO, "front-end listening", grpc=fe.target, upstream=upstream_target,
+        terminal=state.me, pending=store.counts()["pending"])  # fmt: skip
+    return fe

@@ -1,0 +1,202 @@
+"""The front-end relay in process, against a real node over loopback gRPC: identity, cache bounds,
+refusals, store-and-forward acks. The kill -9 scenarios are in test_frontend_outage.py."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+from fe_helpers import new_card, node_usage, refused, usage
+
+from reference_node.client import Credentials, NodeClient
+from reference_node.frontend.auth import issue_terminal
+from reference_node.frontend.relay import Frontend, FrontendConfig, start_frontend
+from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
+from reference_node.proto.ehc.node.v1 import registry_pb2 as rp
+from reference_node.proto.ehc.node.v1 import usage_pb2 as up
+from reference_node.proto.ehc.node.v1 import verification_pb2 as vp
+from reference_node.testing import start_node
+
+POLL_S = 0.3
+MAX_AGE_S = 2.0
+UNAVAILABLE = grpc.StatusCode.UNAVAILABLE
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[tuple[object, Frontend, Credentials]]:
+    node = start_node(tmp_path)
+    fe = start_frontend(
+        tmp_path / "fe", node.target, node.credentials,
+        config=FrontendConfig(poll_interval_s=POLL_S, cache_max_age_s=MAX_AGE_S, upstream_timeout_s=2.0),
+    )  # fmt: skip
+    creds = issue_terminal(fe.store, "HIS-0001", node.credentials)
+    try:
+        yield node, fe, creds
+    finally:
+        fe.stop()
+        node.stop()
+
+
+def _verify(tc: NodeClient, text: str) -> tuple[vp.VerifyResponse, str]:
+    response, call = tc.verification.VerifyQr.with_call(
+        vp.VerifyQrRequest(qr_text=text, context=tc.context())
+    )
+    return response, dict(call.trailing_metadata()).get("ehc-frontend-source", "")
+
+
+def _wait(predicate, timeout: float) -> float:  # noqa: ANN001
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if predicate():
+            return time.monotonic() - started
+        time.sleep(0.02)
+    raise AssertionError(f"not within {timeout} s")
+
+
+def test_verification_is_relayed_under_the_hospital_identity(setup) -> None:  # noqa: ANN001
+    node, fe, creds = setup
+    with node.client() as nc, NodeClient(fe.target, creds) as tc:
+        ehcid, static = new_card(nc)
+        response, source = _verify(tc, static)
+        assert source == "upstream" and response.card.ehcid == ehcid
+        # the node saw the front-end's terminal; the front-end knows which real terminal it was
+        assert fe.store.log_rows()[-1] == ("HIS-0001", "VerifyQr", "upstream", "OK", response.verification_id)
+        # a terminal naming another terminal (the hospital's own, even) or organisation is refused
+        for ctx in (tc.context(terminal_id=node.credentials.terminal_id), tc.context(org_code="999999999")):
+            refused(
+                lambda ctx=ctx: tc.verification.VerifyQr(vp.VerifyQrRequest(qr_text=static, context=ctx)),
+                grpc.StatusCode.PERMISSION_DENIED, "NODE_CONTEXT_MISMATCH",
+            )  # fmt: skip
+
+
+def test_terminals_authenticate_to_the_front_end(setup) -> None:  # noqa: ANN001
+    node, fe, creds = setup
+    request = vp.VerifyQrRequest(qr_text="X" * 10)
+    stranger = Credentials("HIS-9999", b"k" * 32, creds.org_code)
+    with NodeClient(fe.target, stranger) as c:
+        refused(
+            lambda: c.verification.VerifyQr(request),
+            grpc.StatusCode.UNAUTHENTICATED,
+            "NODE_AUTH_UNKNOWN_TERMINAL",
+        )
+    forged = Credentials("HIS-0001", b"k" * 32, creds.org_code)
+    with NodeClient(fe.target, forged) as c:
+        refused(
+            lambda: c.verification.VerifyQr(request),
+            grpc.StatusCode.UNAUTHENTICATED,
+            "NODE_AUTH_BAD_SIGNATURE",
+        )
+    # the node's own terminal credential is not a credential of the front-end
+    with NodeClient(fe.target, node.credentials) as c:
+        refused(
+            lambda: c.verification.VerifyQr(request),
+            grpc.StatusCode.UNAUTHENTICATED,
+            "NODE_AUTH_UNKNOWN_TERMINAL",
+        )
+    fe.store.revoke_terminal("HIS-0001")
+    with NodeClient(fe.target, creds) as c:
+        refused(
+            lambda: c.verification.VerifyQr(request),
+            grpc.StatusCode.UNAUTHENTICATED,
+            "NODE_AUTH_CREDENTIAL_REVOKED",
+        )
+    # operator APIs are not relayed: the hospital's credential must not lend them to terminals
+    with NodeClient(fe.target, issue_terminal(fe.store, "HIS-0002", node.credentials)) as c:
+        refused(
+            lambda: c.registry.ListTerminals(rp.ListTerminalsRequest()),
+            grpc.StatusCode.UNIMPLEMENTED, "NODE_FRONTEND_NOT_RELAYED",
+        )  # fmt: skip
+
+
+def test_static_codes_from_cache_only_within_the_bound(setup) -> None:  # noqa: ANN001
+    node, fe, creds = setup
+    with node.client() as nc, NodeClient(fe.target, creds) as tc:
+        ehcid, static = new_card(nc)
+        dynamic = nc.issuance.GetQrCode(ip.GetQrCodeRequest(ehcid=ehcid, code_type=0)).qr_text
+        never_seen = new_card(nc)[1]
+        assert _verify(tc, static)[1] == "upstream"
+        assert _verify(tc, dynamic)[1] == "upstream"
+        node.stop()  # the city node unreachable
+        response, source = _verify(tc, static)
+        assert (
+            source == "cache" and response.card.ehcid == ehcid and response.verification_id.startswith("FE")
+        )
+        # dynamic codes: single-use counters live in the node, never answered here
+        refused(lambda: _verify(tc, dynamic), UNAVAILABLE, "NODE_FRONTEND_UPSTREAM_UNAVAILABLE")
+        refused(lambda: _verify(tc, never_seen), UNAVAILABLE, "NODE_FRONTEND_UPSTREAM_UNAVAILABLE")
+        # the bound: the node's last word on the card (a verification or a poll) at most MAX_AGE_S old
+        time.sleep(MAX_AGE_S + 0.2)
+        refused(lambda: _verify(tc, static), UNAVAILABLE, "NODE_FRONTEND_UPSTREAM_UNAVAILABLE")
+        assert fe.store.log_rows()[-1][2:4] == ("cache", "NODE_FRONTEND_UPSTREAM_UNAVAILABLE")
+
+
+@pytest.mark.parametrize("owner", ["hospital", "other-org"])
+def test_a_suspension_reaches_the_cache_within_the_poll_bound(setup, owner: str) -> None:  # noqa: ANN001
+    """A card suspended at the node (not through the front-end) is refused from cache once the
+    poll has seen it: GetCard for the hospital's own cards, a probe verification for others'."""
+    node, fe, creds = setup
+    with node.client() as nc, node.client("admin") as admin, NodeClient(fe.target, creds) as tc:
+        ehcid, static = new_card(nc if owner == "hospital" else admin)
+        assert _verify(tc, static)[1] == "upstream"
+        admin.issuance.Suspend(ip.CardActionRequest(ehcid=ehcid, reason="lost"))
+        took = _wait(lambda: fe.cache.stats()["cards_refused"] == 1, 5 * POLL_S + 2)
+        assert took <= POLL_S + 1.0, took  # the stated bound: one poll interval plus one round
+        node.stop()
+        refused(lambda: _verify(tc, static), grpc.StatusCode.FAILED_PRECONDITION, "NODE_CARD_SUSPENDED")
+        assert fe.store.log_rows()[-1][2:4] == ("cache", "NODE_CARD_SUSPENDED")
+
+
+def test_a_refused_card_is_never_verified_from_cache(setup) -> None:  # noqa: ANN001
+    node, fe, creds = setup
+    with node.client() as nc, NodeClient(fe.target, creds) as tc:
+        ehcid, static = new_card(nc)
+        assert _verify(tc, static)[1] == "upstream"  # cached as accepted...
+        nc.issuance.Cancel(ip.CardActionRequest(ehcid=ehcid, reason="test"))
+        refused(lambda: _verify(tc, static), grpc.StatusCode.FAILED_PRECONDITION, "NODE_CARD_CANCELLED")
+        node.stop()  # ...then refused live: the cache now answers the refusal, at once, not the old OK
+        refused(lambda: _verify(tc, static), grpc.StatusCode.FAILED_PRECONDITION, "NODE_CARD_CANCELLED")
+
+
+def test_usage_is_checked_before_the_ack_and_deduplicated_locally(setup) -> None:  # noqa: ANN001
+    node, fe, creds = setup
+    other = issue_terminal(fe.store, "HIS-0002", node.credentials)
+    with node.client() as nc, NodeClient(fe.target, creds) as tc, NodeClient(fe.target, other) as oc:
+        ehcid, _ = new_card(nc)
+        org = creds.org_code
+        # what the node would refuse is refused here, before the ack: nothing acknowledged is refused later
+        refused(lambda: tc.usage.Report(usage("u-bad", org, ehcid, channel="9999")),
+                grpc.StatusCode.INVALID_ARGUMENT, "NODE_FIELD_BAD_CODE")  # fmt: skip
+        refused(lambda: tc.usage.Report(usage("u-org", "999999999", ehcid)),
+                grpc.StatusCode.PERMISSION_DENIED, "NODE_FORBIDDEN_ORG")  # fmt: skip
+        refused(lambda: tc.usage.Report(usage("u-who", org, ehcid, terminal_id="HIS-0002")),
+                grpc.StatusCode.PERMISSION_DENIED, "NODE_CONTEXT_MISMATCH")  # fmt: skip
+        first = tc.usage.Report(usage("u-1", org, ehcid, terminal_id="HIS-0001", sam_number="SAM0001"))
+        assert first.accepted and not first.duplicate
+        again = tc.usage.Report(usage("u-1", org, ehcid, terminal_id="HIS-0001", sam_number="SAM0001"))
+        assert again.duplicate and not again.accepted and again.usage_id == first.usage_id
+        # upstream every terminal reports as the front-end: one request-id space for all of them
+        refused(lambda: oc.usage.Report(usage("u-1", org, ehcid)), grpc.StatusCode.ALREADY_EXISTS,
+                "NODE_USAGE_CONFLICT")  # fmt: skip
+        acks = list(
+            oc.usage.ReportStream(iter([usage("u-2", org, ehcid), usage("u-3", org, ehcid, time="x")]))
+        )
+        assert acks[0].accepted and acks[1].error.code == "NODE_FIELD_BAD_FORMAT"
+        _wait(lambda: sorted(node_usage(nc, ehcid)) == ["u-1", "u-2"], 10)
+        records = {r.request_id: r for r in nc.usage.QueryUsage(up.QueryUsageRequest(ehcid=ehcid)).records}
+        assert records["u-1"].terminal_id == node.credentials.terminal_id  # the signer, as the node requires
+        assert records["u-1"].sam_number == "SAM0001"  # the device's PSAM number passes through
+    assert [(r, t) for r, t, _, _ in fe.store.outbox()] == [("u-1", "HIS-0001"), ("u-2", "HIS-0002")]
+
+
+def test_card_operations_pass_through_and_update_the_cache(setup) -> None:  # noqa: ANN001
+    node, fe, creds = setup
+    with node.client() as nc, NodeClient(fe.target, creds) as tc:
+        ehcid, static = new_card(nc)
+        assert _verify(tc, static)[1] == "upstream"
+        card = tc.issuance.Suspend(ip.CardActionRequest(ehcid=ehcid, reason="lost", context=tc.context()))
+        assert card.card.status == 2
+        assert fe.cache.stats()["cards_refused"] == 1  # at once, without waiting for a poll
+        assert tc.issuance.GetCard(ip.GetCardRequest(ehcid=ehcid)).card.status == 2
