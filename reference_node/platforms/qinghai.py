@@ -65,6 +65,16 @@ IDEMPOTENT = frozenset({"RHC_E0009"})
 #: decoded image limits (bytes): E0001 png ≤ 200 kB (platform), others 400 kB (6005)
 IMAGE_LIMIT = {"RHC_E0001": 200 * 1024}
 IMAGE_LIMIT_DEFAULT = 400 * 1024
+#: action fields every call carries (orgId/appCode: exactly one; encryption: 0 when absent)
+ACTION_REQUIRED = (
+    "msgGuid",
+    "msgType",
+    "bussinessCode",
+    "msgCreateTime",
+    "userName",
+    "userPwd",
+    "stdVerCode",
+)
 IMAGE_FIELDS = ("id_front_img", "id_back_img", "face_img")
 _PNG = b"\x89PNG\r\n\x1a\n"
 _TIME19 = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
@@ -275,12 +285,12 @@ class QinghaiFrontDoor:
         for name, limit in ACTION_FIELDS.items():
             if len(action.get(name, "")) > limit:
                 raise _envelope("FIELD_TOO_LONG", f"action.{name} is longer than {limit} characters")
-        for name in ("msgGuid", "msgType", "bussinessCode", "msgCreateTime", "userName", "userPwd"):
+        for name in ACTION_REQUIRED:
             if not action.get(name):
                 raise _envelope("FIELD_MISSING", f"action.{name} is required")
         if action["msgType"] != "1":
             raise _envelope("FIELD_BAD_FORMAT", "action.msgType must be 1")
-        if action.get("stdVerCode", "1.0") != "1.0":
+        if action["stdVerCode"] != "1.0":
             raise _envelope("FIELD_BAD_FORMAT", "action.stdVerCode must be 1.0")
         if action.get("encryption", "0") not in ("0", "1"):
             raise _envelope("FIELD_BAD_FORMAT", "action.encryption must be 0 or 1")

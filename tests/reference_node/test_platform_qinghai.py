@@ -222,6 +222,8 @@ XXE = '<?xml version="1.0"?><!DOCTYPE action [<!ENTITY x SYSTEM "file:///etc/pas
         ("stale time", "1006"),
         ("future time", "1006"),
         ("missing msgGuid", "1002"),
+        ("missing stdVerCode", "1002"),
+        ("stdVerCode 2.0", "1004"),
         ("over-long msgGuid", "1003"),
         ("msgType 2", "1004"),
         ("unknown action field", "1004"),
@@ -266,6 +268,8 @@ def test_refusals_have_their_own_codes_and_write_nothing(platform, client, case,
         action = {"msg_guid": "A" * 33}
     elif case in (
         "missing msgGuid",
+        "missing stdVerCode",
+        "stdVerCode 2.0",
         "msgType 2",
         "unknown action field",
         "orgId and appCode",
@@ -278,6 +282,10 @@ def test_refusals_have_their_own_codes_and_write_nothing(platform, client, case,
         }  # fmt: skip
         if case == "missing msgGuid":
             del fields["msgGuid"]
+        elif case == "missing stdVerCode":
+            del fields["stdVerCode"]
+        elif case == "stdVerCode 2.0":
+            fields["stdVerCode"] = "2.0"
         elif case == "msgType 2":
             fields["msgType"] = "2"
         elif case == "unknown action field":
