@@ -20,3 +20,15 @@ class PsamMutant(EmulatedCard):
 
     def replace_psam_handler(self, ins: int, handler: Callable[[Any, Any], Any]) -> None:
         self.psam_card.handlers[ins] = (handler, self.psam_card.handlers[ins][1])
+
+
+class RewritingPsam(PsamMutant):
+    """A PSAM whose answers differ from the reference's in their bytes (the transcript shows them)."""
+
+    def __init__(self, run: Any) -> None:
+        super().__init__(run)
+        inner = self.psam_card.transmit
+        self.psam_card.transmit = lambda apdu: self.rewrite(apdu, inner(apdu))  # type: ignore[method-assign]
+
+    def rewrite(self, apdu: bytes, response: bytes) -> bytes:
+        return response
