@@ -403,11 +403,27 @@ def _certify(client_file: Path, target: str, profile: str, out: Path, skew: int)
     report_dir = out / "node-report"
     declaration = out / "node-declaration.toml"
     declaration.write_text(DECLARATION.format(skew=skew), encoding="utf-8")
-    with _output_to(out / "node-certification.log"):
+    # The node serves plaintext for the day's in-process terminal and HIS; it is certified as
+    # deployed, behind a TLS front (the security gateway's job, SEC-009), with the front's CA.
+    from reference_node.client import load_client_file
+    from reference_node.identities import provision_identities, write_client_file
+
+    from .tlsmaterial import TlsTerminator
+
+    # the authorisation tests need a second terminal and another organisation's (docs/node.md)
+    _, terminal = load_client_file(client_file, "terminal")
+    _, admin = load_client_file(client_file, "admin")
+    client_file = write_client_file(
+        out / "node-client.json", target, provision_identities(target, terminal, admin)
+    )
+    front = TlsTerminator(target)
+    ca_file = out / "node-tls-ca.pem"
+    ca_file.write_bytes(front.material.ca)
+    with _output_to(out / "node-certification.log"), contextlib.closing(front):
         code, _ = run_with_result(
             RunOptions(
                 role="node",
-                dut=f"{target};client={client_file}",
+                dut=f"{front.target};client={client_file};ca={ca_file}",
                 profile=profile,
                 declaration=str(declaration),
                 out=str(report_dir),
