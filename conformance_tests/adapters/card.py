@@ -126,6 +126,71 @@ def looks_like_psam(connection: Any) -> bool:
     return _send_pcsc(connection, bytes.fromhex("00A4000002DF01"))[-2] in ok
 
 
+def _quiet_disconnect(connection: Any) -> None:
+    try:
+        connection.disconnect()
+    except Exception:  # noqa: BLE001 - already gone; pyscard raises its own classes
+        pass
+
+
+def discover_psam(available: dict[str, Any], card_reader: str) -> tuple[str, Any]:
+    """The one reader other than ``card_reader`` whose card answers like a PSAM, connected; else
+    EhcError(ADAPTER_UNAVAILABLE) in one line saying how to fix it."""
+    found = []
+    for name, reader_obj in available.items():
+        if name == card_reader:
+            continue
+        connection = reader_obj.createConnection()
+        try:
+            connection.connect()
+            if looks_like_psam(connection):
+                found.append((name, connection))
+                continue
+        except Exception:  # noqa: BLE001 - an empty or mute reader is simply not the PSAM
+            pass
+        _quiet_disconnect(connection)
+    if len(found) == 1:
+        return found[0]
+    for _, connection in found:
+        _quiet_disconnect(connection)
+    others = [n for n in available if n != card_reader]
+    if found:
+        why = f"PSAMs in several readers ({', '.join(repr(n) for n, _ in found)})"
+    else:
+        why = f"no PSAM in the other readers ({', '.join(repr(n) for n in others) or 'none'})"
+    raise EhcError(
+        ADAPTER_UNAVAILABLE,
+        f"{why}: put the lab PSAM in a second reader and pass --reader "
+        f"'{card_reader};psam=PSAM READER', or '{card_reader};psam=emulated' for a card "
+        "personalised with the kit's TEST-ONLY keys",
+    )
+
+
+def check_lab_psam(reader: str) -> str | None:
+    """For a pre-flight check of ``--reader NAME`` alone (no ``;psam=``), before any test runs:
+    None when NAME itself holds a PSAM (``ehc certify psam``), else the reader of the lab PSAM.
+    Raises EhcError ADAPTER_UNAVAILABLE (exit 3) when the readers, the card or the PSAM are not
+    there; every connection it opens is closed again."""
+    try:
+        from smartcard.System import readers
+
+        available = {str(r): r for r in readers()}
+    except Exception as exc:  # noqa: BLE001 - no pyscard, or pcscd away: pyscard's own classes
+        raise EhcError(ADAPTER_UNAVAILABLE, f"PC/SC is not reachable (is pcscd running?): {exc}") from None
+    if reader not in available:
+        names = ", ".join(repr(n) for n in available) or "none"
+        raise EhcError(ADAPTER_UNAVAILABLE, f"no reader {reader!r}; available readers: {names}")
+    connection = PcscCard._connect(available[reader], reader)
+    try:
+        if looks_like_psam(connection):
+            return None
+    finally:
+        _quiet_disconnect(connection)
+    name, psam_connection = discover_psam(available, reader)
+    _quiet_disconnect(psam_connection)
+    return name
+
+
 class _EmulatedPsam:
     """The kit's emulated PSAM with the TEST-ONLY masters: only for cards personalised with them."""
 
@@ -199,40 +264,9 @@ class PcscCard:
         return connection
 
     def _find_psam(self, available: dict[str, Any], card_reader: str) -> str:
-        """The one other reader whose card answers like a PSAM; else one line saying how to fix it."""
-        found = []
-        for name, reader_obj in available.items():
-            if name == card_reader:
-                continue
-            connection = reader_obj.createConnection()
-            try:
-                connection.connect()
-                if looks_like_psam(connection):
-                    found.append((name, connection))
-                    continue
-            except Exception:  # an empty or mute reader is simply not the PSAM
-                pass
-            try:
-                connection.disconnect()
-            except Exception:  # already gone
-                pass
-        if len(found) == 1:
-            self.psam_connection = found[0][1]
-            self.log.note(f"lab PSAM found in reader {found[0][0]!r}")
-            return found[0][0]
-        for _, connection in found:
-            connection.disconnect()
-        others = [n for n in available if n != card_reader]
-        if found:
-            why = f"PSAMs in several readers ({', '.join(repr(n) for n, _ in found)})"
-        else:
-            why = f"no PSAM in the other readers ({', '.join(repr(n) for n in others) or 'none'})"
-        raise EhcError(
-            ADAPTER_UNAVAILABLE,
-            f"{why}: put the lab PSAM in a second reader and pass --reader "
-            f"'{card_reader};psam=PSAM READER', or '{card_reader};psam=emulated' for a card "
-            "personalised with the kit's TEST-ONLY keys",
-        )
+        name, self.psam_connection = discover_psam(available, card_reader)
+        self.log.note(f"lab PSAM found in reader {name!r}")
+        return name
 
     def info(self) -> dict[str, Any]:
         return {"adapter": "card:pcsc", "reader": self.reader, "psam": self.psam_reader}

@@ -36,6 +36,29 @@ def _certify(harness: PcscdHarness, role: str, spec: str, out: Path) -> subproce
     )
 
 
+_CHECK = """
+import json, sys
+from conformance_tests.adapters.card import check_lab_psam
+from ehc.errors import EhcError
+try:
+    print(json.dumps({"psam": check_lab_psam(sys.argv[1])}))
+except EhcError as exc:
+    print(json.dumps({"error": exc.code.name, "message": exc.message}))
+"""
+
+
+def _check_lab_psam(harness: PcscdHarness, reader: str) -> dict:
+    """``check_lab_psam`` (the pre-flight hook) in a fresh process pointed at this pcscd."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CHECK, reader],
+        env=harness.client_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def _failing(out: Path) -> list[str]:
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     return [r["id"] for r in report["requirements"] if r["verdict"] == "fail"]
@@ -64,6 +87,8 @@ def test_card_reader_alone_finds_the_psam_in_the_other_reader(pcscd, tmp_path):
     emulated = EmulatedCard(_Run())
     clients = _plug(pcscd, (0, emulated.card), (1, emulated.psam_card))
     try:
+        assert _check_lab_psam(pcscd, pcscd.reader_name(0)) == {"psam": pcscd.reader_name(1)}
+        assert _check_lab_psam(pcscd, pcscd.reader_name(1)) == {"psam": None}  # the PSAM itself
         done = _certify(pcscd, "card", pcscd.reader_name(0), tmp_path / "card")
     finally:
         for c in clients:
@@ -94,6 +119,8 @@ def test_no_psam_anywhere_is_one_line_that_says_how_to_fix_it(pcscd, tmp_path):
     emulated = EmulatedCard(_Run())
     clients = _plug(pcscd, (0, emulated.card))
     try:
+        checked = _check_lab_psam(pcscd, pcscd.reader_name(0))
+        assert checked["error"] == "ADAPTER_UNAVAILABLE" and "psam=emulated" in checked["message"]
         refused = _certify(pcscd, "card", pcscd.reader_name(0), tmp_path / "refused")
         with_kit_psam = _certify(pcscd, "card", f"{pcscd.reader_name(0)};psam=emulated", tmp_path / "kit")
     finally:
