@@ -207,6 +207,13 @@ def _check_readers(spec: str, option: str, syntax: str) -> None:
         if reader not in present:
             listed = "; ".join(repr(r) for r in present) or "none"
             raise Preflight(UNREACHABLE, f"no {what} named {reader!r}; readers present: {listed}")
+    if not any(part.partition("=")[0] == "psam" for part in parts):
+        from .adapters.card import check_lab_psam  # NAME alone: a PSAM in NAME, or found in another reader
+
+        try:
+            check_lab_psam(name)
+        except EhcError as exc:
+            raise Preflight(UNREACHABLE, _one_line(exc)) from None
 
 
 def _driver_command(spec: str, option: str, syntax: str) -> list[str]:
