@@ -254,13 +254,22 @@ def assert_sfi_unreadable(dut, ctx: Ctx, df: tuple[int, ...]) -> None:
 
 
 # ------------------------------------------------------------------------------------ tests: reads
-@pytest.mark.requirement("CARD-FILE-005")
+@pytest.mark.requirement("CARD-FILE-005", "CARD-FILE-010")
 def test_holder_file_refused_in_every_addressing_mode(dut, card):
     assert_unreadable(dut, card, BY_NAME["DDF1/EF06"])
 
 
-@pytest.mark.requirement("CARD-FILE-009", "CARD-FILE-010")
-@pytest.mark.parametrize("target", [p for p in PROTECTED if p.name != "DDF1/EF06"], ids=lambda p: p.name)
+@pytest.mark.requirement("CARD-FILE-010")
+@pytest.mark.parametrize(
+    "target",
+    [  # DF01 files are also CARD-FILE-009's
+        pytest.param(
+            p, id=p.name, marks=[pytest.mark.requirement("CARD-FILE-009")] if p.df[-1] == DF01 else []
+        )
+        for p in PROTECTED
+        if p.name != "DDF1/EF06"
+    ],
+)
 def test_protected_file_refused_in_every_addressing_mode(dut, card, target):
     assert_unreadable(dut, card, target)
 
