@@ -45,16 +45,6 @@ def _identifying(dut, since: int) -> list:
 
 
 # ---------------------------------------------------------------------------------------- QR codes
-@pytest.mark.requirement("QR-TEXT-001", "TERM-001", "QR-IMG-001")
-@pytest.mark.parametrize("ec_level", ["L", "M", "Q", "H"])
-def test_static_code_at_every_ecc_level_is_sent_unchanged(dut, ec_level):
-    r = register(dut.node)
-    mark = dut.mark()
-    answer = dut.present_qr_text(r.qr_text, ec_level=ec_level)
-    assert answer["ok"] and _person(answer) and _person(answer)["main_index"] == r.person.main_index, answer
-    assert _verify_texts(dut, mark) == [r.qr_text], "the node did not receive the code text unchanged"
-
-
 @pytest.fixture(scope="session")
 def short_codes(dut) -> dict:
     """Two dynamic codes valid for 1 s, of two holders (a profile may refuse a second dynamic code
@@ -82,6 +72,16 @@ def _scan_fresh(dut, short_codes) -> dict:
 @pytest.mark.requirement("QR-TEXT-002", "QR-DYN-009")
 def test_dynamic_code_is_verified_online(dut, short_codes):
     _scan_fresh(dut, short_codes)
+
+
+@pytest.mark.requirement("QR-TEXT-001", "TERM-001", "QR-IMG-001")
+@pytest.mark.parametrize("ec_level", ["L", "M", "Q", "H"])
+def test_static_code_at_every_ecc_level_is_sent_unchanged(dut, ec_level):
+    r = register(dut.node)
+    mark = dut.mark()
+    answer = dut.present_qr_text(r.qr_text, ec_level=ec_level)
+    assert answer["ok"] and _person(answer) and _person(answer)["main_index"] == r.person.main_index, answer
+    assert _verify_texts(dut, mark) == [r.qr_text], "the node did not receive the code text unchanged"
 
 
 @pytest.mark.requirement("TERM-002", "NODE-VERIFY-002", "ID-009", "ID-008", "ID-010")
