@@ -199,12 +199,16 @@ class DriverTerminal:
             raise
 
     def info(self) -> dict[str, Any]:
-        return {
+        out = {
             "adapter": "terminal:driver",
             "command": " ".join(self.command[-2:]),
             "cards": self.cards,
             "driver": json.dumps(self.hello.get("driver", {}), ensure_ascii=False),
         }
+        mutant = getattr(self, "mutant", None)
+        if mutant is not None:  # a self-test mutant: say which corner it cuts
+            out.update(adapter=f"terminal:mutant:{mutant.mutant_name}", mutant=mutant.description)
+        return out
 
     # ------------------------------------------------------------------ protocol
     def request(self, op: str, **fields: Any) -> dict[str, Any]:
@@ -302,7 +306,8 @@ class DriverTerminal:
             card.faults.clear()
 
     def _card_event(self, event: Any) -> None:
-        self.card_side.append(event) if hasattr(self, "card_side") else None
+        if hasattr(self, "card_side"):
+            self.card_side.append(event)
         note = f"card side: {event.slot} +{(event.at - self._t0) * 1000:.1f} ms"
         if event.kind == "apdu":
             self.log.apdu(event.command, event.response, note=note)
