@@ -59,6 +59,10 @@ class NodeConfig:
     http_max_connections: int = 512  # more are closed at accept (also capped by RLIMIT_NOFILE - reserve)
     http_header_timeout_s: float = 10.0  # from accept (or the end of the last answer) to full headers
     http_body_timeout_s: float = 30.0  # from the headers to the end of the body
+    # usage reports (REL-F21): the time of use must be plausible and an e-card one this node issued
+    usage_max_age_days: int = 1096  # a report of a use older than this (3 years) is refused
+    usage_max_ahead_s: int = 86400  # a use dated more than this after the node's clock is refused
+    usage_requires_known_card: bool = True  # an EHCID this node never issued is refused
     # front doors in platform envelopes served on the HTTP port (reference_node/platforms, docs/platforms.md)
     apis: tuple[str, ...] = ()
 

@@ -82,6 +82,12 @@ CHIP_SIGNATURE_INVALID = define(
 USAGE_CONFLICT = define(
     "NODE_USAGE_CONFLICT", 4701, L, "request id already used for a different usage record"
 )
+USAGE_TIME_IMPLAUSIBLE = define(
+    "NODE_USAGE_TIME_IMPLAUSIBLE", 4702, L, "usage time is too far in the past or in the future"
+)
+USAGE_CARD_UNKNOWN = define(
+    "NODE_USAGE_CARD_UNKNOWN", 4703, L, "usage record names an EHCID this node never issued"
+)
 # --- registry (48xx)
 ORG_UNKNOWN = define("NODE_ORG_UNKNOWN", 4801, L, "organisation not registered")
 TERMINAL_UNKNOWN = define("NODE_TERMINAL_UNKNOWN", 4802, L, "terminal not registered")
@@ -133,6 +139,8 @@ _STATUS_BY_CODE: dict[str, grpc.StatusCode] = {
     MEDIUM_TAKEN.name: grpc.StatusCode.ALREADY_EXISTS,
     IDENTITY_CONFLICT.name: grpc.StatusCode.ALREADY_EXISTS,
     USAGE_CONFLICT.name: grpc.StatusCode.ALREADY_EXISTS,
+    USAGE_TIME_IMPLAUSIBLE.name: grpc.StatusCode.INVALID_ARGUMENT,
+    USAGE_CARD_UNKNOWN.name: grpc.StatusCode.NOT_FOUND,
     QR_NOT_ISSUED.name: grpc.StatusCode.NOT_FOUND,
     CHIP_SIGNATURE_INVALID.name: grpc.StatusCode.PERMISSION_DENIED,
     CHIP_ATR_MISMATCH.name: grpc.StatusCode.PERMISSION_DENIED,

@@ -8,7 +8,15 @@ from ehc.errors import EhcError
 from ehc.gm import sm3
 from ehc.spec import codes
 from reference_node import validation as v
-from reference_node.errors import CONTEXT_MISMATCH, FIELD_MISSING, USAGE_CONFLICT
+from reference_node.config import parse_time
+from reference_node.errors import (
+    CARD_UNKNOWN,
+    CONTEXT_MISMATCH,
+    FIELD_MISSING,
+    USAGE_CARD_UNKNOWN,
+    USAGE_CONFLICT,
+    USAGE_TIME_IMPLAUSIBLE,
+)
 from reference_node.node import Caller, Node
 from reference_node.proto.ehc.node.v1 import usage_pb2 as pb
 from reference_node.services.authz import require_org
@@ -20,7 +28,7 @@ _COLUMNS = (
 )
 
 
-def _validate(caller: Caller, r: pb.UsageRecord) -> None:
+def _validate(node: Node, caller: Caller, r: pb.UsageRecord) -> None:
     v.token(r.request_id, "request_id", max_len=64)
     v.time14(r.time, "time")
     v.token(r.org_code, "org_code", max_len=32)
@@ -47,10 +55,32 @@ def _validate(caller: Caller, r: pb.UsageRecord) -> None:
     if r.terminal_id and not caller.is_admin and r.terminal_id != caller.terminal_id:
         # a terminal reports its own uses: another terminal's id would be stored and counted as theirs
         raise EhcError(CONTEXT_MISMATCH, "terminal_id is not the signing terminal", field="terminal_id")
+    _plausible(node, r)
+
+
+def _plausible(node: Node, r: pb.UsageRecord) -> None:
+    """REL-F21: a use dated 1900 or 2999, or of an e-card this node never issued, is not stored
+    as evidence. The card look-up uses the verification cache (no round trip when warm)."""
+    cfg = node.config
+    delta = (parse_time(r.time) - node.now()).total_seconds()
+    if delta > cfg.usage_max_ahead_s or -delta > cfg.usage_max_age_days * 86400:
+        raise EhcError(
+            USAGE_TIME_IMPLAUSIBLE,
+            f"time must lie between {cfg.usage_max_age_days} days before and {cfg.usage_max_ahead_s} s after "
+            "the node's clock",
+            field="time",
+        )
+    if r.ehcid and cfg.usage_requires_known_card:
+        try:
+            node.card_view(r.ehcid)
+        except EhcError as err:
+            if err.code.name != CARD_UNKNOWN.name:
+                raise
+            raise EhcError(USAGE_CARD_UNKNOWN, field="ehcid") from None
 
 
 def _store(node: Node, caller: Caller, r: pb.UsageRecord) -> pb.ReportAck:
-    _validate(caller, r)
+    _validate(node, caller, r)
     digest = sm3(r.SerializeToString(deterministic=True)).hex()
     usage_id = node.new_id()
     with node.db.transaction() as cur:

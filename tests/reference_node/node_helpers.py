@@ -58,3 +58,8 @@ def register_request(number: str | None = None, **over: object) -> ip.RegisterRe
 def birth_certificate() -> str:
     # not the random module: Hypothesis reseeds it per example, which would repeat numbers
     return "Q" + f"{uuid.uuid4().int % 10**9:09d}"
+
+
+def issued_ehcid(client: Any) -> str:
+    """An EHCID the node issued: a usage report must name one (REL-F21, NODE_USAGE_CARD_UNKNOWN)."""
+    return client.issuance.Register(register_request()).card.ehcid

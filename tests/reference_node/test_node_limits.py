@@ -4,6 +4,8 @@ the configured behaviour with small bounds."""
 
 from __future__ import annotations
 
+import time
+
 import grpc
 import httpx
 import pytest
@@ -13,6 +15,7 @@ from reference_node.client import error_of
 from reference_node.config import NodeConfig
 from reference_node.proto.ehc.node.v1 import usage_pb2 as up
 from reference_node.testing import start_node
+from tests.reference_node.node_helpers import issued_ehcid
 
 
 @pytest.fixture(scope="module")
@@ -21,13 +24,18 @@ def small(tmp_path_factory):
         max_request_bytes=4096, max_http_body_bytes=4096, rate_limit_per_s=5.0, rate_limit_burst=10
     )
     running = start_node(tmp_path_factory.mktemp("small"), http=True, config=cfg)
+    with running.client() as c:
+        _CARD["ehcid"] = issued_ehcid(c)
     yield running
     running.stop()
 
 
+_CARD = {"ehcid": ""}  # an EHCID the node under test issued (usage must name one: REL-F21)
+
+
 def _record(org: str, request_id: str, org_name: str = "") -> up.UsageRecord:
-    return up.UsageRecord(request_id=request_id, time="20261126110000", org_code=org, use_city="370800",
-                          scene="0101011", card_type="11", channel="0100", ehcid="5" * 64,
+    return up.UsageRecord(request_id=request_id, time=time.strftime("%Y%m%d%H%M%S"), org_code=org, use_city="370800",
+                          scene="0101011", card_type="11", channel="0100", ehcid=_CARD["ehcid"],
                           org_name=org_name)  # fmt: skip
 
 
@@ -97,6 +105,7 @@ def test_locked_sqlite_store_is_unavailable_after_the_configured_wait_then_serve
     try:
         with node.client() as c:
             org = c.credentials.org_code
+            _CARD["ehcid"] = issued_ehcid(c)
             assert c.usage.Report(_record(org, "before-lock"), timeout=30).accepted
             other = sqlite3.connect(tmp_path / "ehc-node" / "node.db", isolation_level=None, timeout=30)
             other.execute("BEGIN EXCLUSIVE")  # another process holds the write lock

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import grpc
+import pytest
 from node_helpers import birth_certificate, citizen_id, refused, register_request
 
+from reference_node.client import error_of
 from reference_node.proto.ehc.node.v1 import common_pb2 as cp
 from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
 from reference_node.proto.ehc.node.v1 import main_index_pb2 as mp
@@ -241,11 +243,24 @@ def test_every_verification_is_recorded(client, running):
     ]
 
 
+_CARDS: dict[
+    tuple[str, bytes], str
+] = {}  # (node target, terminal secret) -> an EHCID it issued (usage must name one: REL-F21)
+
+
+def _card(client) -> str:  # noqa: ANN001
+    if (client.target, client.credentials.secret) not in _CARDS:
+        _CARDS[client.target, client.credentials.secret] = client.issuance.Register(
+            register_request()
+        ).card.ehcid
+    return _CARDS[client.target, client.credentials.secret]
+
+
 def _usage(client, request_id: str, **over: str) -> up.UsageRecord:
     values = dict(
         request_id=request_id, time="20261126093000", org_code=client.credentials.org_code, org_name="演示医院", use_city="370800",
         scene="0101051", medical_step="010105", department="5600", card_type="11", channel="0100", payment_category="0200",
-        visit_type="O", ehcid="A" * 64,
+        visit_type="O", ehcid=_card(client),
     )  # fmt: skip
     values.update(over)
     return up.UsageRecord(**values)
@@ -261,8 +276,26 @@ def test_usage_is_idempotent_by_request_id(client):
         S.ALREADY_EXISTS,
         "NODE_USAGE_CONFLICT",
     )
-    records = client.usage.QueryUsage(up.QueryUsageRequest(ehcid="A" * 64)).records
+    records = client.usage.QueryUsage(up.QueryUsageRequest(ehcid=_card(client))).records
     assert [r.request_id for r in records] == ["u-1"] and records[0].payment_category == "0200"
+
+
+@pytest.mark.parametrize(
+    "over, code, status",
+    [
+        ({"time": "19000101000000"}, "NODE_USAGE_TIME_IMPLAUSIBLE", S.INVALID_ARGUMENT),
+        ({"time": "29991231235959"}, "NODE_USAGE_TIME_IMPLAUSIBLE", S.INVALID_ARGUMENT),
+        ({"ehcid": "B" * 64}, "NODE_USAGE_CARD_UNKNOWN", S.NOT_FOUND),
+    ],
+)
+def test_implausible_usage_is_refused_and_not_stored(client, running, over, code, status):
+    """REL-F21: a use dated 1900 or 2999, or of an e-card the node never issued, is not evidence."""
+    err = refused(lambda: client.usage.Report(_usage(client, "odd-1", **over)), status, code)
+    assert error_of(err).detail.get("field") == ("ehcid" if "ehcid" in over else "time")
+    acks = list(client.usage.ReportStream(iter([_usage(client, "odd-2", **over), _usage(client, "fine-1")])))
+    assert acks[0].error.code == code and not acks[0].accepted and acks[1].accepted
+    stored = {r[0] for r in running.node.db.query("SELECT request_id FROM usage")}
+    assert "odd-1" not in stored and "odd-2" not in stored and "fine-1" in stored
 
 
 def test_usage_stream_acks_each_record(client):

@@ -24,10 +24,12 @@ from reference_node.client import Credentials, NodeClient, error_of
 from reference_node.proto.ehc.node.v1 import registry_pb2 as rp
 from reference_node.proto.ehc.node.v1 import usage_pb2 as up
 from reference_node.testing import start_node
+from tests.reference_node.node_helpers import issued_ehcid
 
 GRPC_METHOD = "/ehc.node.v1.UsageService/Report"
 REST_PATH = "/v1/usage"
 _SEQ = itertools.count()
+_CARD = {"ehcid": ""}  # an EHCID the module's node issued (usage must name one: REL-F21)
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +50,8 @@ def env(tmp_path_factory):
             creds[tid] = Credentials(tid, secret, "370802001", use_city="370800")
         admin.registry.RevokeCredential(rp.IssueCredentialRequest(terminal_id="3708020010301"))
     node.grpc.authenticator.forget("3708020010301")
+    with node.client() as c:
+        _CARD["ehcid"] = issued_ehcid(c)
     channel = grpc.insecure_channel(node.target)
     http = httpx.Client(base_url=f"http://127.0.0.1:{node.http_port}", timeout=30)
     yield {
@@ -59,10 +63,10 @@ def env(tmp_path_factory):
     node.stop()
 
 
-def _record(org: str) -> up.UsageRecord:
+def _record(org: str, ehcid: str = "") -> up.UsageRecord:
     return up.UsageRecord(
-        request_id=f"auth-{next(_SEQ)}-{uuid.uuid4().hex[:6]}", time="20261126110000", org_code=org,
-        use_city="370800", scene="0101011", card_type="11", channel="0100", ehcid="5" * 64,
+        request_id=f"auth-{next(_SEQ)}-{uuid.uuid4().hex[:6]}", time=time.strftime("%Y%m%d%H%M%S"), org_code=org,
+        use_city="370800", scene="0101011", card_type="11", channel="0100", ehcid=ehcid or _CARD["ehcid"],
     )  # fmt: skip
 
 
@@ -191,7 +195,9 @@ def _replay_across_two_processes(tmp_path, config) -> list[str]:  # noqa: ANN001
     )
     try:
         cred = first.credentials  # the demo terminal is the same row in the shared store
-        body = _record(cred.org_code).SerializeToString()
+        with first.client() as c:
+            ehcid = issued_ehcid(c)
+        body = _record(cred.org_code, ehcid).SerializeToString()
         headers = list(sign(cred.secret, GRPC_METHOD, body, terminal_id=cred.terminal_id).items())
         results = []
         for node in (first, second):

@@ -28,7 +28,6 @@ from reference_node.proto.ehc.node.v1 import usage_pb2 as up
 
 POINTS = int(os.environ.get("EHC_CRASH_POINTS", "20"))
 SEED = int(os.environ.get("EHC_CRASH_SEED", str(random.randrange(2**31))))
-EHCID = "5" * 64  # usage reports need a well-formed EHCID, not a registered one
 
 
 @dataclass
@@ -40,13 +39,14 @@ class Ledger:
     sent_docs: set[str] = field(default_factory=set)
     acked_regs: dict[str, tuple[str, str]] = field(default_factory=dict)  # doc -> (main_index, ehcid)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    ehcid: str = ""  # a card the node issued: usage must name one (REL-F21)
 
 
-def _usage(round_no: int, i: int, org: str) -> up.UsageRecord:
+def _usage(round_no: int, i: int, org: str, ehcid: str) -> up.UsageRecord:
     t = dt.datetime(2026, 11, 26, 8, 0, 0) + dt.timedelta(seconds=round_no * 10_000 + i)
     return up.UsageRecord(
         request_id=f"crash-{round_no}-{i}", time=t.strftime("%Y%m%d%H%M%S"), org_code=org, use_city="370800",
-        scene="0101011" if i % 2 else "0101012", card_type="11", channel="0100", ehcid=EHCID,
+        scene="0101011" if i % 2 else "0101012", card_type="11", channel="0100", ehcid=ehcid,
     )  # fmt: skip
 
 
@@ -55,7 +55,7 @@ def _stream_usage(client, ledger: Ledger, round_no: int, acked_now: list[int]) -
 
     def records():  # noqa: ANN202
         for i in range(100_000):
-            rec = _usage(round_no, i, org)
+            rec = _usage(round_no, i, org, ledger.ehcid)
             with ledger.lock:
                 ledger.sent_usage[rec.request_id] = rec
             yield rec
@@ -148,6 +148,12 @@ def _run_kill_points(tmp_path, db_url: str | None, label: str) -> None:  # noqa:
             kill_after = rng.randint(1, 120)
             acked_now = [0]
             with proc.client() as c, proc.client("admin") as admin:
+                if not ledger.ehcid:
+                    number = make_citizen_id("370802", dt.date(1950, 1, 1), 999)  # apart from the batch's
+                    ledger.ehcid = c.issuance.Register(ip.RegisterRequest(
+                        application_mode="3", name="用卡测试", document_type="01", document_number=number,
+                        sex="1" if int(number[16]) % 2 else "2", nation="01", area_code="370802",
+                    )).card.ehcid  # fmt: skip
                 threads = [
                     threading.Thread(target=_stream_usage, args=(c, ledger, round_no, acked_now), daemon=True),
                     threading.Thread(target=_stream_registrations, args=(admin, ledger, round_no, rng), daemon=True),

@@ -8,6 +8,7 @@ images 50 Mpx (qr_codec). REL-F9/F10/F11 were the missing bounds these tests fou
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import grpc
@@ -19,6 +20,7 @@ from reference_node.client import error_of
 from reference_node.proto.ehc.node.v1 import usage_pb2 as up
 from reference_node.proto.ehc.node.v1 import verification_pb2 as vp
 from reference_node.testing import start_node
+from tests.reference_node.node_helpers import issued_ehcid
 
 METHOD = "/ehc.node.v1.UsageService/Report"
 
@@ -26,13 +28,18 @@ METHOD = "/ehc.node.v1.UsageService/Report"
 @pytest.fixture(scope="module")
 def node(tmp_path_factory):
     running = start_node(tmp_path_factory.mktemp("limits"), http=True)
+    with running.client() as c:
+        _CARD["ehcid"] = issued_ehcid(c)
     yield running
     running.stop()
 
 
+_CARD = {"ehcid": ""}  # an EHCID the node issued (usage must name one: REL-F21)
+
+
 def _record(org: str, **over: str) -> up.UsageRecord:
-    values = dict(request_id="limit-ok", time="20261126110000", org_code=org, use_city="370800",
-                  scene="0101011", card_type="11", channel="0100", ehcid="5" * 64)  # fmt: skip
+    values = dict(request_id="limit-ok", time=time.strftime("%Y%m%d%H%M%S"), org_code=org, use_city="370800",
+                  scene="0101011", card_type="11", channel="0100", ehcid=_CARD["ehcid"])  # fmt: skip
     values.update(over)
     return up.UsageRecord(**values)
 
@@ -116,9 +123,12 @@ def test_a_burst_from_one_terminal_is_rate_limited(tmp_path):
     served, refusal = 0, None
     try:
         with served_node.client() as c:
+            ehcid = issued_ehcid(c)
             for i in range(3000):
                 try:
-                    c.usage.Report(_record(c.credentials.org_code, request_id=f"burst-{i}"), timeout=30)
+                    c.usage.Report(
+                        _record(c.credentials.org_code, request_id=f"burst-{i}", ehcid=ehcid), timeout=30
+                    )
                     served += 1
                 except grpc.RpcError as err:
                     refusal = err

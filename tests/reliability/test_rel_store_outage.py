@@ -10,6 +10,7 @@ database URL; after it, the node must serve again without a restart.
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import contextmanager
 
 import grpc
@@ -19,14 +20,22 @@ from rel_store import pg_admin_url, private_pg_database
 from reference_node.client import error_of
 from reference_node.proto.ehc.node.v1 import usage_pb2 as up
 from reference_node.testing import start_node
+from tests.reference_node.node_helpers import issued_ehcid
 
 CALL_DEADLINE_S = 5.0  # "fail fast": a terminal's own timeout is usually a few seconds
 
 
+_CARDS: dict[
+    tuple[str, bytes], str
+] = {}  # (node target, terminal secret) -> an EHCID it issued (usage must name one: REL-F21)
+
+
 def _report(client, i: int) -> up.ReportAck:  # noqa: ANN001
+    if (client.target, client.credentials.secret) not in _CARDS:
+        _CARDS[client.target, client.credentials.secret] = issued_ehcid(client)
     rec = up.UsageRecord(
-        request_id=f"outage-{i}", time="20261126110000", org_code=client.credentials.org_code,
-        use_city="370800", scene="0101011", card_type="11", channel="0100", ehcid="5" * 64,
+        request_id=f"outage-{i}", time=time.strftime("%Y%m%d%H%M%S"), org_code=client.credentials.org_code,
+        use_city="370800", scene="0101011", card_type="11", channel="0100", ehcid=_CARDS[client.target, client.credentials.secret],
     )  # fmt: skip
     return client.usage.Report(rec, timeout=CALL_DEADLINE_S)
 
