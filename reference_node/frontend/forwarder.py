@@ -7,11 +7,16 @@
   deduplicates by (signing terminal, request id), so a row re-sent after a lost ack or a crash of
   the front-end between the node's ack and the local ``delivered`` mark is answered
   ``duplicate`` and stored once.
+* Batches: up to ``batch`` rows over one ``ReportStream`` call; the node acks each after its
+  commit, in order. One call per batch: the node's per-terminal call-rate limit counts calls, and
+  every call of the hospital's terminals goes out under the same credential.
 * Retry: the node unreachable, overloaded or failing (UNAVAILABLE, DEADLINE_EXCEEDED,
-  RESOURCE_EXHAUSTED, UNAUTHENTICATED, INTERNAL, ...) -> retry the same row after an exponential
-  backoff with jitter (0.2 s doubling to ``max_backoff_s``). A refusal of the record itself
-  (INVALID_ARGUMENT, ALREADY_EXISTS = another record under the same id) will not change by
-  retrying: the row is marked REJECTED with the node's code, logged, and the queue moves on.
+  RESOURCE_EXHAUSTED, UNAUTHENTICATED, INTERNAL, a store error in an ack, ...) -> retry from the
+  first unsettled row after an exponential backoff with jitter (0.2 s doubling to
+  ``max_backoff_s``). A refusal of the record itself (INVALID_ARGUMENT, ALREADY_EXISTS = another
+  record under the same id) will not change by retrying: the row is marked REJECTED with the
+  node's code, logged, and the queue moves on (the front-end checks the node's rules before its
+  ack, so this means the node's rules changed).
 """
 
 from __future__ import annotations
@@ -19,12 +24,11 @@ from __future__ import annotations
 import logging
 import random
 import threading
-import time
 
 import grpc
 
-from reference_node.client import NodeClient, error_of
-from reference_node.frontend.store import DELIVERED, REJECTED, FrontendStore
+from reference_node.client import NodeClient
+from reference_node.frontend.store import DELIVERED, REJECTED, FrontendStore, OutboxRow
 from reference_node.observability import log
 from reference_node.proto.ehc.node.v1 import usage_pb2 as up
 
@@ -71,38 +75,66 @@ class Forwarder:
                 self._wake.wait(0.5)
                 self._wake.clear()
                 continue
-            for row in rows:
-                if self._stop.is_set():
-                    return
-                if self._deliver(row.seq, row.request_id, row.record):
-                    failures = 0
-                    continue
-                failures += 1
-                self.retries += 1
-                delay = min(self.max_backoff_s, 0.2 * 2 ** min(failures - 1, 10))
-                self._stop.wait(delay * random.uniform(0.8, 1.2))
-                break  # the same row first next time: order is kept
+            try:
+                settled = self._deliver(rows)
+            except Exception as exc:  # noqa: BLE001 - e.g. the local store failing: keep the thread
+                log(LOG, logging.ERROR, "forwarding failed", error=type(exc).__name__)
+                settled = 0
+            if settled == len(rows):
+                failures = 0
+                continue
+            # rows[settled] could not be delivered now: wait, then start again from it (order kept)
+            failures += 1
+            self.retries += 1
+            delay = min(self.max_backoff_s, 0.2 * 2 ** min(failures - 1, 10))
+            self._stop.wait(delay * random.uniform(0.8, 1.2))
 
-    def _deliver(self, seq: int, request_id: str, record: bytes) -> bool:
-        """True when the row is settled (delivered, duplicate or rejected); False: retry later."""
+    def _deliver(self, rows: list[OutboxRow]) -> int:
+        """Send ``rows`` over one ReportStream (the node acks each record after its commit, in
+        order; one call, so a backlog does not eat the hospital credential's call-rate budget).
+        Returns how many rows from the front are settled (delivered, duplicate or rejected)."""
+        settled: list[tuple[int, int, str, str]] = []  # (seq, state, usage_id, error)
         try:
-            ack = self.upstream.usage.Report(up.UsageRecord.FromString(record), timeout=self.call_timeout_s)
-        except grpc.RpcError as exc:
-            code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
-            if code in PERMANENT:
-                err = error_of(exc)
-                self.store.mark(seq, REJECTED, error=err.code.name)
-                self.rejected += 1
-                log(LOG, logging.ERROR, "usage report refused by the node", seq=seq, code=err.code.name)
-                return True
-            return False
+            requests = iter([up.UsageRecord.FromString(r.record) for r in rows])
+            acks = self.upstream.usage.ReportStream(requests, timeout=self.call_timeout_s + 0.05 * len(rows))
+            for row, ack in zip(rows, acks, strict=False):
+                if ack.request_id != row.request_id:
+                    log(LOG, logging.ERROR, "ack out of order from the node", seq=row.seq)
+                    break
+                if ack.error.code:
+                    if not _permanent(ack.error.code):
+                        break  # e.g. the node's store failing: retry later
+                    settled.append((row.seq, REJECTED, "", ack.error.code))
+                    log(
+                        LOG,
+                        logging.ERROR,
+                        "usage report refused by the node",
+                        seq=row.seq,
+                        code=ack.error.code,
+                    )
+                    continue
+                settled.append((row.seq, DELIVERED, ack.usage_id, ""))
+                if ack.duplicate:
+                    self.duplicates += 1
+                else:
+                    self.delivered += 1
+        except grpc.RpcError:
+            pass  # node unreachable, overloaded, refused the call: what was acked so far is settled
         except Exception as exc:  # noqa: BLE001 - a bug or a bad row must not kill the thread silently
-            log(LOG, logging.ERROR, "forwarding failed", seq=seq, error=type(exc).__name__)
-            time.sleep(0.5)
-            return False
-        self.store.mark(seq, DELIVERED, usage_id=ack.usage_id)
-        if ack.duplicate:
-            self.duplicates += 1
-        else:
-            self.delivered += 1
-        return True
+            log(LOG, logging.ERROR, "forwarding failed", error=type(exc).__name__)
+        if settled:
+            self.store.settle(settled)
+            self.rejected += sum(1 for s in settled if s[1] == REJECTED)
+        return len(settled)
+
+
+def _permanent(code_name: str) -> bool:
+    """A refusal of the record itself (validation, request id conflict): retrying cannot help."""
+    from ehc.errors import lookup
+    from reference_node.frontend.errors import status_of
+
+    try:
+        code = lookup(code_name)
+    except KeyError:
+        return False
+    return status_of(code) in PERMANENT

@@ -133,17 +133,22 @@ class FrontendStore:
             ).fetchall()
         return [OutboxRow(int(r[0]), r[1], r[2], bytes(r[3]), int(r[4])) for r in rows]
 
-    def mark(self, seq: int, state: int, *, usage_id: str = "", error: str = "") -> None:
+    def settle(self, rows: list[tuple[int, int, str, str]]) -> None:
+        """Mark (seq, state, upstream usage id, error) rows in one transaction (one fsync). A crash
+        before it commits only means the rows are sent again: the node answers duplicate."""
+        now = time.time()
         with self._lock:
-            self._db.execute(
-                "UPDATE outbox SET state = ?, delivered_at = ?, upstream_usage_id = ?, error = ?, "
-                "attempts = attempts + 1 WHERE seq = ?",
-                (state, time.time(), usage_id, error, seq),
-            )
-
-    def attempted(self, seq: int) -> None:
-        with self._lock:
-            self._db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?", (seq,))
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "UPDATE outbox SET state = ?, delivered_at = ?, upstream_usage_id = ?, error = ?, "
+                    "attempts = attempts + 1 WHERE seq = ?",
+                    [(state, now, usage_id, error, seq) for seq, state, usage_id, error in rows],
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     def counts(self) -> dict[str, int]:
         with self._lock:
