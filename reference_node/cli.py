@@ -734,3 +734,8 @@ def _bind_guardians(nc: Any, people: list[tuple[str, str]], ehcid_of: dict[str, 
 from reference_node.supervision.cli import supervision as _supervision  # noqa: E402 - after the group exists
 
 node.add_command(_supervision)
+
+# ------------------------------------------------------------------ front-end server (own package)
+from reference_node.frontend.cli import frontend as _frontend  # noqa: E402 - after the group exists
+
+node.add_command(_frontend)
