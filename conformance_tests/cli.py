@@ -171,10 +171,20 @@ def terminal_cmd(dut: str, **kw) -> None:
     "--listen", default=None, help="HOST:PORT the kit's node listens on for the HIS (default: a free port)"
 )
 @click.option("--driver", default="reference", show_default=True, help=DEVICE_SYNTAX["his"])
+@click.option(
+    "--api",
+    type=click.Choice(["grpc", "tencent"]),
+    default="grpc",
+    show_default=True,
+    help="what the kit speaks to the HIS: grpc (ehc.node.v1) or tencent (the HealthCardOpenAPI "
+    "envelope at a sandbox URL; --listen then names that URL's HOST:PORT)",
+)
 @_run_options
-def his_cmd(listen: str | None, driver: str, **kw) -> None:
+def his_cmd(listen: str | None, driver: str, api: str, **kw) -> None:
     """Certify a hospital information system's calls and usage reports."""
     dut = driver if driver.startswith("mutant:") else (f"listen:{listen};{driver}" if listen else driver)
+    if api != "grpc":
+        dut = f"api:{api};{dut}"
     _execute("his", dut, **kw)
 
 

@@ -276,6 +276,12 @@ def _check_driver(spec: str, option: str, syntax: str, role: str = "terminal") -
 
 
 def _check_his(spec: str, option: str, syntax: str) -> None:
+    if spec.startswith("api:"):  # --api tencent: the kit speaks the Tencent envelope
+        api, _, spec = spec[len("api:") :].partition(";")
+        if api not in ("grpc", "tencent"):
+            raise _usage(f"--api {api!r} is not grpc or tencent")
+        if spec.startswith("mutant:"):
+            return
     if spec.startswith("listen:"):
         listen, _, spec = spec[len("listen:") :].partition(";")
         host, _, port = listen.rpartition(":")

@@ -6,6 +6,13 @@ each patient through the node on every visit and reports the card use of every s
 organisation, the scene of the step and the card type of the medium it read. It stops a visit the
 node refuses, and stops issuing/accepting legacy hospital cards at the profile's dates.
 
+Two ways to reach the node, chosen by ``configure``: the node's own gRPC API (``node`` +
+``credentials``), or — ``api: "tencent"`` — the Tencent HealthCardOpenAPI envelope at ``base_url``
+with ``app_id`` / ``app_secret`` / ``hospital_id``, as a WeChat-route HIS ships: verifyQRCode for an
+e-card, registerHealthCard with the document for an ID card / social security card / resident card
+(a repeat registration answers the card on record), reportHISData per step (``requestId`` = the
+usage record id, the same on a retry), bindCardRelation for a hospital card it issues.
+
 ``EHC_HIS_MUTANT=NAME`` (self-test only) runs a deliberately broken HIS instead: the ``HIS_CLASS``
 of the module of that mutant in ``conformance_tests.mutants.his``.
 """
@@ -54,12 +61,24 @@ class Refused(Exception):
         self.code = code
 
 
+class Ack:
+    """A usage report's answer, whichever way it went."""
+
+    def __init__(self, accepted: bool, duplicate: bool) -> None:
+        self.accepted, self.duplicate = accepted, duplicate
+
+
 class His:
     def __init__(self) -> None:
         self.client: Any = None
+        self.api = "grpc"
+        self.platform: Any = None  # TencentClient in Tencent mode
+        self.site: Any = None  # the HIS's own context (org, city, channel) in Tencent mode
         self.scenes: dict[str, str] = {}
         self.stop_issue: dt.date | None = None
         self.stop_use: dt.date | None = None
+        self.qr_of_card: dict[str, str] = {}  # healthCardId -> the code text read at this visit
+        self.bound: dict[str, str] = {}  # hospital card (patid) -> holder's code text, as bound
 
     # ------------------------------------------------------------------ protocol operations
     def hello(self, _req: dict) -> dict:
@@ -68,13 +87,31 @@ class His:
                 "name": "ehc reference HIS",
                 "protocol": PROTOCOL,
                 "media": sorted(CARD_TYPES),
+                "apis": ["grpc", "tencent"],
             }
         }
 
     def configure(self, req: dict) -> dict:
-        from reference_node.client import Credentials, NodeClient
+        if req.get("api", "grpc") == "tencent":
+            from reference_node.platforms.tencent_client import TencentClient
+            from reference_node.proto.ehc.node.v1 import common_pb2
 
-        self.client = NodeClient(req["node"], Credentials.from_dict(req["credentials"]))
+            self.api = "tencent"
+            self.platform = TencentClient(
+                req["base_url"], req["app_id"], req["app_secret"], req["hospital_id"]
+            )
+            self.site = common_pb2.TerminalContext(
+                org_code=req["hospital_id"],
+                org_name=req.get("hospital_name", ""),
+                use_city=req.get("use_city", ""),
+                channel=req.get("channel") or "0100",
+            )
+        elif req.get("api", "grpc") == "grpc":
+            from reference_node.client import Credentials, NodeClient
+
+            self.client = NodeClient(req["node"], Credentials.from_dict(req["credentials"]))
+        else:
+            raise Refused("API_UNSUPPORTED", f"api {str(req.get('api'))[:20]!r}: grpc or tencent")
         self.scenes = dict(req["scenes"])
         cards = req.get("hospital_cards") or {}
         self.stop_issue = dt.date.fromisoformat(cards["stop_issue"]) if cards.get("stop_issue") else None
@@ -100,7 +137,7 @@ class His:
             return {"allowed": True}
         who = self.identify(req["patient"], self.scenes["registration"], day)
         number = "HC" + uuid.uuid4().hex[:12].upper()
-        self.link_hospital_card(who["main_index"], number)
+        self.link_hospital_card(who, number)
         return {"allowed": True, "issued": True, "identifier": number}
 
     # ------------------------------------------------------------------ behaviour (mutants override)
@@ -117,6 +154,8 @@ class His:
         medium = patient["medium"]
         if medium == "hospital-card" and not self.hospital_cards_allowed("accept", day):
             raise Refused("HOSPITAL_CARD_STOPPED", "legacy hospital cards are no longer accepted")
+        if self.api == "tencent":
+            return self.ask_platform(patient, scene)
         try:
             return self.ask_node(patient, scene)
         except grpc.RpcError as exc:
@@ -158,13 +197,136 @@ class His:
             "card_number": patient["identifier"],
         }
 
-    def link_hospital_card(self, main_index: str, number: str) -> None:
+    # ------------------------------------------------------------------ Tencent envelope
+    def call_platform(self, operation: str, req: dict, request_id: str | None = None) -> dict:
+        """``rsp`` of one envelope call; Refused with the platform's result name otherwise
+        (``PLATFORM_RETRY`` for a transient failure: 30001, HTTP 5xx or a lost answer)."""
+        import httpx
+
+        from reference_node.platforms.tencent_envelope import RESULT_CODES
+
+        try:
+            out = self.platform.call(operation, req, request_id=request_id)
+        except httpx.HTTPStatusError as exc:
+            transient = exc.response.status_code >= 500
+            raise Refused("PLATFORM_RETRY" if transient else "PLATFORM_HTTP", str(exc)[:200]) from None
+        except httpx.TransportError as exc:
+            raise Refused("PLATFORM_RETRY", f"{type(exc).__name__}: the platform did not answer") from None
+        common = out.get("commonOut") or {}
+        code = common.get("resultCode")
+        if code == 0:
+            return out.get("rsp") or {}
+        if code == RESULT_CODES["SERVICE_UNAVAILABLE"]:
+            raise Refused("PLATFORM_RETRY", str(common.get("errMsg", ""))[:200])
+        names = {number: name for name, number in RESULT_CODES.items()}
+        raise Refused(names.get(code, f"RESULT_{code}"), str(common.get("errMsg", ""))[:200])
+
+    def now_text(self) -> str:
+        return dt.datetime.now(CST).strftime("%Y-%m-%d %H:%M:%S")
+
+    def ask_platform(self, patient: dict, scene: str) -> dict:
+        medium = patient["medium"]
+        if medium.startswith("ehc-qr"):
+            text = patient["qr_text"]
+            rsp = self.call_platform(
+                "verifyQRCode",
+                {
+                    "qrCodeText": text,
+                    "medicalStep": scene[:6],
+                    "channelCode": self.site.channel,
+                    "useCityCode": self.site.use_city,
+                    "hospitalCode": self.site.org_code,
+                    "time": self.now_text(),
+                },
+            )
+            self.qr_of_card[rsp["healthCardId"]] = text
+            # the envelope's verify answer carries no poverty-relief flag: None = not known
+            return {
+                "main_index": rsp["phid"],
+                "ehcid": rsp["healthCardId"],
+                "poverty": None,
+                "card_type": "11",
+            }
+        if medium == "hospital-card":
+            # the envelope has no lookup by hospital card: the HIS's own binding names the holder's
+            # code, and the platform is asked about that code before any use is reported
+            text = self.bound.get(patient["identifier"])
+            if text is None:
+                raise Refused("HOSPITAL_CARD_UNKNOWN", "no e-card bound to this hospital card here")
+            card = self.call_platform("getHealthCardByQRCode", {"qrCodeText": text})["card"]
+            return {
+                "main_index": card["phid"],
+                "ehcid": card["healthCardId"],
+                "poverty": None,
+                "card_type": CARD_TYPES[medium],
+                "card_number": patient["identifier"],
+            }
+        # ID card, social security card (number = citizen ID number), resident card (card number =
+        # the holder's ID number): registerHealthCard with the document read answers the card on
+        # record, or issues one (docs/assumptions.md "Platform envelopes")
+        req = {"idType": "01", "idNumber": patient["identifier"], "name": patient.get("name", "")}
+        for key, field in (("gender", "sex"), ("nation", "nation"), ("birthday", "birth_date")):
+            if patient.get(field):
+                req[key] = patient[field]
+        rsp = self.call_platform("registerHealthCard", req)
+        self.qr_of_card[rsp["healthCardId"]] = rsp.get("qrCodeText", "")
+        return {
+            "main_index": rsp["phid"],
+            "ehcid": rsp["healthCardId"],
+            "poverty": None,
+            "card_type": CARD_TYPES[medium],
+            "card_number": patient["identifier"],
+        }
+
+    def report_request(self, record: Any) -> dict:
+        """reportHISData ``req`` of a usage record (the record id travels as commonIn.requestId)."""
+        req = {
+            "cardType": record.card_type,
+            "scene": record.scene,
+            "department": record.department,
+            "time": dt.datetime.strptime(record.time, "%Y%m%d%H%M%S").strftime("%Y-%m-%d %H:%M:%S"),
+            "hospitalCode": record.org_code,
+            "hospitalName": record.org_name,
+            "useCityCode": record.use_city,
+            "cardChannel": record.channel,
+            "cardCostTypes": record.payment_category,
+        }
+        if record.ehcid:
+            req["qrCodeText"] = self.qr_of_card.get(record.ehcid) or record.ehcid
+        else:
+            req["idCardNumber"] = record.card_number
+        return {k: v for k, v in req.items() if v}
+
+    def report_platform(self, record: Any, attempts: int = 3) -> Any:
+        import time
+
+        for attempt in range(attempts):
+            try:
+                rsp = self.call_platform("reportHISData", self.report_request(record), record.request_id)
+                return Ack(True, bool(rsp.get("duplicate")))
+            except Refused as exc:
+                if exc.code != "PLATFORM_RETRY" or attempt == attempts - 1:
+                    return None
+                record = self.retry_record(record)
+                time.sleep(0.2 * (attempt + 1))
+        return None
+
+    def context(self) -> Any:
+        """The HIS's own context: the terminal's (gRPC) or its configured site (Tencent)."""
+        return self.site if self.api == "tencent" else self.client.context()
+
+    def link_hospital_card(self, who: dict, number: str) -> None:
         from reference_node.proto.ehc.node.v1 import main_index_pb2
 
+        if self.api == "tencent":
+            text = self.qr_of_card.get(who["ehcid"]) or who["ehcid"]
+            self.call_platform("bindCardRelation", {"qrCodeText": text, "patid": number})
+            self.bound[number] = text
+            return
         ctx = self.client.context()
         self.client.main_index.LinkMedium(
             main_index_pb2.LinkMediumRequest(
-                main_index=main_index,
+                main_index=who["main_index"],
                 medium=main_index_pb2.MEDIUM_HOSPITAL_CARD,
                 identifier=number,
                 issuer=ctx.org_code,
@@ -180,7 +342,7 @@ class His:
         from reference_node.proto.ehc.node.v1 import usage_pb2
 
         scene = self.scene_of(step)
-        ctx = self.client.context()
+        ctx = self.context()
         return usage_pb2.UsageRecord(
             request_id=str(uuid.uuid4()),
             time=dt.datetime.now(CST).strftime("%Y%m%d%H%M%S"),
@@ -214,6 +376,8 @@ class His:
 
         import grpc
 
+        if self.api == "tencent":
+            return self.report_platform(record, attempts)
         for attempt in range(attempts):
             try:
                 return self.client.usage.Report(record, timeout=30)

@@ -5,6 +5,12 @@ transcript of the kit's proxy, through which the HIS reaches the node (every Ver
 LinkMedium and usage Report with its request id, scene, card type, organisation and outcome).
 What the driver answers (``patient``, ``steps[].reported``, ``pay_later``) is only compared with
 that evidence: a claim the node did not see fails the requirement it stands for.
+
+With ``--api tencent`` the HIS speaks the Tencent HealthCardOpenAPI envelope to the kit's sandbox
+URL; the kit's HTTP proxy records each envelope call under the node method it reaches (verifyQRCode
+→ VerifyQr, registerHealthCard → Register, reportHISData → Report, bindCardRelation → LinkMedium,
+getHealthCardByQRCode → Resolve), so the same checks apply. What the envelope cannot carry is
+handled explicitly where it matters (visit type, poverty-relief flag, hospital-card lookup).
 """
 
 from __future__ import annotations
@@ -41,7 +47,8 @@ STEP_REQUIREMENT = {
     "inpatient": "HIS-009",
     "checkup": "HIS-010",
 }
-IDENTIFY = ("VerifyQr", "Resolve")
+#: node calls that identify a patient (Register answers the person on record for a known document)
+IDENTIFY = ("VerifyQr", "Resolve", "Register")
 #: card type a usage report must carry for the medium the kit presented (ehc.spec.codes.CARD_MEDIA)
 CARD_TYPE = {
     "ehc-qr-static": "11",
@@ -53,6 +60,19 @@ CARD_TYPE = {
 MEDIA = ["ehc-qr-static", "resident-card", "id-card", "ssc"]
 REPORT = "/ehc.node.v1.UsageService/Report"
 CST = dt.timezone(dt.timedelta(hours=8))
+
+
+def _api(dut: Any) -> str:
+    """How the HIS reaches the node: grpc (ehc.node.v1) or tencent (the HealthCardOpenAPI envelope)."""
+    return getattr(dut, "api", "grpc")
+
+
+def _shown(call: Any) -> str:
+    """What the HIS showed the node in an identification call (code text or card number)."""
+    r = call.request
+    if r is None:
+        return ""
+    return (r.qr_text if call.name == "VerifyQr" else getattr(r, "identifier", "")) or ""
 
 
 def _usage(dut: Any, ehcid: str) -> list:
@@ -80,6 +100,11 @@ def _patient(dut: Any, medium: str, r: Any, number: str) -> dict:
     issuer does when it hands the card out."""
     if medium.startswith("ehc"):
         return _qr(r)
+    # a card read gives what the card holds besides its number (an ID card: name, sex, nation,
+    # birth date); an envelope HIS registers / looks up the holder with it
+    p = r.person
+    read = {"medium": medium, "identifier": number, "name": p.name, "sex": p.sex, "nation": p.nation}
+    read["birth_date"] = p.birth_date
     if medium == "resident-card":
         _, error = dut.node.call(
             "main_index",
@@ -92,7 +117,7 @@ def _patient(dut: Any, medium: str, r: Any, number: str) -> dict:
             ),
         )
         assert error is None, f"the kit could not link the resident health card: {error}"
-    return {"medium": medium, "identifier": number}
+    return read
 
 
 def _reports(calls: list, accepted_only: bool = True) -> list:
@@ -106,9 +131,7 @@ def _identified_first(calls: list, what: str, patient: dict | None = None) -> No
     asked = [c for c in calls[:first_report] if c.name in IDENTIFY and c.status == "OK"]
     if patient is not None:
         shown = patient.get("qr_text") or patient.get("identifier")
-        asked = [
-            c for c in asked if shown in (c.request.qr_text if c.name == "VerifyQr" else c.request.identifier)
-        ]
+        asked = [c for c in asked if shown in _shown(c)]
     assert asked, f"{what}: no identification at the node before the first usage report ({_names(calls)})"
 
 
@@ -145,6 +168,10 @@ def test_a_whole_visit_reports_every_step_with_codes(dut, profile):
             "0300",
             "0000",
         )
+    if _api(dut) == "tencent":
+        # reportHISData has no visit-type field (the node records O): checked in the gRPC mode only
+        dut.log.note("visit type not checked: the Tencent envelope's reportHISData carries none")
+        return
     by_scene = {u.scene: u for u in records}
     assert by_scene[str(profile.param("scenes.checkup"))].visit_type == "H"
     assert by_scene[str(profile.param("scenes.inpatient"))].visit_type == "I"
@@ -245,6 +272,11 @@ def test_the_his_account_of_a_visit_matches_the_node(dut, profile):
 def test_poverty_relief_patients_are_treated_first(dut):
     """``pay_later`` is the HIS's own decision (the node sees no bill): the kit checks it follows the
     node's current answer — a patient the node flags after a first visit is treated first on the next."""
+    if _api(dut) == "tencent":
+        pytest.skip(
+            "not applicable through the Tencent envelope: verifyQRCode answers no poverty-relief flag, "
+            "so a HIS on the platform cannot learn it from the node (docs/assumptions.md)"
+        )
     poor = register(dut.node, poverty_relief=True)
     other = register(dut.node)
     answer, calls = _visit(dut, _qr(poor), ["registration"])
@@ -295,11 +327,28 @@ def _hospital_card_calls(calls: list) -> list:
 def test_hospital_cards_are_accepted_until_the_stop_using_date(dut, profile):
     stop = dt.date.fromisoformat(profile.param("hospital_cards.stop_use"))
     r = register(dut.node)
-    card = {"medium": "hospital-card", "identifier": _link_hospital_card(dut, r.person.main_index)}
-    card["issuer"] = dut.credentials.org_code
     day = dt.timedelta(days=1)
+    if _api(dut) == "tencent":
+        # the envelope offers no lookup by hospital card: the HIS issues (binds) the card itself and
+        # must ask the platform about its holder before it reports a use of it
+        issued = dut.request(
+            "hospital_card",
+            action="issue",
+            patient=_qr(r),
+            date=(dt.date.fromisoformat(profile.param("hospital_cards.stop_issue")) - day).isoformat(),
+        )
+        assert issued.get("issued") and issued.get("identifier"), f"the HIS issued no card: {issued}"
+        card = {"medium": "hospital-card", "identifier": issued["identifier"]}
+    else:
+        card = {"medium": "hospital-card", "identifier": _link_hospital_card(dut, r.person.main_index)}
+    card["issuer"] = dut.credentials.org_code
     answer, calls = _visit(dut, card, ["registration"], date=(stop - day).isoformat())
-    assert _hospital_card_calls(calls), f"the day before {stop}: the card was not resolved ({_names(calls)})"
+    if _api(dut) == "tencent":
+        _identified_first(calls, f"the day before {stop}")
+    else:
+        assert _hospital_card_calls(calls), (
+            f"the day before {stop}: the card was not resolved ({_names(calls)})"
+        )
     assert [c.request.card_type for c in _reports(calls)] == ["80"], f"reports: {_names(calls)}"
     answer, calls = _visit(dut, card, ["registration"], date=stop.isoformat())
     assert not _hospital_card_calls(calls), f"on {stop} the node was still asked about a hospital card"
@@ -341,7 +390,8 @@ def test_an_invalid_id_number_identifies_nobody(dut):
     number = new_id_number()
     register(dut.node, id_number=number)
     bad = number[:-1] + ("0" if number[-1] != "0" else "1")
-    answer, calls = _visit(dut, {"medium": "id-card", "identifier": bad}, ["registration"])
+    shown = {"medium": "id-card", "identifier": bad, "name": "张三", "sex": "1", "nation": "01"}
+    answer, calls = _visit(dut, shown, ["registration"])
     assert not _reports(calls), f"a card use was reported for an invalid ID number: {_names(calls)}"
     assert not answer.get("patient"), answer
 
