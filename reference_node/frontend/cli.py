@@ -68,6 +68,15 @@ from ehc.errors import EhcError
 )
 @click.option("--setup-only", is_flag=True, help="with --add-terminal: write the client files and exit")
 @click.option(
+    "--status",
+    "show_status",
+    is_flag=True,
+    help="print the outbox (pending, delivered, rejected + the rejected reports) as JSON and exit",
+)
+@click.option(
+    "--retention-days", type=float, default=30.0, show_default=True, help="settled reports and relay log kept"
+)
+@click.option(
     "--tls-cert", type=click.Path(dir_okay=False, exists=True), default=None, help="PEM chain (serve TLS)"
 )
 @click.option("--tls-key", type=click.Path(dir_okay=False, exists=True), default=None, help="PEM private key")
@@ -105,6 +114,14 @@ def frontend(**o: Any) -> None:
     except (OSError, ValueError, KeyError) as exc:
         fail(EhcError(CONFIG_INVALID, f"cannot read client file ({type(exc).__name__})"))
     data = Path(o["data_dir"])
+    if o["show_status"]:
+        store = FrontendStore(data / "frontend.db")
+        try:
+            rejected = [{"request_id": r, "terminal": t, "code": c} for r, t, c in store.rejected()]
+            click.echo(json.dumps({"outbox": store.counts(), "rejected": rejected}, ensure_ascii=False))
+        finally:
+            store.close()
+        return
     if o["setup_only"]:
         if not o["add_terminals"]:
             raise click.UsageError("--setup-only needs at least one --add-terminal")
@@ -129,7 +146,7 @@ def frontend(**o: Any) -> None:
     config = FrontendConfig(
         cache_max_age_s=o["cache_max_age"], poll_interval_s=o["poll_interval"], max_cards=o["max_cards"],
         max_codes=o["max_codes"], probe_by_verify=o["probe_by_verify"], upstream_timeout_s=o["upstream_timeout"],
-        workers=o["workers"],
+        workers=o["workers"], retention_days=o["retention_days"],
     )  # fmt: skip
     if (
         config.cache_max_age_s < 0

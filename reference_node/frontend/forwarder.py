@@ -14,9 +14,11 @@
   RESOURCE_EXHAUSTED, UNAUTHENTICATED, INTERNAL, a store error in an ack, ...) -> retry from the
   first unsettled row after an exponential backoff with jitter (0.2 s doubling to
   ``max_backoff_s``). A refusal of the record itself (INVALID_ARGUMENT, ALREADY_EXISTS = another
-  record under the same id) will not change by retrying: the row is marked REJECTED with the
-  node's code, logged, and the queue moves on (the front-end checks the node's rules before its
-  ack, so this means the node's rules changed).
+  record under the same id, NOT_FOUND = an EHCID the node never issued) will not change by
+  retrying: the row is marked REJECTED with the node's code, logged, kept (``ehc node frontend
+  --status`` lists it) and the queue moves on.
+* Retention: settled rows and relay-log entries older than ``retention_s`` are deleted (checked
+  every 10 minutes); a pending row is never deleted.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 
 import grpc
 
@@ -33,7 +36,8 @@ from reference_node.observability import log
 from reference_node.proto.ehc.node.v1 import usage_pb2 as up
 
 LOG = logging.getLogger("reference_node.frontend")
-PERMANENT = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ALREADY_EXISTS)
+# the record itself refused: invalid, its id taken by another record, its card unknown to the node
+PERMANENT = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.NOT_FOUND)
 
 
 class Forwarder:
@@ -45,12 +49,15 @@ class Forwarder:
         call_timeout_s: float = 5.0,
         max_backoff_s: float = 5.0,
         batch: int = 200,
+        retention_s: float = 30 * 86400,
     ) -> None:
         self.store = store
         self.upstream = upstream
         self.call_timeout_s = call_timeout_s
         self.max_backoff_s = max_backoff_s
         self.batch = batch
+        self.retention_s = retention_s
+        self._pruned = 0.0
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="frontend-forwarder", daemon=True)
@@ -70,6 +77,12 @@ class Forwarder:
     def _run(self) -> None:
         failures = 0
         while not self._stop.is_set():
+            if time.monotonic() - self._pruned > 600:
+                self._pruned = time.monotonic()
+                try:
+                    self.store.prune(time.time() - self.retention_s)
+                except Exception as exc:  # noqa: BLE001 - housekeeping must not stop forwarding
+                    log(LOG, logging.ERROR, "pruning failed", error=type(exc).__name__)
             rows = self.store.pending(self.batch)
             if not rows:
                 self._wake.wait(0.5)

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from ehc.gm import sm3
 from ehc.spec import codes
 from reference_node import validation as v
 from reference_node.client import Credentials, NodeClient, TlsConfig, error_of
+from reference_node.config import CHINA_STANDARD_TIME, NodeConfig, parse_time
 from reference_node.errors import (
     CONTEXT_MISMATCH,
     FIELD_BAD_FORMAT,
@@ -41,6 +43,7 @@ from reference_node.errors import (
     FORBIDDEN_ORG,
     FORBIDDEN_ORGANISATION,
     INTERNAL,
+    USAGE_TIME_IMPLAUSIBLE,
 )
 from reference_node.frontend.auth import FrontendAuthenticator
 from reference_node.frontend.cache import STATUS_BY_REFUSAL, VerificationCache
@@ -67,6 +70,8 @@ VERIFY_QR = f"/{PACKAGE}.VerificationService/VerifyQr"
 REPORT = f"/{PACKAGE}.UsageService/Report"
 REPORT_STREAM = f"/{PACKAGE}.UsageService/ReportStream"
 SOURCE_KEY = "ehc-frontend-source"
+_NODE = NodeConfig()  # the node's defaults for the usage plausibility window
+DELIVERY_MARGIN_DAYS = 30  # a record may wait this long here and still be plausible at the node
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,7 @@ class FrontendConfig:
     replay_window_s: int = 300
     workers: int = 16
     forward_max_backoff_s: float = 5.0
+    retention_days: float = 30.0  # settled outbox rows and relay-log entries kept this long
 
 
 @dataclass
@@ -175,6 +181,16 @@ def validate_usage(r: usage_pb2.UsageRecord, org_code: str, terminal_id: str) ->
     v.token(r.terminal_id, "terminal_id", required=False, max_len=32)
     if r.terminal_id and r.terminal_id != terminal_id:
         raise EhcError(CONTEXT_MISMATCH, "terminal_id is not the signing terminal", field="terminal_id")
+    # the node's plausibility window (REL-F21), checked when the record ARRIVES there: the age limit
+    # keeps a margin for the time a record may wait here during an outage
+    delta = (parse_time(r.time) - datetime.now(CHINA_STANDARD_TIME)).total_seconds()
+    if delta > _NODE.usage_max_ahead_s or -delta > (_NODE.usage_max_age_days - DELIVERY_MARGIN_DAYS) * 86400:
+        raise EhcError(
+            USAGE_TIME_IMPLAUSIBLE,
+            f"time must lie between {_NODE.usage_max_age_days - DELIVERY_MARGIN_DAYS} days before and "
+            f"{_NODE.usage_max_ahead_s} s after the front-end's clock",
+            field="time",
+        )
 
 
 def _static_ehcid(text: str) -> str:
@@ -514,7 +530,7 @@ def start_frontend(
     upstream = NodeClient(upstream_target, upstream_credentials, tls=tls)
     cache = VerificationCache(config.cache_max_age_s, max_cards=config.max_cards, max_codes=config.max_codes)
     forwarder = Forwarder(store, upstream, call_timeout_s=config.upstream_timeout_s,
-                          max_backoff_s=config.forward_max_backoff_s)  # fmt: skip
+                          max_backoff_s=config.forward_max_backoff_s, retention_s=config.retention_days * 86400)  # fmt: skip
     state = _State(config, store, upstream, cache, forwarder)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="frontend"),

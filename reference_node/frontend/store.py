@@ -150,6 +150,25 @@ class FrontendStore:
                 self._db.execute("ROLLBACK")
                 raise
 
+    def prune(self, before: float) -> int:
+        """Delete settled outbox rows and relay-log entries older than ``before`` (epoch seconds)."""
+        with self._lock:
+            n = self._db.execute(
+                "DELETE FROM outbox WHERE state != ? AND delivered_at < ?", (PENDING, before)
+            ).rowcount
+        with self._log_lock:
+            n += self._log.execute("DELETE FROM relay_log WHERE at < ?", (before,)).rowcount
+        return n
+
+    def rejected(self, limit: int = 100) -> list[tuple[str, str, str]]:
+        """(request_id, real terminal, node's code) of reports the node refused after the local ack."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT request_id, terminal_id, error FROM outbox WHERE state = ? ORDER BY seq LIMIT ?",
+                (REJECTED, limit),
+            ).fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
+
     def counts(self) -> dict[str, int]:
         with self._lock:
             rows = self._db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall()

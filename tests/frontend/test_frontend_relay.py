@@ -200,3 +200,21 @@ def test_card_operations_pass_through_and_update_the_cache(setup) -> None:  # no
         assert card.card.status == 2
         assert fe.cache.stats()["cards_refused"] == 1  # at once, without waiting for a poll
         assert tc.issuance.GetCard(ip.GetCardRequest(ehcid=ehcid)).card.status == 2
+
+
+def test_a_report_the_node_refuses_after_the_ack_is_kept_and_does_not_block(setup) -> None:  # noqa: ANN001
+    """The node's plausibility rules run at delivery; what the front-end can check it checks before
+    the ack (time window). An EHCID the node never issued is only known there: that row is kept as
+    REJECTED with the node's code, and the reports after it are still delivered, in order."""
+    node, fe, creds = setup
+    with node.client() as nc, NodeClient(fe.target, creds) as tc:
+        ehcid, _ = new_card(nc)
+        org = creds.org_code
+        refused(lambda: tc.usage.Report(usage("u-old", org, ehcid, time="19990101000000")),
+                grpc.StatusCode.INVALID_ARGUMENT, "NODE_USAGE_TIME_IMPLAUSIBLE")  # fmt: skip
+        assert tc.usage.Report(usage("u-ghost", org, "A" * 64)).accepted  # acknowledged: durable here
+        assert tc.usage.Report(usage("u-after", org, ehcid)).accepted
+        _wait(lambda: node_usage(nc, ehcid) == ["u-after"], 10)
+    _wait(lambda: fe.store.counts()["pending"] == 0, 5)
+    assert fe.store.rejected() == [("u-ghost", "HIS-0001", "NODE_USAGE_CARD_UNKNOWN")]
+    assert fe.store.counts() == {"pending": 0, "delivered": 1, "rejected": 1}

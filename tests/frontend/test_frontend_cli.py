@@ -1,0 +1,47 @@
+"""``ehc node frontend``: documented, terminals set up offline, outbox status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from reference_node.cli import node
+from reference_node.client import Credentials, load_client_file
+
+
+def _hospital_file(path: Path) -> Path:
+    hospital = Credentials("3708000015500", b"s" * 32, "370800001", "测试医院", "370800")
+    path.write_text(json.dumps({"target": "127.0.0.1:1", "terminal": hospital.to_dict()}))
+    return path
+
+
+def test_help_documents_the_front_end() -> None:
+    out = CliRunner().invoke(node, ["frontend", "--help"])
+    assert out.exit_code == 0, out.output
+    for words in ("--upstream", "--client-file", "--cache-max-age", "--poll-interval", "--add-terminal",
+                  "synchronous FULL", "exactly once", "docs/frontend.md"):  # fmt: skip
+        assert words in out.output, words
+
+
+def test_setup_only_writes_terminal_client_files_and_status_reads_the_outbox(tmp_path: Path) -> None:
+    hospital = _hospital_file(tmp_path / "hospital.json")
+    data = tmp_path / "fe"
+    args = ["frontend", "--client-file", str(hospital), "--data-dir", str(data), "--port", "50999"]
+    out = CliRunner().invoke(node, [*args, "--add-terminal", "HIS-0001", "--setup-only"])
+    assert out.exit_code == 0, out.output
+    target, creds = load_client_file(data / "terminals" / "HIS-0001.json")
+    assert target == "127.0.0.1:50999" and creds.terminal_id == "HIS-0001"
+    assert creds.org_code == "370800001" and creds.secret != b"s" * 32  # its own key, not the hospital's
+    assert (data / "terminals" / "HIS-0001.json").stat().st_mode & 0o777 == 0o600
+    again = CliRunner().invoke(node, [*args, "--add-terminal", "HIS-0001", "--setup-only"])
+    assert again.exit_code == 0 and load_client_file(data / "terminals" / "HIS-0001.json")[1] == creds
+    status = CliRunner().invoke(node, [*args, "--status"])
+    assert status.exit_code == 0, status.output
+    assert json.loads(status.output) == {
+        "outbox": {"pending": 0, "delivered": 0, "rejected": 0},
+        "rejected": [],
+    }
+    bad = CliRunner().invoke(node, [*args, "--add-terminal", "bad id!", "--setup-only"])
+    assert bad.exit_code != 0
