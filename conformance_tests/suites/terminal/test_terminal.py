@@ -309,6 +309,9 @@ def test_refused_presentations_are_not_reported(dut):
     register(dut.node, id_number=number)
     counterfeit = dut.make_card(person_for(number), keys=_counterfeit_keys())
     assert not _person(dut.insert_card(counterfeit, scene="0101012"))
+    record = _id_record(number)
+    record["id_number"] = number[:-1] + ("0" if number[-1] != "0" else "1")  # bad check character
+    assert not _person(dut.request("present_id_card", record=record, scene="0101012"))
     reports = _reports(dut, mark)
     assert not reports, f"the node received {len(reports)} usage reports for refused presentations"
 
