@@ -120,9 +120,10 @@ def make_test_tls(
 class TlsTerminator:
     """A TEST-ONLY TLS front for a plaintext gRPC node (what a security gateway or TLS terminator
     does in deployment): TLS with ALPN h2 on a free loopback port, bytes relayed to ``backend``.
-    Used where the kit's own plaintext node must be certified as deployed (``ehc demo``)."""
+    Used where the kit's own plaintext node must be certified as deployed (``ehc demo``);
+    ``client_ca`` makes it demand a client certificate signed by that CA (mutual TLS)."""
 
-    def __init__(self, backend: str, material: TestTls | None = None) -> None:
+    def __init__(self, backend: str, material: TestTls | None = None, client_ca: bytes | None = None) -> None:
         import socket
         import ssl
         import tempfile
@@ -136,6 +137,9 @@ class TlsTerminator:
         with tempfile.TemporaryDirectory(prefix="ehc-tls-") as tmp:
             paths = self.material.write(tmp)
             context.load_cert_chain(paths["server_cert"], paths["server_key"])
+        if client_ca is not None:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(cadata=client_ca.decode("ascii"))
         self._context = context
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.target = f"127.0.0.1:{self._listener.getsockname()[1]}"

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from conformance_tests.cli import certify
 from conformance_tests.runner import RunOptions, run_with_result
-from conformance_tests.tlsmaterial import make_test_tls
+from conformance_tests.tlsmaterial import TlsTerminator, make_test_tls
 from reference_node.identities import provision_identities, write_client_file
 from reference_node.testing import start_node
 
@@ -81,6 +81,41 @@ def test_the_same_tls_node_certifies_twice(tmp_path):
         assert _verdicts(report)["SUP-001"] == "pass" and _verdicts(report)["NODE-REG-002"] == "pass"
     assert first["hypothesis"]["seed"] == second["hypothesis"]["seed"] == 0  # both certification runs
     assert first["hypothesis"]["nonce"] != second["hypothesis"]["nonce"]
+
+
+def test_mutual_tls_is_certified_with_the_client_certificate(tmp_path):
+    """A node that demands a client certificate (here: a TLS front requiring one, in front of a
+    plaintext reference node) is unreachable without cert=/key= and passes SEC-009 with them."""
+    node = start_node(tmp_path)
+    tls = make_test_tls()
+    pem = tls.write(tmp_path / "tls")
+    front = TlsTerminator(node.target, tls, client_ca=tls.ca)
+    try:
+        identities = provision_identities(node.target, node.credentials, node.admin_credentials)
+        client = write_client_file(tmp_path / "client.json", front.target, identities)
+        spec = f"{front.target};client={client};ca={pem['ca']}"
+        code, report, stderr = _run(spec, tmp_path / "no-cert")
+        assert code == 3 and "over tls" in stderr and not report, (code, stderr)
+        with_cert = f"{spec};cert={pem['client_cert']};key={pem['client_key']}"
+        result = CliRunner().invoke(
+            certify,
+            [
+                "node",
+                "--target",
+                with_cert,
+                "--out",
+                str(tmp_path / "mtls"),
+                "--quiet",
+                "-k",
+                "protected_by_tls",
+            ],
+        )
+    finally:
+        front.close()
+        node.stop()
+    report = json.loads((tmp_path / "mtls" / "report.json").read_text(encoding="utf-8"))
+    assert _verdicts(report)["SEC-009"] == "pass", result.output[-2000:]
+    assert result.exit_code == 1  # -k: the other requirements are not tested
 
 
 def test_replay_recreates_the_runs_identifiers(tmp_path):
