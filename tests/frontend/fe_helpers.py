@@ -19,17 +19,21 @@ from reference_node.proto.ehc.node.v1 import usage_pb2 as up
 _SEQ = itertools.count(random.randrange(5000))
 
 
-def new_card(nc: NodeClient) -> tuple[str, str]:
-    """Register a person with ``nc``: (EHCID, static code text)."""
+def register_request(**over: str) -> ip.RegisterRequest:
     n = next(_SEQ)
     number = make_citizen_id("370802", dt.date(1950, 1, 1) + dt.timedelta(days=(n * 37) % 20000), n % 1000)
-    reg = nc.issuance.Register(
-        ip.RegisterRequest(
-            application_mode="3", name="测试居民", document_type="01", document_number=number,
-            sex="1" if int(number[16]) % 2 else "2", nation="01", area_code=number[:6], phone="13800000000",
-            address="济宁市任城区测试路1号",
-        )
-    )  # fmt: skip
+    values: dict[str, str] = {
+        "application_mode": "3", "name": "测试居民", "document_type": "01", "document_number": number,
+        "sex": "1" if int(number[16]) % 2 else "2", "nation": "01", "area_code": number[:6],
+        "phone": "13800000000", "address": "济宁市任城区测试路1号",
+    }  # fmt: skip
+    values.update(over)
+    return ip.RegisterRequest(**values)
+
+
+def new_card(nc: NodeClient) -> tuple[str, str]:
+    """Register a person with ``nc``: (EHCID, static code text)."""
+    reg = nc.issuance.Register(register_request())
     static = nc.issuance.GetQrCode(ip.GetQrCodeRequest(ehcid=reg.card.ehcid, code_type=1)).qr_text
     return reg.card.ehcid, static
 

@@ -218,3 +218,15 @@ def test_a_report_the_node_refuses_after_the_ack_is_kept_and_does_not_block(setu
     _wait(lambda: fe.store.counts()["pending"] == 0, 5)
     assert fe.store.rejected() == [("u-ghost", "HIS-0001", "NODE_USAGE_CARD_UNKNOWN")]
     assert fe.store.counts() == {"pending": 0, "delivered": 1, "rejected": 1}
+
+
+def test_streams_pass_through(setup) -> None:  # noqa: ANN001
+    node, fe, creds = setup
+    from fe_helpers import register_request
+
+    with NodeClient(fe.target, creds) as tc:
+        results = list(
+            tc.issuance.RegisterBatch(iter([register_request(), register_request(request_id="r2")]))
+        )
+        assert [i.ok for r in results for i in r.items] == [True, True], results
+        assert fe.store.log_rows()[-1][:4] == ("HIS-0001", "RegisterBatch", "upstream", "OK")
