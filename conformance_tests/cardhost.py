@@ -90,6 +90,8 @@ class CardHost:
             # pcscd must see the card go, or it takes the next card for this one (stale ATR).
             self.harness.wait_card(CARD_SLOTS.index(slot), False)
         self.slots[slot].eject()
+        if slot in self._servers:
+            self._servers[slot].hangup()  # a connection left open does not outlive the card
 
     def close(self) -> None:
         for slot in CARD_SLOTS:

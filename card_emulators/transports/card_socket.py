@@ -161,7 +161,8 @@ class CardSocketServer:
         self._listener.settimeout(0.5)  # re-check the stop flag twice a second
         self.address = f"{host}:{self._listener.getsockname()[1]}"
         self._stop = threading.Event()
-        self._conn: socket.socket | None = None
+        self._conns: set[socket.socket] = set()
+        self._lock = threading.Lock()  # one command at a time reaches the card, whoever sends it
         self._thread = threading.Thread(target=self._serve, name=f"card-socket-{slot.name}", daemon=True)
         self._thread.start()
 
@@ -175,15 +176,28 @@ class CardSocketServer:
                 return
             conn.settimeout(None)
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self._conn = conn
+            self._conns.add(conn)
+            # One thread per connection: a terminal that leaves a connection open (or opens the
+            # slot twice, like PC/SC shared mode) must not block the next one.
+            threading.Thread(target=self._serve_one, args=(conn,), daemon=True).start()
+
+    def _serve_one(self, conn: socket.socket) -> None:
+        try:
+            self._serve_connection(conn)
+        finally:
+            self._conns.discard(conn)
             try:
-                self._serve_connection(conn)
-            finally:
-                self._conn = None
-                try:
-                    conn.close()
-                except OSError:
-                    pass
+                conn.close()
+            except OSError:
+                pass
+
+    def hangup(self) -> None:
+        """Close every open connection (the card left the slot; the terminal must connect again)."""
+        for conn in list(self._conns):
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def _serve_connection(self, conn: socket.socket) -> None:
         while not self._stop.is_set():
@@ -194,16 +208,22 @@ class CardSocketServer:
             body = _read_exact(conn, length) if length else b""
             if body is None:
                 return
-            if length == 1 and body[0] in (CTRL_RESET, CTRL_POWER_OFF):
-                reply = self._control(body[0])
-            elif length >= 4:
-                try:
-                    reply = self.slot.execute(body)
-                except EhcError:
-                    _send_frame(conn, b"")  # no card / removed: an empty answer, then hang up
+            with self._lock:
+                if length == 1 and body[0] in (CTRL_RESET, CTRL_POWER_OFF):
+                    reply = self._control(body[0])
+                elif length >= 4:
+                    try:
+                        reply = self.slot.execute(body)
+                    except EhcError:
+                        reply = None
+                else:
+                    self.slot.record("bad_frame", body, b"")  # CARD_SOCKET_BAD_FRAME on the wire
                     return
-            else:
-                self.slot.record("bad_frame", body, b"")  # CARD_SOCKET_BAD_FRAME on the wire
+            if reply is None:
+                try:
+                    _send_frame(conn, b"")  # no card / removed: an empty answer, then hang up
+                except OSError:
+                    pass
                 return
             try:
                 _send_frame(conn, reply)
@@ -221,12 +241,7 @@ class CardSocketServer:
 
     def close(self) -> None:
         self._stop.set()
-        conn = self._conn
-        if conn is not None:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        self.hangup()
         try:
             self._listener.close()
         except OSError:

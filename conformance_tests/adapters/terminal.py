@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import queue
 import shlex
 import subprocess
 import sys
@@ -42,6 +43,7 @@ REFERENCE_DRIVER = [sys.executable, "-m", "conformance_tests.drivers.reference_t
 TEST_ISSUER = 0x1234567890ABCDEF  # TEST-ONLY: the issuer key the terminal is configured to trust
 OTHER_ISSUER = 0x0BADC0DE5EED  # TEST-ONLY: an issuer the terminal was NOT told to trust
 PSAM_PIN = "123456"  # TEST-ONLY: the personaliser's default PSAM PIN
+ANSWER_TIMEOUT_S = 120  # longest a driver may take to answer one request (a card read, node calls)
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,8 @@ class DriverTerminal:
                 encoding="utf-8",
                 env=self.host.client_env(),
             )
+            self._lines: queue.Queue[str | None] = queue.Queue()
+            threading.Thread(target=self._read_answers, name="terminal-driver-out", daemon=True).start()
             self.hello = self.request("hello")
             check_hello(self.hello)
             self.credentials = self.node.terminal.credentials
@@ -221,7 +225,14 @@ class DriverTerminal:
             self.proc.stdin.flush()
         except OSError:
             raise EhcError(DRIVER_PROTOCOL, f"driver closed stdin before {op}") from None
-        line = self.proc.stdout.readline()
+        try:
+            line = self._lines.get(timeout=ANSWER_TIMEOUT_S)
+        except queue.Empty:
+            # A hung driver must not hang the run: stop it, every later request fails at once.
+            self.proc.kill()
+            raise EhcError(
+                DRIVER_PROTOCOL, f"driver did not answer {op} within {ANSWER_TIMEOUT_S} s"
+            ) from None
         if not line:
             raise EhcError(DRIVER_PROTOCOL, f"driver closed stdout during {op}")
         try:
@@ -238,6 +249,12 @@ class DriverTerminal:
         }
         self.log.call(f"driver.{op}", logged, answer)
         return answer
+
+    def _read_answers(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
 
     # ------------------------------------------------------------------ upper tester: what the node got
     def mark(self) -> int:

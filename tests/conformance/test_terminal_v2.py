@@ -101,6 +101,22 @@ def test_card_socket_malformed_frame_is_recorded_and_closes(served):
     assert events[-1].kind == "bad_frame"
 
 
+def test_a_connection_left_open_does_not_block_the_next_and_ends_with_the_card(served):
+    slot, server, _ = served
+    card, _ = _card()
+    slot.insert(card)
+    leaked = SocketCardTransport(server.address)
+    leaked.reset()
+    with SocketCardTransport(server.address) as second:  # served although the first is open
+        assert second.reset() == card.getATR()
+    slot.eject()
+    server.hangup()  # what the card host does when the card leaves the slot
+    with pytest.raises(EhcError) as gone:
+        leaked.transmit(bytes.fromhex("00A40000023F00"))
+    assert gone.value.code == CARD_REMOVED
+    leaked.close()
+
+
 def test_card_socket_unreachable_is_a_coded_error():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
