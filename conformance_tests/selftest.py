@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .mutants import MUTANT_MODULES, mutants_of
+from .mutants import MUTANT_MODULES, mutant_objects, mutants_of
 from .runner import RunOptions, run_with_result, suite_paths
 from .toolhash import kit_identity
 
@@ -62,16 +62,22 @@ def selftest(
         reference_spec = MUTANT_MODULES.get(role, ("", "reference"))[1]
         mutants = mutants_of(role)
         profiles = sorted({"national", *(m.profile for m in mutants.values())})
+        # a mutant with ``api`` (e.g. "tencent") is run with the kit speaking that envelope: the
+        # reference must pass in that mode too, under the mutant's profile
+        apis = {n: getattr(m, "api", "") or "" for n, m in mutant_objects(role).items()}
+        runs = [(p, "") for p in profiles]
+        runs += sorted({(m.profile, apis[n]) for n, m in mutants.items() if apis.get(n)})
         role_out: dict[str, Any] = {"reference": {}, "mutants": {}}
         ref_ok = True
-        for profile in profiles:  # the reference must pass under every profile a mutant is run in
+        for profile, api in runs:  # the reference must pass under every profile a mutant is run in
             t0 = time.perf_counter()
-            code, ref_run = _run(role, reference_spec, profile, max_examples)
+            spec = f"api:{api};{reference_spec}" if api else reference_spec
+            code, ref_run = _run(role, spec, profile, max_examples)
             passed = code == 0
             ref_ok = ref_ok and passed
-            role_out["reference"][profile] = {"passed": passed, "exit": code}
+            role_out["reference"][f"{profile}+{api}" if api else profile] = {"passed": passed, "exit": code}
             say(
-                f"{role}: reference {reference_spec} [{profile}]: {'PASS' if passed else 'FAIL'} "
+                f"{role}: reference {spec} [{profile}]: {'PASS' if passed else 'FAIL'} "
                 f"({time.perf_counter() - t0:.1f} s)"
             )
             if not passed:
