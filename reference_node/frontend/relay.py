@@ -512,6 +512,45 @@ class _State:
         return self.store_usage(terminal, request)
 
 
+RECONNECT_OPTIONS = [
+    ("grpc.initial_reconnect_backoff_ms", 250),
+    ("grpc.min_reconnect_backoff_ms", 250),
+    ("grpc.max_reconnect_backoff_ms", 2000),
+]
+
+
+def upstream_client(target: str, credentials: Credentials, tls: TlsConfig | None = None) -> NodeClient:
+    """A NodeClient whose channel redials the node at least every 2 s: gRPC's default backoff grows
+    to 120 s, so after a long outage the backlog and the cache would wait up to two minutes more."""
+    from reference_node.client import MAX_MESSAGE, SigningInterceptor
+    from reference_node.proto.ehc.node.v1 import (
+        issuance_pb2_grpc,
+        main_index_pb2_grpc,
+        registry_pb2_grpc,
+        usage_pb2_grpc,
+        verification_pb2_grpc,
+    )
+
+    nc = NodeClient(target, credentials, tls=tls)
+    nc.channel.close()
+    options: list[tuple[str, Any]] = [
+        ("grpc.max_receive_message_length", MAX_MESSAGE),
+        ("grpc.max_send_message_length", MAX_MESSAGE),
+        *RECONNECT_OPTIONS,
+    ]
+    if tls is not None:
+        raw = grpc.secure_channel(target, tls.channel_credentials(), options=options + tls.channel_options())
+    else:
+        raw = grpc.insecure_channel(target, options=options)
+    nc.channel = grpc.intercept_channel(raw, SigningInterceptor(credentials))
+    nc.issuance = issuance_pb2_grpc.IssuanceServiceStub(nc.channel)
+    nc.main_index = main_index_pb2_grpc.MainIndexServiceStub(nc.channel)
+    nc.verification = verification_pb2_grpc.VerificationServiceStub(nc.channel)
+    nc.usage = usage_pb2_grpc.UsageServiceStub(nc.channel)
+    nc.registry = registry_pb2_grpc.RegistryServiceStub(nc.channel)
+    return nc
+
+
 def start_frontend(
     data_dir: str | os.PathLike[str],
     upstream_target: str,
@@ -527,7 +566,7 @@ def start_frontend(
     data = Path(data_dir)
     data.mkdir(parents=True, exist_ok=True)
     store = FrontendStore(data / "frontend.db")
-    upstream = NodeClient(upstream_target, upstream_credentials, tls=tls)
+    upstream = upstream_client(upstream_target, upstream_credentials, tls)
     cache = VerificationCache(config.cache_max_age_s, max_cards=config.max_cards, max_codes=config.max_codes)
     forwarder = Forwarder(store, upstream, call_timeout_s=config.upstream_timeout_s,
                           max_backoff_s=config.forward_max_backoff_s, retention_s=config.retention_days * 86400)  # fmt: skip
