@@ -1,6 +1,7 @@
 """A vendor that checks only that a card exists before suspending, resuming, cancelling or
-modifying it, minting its code, linking a medium or binding a family: the card's issuing
-organisation is never compared with the caller's. Reads, usage and the registry are right."""
+modifying it, minting its code, linking a medium, binding a family or merging its holder: the
+card's issuing organisation is never compared with the caller's. Reads, usage and the registry
+are right."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ LIFECYCLE = {
     "UnlinkMedium",
     "BindFamily",
     "UnbindFamily",
+    "Merge",
+    "Unmerge",
 }
 
 

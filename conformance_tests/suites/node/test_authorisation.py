@@ -148,6 +148,31 @@ def _linked(dut: Any, r: Any, ctx: dict) -> Any:
     return "linked" if response.person.main_index == r.person.main_index else "linked elsewhere"
 
 
+def _link_first(dut: Any, issuer: str, r: Any, ctx: dict) -> None:
+    assert _link(dut, issuer, r, ctx)[1] is None, "the issuer could not link a medium to its card holder"
+
+
+def _unlink(dut: Any, role: str, r: Any, ctx: dict) -> tuple[Any, dict | None]:
+    request = M.LinkMediumRequest(
+        main_index=r.person.main_index, medium=M.MEDIUM_BANK_CARD_TOKEN, identifier=ctx["token"],
+        context=dut.context(role),
+    )  # fmt: skip
+    return dut.call("main_index", "UnlinkMedium", request, role)
+
+
+def _merge(dut: Any, role: str, r: Any, ctx: dict) -> tuple[Any, dict | None]:
+    request = M.MergeRequest(
+        surviving_main_index=r.person.main_index, merged_main_index=ctx["member"].person.main_index,
+        reason="authorisation test (duplicate registration)", context=dut.context(role),
+    )  # fmt: skip
+    return dut.call("main_index", "Merge", request, role)
+
+
+def _merged(dut: Any, r: Any, ctx: dict) -> Any:
+    person = card_of(dut, ctx["member"].card.ehcid).person
+    return (person.main_index, person.merged_into)
+
+
 def _second_person(dut: Any, issuer: str, r: Any, ctx: dict) -> None:
     ctx["member"] = register_as(dut, issuer)
 
@@ -171,7 +196,9 @@ OPS = {
     "modify": CardOp("Modify", _modify, _phone),
     "mint-dynamic-code": CardOp("GetQrCode (dynamic)", _mint, _minted),
     "link-medium": CardOp("LinkMedium", _link, _linked),
+    "unlink-medium": CardOp("UnlinkMedium", _unlink, _linked, _link_first),
     "bind-family": CardOp("BindFamily", _bind, _bound, _second_person),
+    "merge": CardOp("Merge", _merge, _merged, _second_person),
 }
 
 
