@@ -119,6 +119,48 @@ def node() -> None:
     "--rate-burst", type=click.IntRange(1), default=200, show_default=True, help="calls per terminal at once"
 )
 @click.option(
+    "--max-streams-per-terminal",
+    type=click.IntRange(1),
+    default=4,
+    show_default=True,
+    help="open gRPC streams one terminal may hold: RESOURCE_EXHAUSTED above",
+)
+@click.option(
+    "--max-streams",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="open gRPC streams in all (0 = half the workers; the rest serve unary calls)",
+)
+@click.option(
+    "--stream-idle-timeout",
+    type=click.FloatRange(1),
+    default=60.0,
+    show_default=True,
+    help="seconds without a message before the node ends a stream",
+)
+@click.option(
+    "--http-max-connections",
+    type=click.IntRange(8),
+    default=512,
+    show_default=True,
+    help="REST connections (also kept below RLIMIT_NOFILE minus a reserve for gRPC)",
+)
+@click.option(
+    "--http-header-timeout",
+    type=click.FloatRange(0.1),
+    default=10.0,
+    show_default=True,
+    help="seconds a REST connection has to send its request headers",
+)
+@click.option(
+    "--http-body-timeout",
+    type=click.FloatRange(0.1),
+    default=30.0,
+    show_default=True,
+    help="seconds a REST request has to send its body: 408 above",
+)
+@click.option(
     "--tls-cert", type=click.Path(dir_okay=False, exists=True), default=None, help="PEM certificate chain"
 )
 @click.option("--tls-key", type=click.Path(dir_okay=False, exists=True), default=None, help="PEM private key")
@@ -156,6 +198,12 @@ def serve(**o: Any) -> None:
         max_http_body_bytes=o["max_http_body_bytes"],
         rate_limit_per_s=o["rate_limit"],
         rate_limit_burst=o["rate_burst"],
+        max_streams_per_terminal=o["max_streams_per_terminal"],
+        max_streams=o["max_streams"],
+        stream_idle_timeout_s=o["stream_idle_timeout"],
+        http_max_connections=o["http_max_connections"],
+        http_header_timeout_s=o["http_header_timeout"],
+        http_body_timeout_s=o["http_body_timeout"],
         apis=tuple(o["apis"]),
     )
     if o["apis"] and o["http_port"] is None:

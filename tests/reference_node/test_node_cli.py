@@ -159,3 +159,53 @@ def test_import_a_generated_population_binds_newborns_to_guardians(served: Path,
     poor = next(p for p in people if p.poverty_relief and p.id_type == "01")
     res = json.loads(ehc("client", "resolve", "--id-number", poor.id_number, home=served).stdout)
     assert res["person"]["poverty_relief"] is True
+
+
+def test_serve_flags_set_the_stream_and_rest_bounds(tmp_path: Path):
+    """`ehc node serve` flags reach the node: one stream per terminal, a short REST header bound."""
+    import socket
+    import threading
+
+    import grpc
+
+    from reference_node.client import NodeClient, error_of, load_client_file
+
+    home = tmp_path / "home"
+    env = dict(os.environ, EHC_NODE_HOME=str(home))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ehc.cli", "node", "serve", "--grpc-port", "0", "--http-port", "0",
+         "--max-streams-per-terminal", "1", "--http-header-timeout", "0.5"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        endpoint = home / "endpoint.json"
+        for _ in range(300):
+            if endpoint.exists() and (home / "client.json").exists():
+                break
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.05)
+        info = json.loads(endpoint.read_text())
+        target, creds = load_client_file(home / "client.json")
+        release = threading.Event()
+
+        def idle():  # noqa: ANN202
+            release.wait()
+            yield from ()
+
+        with NodeClient(target, creds) as c:
+            first = c.usage.ReportStream(idle())
+            time.sleep(0.5)  # the first stream holds the terminal's only slot
+            with pytest.raises(grpc.RpcError) as refused:
+                list(c.usage.ReportStream(iter([]), timeout=10))
+            assert error_of(refused.value).code.name == "NODE_STREAMS_EXHAUSTED"
+            release.set()
+            first.cancel()
+        s = socket.create_connection(("127.0.0.1", info["http_port"]))
+        s.settimeout(10)
+        started = time.monotonic()
+        assert s.recv(16) == b""  # nothing sent: closed after the 0.5 s header bound
+        assert time.monotonic() - started < 5
+        s.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
