@@ -20,6 +20,7 @@ ROLE_SUITES: dict[str, tuple[str, ...]] = {
     "terminal": ("terminal",),
     "his": ("his",),
     "node-tencent": ("tencent",),
+    "node-qinghai": ("qinghai",),
 }
 
 

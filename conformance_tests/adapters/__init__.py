@@ -31,6 +31,7 @@ _ROLE_MODULES = {
     "terminal": "conformance_tests.adapters.terminal",
     "his": "conformance_tests.adapters.his",
     "node-tencent": "conformance_tests.adapters.tencent",
+    "node-qinghai": "conformance_tests.adapters.qinghai",
 }
 
 

@@ -27,6 +27,7 @@ MUTANT_MODULES: dict[str, tuple[str, str]] = {
     "terminal": ("conformance_tests.mutants.terminal", "reference"),
     "his": ("conformance_tests.mutants.his", "reference"),
     "node-tencent": ("conformance_tests.mutants.tencent", "reference"),
+    "node-qinghai": ("conformance_tests.mutants.qinghai", "reference"),
 }
 
 
