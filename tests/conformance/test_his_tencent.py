@@ -173,3 +173,18 @@ def test_certify_his_api_tencent_passes_the_reference(tmp_path):
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
     assert report["verdict"] == "pass" and report["dut"]["api"] == "tencent"
+
+
+def test_api_tencent_is_checked_before_any_test(tmp_path):
+    """A driver that does not exist stops the run with 3, an unknown api with 2; no report."""
+    from click.testing import CliRunner
+
+    from conformance_tests.cli import certify
+
+    out = tmp_path / "report"
+    result = CliRunner().invoke(
+        certify, ["his", "--api", "tencent", "--driver", "no-such-his-driver", "--out", str(out), "--quiet"]
+    )
+    assert result.exit_code == 3 and "not found" in result.stderr and not out.exists(), result.stderr
+    result = CliRunner().invoke(certify, ["his", "--api", "soap", "--out", str(out), "--quiet"])
+    assert result.exit_code == 2 and not out.exists()
