@@ -202,6 +202,15 @@ class GrpcNode:
     def credentials(self, role: str = "terminal") -> Any:
         return self.identities[role]
 
+    def add_identity(self, role: str, credentials: Any) -> None:
+        """A further identity a test created (a throwaway terminal), signed like the others."""
+        from reference_node.client import NodeClient
+
+        if role in self.clients:
+            self.clients[role].close()
+        self.identities[role] = credentials
+        self.clients[role] = NodeClient(self.target, credentials, tls=getattr(self, "tls", None))
+
     def context(self, role: str = "terminal", **overrides: str) -> Any:
         return self.client(role).context(**overrides)
 

@@ -26,7 +26,7 @@ from reference_node.proto.ehc.node.v1 import registry_pb2 as R
 from reference_node.proto.ehc.node.v1 import usage_pb2 as U
 from reference_node.proto.ehc.node.v1 import verification_pb2 as V
 
-from .helpers import new_id_number, person_request
+from .helpers import new_digits, new_id_number, person_request
 
 _SEQ = itertools.count(1)
 ORG = {"terminal": "A", "peer": "A", "foreign": "B"}
@@ -338,14 +338,47 @@ def _kpis(dut: Any, role: str) -> dict | None:
     return dut.call("supervision", "Kpis", S.KpiRequest(start_date=today, end_date=today), role)[1]
 
 
+def _throwaway_terminal(dut: Any, org_code: str) -> Any:
+    """A terminal of ``org_code`` the operator registers for this test only: the target of the
+    refused registry calls, so that a node which lets them through damages no identity of the
+    client file."""
+    from dataclasses import replace
+
+    terminal_id = f"{org_code}9900{new_digits(4)}"  # department 9900 (other) + a fresh number
+    t = R.Terminal(
+        terminal_id=terminal_id, org_code=org_code, terminal_type="99",
+        certification_status=R.CERTIFICATION_STATUS_CERTIFIED, role=R.TERMINAL_ROLE_TERMINAL,
+        description="TEST-ONLY conformance throwaway",
+    )  # fmt: skip
+    assert dut.call("registry", "UpsertTerminal", t, "admin")[1] is None, (
+        "the operator cannot register a terminal"
+    )
+    cred, error = dut.call(
+        "registry", "IssueCredential", R.IssueCredentialRequest(terminal_id=terminal_id), "admin"
+    )
+    assert error is None, f"the operator cannot issue a credential: {error}"
+    base = dut.credentials("terminal")
+    dut.add_identity(
+        "throwaway",
+        replace(
+            base,
+            terminal_id=terminal_id,
+            secret=bytes.fromhex(cred.secret_hex),
+            org_code=org_code,
+            department="9900",
+        ),
+    )
+    return t
+
+
 @pytest.mark.requirement("NODE-AUTHZ-001")
 @given(role=st.sampled_from(["terminal", "peer", "foreign"]))
 def test_a_terminal_cannot_call_the_operators_methods(dut, role):
-    n = next(_SEQ)
     me = dut.context(role)
-    peer = dut.credentials("peer").terminal_id
-    new_org = f"{me.org_code[:-1]}9{n % 1000:03d}"[:32]
-    new_terminal = f"{me.org_code}{7000 + n % 1000:04d}"
+    victim = _throwaway_terminal(dut, me.org_code)  # of the caller's own organisation
+    n = new_digits(3)
+    new_org = f"{me.org_code[:-1]}9{n}"[:32]
+    new_terminal = f"{me.org_code}5500{new_digits(4)}"
     org = R.Organisation(code=new_org, name="越权测试机构", level="1", area_code=me.use_city)
     denied(dut.call("registry", "UpsertOrganisation", org, role)[1], f"UpsertOrganisation by {role}")
     terminal = R.Terminal(
@@ -353,13 +386,12 @@ def test_a_terminal_cannot_call_the_operators_methods(dut, role):
         certification_status=R.CERTIFICATION_STATUS_CERTIFIED, role=R.TERMINAL_ROLE_TERMINAL,
     )  # fmt: skip
     denied(dut.call("registry", "UpsertTerminal", terminal, role)[1], f"UpsertTerminal by {role}")
-    own = R.Terminal(
-        terminal_id=me.terminal_id, org_code=me.org_code, terminal_type="01",
-        certification_status=R.CERTIFICATION_STATUS_CERTIFIED, role=R.TERMINAL_ROLE_ADMIN,
-    )  # fmt: skip
-    denied(dut.call("registry", "UpsertTerminal", own, role)[1], f"{role} making itself admin")
+    promoted = R.Terminal()
+    promoted.CopyFrom(victim)
+    promoted.role = R.TERMINAL_ROLE_ADMIN
+    denied(dut.call("registry", "UpsertTerminal", promoted, role)[1], f"{role} making a terminal admin")
     for rpc in ("IssueCredential", "RevokeCredential"):
-        request = R.IssueCredentialRequest(terminal_id=peer)
+        request = R.IssueCredentialRequest(terminal_id=victim.terminal_id)
         denied(dut.call("registry", rpc, request, role)[1], f"{rpc} for another terminal by {role}")
     denied(_kpis(dut, role), f"supervision Kpis by {role}")
     # the registry as the operator sees it: nothing was added, promoted, rotated or revoked
@@ -368,16 +400,16 @@ def test_a_terminal_cannot_call_the_operators_methods(dut, role):
     _, error = dut.call("registry", "GetTerminal", R.GetTerminalRequest(terminal_id=new_terminal), "admin")
     assert error is not None and error.get("grpc") == "NOT_FOUND", f"terminal created by {role}: {error}"
     got, error = dut.call(
-        "registry", "GetTerminal", R.GetTerminalRequest(terminal_id=me.terminal_id), "admin"
+        "registry", "GetTerminal", R.GetTerminalRequest(terminal_id=victim.terminal_id), "admin"
     )
-    assert error is None and got.role == R.TERMINAL_ROLE_TERMINAL, f"{role} promoted itself"
-    # the peer's credential still signs (not rotated or revoked by the refused calls)
+    assert error is None and got.role == R.TERMINAL_ROLE_TERMINAL, f"{role} promoted a terminal to admin"
+    # the throwaway's credential still signs (not rotated or revoked by the refused calls)
     probe = M.ResolveRequest(
-        medium=M.MEDIUM_CITIZEN_ID, identifier=new_id_number(), context=dut.context("peer")
+        medium=M.MEDIUM_CITIZEN_ID, identifier=new_id_number(), context=dut.context("throwaway")
     )
-    _, error = dut.call("main_index", "Resolve", probe, "peer")
+    _, error = dut.call("main_index", "Resolve", probe, "throwaway")
     assert error is None or error.get("grpc") == "NOT_FOUND", (
-        f"the peer's credential no longer works: {error}"
+        f"the credential was rotated or revoked: {error}"
     )
 
 
