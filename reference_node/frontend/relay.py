@@ -66,6 +66,12 @@ PACKAGE = "ehc.node.v1"
 RELAYED_MODULES = (issuance_pb2, main_index_pb2, verification_pb2, usage_pb2)
 REFUSED_MODULES = (registry_pb2, supervision_pb2)  # operator APIs: call the node directly
 UNREACHABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+# the node's answer about the code or card itself (card refused, code unknown, malformed, expired)
+ANSWERS_ABOUT_THE_CODE = (
+    grpc.StatusCode.FAILED_PRECONDITION,
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.INVALID_ARGUMENT,
+)
 VERIFY_QR = f"/{PACKAGE}.VerificationService/VerifyQr"
 REPORT = f"/{PACKAGE}.UsageService/Report"
 REPORT_STREAM = f"/{PACKAGE}.UsageService/ReportStream"
@@ -470,7 +476,8 @@ class _State:
             if exc.code() in UNREACHABLE:
                 return self._from_cache(terminal, request.qr_text, context)
             name = error_of(exc).code.name
-            self.cache.refused(request.qr_text, _static_ehcid(request.qr_text), name)
+            if exc.code() in ANSWERS_ABOUT_THE_CODE:  # not a rate limit or a credential problem
+                self.cache.refused(request.qr_text, _static_ehcid(request.qr_text), name)
             self.store.log(terminal, "VerifyQr", "upstream", name)
             raise refusal from None
         self.cache.accepted(request.qr_text, response, request.context.SerializeToString())

@@ -230,3 +230,31 @@ def test_streams_pass_through(setup) -> None:  # noqa: ANN001
         )
         assert [i.ok for r in results for i in r.items] == [True, True], results
         assert fe.store.log_rows()[-1][:4] == ("HIS-0001", "RegisterBatch", "upstream", "OK")
+
+
+def test_a_rate_limited_verification_does_not_drop_the_cached_answer(tmp_path: Path) -> None:
+    """The node refusing the hospital's credential for its call rate says nothing about the code."""
+    from reference_node.config import NodeConfig
+
+    node = start_node(tmp_path, config=NodeConfig(rate_limit_per_s=0.2, rate_limit_burst=3))
+    fe = start_frontend(
+        tmp_path / "fe", node.target, node.credentials, config=FrontendConfig(poll_interval_s=60)
+    )
+    try:
+        creds = issue_terminal(fe.store, "HIS-0001", node.credentials)
+        with node.client("admin") as admin, NodeClient(fe.target, creds) as tc:
+            _, static = new_card(admin)  # the admin is not rate limited
+            assert _verify(tc, static)[1] == "upstream"
+            for _ in range(5):
+                try:
+                    _verify(tc, static)
+                except grpc.RpcError as exc:
+                    assert exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+                    break
+            else:
+                raise AssertionError("the node never rate-limited the relay")
+            node.stop()
+            assert _verify(tc, static)[1] == "cache"
+    finally:
+        fe.stop()
+        node.stop()
