@@ -121,9 +121,17 @@ class TlsTerminator:
     """A TEST-ONLY TLS front for a plaintext gRPC node (what a security gateway or TLS terminator
     does in deployment): TLS with ALPN h2 on a free loopback port, bytes relayed to ``backend``.
     Used where the kit's own plaintext node must be certified as deployed (``ehc demo``);
-    ``client_ca`` makes it demand a client certificate signed by that CA (mutual TLS)."""
+    ``client_ca`` makes it demand a client certificate signed by that CA (mutual TLS);
+    ``plaintext_too`` relays a connection that does not open with a TLS record in plaintext (what a
+    "TLS optional" product does: the SEC-009 mutant)."""
 
-    def __init__(self, backend: str, material: TestTls | None = None, client_ca: bytes | None = None) -> None:
+    def __init__(
+        self,
+        backend: str,
+        material: TestTls | None = None,
+        client_ca: bytes | None = None,
+        plaintext_too: bool = False,
+    ) -> None:
         import socket
         import ssl
         import tempfile
@@ -143,6 +151,7 @@ class TlsTerminator:
         self._context = context
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.target = f"127.0.0.1:{self._listener.getsockname()[1]}"
+        self._plaintext_too = plaintext_too
         self._closed = threading.Event()
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -160,7 +169,11 @@ class TlsTerminator:
                 return
             try:
                 raw.settimeout(10)
-                front = self._context.wrap_socket(raw, server_side=True)
+                tls_record = raw.recv(1, socket.MSG_PEEK) == b"\x16"  # a TLS handshake record
+                if tls_record or not self._plaintext_too:
+                    front = self._context.wrap_socket(raw, server_side=True)
+                else:
+                    front = raw
                 front.settimeout(None)
                 host, _, port = self.backend.rpartition(":")
                 back = socket.create_connection((host, int(port)), timeout=10)
@@ -186,7 +199,7 @@ class TlsTerminator:
         try:
             while True:
                 ready = [key.fileobj for key, _ in selector.select(timeout=1.0)]
-                if front.pending() and front not in ready:
+                if isinstance(front, ssl.SSLSocket) and front.pending() and front not in ready:
                     ready.append(front)
                 for src in ready:
                     try:

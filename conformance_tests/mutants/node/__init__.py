@@ -38,6 +38,7 @@ def make_mutant(name: str, run: Any) -> Any:
     adapter = GrpcNode(
         run, proxy.target, reference.identities["terminal"], reference.identities["admin"],
         owner=_ProxiedNode(proxy, reference._owner), identities=reference.identities,
+        tls=getattr(proxy, "tls", None),  # a mutant that serves TLS hands the lab its CA
     )  # fmt: skip
     adapter._tmp, reference._tmp, reference._owner = reference._tmp, None, None
     adapter.clock_skew_s = reference.clock_skew_s
