@@ -154,3 +154,37 @@ def test_a_working_stream_is_not_cut_and_an_idle_one_is(tmp_path) -> None:
             assert node.grpc.streams.ended == 1
     finally:
         node.stop()
+
+
+def test_a_stream_past_its_lifetime_is_ended_and_unsigned_streams_hold_nothing(tmp_path) -> None:
+    node = start_node(tmp_path, config=replace(NodeConfig(), stream_max_lifetime_s=1.5))
+    try:
+        with node.client() as c:
+            ehcid = c.issuance.Register(register_request()).card.ehcid
+
+            def records() -> Iterator[up.UsageRecord]:
+                for i in range(50):  # busy (a record every 0.2 s) but open for 10 s
+                    yield up.UsageRecord(
+                        request_id=f"long-{time.monotonic_ns()}-{i}", time=time.strftime("%Y%m%d%H%M%S"),
+                        org_code=c.credentials.org_code, use_city="370800", scene="0101011", card_type="11",
+                        channel="0100", ehcid=ehcid,
+                    )  # fmt: skip
+                    time.sleep(0.2)
+
+            acks = 0
+            started = time.monotonic()
+            with pytest.raises(grpc.RpcError) as info:
+                for _ in c.usage.ReportStream(records(), timeout=30):
+                    acks += 1
+            assert info.value.code() == S.DEADLINE_EXCEEDED and "NODE_STREAM_TIMEOUT" in info.value.details()
+            assert 1.5 <= time.monotonic() - started < 6 and 3 <= acks < 50
+        # unsigned streams are refused before they take a slot
+        with grpc.insecure_channel(node.target) as ch:
+            call = ch.stream_stream("/ehc.node.v1.UsageService/ReportStream")
+            for _ in range(20):
+                with pytest.raises(grpc.RpcError) as info:
+                    list(call(iter([]), timeout=10))
+                assert info.value.code() == S.UNAUTHENTICATED
+        assert node.grpc.streams.open_streams() == 0 and node.grpc.streams.refused == 0
+    finally:
+        node.stop()
