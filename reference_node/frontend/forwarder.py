@@ -83,7 +83,12 @@ class Forwarder:
                     self.store.prune(time.time() - self.retention_s)
                 except Exception as exc:  # noqa: BLE001 - housekeeping must not stop forwarding
                     log(LOG, logging.ERROR, "pruning failed", error=type(exc).__name__)
-            rows = self.store.pending(self.batch)
+            try:
+                rows = self.store.pending(self.batch)
+            except Exception as exc:  # noqa: BLE001 - the local store failing: retry, keep the thread
+                log(LOG, logging.ERROR, "reading the outbox failed", error=type(exc).__name__)
+                self._stop.wait(self.max_backoff_s)
+                continue
             if not rows:
                 self._wake.wait(0.5)
                 self._wake.clear()

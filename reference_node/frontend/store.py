@@ -67,6 +67,13 @@ class FrontendStore:
         conn.execute(f"PRAGMA synchronous={synchronous}")
         return conn
 
+    def durability(self) -> tuple[str, int]:
+        """(journal_mode, synchronous) of the outbox connection: ("wal", 2 = FULL) expected."""
+        with self._lock:
+            mode = self._db.execute("PRAGMA journal_mode").fetchone()[0]
+            sync = self._db.execute("PRAGMA synchronous").fetchone()[0]
+        return str(mode), int(sync)
+
     def close(self) -> None:
         with self._lock, self._log_lock:
             self._db.close()
@@ -92,10 +99,13 @@ class FrontendStore:
 
     def credential(self, terminal_id: str) -> tuple[bytes, bool] | None:
         """(secret, revoked) of a local terminal, None when unknown."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT secret, revoked FROM terminals WHERE terminal_id = ?", (terminal_id,)
-            ).fetchone()
+        try:
+            with self._lock:
+                row = self._db.execute(
+                    "SELECT secret, revoked FROM terminals WHERE terminal_id = ?", (terminal_id,)
+                ).fetchone()
+        except sqlite3.Error as exc:
+            raise EhcError(STORE_FAILED, f"local store failed ({type(exc).__name__})") from None
         return None if row is None else (bytes(row[0]), bool(row[1]))
 
     # ---------------------------------------------------------------- outbox

@@ -3,6 +3,7 @@ refusals, store-and-forward acks. The kill -9 scenarios are in test_frontend_out
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -258,3 +259,19 @@ def test_a_rate_limited_verification_does_not_drop_the_cached_answer(tmp_path: P
     finally:
         fe.stop()
         node.stop()
+
+
+def test_no_ack_unless_the_report_is_durable(setup) -> None:  # noqa: ANN001
+    node, fe, creds = setup
+    assert fe.store.durability() == ("wal", 2)  # WAL + synchronous FULL: the commit fsyncs
+    with node.client() as nc, NodeClient(fe.target, creds) as tc:
+        ehcid, _ = new_card(nc)
+        with sqlite3.connect(fe.store.path) as db:  # the outbox failing: the HIS must not get an ack
+            db.execute("DROP TABLE outbox")
+        refused(
+            lambda: tc.usage.Report(usage("u-1", creds.org_code, ehcid)),
+            UNAVAILABLE,
+            "NODE_FRONTEND_STORE_FAILED",
+        )
+        acks = list(tc.usage.ReportStream(iter([usage("u-2", creds.org_code, ehcid)])))
+        assert not acks[0].accepted and acks[0].error.code == "NODE_FRONTEND_STORE_FAILED"
