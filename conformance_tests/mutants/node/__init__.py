@@ -31,8 +31,10 @@ def make_mutant(name: str, run: Any) -> Any:
     cls = mutants.get(name)
     if cls is None:
         raise EhcError(ADAPTER_UNKNOWN, f"no node mutant {name!r}; known: {', '.join(mutants)}")
-    reference = start_reference(run)
-    proxy = cls(reference.target, reference.identities)
+    from ...tlsmaterial import make_test_tls
+
+    reference = start_reference(run)  # plaintext on the loopback: the vendor's back end
+    proxy = cls(reference.target, reference.identities, tls=make_test_tls())
     for client in reference.clients.values():
         client.close()
     adapter = GrpcNode(

@@ -115,7 +115,9 @@ class VendorNode:
     catches: tuple[str, ...] = ()
     profile = "national"
 
-    def __init__(self, upstream: str, identities: dict[str, Credentials]) -> None:
+    def __init__(self, upstream: str, identities: dict[str, Credentials], tls: Any = None) -> None:
+        """``tls``: TEST-ONLY material (``conformance_tests.tlsmaterial``) to serve TLS with; the
+        suite then trusts its CA (``self.tls``, a client-side TlsConfig)."""
         self.channel = grpc.insecure_channel(
             upstream,
             options=[("grpc.max_receive_message_length", _MAX), ("grpc.max_send_message_length", _MAX)],
@@ -129,7 +131,15 @@ class VendorNode:
             options=[("grpc.max_receive_message_length", _MAX), ("grpc.max_send_message_length", _MAX)],
         )
         self.server.add_generic_rpc_handlers((_Handler(self),))
-        self.port = self.server.add_insecure_port("127.0.0.1:0")
+        self.tls = None
+        if tls is not None:  # the vendor's node serves TLS, as the reference does
+            from reference_node.client import TlsConfig
+
+            credentials = grpc.ssl_server_credentials([(tls.server_key, tls.server_cert)])
+            self.port = self.server.add_secure_port("127.0.0.1:0", credentials)
+            self.tls = TlsConfig(ca=tls.ca)
+        else:
+            self.port = self.server.add_insecure_port("127.0.0.1:0")
         self.target = f"127.0.0.1:{self.port}"
         self.server.start()
 

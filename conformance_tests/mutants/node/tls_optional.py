@@ -15,8 +15,8 @@ class TlsOptional(VendorNode):
     defect_class = "unprotected transport accepted"
     catches = ("SEC-009",)
 
-    def __init__(self, upstream: str, identities: dict[str, Any]) -> None:
-        super().__init__(upstream, identities)
+    def __init__(self, upstream: str, identities: dict[str, Any], tls: Any = None) -> None:
+        super().__init__(upstream, identities)  # plaintext inside: the front below does TLS (its own CA)
         from reference_node.client import TlsConfig
 
         from ...tlsmaterial import TlsTerminator
