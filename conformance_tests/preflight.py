@@ -32,7 +32,7 @@ DEVICE_SYNTAX = {
     ),
     "card": "emulated | [reader:]READER[;psam=PSAM_READER] | mutant:NAME | module:pkg.mod:factory",
     "psam": 'emulated | "CARD_READER;psam=PSAM_READER" | mutant:NAME | module:pkg.mod:factory',
-    "terminal": 'reference | "[driver:]COMMAND ARGS..." | mutant:NAME | module:pkg.mod:factory',
+    "terminal": 'reference | "[driver:]COMMAND ARGS...[;cards=socket|pcsc]" | mutant:NAME | module:pkg.mod:factory',
     "his": 'reference | "[driver:]COMMAND ARGS..." (with --listen HOST:PORT) | mutant:NAME',
 }
 DEVICE_OPTION = {
