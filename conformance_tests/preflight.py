@@ -228,6 +228,13 @@ def _driver_command(spec: str, option: str, syntax: str) -> list[str]:
 
 def _check_driver(spec: str, option: str, syntax: str, role: str = "terminal") -> None:
     full_spec, spec = spec, spec.partition(";")[0]  # ";cards=socket|pcsc": the card channel option
+    if role == "terminal":
+        from .adapters.terminal import parse_spec
+
+        try:
+            parse_spec(full_spec)
+        except EhcError as exc:
+            raise _usage(f"{option} {full_spec!r}: {exc.message}") from None
     if spec.removeprefix("driver:").strip() == "reference":
         return
     command = _driver_command(spec, option, syntax)

@@ -183,6 +183,8 @@ def test_a_v1_driver_is_refused_before_any_test(tmp_path):
     assert result.exit_code == 2, result.output
     assert "DRIVER_PROTOCOL" in result.output and not out.exists()
     assert check_driver("reference") is None
+    bad = CliRunner().invoke(certify, ["terminal", "--driver", "reference;cards=usb", "--out", str(out)])
+    assert bad.exit_code == 2 and "cards=socket or cards=pcsc" in bad.output and not out.exists()
 
 
 def test_driver_spec_options():
