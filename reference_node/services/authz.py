@@ -22,7 +22,7 @@ from reference_node.errors import (
     FORBIDDEN_ORG,
     FORBIDDEN_ORGANISATION,
 )
-from reference_node.node import Caller, CardRecord, PersonRecord
+from reference_node.node import Caller, CardRecord, Node, PersonRecord
 
 CARD_POLICY = "only the issuing organisation's terminals or the admin may do this to a card"
 PERSON_POLICY = "only the registering organisation's terminals or the admin may do this to a person"
@@ -83,7 +83,24 @@ def require_merge_allowed(caller: Caller, a: PersonRecord, b: PersonRecord, acti
     require_person_owner(caller, a, action, "surviving_main_index")
 
 
+def require_audit_reader(node: Node, caller: Caller, main_index: str) -> None:
+    """REL-F15: an audit trail says who looked at whom; only the operator or an organisation that
+    issued a card of the person reads it (one indexed query; GetAudit is not a hot path)."""
+    if caller.is_admin:
+        return
+    row = node.db.one(
+        "SELECT 1 FROM cards WHERE main_index = ? AND org_code = ?", (main_index, caller.org_code)
+    )
+    if row is None:
+        raise EhcError(
+            FORBIDDEN_ORG,
+            "only the operator or the issuing organisation reads an audit trail",
+            field="main_index",
+        )
+
+
 __all__ = [
+    "require_audit_reader",
     "check_identity",
     "require_admin",
     "require_org",

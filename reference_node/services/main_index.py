@@ -15,7 +15,6 @@ from reference_node.errors import (
     CHIP_ATR_MISMATCH,
     FIELD_BAD_FORMAT,
     FIELD_MISSING,
-    FORBIDDEN_ORG,
     MEDIUM_TAKEN,
     MEDIUM_UNKNOWN,
     MERGE_INVALID,
@@ -24,7 +23,7 @@ from reference_node.errors import (
 from reference_node.node import MEDIUM_DOCUMENT, Caller, Node
 from reference_node.proto.ehc.node.v1 import common_pb2 as c
 from reference_node.proto.ehc.node.v1 import main_index_pb2 as pb
-from reference_node.services.authz import require_merge_allowed, require_person_owner
+from reference_node.services.authz import require_audit_reader, require_merge_allowed, require_person_owner
 from reference_node.services.common import check_context
 
 _FREE_MEDIA = {
@@ -258,18 +257,7 @@ def unmerge(node: Node, caller: Caller, req: pb.UnmergeRequest) -> pb.MergeRespo
 
 def get_audit(node: Node, caller: Caller, req: pb.GetAuditRequest) -> pb.GetAuditResponse:
     v.main_index(req.main_index)
-    if (
-        not caller.is_admin
-        and node.db.one(
-            "SELECT 1 FROM cards WHERE main_index = ? AND org_code = ?", (req.main_index, caller.org_code)
-        )
-        is None
-    ):  # REL-F15: the trail says who looked at whom; only the operator or the issuer reads it
-        raise EhcError(
-            FORBIDDEN_ORG,
-            "only the operator or the issuing organisation reads an audit trail",
-            field="main_index",
-        )
+    require_audit_reader(node, caller, req.main_index)
     limit = min(max(req.limit or 100, 1), 1000)
     rows = node.db.query(
         "SELECT time, action, main_index, detail, terminal_id, org_code FROM audit WHERE main_index = ? ORDER BY id DESC LIMIT ?",
