@@ -21,6 +21,7 @@ ROLE_SUITES: dict[str, tuple[str, ...]] = {
     "his": ("his",),
     "node-tencent": ("tencent",),
     "node-qinghai": ("qinghai",),
+    "node-sichuan": ("sichuan",),
 }
 
 

@@ -32,6 +32,7 @@ _ROLE_MODULES = {
     "his": "conformance_tests.adapters.his",
     "node-tencent": "conformance_tests.adapters.tencent",
     "node-qinghai": "conformance_tests.adapters.qinghai",
+    "node-sichuan": "conformance_tests.adapters.sichuan",
 }
 
 

@@ -28,6 +28,7 @@ MUTANT_MODULES: dict[str, tuple[str, str]] = {
     "his": ("conformance_tests.mutants.his", "reference"),
     "node-tencent": ("conformance_tests.mutants.tencent", "reference"),
     "node-qinghai": ("conformance_tests.mutants.qinghai", "reference"),
+    "node-sichuan": ("conformance_tests.mutants.sichuan", "reference"),
 }
 
 

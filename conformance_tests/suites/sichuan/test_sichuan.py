@@ -1,0 +1,287 @@
+"""A node or platform through the Sichuan (Mianyang) JSON envelope (role ``node-sichuan``).
+
+Every check is made through the envelope alone, as a hospital's HIS sees the platform: a refusal is
+a ``code`` other than 0000 with no holder data in ``bizContent`` (the platform's failure numbers are
+not public, so no number other than 0000 is asserted). Fresh people per run.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import re
+import secrets
+import time
+from typing import Any
+
+import pytest
+
+from conformance_tests.suites.node.helpers import new_id_number
+from reference_node.platforms.sichuan_envelope import (
+    aes_key,
+    decrypt_biz,
+    digest,
+    encrypt_biz,
+    md5_key,
+    sign_string,
+)
+
+ID_RE = re.compile(r"\d{17}[\dXx]")
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+HOLDER_FIELDS = ("idNo", "name", "ehealthCardId", "mindexId", "cellphone")
+
+
+def _content(dut: Any, out: dict[str, Any]) -> dict[str, Any]:
+    """The answer's bizContent as the HIS reads it (decrypted; a plain JSON one as it is)."""
+    text = out.get("bizContent")
+    if not text:
+        return {}
+    try:
+        return decrypt_biz(aes_key(dut.secret), str(text), dut.aes_mode)
+    except ValueError:
+        try:
+            value = json.loads(text)
+        except (TypeError, ValueError):
+            return {"raw": str(text)}
+        return value if isinstance(value, dict) else {"raw": str(text)}
+
+
+def _ok(out: dict[str, Any]) -> bool:
+    return out.get("code") == "0000"
+
+
+def _refused(dut: Any, out: dict[str, Any]) -> bool:
+    content = _content(dut, out)
+    return out.get("code") not in ("0000", "", None) and not any(content.get(k) for k in HOLDER_FIELDS)
+
+
+def _biz(dut: Any, out: dict[str, Any]) -> dict[str, Any]:
+    """A success answer opened as the HIS must: digest checked, bizContent decrypted."""
+    assert _ok(out), f"refused: {out.get('code')} {out.get('message')}"
+    try:
+        return dut.client.open(out).get("biz", {})
+    except ValueError as exc:
+        raise AssertionError(f"the answer's bizContent does not decrypt: {exc}") from None
+
+
+def _call(dut: Any, method: str, content: dict[str, Any], client: Any = None) -> dict[str, Any]:
+    client = client or dut.client
+    return client.post(client.body(method, content))
+
+
+def _ms(day: str) -> int:
+    """Midnight of ``YYYYMMDD`` in Beijing time, in epoch milliseconds."""
+    return int(dt.datetime.strptime(day, "%Y%m%d").replace(tzinfo=BEIJING).timestamp() * 1000)
+
+
+def _person(number: str | None = None) -> dict[str, Any]:
+    number = number or new_id_number()
+    return {
+        "registerNo": "R" + secrets.token_hex(12).upper(),
+        "registerTime": int(time.time() * 1000),
+        "applyType": "3",
+        "idType": "01",
+        "idNo": number,
+        "name": "测试居民",
+        "gender": "1" if int(number[16]) % 2 else "2",
+        "birthday": _ms(number[6:14]),
+        "cellphone": "13900000000",
+        "address": "绵阳市涪城区测试地址",
+    }
+
+
+def _register(dut: Any, number: str | None = None) -> dict[str, Any]:
+    return _biz(dut, _call(dut, "healthcard.register", _person(number)))
+
+
+def _verify(dut: Any, code: str) -> dict[str, Any]:
+    return {
+        "qrCode": code,
+        "useCityCode": str(dut.run.profile.param("area.city", "370800")),
+        "hospitalName": "测试医院",
+        "channelCode": "0100",
+        "medStepCode": "010101",
+        "deptCode": "0300",
+        "terminalTime": int(time.time() * 1000),
+    }
+
+
+@pytest.mark.requirement("SICHUAN-001")
+@pytest.mark.parametrize(
+    "alteration",
+    ["biz-after-signing", "method-after-signing", "timestamp-after-signing", "no-digest", "random"],
+)
+def test_an_altered_or_unsigned_envelope_is_refused(dut, alteration):
+    card = _register(dut)
+    body = dut.client.body("healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]))
+    if alteration == "biz-after-signing":
+        body["bizContent"] = encrypt_biz(
+            aes_key(dut.secret), _verify(dut, card["healthCardNo"]) | {"medStepCode": "010103"}, dut.aes_mode
+        )
+    elif alteration == "method-after-signing":
+        body["method"] = "healthcard.qrcode.get"
+    elif alteration == "timestamp-after-signing":
+        body["timestamp"] = str(int(body["timestamp"]) + 1)
+    elif alteration == "no-digest":
+        del body["digest"]
+    else:
+        body["digest"] = secrets.token_hex(16).upper()
+    out = dut.client.post(body)
+    assert _refused(dut, out), f"{alteration}: accepted ({out.get('code')})"
+
+
+def _plain_biz_digest(body: dict[str, Any], content: dict[str, Any], key: str) -> str:
+    plain = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return digest(body | {"bizContent": plain}, key)
+
+
+@pytest.mark.requirement("SICHUAN-002")
+@pytest.mark.parametrize("variant", ["plain-bizContent", "no-key", "unsorted"])
+def test_the_digest_input_is_exactly_sorted_pairs_of_the_sent_envelope_plus_key(dut, variant):
+    card = _register(dut)
+    content = _verify(dut, card["healthCardNo"])
+    body = dut.client.body("healthcard.qrcode.verify", content)
+    key = md5_key(dut.secret)
+    if variant == "plain-bizContent":
+        body["digest"] = _plain_biz_digest(body, content, key)
+    elif variant == "no-key":  # the k=v& pairs alone, key= never appended
+        text = sign_string(body, key).removesuffix(f"key={key}")
+        body["digest"] = hashlib.md5(text.encode("utf-8")).hexdigest().upper()  # noqa: S324 - the platform's
+    else:  # the pairs in the order the JSON body lists them
+        pairs = "".join(f"{k}={v}&" for k, v in body.items() if k != "digest" and v not in ("", None))
+        assert pairs + f"key={key}" != sign_string(body, key), "the body happens to be in sorted order"
+        body["digest"] = hashlib.md5((pairs + f"key={key}").encode("utf-8")).hexdigest().upper()  # noqa: S324
+    out = dut.client.post(body)
+    assert _refused(dut, out), f"a digest made {variant} was accepted ({out.get('code')})"
+    control = _call(dut, "healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]))
+    assert _ok(control), f"the correctly signed control call failed ({control.get('code')})"
+
+
+@pytest.mark.requirement("SICHUAN-003")
+@pytest.mark.parametrize("offset_s", [-3600, 900])
+def test_a_stale_or_future_timestamp_is_refused(dut, offset_s):
+    card = _register(dut)
+    skewed = dut.new_client(clock=lambda: time.time() + offset_s)
+    try:
+        out = _call(dut, "healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]), client=skewed)
+    finally:
+        skewed.close()
+    assert _refused(dut, out), f"timestamp {offset_s:+d} s accepted ({out.get('code')})"
+
+
+@pytest.mark.requirement("SICHUAN-004")
+def test_a_replayed_envelope_gives_no_person(dut):
+    card = _register(dut)
+    body = dut.client.body("healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]))
+    first = dut.client.post(dict(body))
+    assert _ok(first), f"verify refused: {first.get('code')} {first.get('message')}"
+    again = dut.client.post(dict(body))
+    assert _refused(dut, again), f"the same envelope was answered twice ({again.get('code')})"
+
+
+@pytest.mark.requirement("SICHUAN-005")
+def test_answers_are_signed_and_encrypted(dut):
+    number = new_id_number()
+    person = _person(number)
+    registered = _call(dut, "healthcard.register", person)
+    card = _biz(dut, registered)
+    seen = _call(dut, "healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]))
+    for out in (registered, seen):
+        assert _ok(out), f"refused: {out.get('code')}"
+        assert re.fullmatch(r"[0-9A-F]{32}", str(out.get("digest", ""))), "the answer is not signed"
+        assert out["digest"] == digest(out, md5_key(dut.secret)), "the answer's digest does not verify"
+        try:
+            decrypt_biz(aes_key(dut.secret), str(out.get("bizContent", "")), dut.aes_mode)
+        except ValueError:
+            raise AssertionError("the answer's bizContent is not encrypted with the app's key") from None
+        wire = json.dumps(out, ensure_ascii=False)
+        assert number not in wire and person["name"] not in wire, "holder data travels in plain text"
+    assert _biz(dut, seen).get("idNo") == number
+
+
+@pytest.mark.requirement("SICHUAN-006")
+@pytest.mark.parametrize(
+    "case", ["unknown-card", "garbage-code", "unknown-method", "malformed-body", "missing-field"]
+)
+def test_every_refusal_has_a_code_other_than_0000(dut, case):
+    if case == "unknown-card":
+        out = _call(dut, "healthcard.qrcode.verify", _verify(dut, f"{secrets.randbits(256):064X}:1"))
+    elif case == "garbage-code":
+        out = _call(dut, "healthcard.qrcode.verify", _verify(dut, "NOT-A-HEALTH-CODE"))
+    elif case == "unknown-method":
+        out = _call(dut, "healthcard.no.such.method", {"ehealthCardId": "0" * 64})
+    elif case == "malformed-body":
+        out = dut.client.post(b'{"method": "healthcard.register", "appId":')
+    else:
+        out = _call(dut, "healthcard.register", {k: v for k, v in _person().items() if k != "name"})
+    assert _refused(dut, out), f"{case}: code {out.get('code')!r} ({out.get('message')})"
+
+
+@pytest.mark.requirement("SICHUAN-007")
+@pytest.mark.parametrize("field", ["name", "qrCode"])
+def test_an_over_long_field_is_refused_not_truncated(dut, field):
+    if field == "name":
+        out = _call(dut, "healthcard.register", _person() | {"name": "张" * 51})
+    else:
+        card = _register(dut)
+        out = _call(dut, "healthcard.qrcode.verify", _verify(dut, card["healthCardNo"] + "0" * 257))
+    assert _refused(dut, out), f"a {field} over its bound was accepted ({out.get('code')})"
+
+
+@pytest.mark.requirement("SICHUAN-008")
+def test_a_visit_through_the_envelope(dut):
+    from qr_codec.image import read_codes
+
+    number = new_id_number()
+    card = _register(dut, number)
+    ehcid = str(card.get("ehealthCardId", ""))
+    assert re.fullmatch(r"[0-9A-F]{64}", ehcid) and card.get("healthCardNo") == ehcid + ":1", card
+    code = _biz(dut, _call(dut, "healthcard.qrcode.get", {"ehealthCardId": ehcid, "codeType": "0"}))
+    text = str(code.get("qrCode", ""))
+    assert text.startswith(ehcid + ":0:"), f"codeType 0 did not give a dynamic code: {text[:80]}"
+    decoded = [m.text for m in read_codes(base64.b64decode(str(code.get("qrCodeImg", ""))))]
+    assert decoded == [text], "qrCodeImg does not show qrCode"
+    seen = _biz(dut, _call(dut, "healthcard.qrcode.verify", _verify(dut, text)))
+    assert (seen.get("idNo"), seen.get("ehealthCardId"), seen.get("mindexId")) == (
+        number,
+        ehcid,
+        card.get("mindexId"),
+    ), "the verified holder is not the registered one"
+    report = {
+        "recordNo": "U" + secrets.token_hex(12).upper(),
+        "ehealthCardId": ehcid,
+        "useTime": int(time.time() * 1000),
+        "useCityCode": str(dut.run.profile.param("area.city", "370800")),
+        "scene": str(dut.run.profile.param("scenes.registration", "0101011")),
+        "deptCode": "0300",
+        "cardType": "11",
+        "channelCode": "0100",
+    }
+    first = _biz(dut, _call(dut, "healthcard.usage.report", report))
+    again = _biz(dut, _call(dut, "healthcard.usage.report", report))  # a retry after a lost answer
+    assert first.get("accepted") is True and again.get("duplicate") is True, (first, again)
+    assert first.get("usageId") == again.get("usageId"), "the retry made a second record"
+
+
+@pytest.mark.requirement("SICHUAN-009")
+def test_a_lower_case_x_is_refused(dut):
+    number = next(n for n in iter(new_id_number, None) if n.endswith("X"))
+    out = _call(dut, "healthcard.register", _person(number) | {"idNo": number.lower()})
+    assert _refused(dut, out), f"an ID number with a lower-case x was accepted ({out.get('code')})"
+
+
+@pytest.mark.requirement("SICHUAN-010")
+def test_refusals_never_echo_an_id_number(dut):
+    number = new_id_number()
+    bad = number[:-1] + ("0" if number[-1] != "0" else "1")  # wrong check character
+    x_number = next(n for n in iter(new_id_number, None) if n.endswith("X")).lower()
+    outs = [
+        _call(dut, "healthcard.register", _person(number) | {"idNo": bad}),
+        _call(dut, "healthcard.register", _person(number) | {"idNo": x_number}),
+        _call(dut, "healthcard.register", _person(number) | {"name": "张" * 51}),
+    ]
+    for out in outs:
+        assert _refused(dut, out), out.get("code")
+        assert not ID_RE.search(str(out.get("message", ""))), "message holds a full ID number"
