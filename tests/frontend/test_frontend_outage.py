@@ -178,8 +178,12 @@ def test_front_end_killed_mid_stream_loses_nothing(tmp_path: Path) -> None:
         time.sleep(2.0)
         fe.kill()  # ...and the front-end is SIGKILLed holding them
         acked_in_outbox = list(his.acked)
+        fe = _restart_frontend(tmp_path, fe, node.target, node.client_file)  # starts with the node still down
+        deadline = time.monotonic() + 10  # the HIS's channel redials with gRPC's backoff (1 s, 1.6 s, ...)
+        while len(his.acked) < len(acked_in_outbox) + 10 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(his.acked) >= len(acked_in_outbox) + 10  # and acknowledges again, node or no node
         node = _restart_node(tmp_path, node)
-        fe = _restart_frontend(tmp_path, fe, node.target, node.client_file)
         time.sleep(1.5)
         his.stop()
         assert his.failures > 0  # the HIS did see the front-end go away
