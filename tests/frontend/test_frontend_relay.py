@@ -275,3 +275,31 @@ def test_no_ack_unless_the_report_is_durable(setup) -> None:  # noqa: ANN001
         )
         acks = list(tc.usage.ReportStream(iter([usage("u-2", creds.org_code, ehcid)])))
         assert not acks[0].accepted and acks[0].error.code == "NODE_FRONTEND_STORE_FAILED"
+
+
+def test_tls_on_both_sides(tmp_path: Path) -> None:
+    """Terminals reach the front-end over TLS, the front-end reaches the node over TLS."""
+    from conformance_tests.tlsmaterial import make_test_tls
+    from reference_node.client import TlsConfig
+    from reference_node.runtime import start
+
+    pem = make_test_tls()
+    node = start(tmp_path / "node", tls=(pem.server_key, pem.server_cert))
+    tls = TlsConfig(ca=pem.ca, server_name="localhost")
+    fe = start_frontend(tmp_path / "fe", node.target, node.credentials, tls=tls,
+                        server_tls=(pem.server_key, pem.server_cert))  # fmt: skip
+    try:
+        creds = issue_terminal(fe.store, "HIS-0001", node.credentials)
+        with (
+            NodeClient(node.target, node.credentials, tls=tls) as nc,
+            NodeClient(fe.target, creds, tls=tls) as tc,
+        ):
+            _, static = new_card(nc)
+            assert _verify(tc, static)[1] == "upstream"
+        with NodeClient(fe.target, creds) as plaintext:  # a terminal without TLS does not get in
+            with pytest.raises(grpc.RpcError) as info:
+                _verify(plaintext, static)
+            assert info.value.code() == UNAVAILABLE
+    finally:
+        fe.stop()
+        node.stop()
