@@ -71,12 +71,21 @@ class VerificationCache:
         return len(self._codes)
 
     # ------------------------------------------------------------ what the node said
-    def accepted(self, qr_text: str, response: vp.VerifyResponse, upstream_context: bytes) -> None:
-        """A live verification the node accepted: cache it if the code is static."""
+    def accepted(
+        self,
+        qr_text: str,
+        response: vp.VerifyResponse,
+        upstream_context: bytes,
+        asked_at: float | None = None,
+    ) -> None:
+        """A live verification the node accepted: cache it if the code is static. ``asked_at``
+        (``clock()`` when the call was sent): a refusal notice that arrived since wins."""
         if response.code_type != c.CODE_TYPE_STATIC or not response.card.ehcid:
             return
         ehcid = response.card.ehcid
         with self._lock:
+            if self._stale(ehcid, asked_at):
+                return
             self._codes[qr_text] = (ehcid, response.SerializeToString())
             self._codes.move_to_end(qr_text)
             self._cards[ehcid] = CardState(NORMAL, self.clock(), qr_text, upstream_context)
@@ -97,13 +106,15 @@ class VerificationCache:
             self._notice(ehcid, status)
             self._trim()
 
-    def card_status(self, ehcid: str, status: int) -> None:
-        """A status poll's answer (GetCard, or a probe verification)."""
+    def card_status(self, ehcid: str, status: int, asked_at: float | None = None) -> None:
+        """A status poll's answer (GetCard, or a probe verification); ``asked_at`` as for ``accepted``."""
         with self._lock:
             state = self._cards.get(ehcid)
             if state is None:
                 return
             if status == NORMAL:
+                if self._stale(ehcid, asked_at):
+                    return
                 state.status, state.confirmed_at = NORMAL, self.clock()
             else:
                 self._notice(ehcid, status)
@@ -116,6 +127,17 @@ class VerificationCache:
         with self._lock:
             if ehcid in self._cards:
                 self._cards[ehcid].poll_by = "verify"
+
+    def _stale(self, ehcid: str, asked_at: float | None) -> bool:
+        """True when a NORMAL answer to a call sent at ``asked_at`` is older than a refusal notice
+        (the node's answers may overtake each other: poll and live verification run in parallel)."""
+        state = self._cards.get(ehcid)
+        return (
+            asked_at is not None
+            and state is not None
+            and state.status != NORMAL
+            and state.confirmed_at > asked_at
+        )
 
     def _notice(self, ehcid: str, status: int) -> None:
         state = self._cards.get(ehcid)

@@ -266,11 +266,12 @@ class Frontend:
             if self._stop.is_set():
                 return
             if state.poll_by == "getcard":
+                asked_at = self.cache.clock()
                 try:
                     card = self.upstream.issuance.GetCard(
                         issuance_pb2.GetCardRequest(ehcid=ehcid), timeout=timeout
                     )
-                    self.cache.card_status(ehcid, card.card.status)
+                    self.cache.card_status(ehcid, card.card.status, asked_at)
                     continue
                 except grpc.RpcError as exc:
                     if exc.code() in UNREACHABLE:
@@ -283,12 +284,15 @@ class Frontend:
             request = verification_pb2.VerifyQrRequest(
                 qr_text=state.probe_text, context=common_pb2.TerminalContext.FromString(state.probe_context)
             )
+            asked_at = self.cache.clock()
             try:
                 self.upstream.verification.VerifyQr(request, timeout=timeout)
-                self.cache.card_status(ehcid, common_pb2.CARD_STATUS_NORMAL)
+                self.cache.card_status(ehcid, common_pb2.CARD_STATUS_NORMAL, asked_at)
             except grpc.RpcError as exc:
                 if exc.code() in UNREACHABLE:
                     return
+                if exc.code() not in ANSWERS_ABOUT_THE_CODE:
+                    continue  # rate limit, credential: nothing learnt about the card
                 name = error_of(exc).code.name
                 if name in STATUS_BY_REFUSAL:
                     self.cache.card_status(ehcid, STATUS_BY_REFUSAL[name])
@@ -469,6 +473,7 @@ class _State:
 
     def verify_qr(self, m: _Method, terminal: str, request: Any, context: grpc.ServicerContext) -> Any:
         self.rewrite_context(request, terminal)
+        asked_at = self.cache.clock()
         try:
             response = self._call(m)(request, timeout=self.config.upstream_timeout_s)
         except grpc.RpcError as exc:
@@ -480,7 +485,7 @@ class _State:
                 self.cache.refused(request.qr_text, _static_ehcid(request.qr_text), name)
             self.store.log(terminal, "VerifyQr", "upstream", name)
             raise refusal from None
-        self.cache.accepted(request.qr_text, response, request.context.SerializeToString())
+        self.cache.accepted(request.qr_text, response, request.context.SerializeToString(), asked_at)
         self.store.log(terminal, "VerifyQr", "upstream", "OK", response.verification_id)
         context.set_trailing_metadata(((SOURCE_KEY, "upstream"),))
         return response
