@@ -151,6 +151,8 @@ def test_a_protected_read_before_authentication_is_seen_whatever_the_card_answer
         [_apdu("0082000411" + "00" * 17), CardEvent("card", "reset", b"", b"", 0.0), _apdu("00B20B3420")]
     )
     assert sfi.early_reads, "a read by SFI after a reset was not flagged"
+    binary = card_access([_apdu("00A4000002EF05"), _apdu("00B0870000")])  # READ BINARY of SFI 7 (EF07)
+    assert binary.early_reads and "EF07" in binary.early_reads[0]
     clean = card_access([_apdu("00A4000002EF05"), _apdu("00B2080014"), _apdu("00B2392C05")])
     assert clean.early_reads == []
 

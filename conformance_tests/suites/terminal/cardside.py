@@ -64,7 +64,9 @@ def card_access(events: list[Any]) -> CardAccess:
                 authenticated = True
                 out.authenticated_at.append(index)
         elif ins in READ_INS:
-            sfi = p2 >> 3 if ins == 0xB2 else 0
+            p1 = event.command[2]
+            # short EF identifier: READ RECORD P2 bits 8-4, READ BINARY P1 bits 5-1 when bit 8 is set
+            sfi = p2 >> 3 if ins == 0xB2 else (p1 & 0x1F if p1 & 0x80 else 0)
             fid = (0xEF00 | sfi) if sfi else current_ef
             if fid in FREE_EFS:
                 continue
