@@ -113,15 +113,26 @@ def codec_cmd(dut: str, **kw) -> None:
         'carry the TLS part as "tls": {"ca", "cert", "key", "server_name"}'
     ),
 )
+@click.option(
+    "--api",
+    type=click.Choice(["grpc", "tencent", "qinghai", "sichuan"]),
+    default="grpc",
+    show_default=True,
+    help="the interface certified: grpc (ehc.node.v1) or a platform envelope hospitals call "
+    "(tencent HealthCardOpenAPI, qinghai SOAP, sichuan bizContent; --target is then the base URL: "
+    "URL;client=FILE). docs/platforms.md",
+)
 @_run_options
-def node_cmd(dut: str, **kw) -> None:
-    """Certify a city node over gRPC (TLS when the target names a CA).
+def node_cmd(dut: str, api: str, **kw) -> None:
+    """Certify a city node over gRPC (TLS when the target names a CA), or through a platform
+    envelope with --api.
 
     \b
-    Example:
+    Examples:
       ehc certify node --target "node.example:50051;client=client.json;ca=lab-ca.pem"
+      ehc certify node --api tencent --target "http://127.0.0.1:8080;client=client.json"
     """
-    _execute("node", dut, **kw)
+    _execute("node" if api == "grpc" else f"node-{api}", dut, **kw)
 
 
 @certify.command("card")

@@ -34,6 +34,9 @@ DEVICE_SYNTAX = {
     "psam": 'emulated | "CARD_READER;psam=PSAM_READER" | mutant:NAME | module:pkg.mod:factory',
     "terminal": 'reference | "[driver:]COMMAND ARGS...[;cards=socket|pcsc]" | mutant:NAME | module:pkg.mod:factory',
     "his": 'reference | "[driver:]COMMAND ARGS..." (with --listen HOST:PORT) | mutant:NAME',
+    "node-tencent": "reference | URL;client=FILE | URL;app=ID;secret=HEX;hospital=CODE | mutant:NAME",
+    "node-qinghai": "reference | URL;client=FILE | mutant:NAME",
+    "node-sichuan": "reference | URL;client=FILE | mutant:NAME",
 }
 DEVICE_OPTION = {
     "codec": "--parser",
@@ -42,6 +45,9 @@ DEVICE_OPTION = {
     "psam": "--reader",
     "terminal": "--driver",
     "his": "--driver",
+    "node-tencent": "--target",
+    "node-qinghai": "--target",
+    "node-sichuan": "--target",
 }
 
 
@@ -133,6 +139,8 @@ def check_device(role: str, spec: str) -> None:
         _check_driver(spec, option, syntax)
     elif role == "his":
         _check_his(spec, option, syntax)
+    elif role.startswith("node-") and spec != "reference":
+        _check_platform(role, spec, syntax)
     elif role == "codec" and spec != "reference":
         raise _usage(f"{option} {spec!r} is not a {role} device; {syntax}")
     # other roles: their adapter checks the spec when the run starts
@@ -297,3 +305,24 @@ def _check_his(spec: str, option: str, syntax: str) -> None:
     if spec in ("", "reference"):
         return
     _check_driver(spec, option, syntax, role="his")
+
+
+def _check_platform(role: str, spec: str, syntax: str) -> None:
+    """A node certified through an envelope (``--api``): the target parses (2) and its base URL
+    answers HTTP at all (3) — any HTTP status will do, a refused connection will not."""
+    import importlib
+
+    import httpx
+
+    adapter = importlib.import_module(f"conformance_tests.adapters.{role.removeprefix('node-')}")
+    try:
+        url = adapter.parse_spec(spec)[0]
+    except EhcError as exc:
+        raise _usage(f"--target {spec}: {_one_line(exc)}; {syntax}") from None
+    try:
+        httpx.get(url, timeout=5.0)
+    except httpx.HTTPError as exc:
+        raise Preflight(
+            UNREACHABLE,
+            f"--target {url} does not answer HTTP ({_one_line(exc)}): start the platform or fix the URL",
+        ) from None
