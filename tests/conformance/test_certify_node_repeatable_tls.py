@@ -16,10 +16,15 @@ from reference_node.testing import start_node
 
 
 def _run(target: str, out) -> tuple[int, dict, str]:
-    result = CliRunner().invoke(
-        certify,
-        ["node", "--target", target, "--out", str(out), "--max-examples", "3", "--quiet", "--certification"],
+    # the reference node's clock tolerance is 2 s: declared, the expiry test waits 2 s, not 30
+    ics = out.parent / "ics.toml"
+    ics.write_text(
+        '[dut]\nname = "reference node over TLS"\n\n[claims]\nroles = ["node"]\n\n'
+        '[declared]\n"dynamic_code.clock_skew_seconds" = 2\n',
+        encoding="utf-8",
     )
+    args = ["--out", str(out), "--max-examples", "3", "--quiet", "--certification", "--declaration", str(ics)]
+    result = CliRunner().invoke(certify, ["node", "--target", target, *args])
     report_path = out / "report.json"
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
     return result.exit_code, report, result.stderr
