@@ -10,17 +10,41 @@ from conformance_tests.runner import RunOptions, run_with_result
 from conformance_tests.selftest import selftest
 
 
-def test_selftest_catches_every_mutant_of_the_fast_roles():
-    """codec, card and HIS (whose mutants need provincial profiles); node and terminal mutants take
-    about a minute more and run in `ehc certify selftest` (CI) and below through the CLI."""
-    roles = ["codec", "card", "his"]
-    report = selftest(roles, max_examples=5, echo=None)
-    for role in roles:
-        assert report["roles"][role]["reference"]["passed"], role
-        survivors = [n for n, m in report["roles"][role]["mutants"].items() if not m["killed"]]
-        assert survivors == [], f"{role} mutants survived: {survivors}"
-        assert report["roles"][role]["mutation_score"] == 1.0
-    assert report["ok"]
+def test_a_mutant_counts_as_killed_only_by_a_requirement_of_its_class(monkeypatch):
+    """The selftest's rule, on one real codec mutant named twice: once with the requirement of its
+    defect class (KILLED), once with a requirement it does not break (a MISS, although the run
+    fails). Every role's full selftest runs in `ehc certify selftest` (scripts/test.sh)."""
+    import conformance_tests.selftest as st
+    from conformance_tests.mutants import MutantInfo
+
+    real = MutantInfo("accepts-lowercase", "accepts lower-case hex", "national", ("QR-TEXT-004",))
+    wrong = MutantInfo("accepts-lowercase", "accepts lower-case hex", "national", ("QR-EHCID-001",))
+    lines: list[str] = []
+    for info, killed in ((real, True), (wrong, False)):
+        monkeypatch.setattr(st, "mutants_of", lambda role, info=info: {info.name: info})
+        report = selftest(["codec"], max_examples=5, echo=lines.append)
+        verdict = report["roles"]["codec"]["mutants"]["accepts-lowercase"]
+        assert report["roles"]["codec"]["reference"]["passed"]
+        assert verdict["killed"] is killed and report["ok"] is killed, verdict
+        assert "QR-TEXT-004" in verdict["failed_requirements"]
+    assert any("KILLED by QR-TEXT-004" in line for line in lines)
+    assert any("MISS (failed" in line and "none of QR-EHCID-001" in line for line in lines)
+
+
+def test_every_mutant_names_the_requirements_that_must_catch_it():
+    from conformance_tests.catalogue import default_catalogue
+    from conformance_tests.mutants import MUTANT_MODULES, mutants_of
+
+    catalogue = default_catalogue()
+    for role in MUTANT_MODULES:
+        mutants = mutants_of(role)
+        assert len(mutants) >= 10, f"{role}: {len(mutants)} mutants (at least 10 per role)"
+        for name, info in mutants.items():
+            assert info.catches, f"{role} mutant {name} names no requirement in catches"
+            unknown = [r for r in info.catches if r not in catalogue]
+            assert not unknown, f"{role} mutant {name}: unknown requirements {unknown}"
+            bound = [r for r in info.catches if role in catalogue[r].roles]
+            assert bound, f"{role} mutant {name}: none of {info.catches} binds the {role} role"
 
 
 def _falsifying(out) -> dict[str, str]:
