@@ -240,7 +240,16 @@ class _Handler(grpc.GenericRpcHandler):
         method = handler_call_details.method
         entry = METHODS.get(method)
         node = self.node
-        if entry is None:  # health, reflection: plain pass-through
+        if method.endswith("/ServerReflectionInfo"):  # reflection (a bidi stream): pass-through
+
+            def reflect(requests: Iterator[bytes], context: grpc.ServicerContext) -> Iterator[bytes]:
+                try:
+                    yield from node.forward_stream(method, _metadata(context), requests)
+                except Refusal as refusal:
+                    _abort(context, refusal)
+
+            return grpc.stream_stream_rpc_method_handler(reflect)
+        if entry is None:  # health check: plain pass-through
 
             def passthrough(raw: bytes, context: grpc.ServicerContext) -> bytes:
                 meta = _metadata(context)
