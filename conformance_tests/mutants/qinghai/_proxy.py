@@ -44,6 +44,8 @@ class ProxyPlatform:
     defect_class = ""
     catches: tuple[str, ...] = ()
     profile = "national"
+    #: a sensitive field that does not decrypt under encryption=1 is taken as plain text
+    plain_when_undecryptable = False
 
     def __init__(self, upstream: str, user_name: str, secret: bytes) -> None:
         self.upstream = upstream
@@ -102,11 +104,14 @@ class ProxyPlatform:
                         plain[name] = decrypt_field(self.key, value)
                     except ValueError:
                         undecryptable.add(name)
+        lenient = self.plain_when_undecryptable and bool(undecryptable)
+        if lenient:
+            undecryptable.clear()
         with self.lock:
             new_action, new_plain = self.rewrite_call(dict(action), dict(plain))
         if new_action != action:
             action_text = build_flat("action", new_action)
-        if new_plain != plain or self.encrypted(new_action) != self.encrypted(action):
+        if lenient or new_plain != plain or self.encrypted(new_action) != self.encrypted(action):
             encrypt = self.encrypted(new_action)
             message_text = build_flat(
                 "message",
