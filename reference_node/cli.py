@@ -597,7 +597,7 @@ def c_identities(ctx: click.Context, out: str, foreign_org: str | None) -> None:
     admin): creates org B and two terminals through the registry with the admin credential."""
     import grpc
 
-    from reference_node.client import error_of, load_client_file
+    from reference_node.client import TlsConfig, client_file_tls, error_of, load_client_file
     from reference_node.errors import CONFIG_INVALID
     from reference_node.identities import provision_identities, write_client_file
 
@@ -605,14 +605,18 @@ def c_identities(ctx: click.Context, out: str, foreign_org: str | None) -> None:
     try:
         file_target, terminal = load_client_file(o["client_file"], "terminal")
         _, admin = load_client_file(o["client_file"], "admin")
+        tls_paths = client_file_tls(o["client_file"])  # a TLS node: the "tls" object of the file
+        tls = TlsConfig.from_files(**tls_paths) if tls_paths else None
     except (OSError, ValueError, KeyError):
-        fail(EhcError(CONFIG_INVALID, f"cannot read terminal and admin of client file {o['client_file']}"))
+        fail(
+            EhcError(CONFIG_INVALID, f"cannot read terminal, admin and tls of client file {o['client_file']}")
+        )
     target = o["target"] or file_target
     try:
-        identities = provision_identities(target, terminal, admin, foreign_org=foreign_org)
+        identities = provision_identities(target, terminal, admin, foreign_org=foreign_org, tls=tls)
     except grpc.RpcError as exc:
         fail(error_of(exc))
-    path = write_client_file(out, target, identities)
+    path = write_client_file(out, target, identities, tls_paths)
     emit({"client_file": str(path), "identities": {r: c.terminal_id for r, c in identities.items()}})
 
 

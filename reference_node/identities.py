@@ -80,10 +80,18 @@ def provision_identities(
     return out
 
 
-def write_client_file(path: str | os.PathLike[str], target: str, identities: dict[str, Credentials]) -> Path:
-    """The client file (mode 0600): target and one entry per identity."""
+def write_client_file(
+    path: str | os.PathLike[str],
+    target: str,
+    identities: dict[str, Credentials],
+    tls: dict[str, str] | None = None,
+) -> Path:
+    """The client file (mode 0600): target, one entry per identity and, for a TLS node, the
+    ``"tls"`` object (``ca``, ``cert``, ``key`` paths, ``server_name``) of the file it came from."""
     doc: dict[str, object] = {"target": target, "note": "TEST-ONLY credentials for conformance runs"}
     doc.update({role: identities[role].to_dict() for role in IDENTITY_ROLES if role in identities})
+    if tls:
+        doc["tls"] = {k: str(Path(v).resolve()) if k != "server_name" else v for k, v in tls.items()}
     out = Path(path)
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

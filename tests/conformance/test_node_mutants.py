@@ -134,3 +134,36 @@ def test_escalating_mutants_really_change_the_node():
         ]
     finally:
         adapter.close()
+
+
+def test_identities_command_for_a_tls_node(tmp_path):
+    """`ehc node client identities` on a TLS node: the client file's "tls" object is used for the
+    registry calls and carried into the new file, whose identities then sign over TLS."""
+    from click.testing import CliRunner
+
+    from conformance_tests.tlsmaterial import make_test_tls
+    from reference_node.cli import node as node_cli
+    from reference_node.client import NodeClient, TlsConfig, load_client_file
+    from reference_node.runtime import start
+
+    material = make_test_tls()
+    paths = material.write(tmp_path / "tls")
+    running = start(tmp_path / "node", tls=(material.server_key, material.server_cert))
+    try:
+        source = json.loads(running.client_file.read_text(encoding="utf-8"))
+        source["tls"] = {"ca": str(paths["ca"])}
+        served = tmp_path / "client.json"
+        served.write_text(json.dumps(source), encoding="utf-8")
+        out = tmp_path / "certify-client.json"
+        made = CliRunner().invoke(
+            node_cli, ["client", "--client-file", str(served), "identities", "--out", str(out)]
+        )
+        assert made.exit_code == 0, made.output
+        doc = json.loads(out.read_text(encoding="utf-8"))
+        assert missing_identities(out) == [] and doc["tls"] == {"ca": str(paths["ca"].resolve())}
+        _, peer = load_client_file(out, "peer")
+        with NodeClient(running.target, peer, tls=TlsConfig(ca=material.ca)) as nc:
+            got = nc.registry.GetTerminal(R.GetTerminalRequest(terminal_id=peer.terminal_id), timeout=10)
+        assert got.org_code == load_client_file(out, "terminal")[1].org_code
+    finally:
+        running.stop()
