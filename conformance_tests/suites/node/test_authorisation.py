@@ -10,7 +10,6 @@ node that refuses everything fails too.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,9 +25,8 @@ from reference_node.proto.ehc.node.v1 import registry_pb2 as R
 from reference_node.proto.ehc.node.v1 import usage_pb2 as U
 from reference_node.proto.ehc.node.v1 import verification_pb2 as V
 
-from .helpers import new_digits, new_id_number, person_request
+from .helpers import new_digits, new_id_number, new_phone, new_request_id, person_request
 
-_SEQ = itertools.count(1)
 ORG = {"terminal": "A", "peer": "A", "foreign": "B"}
 CROSS_ORG = [("terminal", "foreign"), ("peer", "foreign"), ("foreign", "terminal"), ("foreign", "peer")]
 SAME_ORG = [("terminal", "peer"), ("peer", "terminal"), ("foreign", "foreign"), ("terminal", "terminal")]
@@ -70,7 +68,7 @@ def family_of(dut: Any, main_index: str) -> list[str]:
 
 
 def token() -> str:
-    return f"TOKAUTHZ{next(_SEQ):06d}{dt.datetime.now():%H%M%S%f}"
+    return f"TOKAUTHZ{new_digits(12)}"  # fresh for the run (helpers)
 
 
 @dataclass
@@ -107,7 +105,7 @@ def _suspend_first(dut: Any, issuer: str, r: Any, ctx: dict) -> None:
 
 
 def _modify(dut: Any, role: str, r: Any, ctx: dict) -> tuple[Any, dict | None]:
-    ctx["phone"] = f"139{next(_SEQ) % 10**8:08d}"
+    ctx["phone"] = new_phone()
     request = I.ModifyRequest(ehcid=r.card.ehcid, phone=ctx["phone"], context=dut.context(role))
     return dut.call("issuance", "Modify", request, role)
 
@@ -243,7 +241,7 @@ def test_a_terminal_of_the_issuing_organisation_may_act_on_a_card(dut, op_name, 
 def _usage(dut: Any, role: str, ehcid: str, **over: Any) -> U.UsageRecord:
     context = dut.context(role)
     fields = dict(
-        request_id=f"authz-{next(_SEQ)}-{dt.datetime.now().timestamp()}",
+        request_id=new_request_id("authz"),
         time=dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d%H%M%S"),
         org_code=context.org_code, org_name=context.org_name, use_city=context.use_city, scene="0101012",
         medical_step="010101", department=context.department or "5500", card_type="11", channel="0100",

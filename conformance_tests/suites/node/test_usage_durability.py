@@ -16,7 +16,7 @@ import pytest
 
 from reference_node.proto.ehc.node.v1 import usage_pb2 as U
 
-from .helpers import register
+from .helpers import new_request_id, register
 
 N_REPORTS = 500
 LOSS_RATE = 0.01  # the loss the batch must expose ...
@@ -38,10 +38,10 @@ def test_every_acknowledged_usage_report_is_stored(dut):
     context = dut.context()
     # one second apart, ending a minute ago: each read-back window holds BATCH records
     start = (dt.datetime.now(CST) - dt.timedelta(seconds=N_REPORTS + 60)).replace(microsecond=0)
-    run = f"{start:%H%M%S}{card.ehcid[:8]}"
+    run = new_request_id("durable")  # fresh for the run (helpers)
     records = [
         U.UsageRecord(
-            request_id=f"durable-{run}-{i:04d}",
+            request_id=f"{run}-{i:04d}",
             time=f"{start + dt.timedelta(seconds=i):%Y%m%d%H%M%S}",
             org_code=context.org_code,
             org_name=context.org_name,
