@@ -5,6 +5,7 @@ before/after differences), SEC-009 is tested, and a wrong CA or a plaintext dial
 from __future__ import annotations
 
 import json
+import time
 
 from click.testing import CliRunner
 
@@ -15,7 +16,7 @@ from reference_node.identities import provision_identities, write_client_file
 from reference_node.testing import start_node
 
 
-def _run(target: str, out) -> tuple[int, dict, str]:
+def _run(target: str, out, *extra: str) -> tuple[int, dict, str]:
     # the reference node's clock tolerance is 2 s: declared, the expiry test waits 2 s, not 30
     ics = out.parent / "ics.toml"
     ics.write_text(
@@ -24,7 +25,7 @@ def _run(target: str, out) -> tuple[int, dict, str]:
         encoding="utf-8",
     )
     args = ["--out", str(out), "--max-examples", "3", "--quiet", "--certification", "--declaration", str(ics)]
-    result = CliRunner().invoke(certify, ["node", "--target", target, *args])
+    result = CliRunner().invoke(certify, ["node", "--target", target, *args, *extra])
     report_path = out / "report.json"
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
     return result.exit_code, report, result.stderr
@@ -86,6 +87,59 @@ def test_the_same_tls_node_certifies_twice(tmp_path):
         assert _verdicts(report)["SUP-001"] == "pass" and _verdicts(report)["NODE-REG-002"] == "pass"
     assert first["hypothesis"]["seed"] == second["hypothesis"]["seed"] == 0  # both certification runs
     assert first["hypothesis"]["nonce"] != second["hypothesis"]["nonce"]
+
+
+def test_a_test_instance_that_already_holds_data_passes(tmp_path):
+    """A node seeded with a city's supervision history (``--demo-data``: residents, cards,
+    populations, visits) passes the supervision profile: the KPI tests count differences."""
+    import datetime as dt
+
+    from reference_node.client import TlsConfig
+    from reference_node.proto.ehc.node.v1 import supervision_pb2 as S
+    from reference_node.proto.ehc.node.v1 import supervision_pb2_grpc
+
+    tls = make_test_tls()
+    pem = tls.write(tmp_path / "tls")
+    node = start_node(
+        tmp_path,
+        subprocess=True,
+        extra_args=[
+            *("--tls-cert", str(pem["server_cert"]), "--tls-key", str(pem["server_key"])),
+            *("--rate-limit", "0", "--demo-data", "--refuse-reissue"),  # as shandong-jining says
+        ],
+    )
+    try:
+        identities = provision_identities(
+            node.target, node.credentials, node.admin_credentials, tls_root=tls.ca
+        )
+        client = write_client_file(tmp_path / "client.json", node.target, identities)
+        from reference_node.client import signed_channel
+
+        # `serve --demo-data` seeds after it starts listening: wait for the residents and visits
+        channel = signed_channel(node.target, identities["admin"], tls=TlsConfig(ca=tls.ca))
+        stub = supervision_pb2_grpc.SupervisionServiceStub(channel)
+        today = dt.date.today().isoformat()
+        deadline = time.monotonic() + 120
+        while True:
+            holders = stub.Kpis(S.KpiRequest(start_date=today, end_date=today)).summary.holders
+            visits = stub.Kpis(S.KpiRequest(start_date="2019-07-01", end_date="2021-10-31")).summary.visits
+            if (holders > 0 and visits > 0) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        channel.close()
+        assert holders > 0 and visits > 0, "the demo history is missing: nothing to be robust against"
+        code, report, _ = _run(
+            f"{node.target};client={client};ca={pem['ca']}",
+            tmp_path / "report",
+            "--profile",
+            "shandong-jining",
+        )
+    finally:
+        node.stop()
+    failing = [rid for rid, verdict in _verdicts(report).items() if verdict == "fail"]
+    assert code == 0 and failing == [], failing
+    verdicts = _verdicts(report)
+    assert all(verdicts[f"SUP-00{i}"] == "pass" for i in range(1, 8)), verdicts
 
 
 def test_mutual_tls_is_certified_with_the_client_certificate(tmp_path):
