@@ -24,7 +24,7 @@ from reference_node.auth import (
     NonceCache,
     string_to_sign,
 )
-from reference_node.client import Credentials
+from reference_node.client import Credentials, NodeClient
 from reference_node.errors import (
     AUTH_BAD_SIGNATURE,
     AUTH_CREDENTIAL_REVOKED,
@@ -104,17 +104,42 @@ def issue_terminal(
     )  # fmt: skip
 
 
-def write_client_file(path: str | os.PathLike[str], target: str, credentials: Credentials) -> Path:
+def write_client_file(
+    path: str | os.PathLike[str],
+    target: str,
+    credentials: Credentials,
+    note: str = "terminal of a hospital front-end server",
+) -> Path:
     """A client file (the node's format, ``reference_node.client.load_client_file``) for a terminal
     of the front-end, mode 0600: terminals use it unchanged, only the address differs."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     doc = {
         "target": target,
-        "note": "terminal of a hospital front-end server",
+        "note": note,
         "terminal": credentials.to_dict(),
     }
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, indent=1)
     return out
+
+
+def enrol_at_node(
+    admin: NodeClient, terminal_id: str, org_code: str, *, certified: bool = False
+) -> Credentials:
+    """Register the front-end at the node as a terminal of the hospital's organisation (terminal
+    type 99, role terminal) and issue its credential, through the node's RegistryService with the
+    operator's (admin) credential. The context values come from the organisation's record."""
+    from reference_node.proto.ehc.node.v1 import registry_pb2 as rp
+
+    org = admin.registry.GetOrganisation(rp.GetOrganisationRequest(code=org_code))
+    status = rp.CERTIFICATION_STATUS_CERTIFIED if certified else rp.CERTIFICATION_STATUS_PENDING
+    admin.registry.UpsertTerminal(
+        rp.Terminal(
+            terminal_id=terminal_id, org_code=org_code, terminal_type="99", certification_status=status,
+            role=rp.TERMINAL_ROLE_TERMINAL, description="hospital front-end server (ehc node frontend)",
+        )
+    )  # fmt: skip
+    secret = admin.registry.IssueCredential(rp.IssueCredentialRequest(terminal_id=terminal_id)).secret_hex
+    return Credentials(terminal_id, bytes.fromhex(secret), org_code, org.name, org.area_code)

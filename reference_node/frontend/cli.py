@@ -17,9 +17,23 @@ from ehc.errors import EhcError
 @click.command("frontend")
 @click.option(
     "--client-file",
-    type=click.Path(dir_okay=False, exists=True),
+    type=click.Path(dir_okay=False),
     required=True,
     help="the hospital's credential at the city node (a node client file); upstream calls are signed with it",
+)
+@click.option(
+    "--enrol",
+    "enrol_admin",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    metavar="ADMIN_CLIENT_FILE",
+    help="register the front-end at the node (operator's client file, role admin) as terminal --enrol-terminal "
+    "of organisation --enrol-org, write its credential to --client-file (new file) and exit",
+)
+@click.option("--enrol-terminal", default=None, help="with --enrol: the front-end's terminal id at the node")
+@click.option("--enrol-org", default=None, help="with --enrol: the hospital's organisation code")
+@click.option(
+    "--enrol-certified", is_flag=True, help="with --enrol: register it as certified (检测备案 done)"
 )
 @click.option("--upstream", default=None, help="city node HOST:PORT (default: the client file's target)")
 @click.option(
@@ -108,6 +122,9 @@ def frontend(**o: Any) -> None:
     from reference_node.observability import setup_logging
 
     setup_logging(o["log_level"])
+    if o["enrol_admin"]:
+        _enrol(o)
+        return
     try:
         file_target, hospital = load_client_file(o["client_file"])
         tls_files = client_file_tls(o["client_file"])
@@ -175,3 +192,31 @@ def frontend(**o: Any) -> None:
         signal.signal(sig, lambda *_: done.set())
     done.wait()
     fe.stop()
+
+
+def _enrol(o: dict[str, Any]) -> None:
+    """``--enrol``: register the front-end at the node and write the hospital's client file."""
+    import grpc
+
+    from reference_node.client import NodeClient, error_of
+    from reference_node.errors import CONFIG_INVALID
+    from reference_node.frontend.auth import enrol_at_node, write_client_file
+
+    if not (o["enrol_terminal"] and o["enrol_org"]):
+        raise click.UsageError("--enrol needs --enrol-terminal and --enrol-org")
+    out = Path(o["client_file"])
+    if out.exists():
+        raise click.UsageError(f"{out} exists: --enrol writes a new client file")
+    try:
+        admin = NodeClient.from_file(o["enrol_admin"], "admin", o["upstream"])
+    except (OSError, ValueError, KeyError) as exc:
+        fail(EhcError(CONFIG_INVALID, f"cannot read the admin client file ({type(exc).__name__})"))
+    with admin:
+        try:
+            creds = enrol_at_node(admin, o["enrol_terminal"], o["enrol_org"], certified=o["enrol_certified"])
+        except grpc.RpcError as exc:
+            fail(error_of(exc))
+    write_client_file(out, admin.target, creds, "the hospital front-end's credential at the city node")
+    click.echo(
+        f"front-end terminal {creds.terminal_id} registered at {admin.target}; credential in {out}", err=True
+    )

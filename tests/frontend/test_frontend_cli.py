@@ -45,3 +45,37 @@ def test_setup_only_writes_terminal_client_files_and_status_reads_the_outbox(tmp
     }
     bad = CliRunner().invoke(node, [*args, "--add-terminal", "bad id!", "--setup-only"])
     assert bad.exit_code != 0
+
+
+def test_enrol_registers_the_front_end_at_the_node(tmp_path: Path) -> None:
+    from fe_helpers import new_card
+
+    from reference_node.client import NodeClient
+    from reference_node.frontend.auth import issue_terminal
+    from reference_node.frontend.relay import start_frontend
+    from reference_node.proto.ehc.node.v1 import verification_pb2 as vp
+    from reference_node.testing import start_node
+
+    city = start_node(tmp_path / "n")
+    try:
+        out = tmp_path / "hospital.json"
+        org = city.credentials.org_code
+        args = ["frontend", "--client-file", str(out), "--upstream", city.target, "--enrol", str(city.client_file),
+                "--enrol-terminal", "FE-370800001", "--enrol-org", org]  # fmt: skip
+        result = CliRunner().invoke(node, args)
+        assert result.exit_code == 0, result.output
+        target, hospital = load_client_file(out)
+        assert (target, hospital.terminal_id, hospital.org_code) == (city.target, "FE-370800001", org)
+        assert out.stat().st_mode & 0o777 == 0o600
+        again = CliRunner().invoke(node, args)
+        assert again.exit_code != 0 and "exists" in again.output  # never overwrites a credential
+        fe = start_frontend(tmp_path / "fe", target, hospital)
+        try:
+            creds = issue_terminal(fe.store, "HIS-0001", hospital)
+            with city.client() as nc, NodeClient(fe.target, creds) as tc:
+                _, static = new_card(nc)
+                tc.verification.VerifyQr(vp.VerifyQrRequest(qr_text=static, context=tc.context()))
+        finally:
+            fe.stop()
+    finally:
+        city.stop()
