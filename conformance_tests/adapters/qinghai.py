@@ -58,9 +58,11 @@ class QinghaiPlatform:
                 answer: Any = _strip(parse_response(out))
             except XmlRefused:
                 answer = {"raw": f"<{len(out)} chars>"}
-            self.log.call(
-                f"qinghai {business}", {"action": shown, "message": f"<{len(message)} chars>"}, answer
-            )
+            try:
+                fields: Any = _strip(parse_flat(message, "message"))
+            except XmlRefused:  # a DTD probe, a malformed message: shown by its size only
+                fields = f"<{len(message)} chars>"
+            self.log.call(f"qinghai {business}", {"action": shown, "message": fields}, answer)
             return out
 
         client.raw = logged_raw  # type: ignore[method-assign]

@@ -39,12 +39,33 @@ class SichuanPlatform:
 
         def logged_post(body: Any) -> dict[str, Any]:
             out = post(body)
-            shown = _strip(body) if isinstance(body, dict) else {"raw": f"<{len(body)} bytes>"}
-            self.log.call(f"sichuan {shown.get('method', '?')}", shown, _strip(out))
+            shown = self._shown(body) if isinstance(body, dict) else {"raw": f"<{len(body)} bytes>"}
+            self.log.call(f"sichuan {shown.get('method', '?')}", shown, self._shown(out))
             return out
 
         client.post = logged_post  # type: ignore[method-assign]
         return client
+
+    def _shown(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        """An envelope for the transcript: bizContent by its size plus its decrypted content as
+        ``biz`` (identifiers are masked by the transcript; images become their size)."""
+        from reference_node.platforms.sichuan_envelope import aes_key, decrypt_biz
+
+        text = envelope.get("bizContent")
+        shown = {
+            k: f"<{len(v)} chars>" if k == "bizContent" and isinstance(v, str) else v
+            for k, v in envelope.items()
+        }
+        if isinstance(text, str) and text:
+            try:
+                biz = decrypt_biz(aes_key(self.secret), text, self.aes_mode)
+            except ValueError:
+                return shown
+            shown["biz"] = {
+                k: f"<{len(v)} chars>" if k.endswith("Img") and isinstance(v, str) else v
+                for k, v in biz.items()
+            }
+        return shown
 
     def info(self) -> dict[str, Any]:
         return {"adapter": "node-sichuan", "target": self.base_url, "app_id": self.app_id}
@@ -55,16 +76,6 @@ class SichuanPlatform:
             self._owner.stop()
         if self._tmp is not None:
             self._tmp.cleanup()
-
-
-def _strip(value: Any) -> Any:
-    """bizContent (ciphertext) becomes its size in the transcript."""
-    if isinstance(value, dict):
-        return {
-            k: f"<{len(v)} chars>" if k == "bizContent" and isinstance(v, str) else v
-            for k, v in value.items()
-        }
-    return value
 
 
 def start_reference_platform(run: Any) -> tuple[Any, Any, str]:
