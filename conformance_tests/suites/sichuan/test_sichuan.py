@@ -138,7 +138,9 @@ def _plain_biz_digest(body: dict[str, Any], content: dict[str, Any], key: str) -
 
 
 @pytest.mark.requirement("SICHUAN-002")
-@pytest.mark.parametrize("variant", ["plain-bizContent", "no-key", "unsorted"])
+@pytest.mark.parametrize(
+    "variant", ["plain-bizContent", "no-key", "no-key-no-ampersand", "key-first", "unsorted"]
+)
 def test_the_digest_input_is_exactly_sorted_pairs_of_the_sent_envelope_plus_key(dut, variant):
     card = _register(dut)
     content = _verify(dut, card["healthCardNo"])
@@ -146,9 +148,14 @@ def test_the_digest_input_is_exactly_sorted_pairs_of_the_sent_envelope_plus_key(
     key = md5_key(dut.secret)
     if variant == "plain-bizContent":
         body["digest"] = _plain_biz_digest(body, content, key)
-    elif variant == "no-key":  # the k=v& pairs alone, key= never appended
+    elif variant.startswith("no-key"):  # the k=v& pairs alone, key= never appended
         text = sign_string(body, key).removesuffix(f"key={key}")
+        text = text.removesuffix("&") if variant == "no-key-no-ampersand" else text
         body["digest"] = hashlib.md5(text.encode("utf-8")).hexdigest().upper()  # noqa: S324 - the platform's
+    elif variant == "key-first":  # key= in front of the sorted pairs
+        pairs = sign_string(body, key).removesuffix(f"key={key}")
+        text = f"key={key}&" + pairs.removesuffix("&")
+        body["digest"] = hashlib.md5(text.encode("utf-8")).hexdigest().upper()  # noqa: S324
     else:  # the pairs in the order the JSON body lists them
         pairs = "".join(f"{k}={v}&" for k, v in body.items() if k != "digest" and v not in ("", None))
         assert pairs + f"key={key}" != sign_string(body, key), "the body happens to be in sorted order"
