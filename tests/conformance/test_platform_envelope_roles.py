@@ -52,3 +52,42 @@ def test_a_mutant_platform_fails_its_requirement(tmp_path, role, mutant, require
         RunOptions(role=role, dut=f"mutant:{mutant}", out=str(tmp_path / "r"), quiet=True)
     )
     assert code != 0 and _verdicts(run).get(requirement) == "fail", _verdicts(run)
+
+
+@pytest.mark.parametrize(
+    ("module", "spec", "expected"),
+    [
+        (
+            "qinghai",
+            "http://h:1;user=T1;secret=00ff;org=370800001",
+            ("http://h:1", "T1", b"\x00\xff", "370800001"),
+        ),
+        ("sichuan", "http://h:1;app=T1;secret=00ff", ("http://h:1", "T1", b"\x00\xff", "ECB")),
+        ("sichuan", "http://h:1;app=T1;secret=00ff;aes=cbc", ("http://h:1", "T1", b"\x00\xff", "CBC")),
+    ],
+)
+def test_inline_targets_parse(module, spec, expected):
+    import importlib
+
+    assert importlib.import_module(f"conformance_tests.adapters.{module}").parse_spec(spec) == expected
+
+
+@pytest.mark.parametrize(
+    ("module", "spec"),
+    [
+        ("qinghai", "h:1;user=T1;secret=00;org=1"),  # no scheme
+        ("qinghai", "http://h:1;user=T1;org=1"),  # no secret
+        ("qinghai", "http://h:1;user=T1;secret=zz;org=1"),  # not hex
+        ("sichuan", "http://h:1;secret=00"),  # no app
+        ("sichuan", "http://h:1;app=T1;secret=00;aes=GCM"),
+    ],
+)
+def test_bad_inline_targets_are_usage_errors(module, spec):
+    import importlib
+
+    from conformance_tests.errors import ADAPTER_UNKNOWN
+    from ehc.errors import EhcError
+
+    with pytest.raises(EhcError) as info:
+        importlib.import_module(f"conformance_tests.adapters.{module}").parse_spec(spec)
+    assert info.value.code == ADAPTER_UNKNOWN
