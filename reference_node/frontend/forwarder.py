@@ -62,6 +62,7 @@ class Forwarder:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="frontend-forwarder", daemon=True)
         self.delivered = self.duplicates = self.rejected = self.retries = 0
+        self.last_error = ""
 
     def start(self) -> None:
         self._thread.start()
@@ -104,6 +105,9 @@ class Forwarder:
             # rows[settled] could not be delivered now: wait, then start again from it (order kept)
             failures += 1
             self.retries += 1
+            if failures == 1 or failures % 50 == 0:  # visible to the operator, not one line per retry
+                log(LOG, logging.WARNING, "forwarding delayed", consecutive_failures=failures,
+                    last_error=self.last_error, first_pending=rows[settled].seq)  # fmt: skip
             delay = min(self.max_backoff_s, 0.2 * 2 ** min(failures - 1, 10))
             self._stop.wait(delay * random.uniform(0.8, 1.2))
 
@@ -136,8 +140,10 @@ class Forwarder:
                     self.duplicates += 1
                 else:
                     self.delivered += 1
-        except grpc.RpcError:
-            pass  # node unreachable, overloaded, refused the call: what was acked so far is settled
+        except (
+            grpc.RpcError
+        ) as exc:  # node unreachable, overloaded, refused the call: what was acked is settled
+            self.last_error = exc.code().name if hasattr(exc, "code") else "UNKNOWN"
         except Exception as exc:  # noqa: BLE001 - a bug or a bad row must not kill the thread silently
             log(LOG, logging.ERROR, "forwarding failed", error=type(exc).__name__)
         if settled:
