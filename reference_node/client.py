@@ -231,7 +231,8 @@ class NodeClient:
         cls, path: str | os.PathLike[str], role: str = "terminal", target: str | None = None
     ) -> NodeClient:
         file_target, creds = load_client_file(path, role)
-        return cls(target or file_target, creds)
+        tls_paths = client_file_tls(path)  # a TLS node: the file's "tls" object (CA, client cert)
+        return cls(target or file_target, creds, tls=TlsConfig.from_files(**tls_paths) if tls_paths else None)
 
     def context(self, **overrides: str) -> common_pb2.TerminalContext:
         """This terminal's context (org, city, channel, step), with overrides."""

@@ -8,10 +8,13 @@ import json
 import time
 
 from click.testing import CliRunner
+from grpc_health.v1.health_pb2 import HealthCheckRequest, HealthCheckResponse
+from grpc_health.v1.health_pb2_grpc import HealthStub
 
 from conformance_tests.cli import certify
 from conformance_tests.runner import RunOptions, run_with_result
 from conformance_tests.tlsmaterial import TlsTerminator, make_test_tls
+from reference_node.client import NodeClient
 from reference_node.identities import provision_identities, write_client_file
 from reference_node.testing import start_node
 
@@ -76,6 +79,9 @@ def test_the_same_tls_node_certifies_twice(tmp_path):
         doc = json.loads(client.read_text(encoding="utf-8"))
         doc["tls"] = {"ca": "tls/ca.pem", "server_name": "127.0.0.1"}
         client.write_text(json.dumps(doc), encoding="utf-8")
+        with NodeClient.from_file(client) as nc:  # any client of the file goes over TLS too
+            stub = HealthStub(nc.channel)
+            assert stub.Check(HealthCheckRequest(), timeout=10).status == HealthCheckResponse.SERVING
         code2, second, _ = _run(f"{node.target};client={client}", tmp_path / "second")
     finally:
         node.stop()
