@@ -32,8 +32,10 @@ from reference_node.errors import (
     AUTH_REPLAYED_NONCE,
     AUTH_STALE_TIMESTAMP,
     AUTH_UNKNOWN_TERMINAL,
+    RATE_LIMITED,
 )
 from reference_node.frontend.store import FrontendStore
+from reference_node.ratelimit import TokenBuckets
 
 _NONCE = re.compile(r"[A-Za-z0-9_\-]{16,64}")
 _TERMINAL = re.compile(r"[A-Za-z0-9_.:\-]{1,32}")
@@ -47,10 +49,21 @@ def new_secret() -> bytes:
 class FrontendAuthenticator:
     """Checks a call's x-ehc-* metadata; returns the real terminal id."""
 
-    def __init__(self, store: FrontendStore, replay_window_s: int = 300, max_nonces: int = 1_000_000) -> None:
+    def __init__(
+        self,
+        store: FrontendStore,
+        replay_window_s: int = 300,
+        max_nonces: int = 1_000_000,
+        *,
+        rate_per_s: float = 0.0,
+        burst: int = 100,
+    ) -> None:
         self.store = store
         self.window_ms = replay_window_s * 1000
         self.nonces = NonceCache(replay_window_s, max_nonces)
+        # per local terminal: upstream every terminal shares the hospital credential's call budget,
+        # so one runaway kiosk must not use it up for the others
+        self.rates = TokenBuckets(rate_per_s, burst)
 
     def authenticate(self, method: str, headers: Mapping[str, str], body: bytes | None) -> str:
         terminal = headers.get(H_TERMINAL, "")
@@ -81,6 +94,13 @@ class FrontendAuthenticator:
             raise EhcError(AUTH_STALE_TIMESTAMP, window_s=self.window_ms // 1000)
         if not self.nonces.check_and_add(f"{terminal}|{nonce}", now_ms / 1000):
             raise EhcError(AUTH_REPLAYED_NONCE)
+        wait = self.rates.take(terminal)
+        if wait:
+            raise EhcError(
+                RATE_LIMITED,
+                f"over {self.rates.rate:g} calls/s (burst {self.rates.burst:g}) at the front-end; retry in {wait:.3f} s",
+                retry_after_s=round(wait, 3),
+            )
         return terminal
 
 

@@ -72,6 +72,14 @@ from ehc.errors import EhcError
 @click.option(
     "--upstream-timeout", type=float, default=3.0, show_default=True, help="seconds per relayed call"
 )
+@click.option(
+    "--terminal-rate-limit",
+    type=click.FloatRange(0),
+    default=50.0,
+    show_default=True,
+    help="calls/s per local terminal (0 = off): upstream all terminals share the hospital credential's budget",
+)
+@click.option("--terminal-rate-burst", type=click.IntRange(1), default=100, show_default=True)
 @click.option("--workers", type=int, default=16, show_default=True)
 @click.option(
     "--add-terminal",
@@ -163,7 +171,8 @@ def frontend(**o: Any) -> None:
     config = FrontendConfig(
         cache_max_age_s=o["cache_max_age"], poll_interval_s=o["poll_interval"], max_cards=o["max_cards"],
         max_codes=o["max_codes"], probe_by_verify=o["probe_by_verify"], upstream_timeout_s=o["upstream_timeout"],
-        workers=o["workers"], retention_days=o["retention_days"],
+        workers=o["workers"], retention_days=o["retention_days"], terminal_rate_per_s=o["terminal_rate_limit"],
+        terminal_burst=o["terminal_rate_burst"],
     )  # fmt: skip
     if (
         config.cache_max_age_s < 0

@@ -94,6 +94,8 @@ class FrontendConfig:
     workers: int = 16
     forward_max_backoff_s: float = 5.0
     retention_days: float = 30.0  # settled outbox rows and relay-log entries kept this long
+    terminal_rate_per_s: float = 50.0  # calls/s per local terminal (0 = off)
+    terminal_burst: int = 100
 
 
 @dataclass
@@ -424,7 +426,9 @@ class _State:
         self.upstream = upstream
         self.cache = cache
         self.forwarder = forwarder
-        self.auth = FrontendAuthenticator(store, config.replay_window_s)
+        self.auth = FrontendAuthenticator(
+            store, config.replay_window_s, rate_per_s=config.terminal_rate_per_s, burst=config.terminal_burst
+        )
         self.me = upstream.credentials.terminal_id
         self.org = upstream.credentials.org_code
         self._calls: dict[str, Any] = {}

@@ -303,3 +303,21 @@ def test_tls_on_both_sides(tmp_path: Path) -> None:
     finally:
         fe.stop()
         node.stop()
+
+
+def test_one_terminal_cannot_use_up_the_hospitals_budget(tmp_path: Path) -> None:
+    node = start_node(tmp_path)
+    config = FrontendConfig(terminal_rate_per_s=0.5, terminal_burst=2)
+    fe = start_frontend(tmp_path / "fe", node.target, node.credentials, config=config)
+    try:
+        kiosk = issue_terminal(fe.store, "KIOSK-01", node.credentials)
+        window = issue_terminal(fe.store, "WINDOW-01", node.credentials)
+        with node.client() as nc, NodeClient(fe.target, kiosk) as kc, NodeClient(fe.target, window) as wc:
+            _, static = new_card(nc)
+            _verify(kc, static)
+            _verify(kc, static)
+            refused(lambda: _verify(kc, static), grpc.StatusCode.RESOURCE_EXHAUSTED, "NODE_RATE_LIMITED")
+            assert _verify(wc, static)[1] == "upstream"  # the other terminals are not affected
+    finally:
+        fe.stop()
+        node.stop()
