@@ -13,8 +13,8 @@ spreads its noise over both), sequential calls (latency, not capacity):
   commit, the forwarding happens in the background).
 
 Reported per scenario: calls/s and p50/p99 latency of each path, and the ratio relayed/direct of
-the median latency (1.0 = the relay adds nothing). The node runs with ``--rate-limit 0``: all the
-relay's calls come from one credential.
+the median latency (1.0 = the relay adds nothing). Rate limits are off on both (``--rate-limit 0``,
+``--terminal-rate-limit 0``): this measures latency, not the limits.
 """
 
 from __future__ import annotations
@@ -73,7 +73,13 @@ def main() -> None:
         node = start_node(tmp, subprocess=True, extra_args=["--rate-limit", "0"])
         fe = None
         try:
-            fe = start_frontend_process(tmp, node.target, node.client_file, terminals=["BENCH-0001"])
+            fe = start_frontend_process(
+                tmp,
+                node.target,
+                node.client_file,
+                terminals=["BENCH-0001"],
+                extra_args=["--terminal-rate-limit", "0"],
+            )
             direct, relayed = node.client(), fe.client("BENCH-0001")
             number = make_citizen_id("370802", __import__("datetime").date(1980, 2, 3), 123)
             reg = direct.issuance.Register(
