@@ -51,18 +51,23 @@ def test_demo_summary_matches_the_day_plan(json_run):
     assert summary["visits"] == len(DAY_PLAN)
     planned = Counter(step for v in DAY_PLAN for step in v.steps)
     assert summary["steps"] == dict(planned)
+    # the node also holds one registration visit made through the Tencent envelope (an e-card code)
+    assert summary["tencent_visit"]["result_codes"] == [0, 0, 0, 0]
+    planned["registration"] += 1
     # what the node's store holds, step by step, is what the day did
     assert summary["usage_by_step"] == dict(planned)
     assert summary["usage_reports"] == sum(planned.values())
     by_medium = Counter()
     for v in DAY_PLAN:
         by_medium["ehc-qr" if v.medium.startswith("ehc-qr") else v.medium] += len(v.steps)
+    by_medium["ehc-qr"] += 1  # the Tencent visit
     assert summary["usage_by_medium"] == dict(by_medium)  # chip-card steps reported as chip (10)
     assert summary["verifications"]["refused"] == {"QR_EXPIRED": 1, "NODE_CARD_SUSPENDED": 1}
     # every window identification plus every HIS identification of a multi-step visit
     assert summary["verifications"]["ok"] == len(DAY_PLAN) + sum(1 for v in DAY_PLAN if len(v.steps) > 1)
     # KPI engine: a visit opens at 挂号; the day's 体检-only visits are not visits
     opened = [v for v in DAY_PLAN if v.steps[0] == "registration"]
+    # (the Tencent visit is adult:1's second e-card registration that day: one visit per card and day)
     assert summary["kpi"] == {
         "visits": len(opened),
         "ecard_visits": sum(1 for v in opened if v.medium.startswith("ehc-qr")),
