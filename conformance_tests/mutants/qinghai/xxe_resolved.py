@@ -1,5 +1,6 @@
-"""A platform that parses action and message with lxml's entity-resolving parser: DTDs are read,
-internal entities expanded and external entities (files) resolved — the XXE of the textbook."""
+"""A platform that parses the SOAP request, action and message with lxml's entity-resolving
+parser: DTDs are read, internal entities expanded and external entities (files) resolved — the XXE
+of the textbook."""
 
 from lxml import etree
 
@@ -23,6 +24,7 @@ class XxeResolved(ProxyPlatform):
     description = "resolves DTD entities (internal and external) in action and message"
     defect_class = "XML external entity resolved"
     catches = ("QINGHAI-007",)
+    soap_parser = _RESOLVING  # the SOAP stack expands entities too
 
     def rewrite_raw(self, action, message):
         return _expanded(action), _expanded(message)

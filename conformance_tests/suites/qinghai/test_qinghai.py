@@ -182,13 +182,56 @@ _BOMB = (
 )
 
 
+def _soap_with_entity(dut: Any, action: str, message: str) -> dict[str, Any]:
+    """The SOAP request itself carries a DTD whose entity is the caller's userName, referenced in
+    the action: an entity-expanding SOAP stack hands the platform a valid call."""
+    import httpx
+    from lxml import etree
+
+    client = dut.client
+    envelope = client.soap.create_message(client.soap.service, "RHCMessageServer", action, message)
+    text = etree.tostring(envelope, encoding="unicode")
+    escaped = f"&lt;userName&gt;{client.user_name}&lt;/userName&gt;"
+    assert escaped in text, "the SOAP request does not carry the action as escaped text"
+    text = text.replace(escaped, "&lt;userName&gt;&u;&lt;/userName&gt;")
+    doctype = f'<!DOCTYPE {envelope.prefix}:Envelope [<!ENTITY u "{client.user_name}">]>'
+    raw = f'<?xml version="1.0" encoding="utf-8"?>\n{doctype}\n{text}'.encode()
+    address = client.soap.service._binding_options["address"]
+    answer = httpx.post(address, content=raw, headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=30)
+    dut.log.call("qinghai SOAP request with a DTD", {"bytes": len(raw)}, {"http_status": answer.status_code})
+    try:
+        tree = etree.fromstring(answer.content, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return {"result": "failure", "resultCode": f"http-{answer.status_code}"}
+    found = [
+        e.text or ""
+        for e in tree.iter()
+        if isinstance(e.tag, str) and e.tag.endswith("RHCMessageServerResult")
+    ]
+    if not found:  # a SOAP fault
+        return {"result": "failure", "resultCode": "soap-fault"}
+    try:
+        return parse_response(found[0])
+    except XmlRefused:
+        return {"result": "unparsable", "resultCode": ""}
+
+
 @pytest.mark.requirement("QINGHAI-007")
-@pytest.mark.parametrize("case", ["external-entity", "internal-entity", "entity-bomb", "entity-in-action"])
+@pytest.mark.parametrize(
+    "case",
+    ["external-entity", "internal-entity", "entity-bomb", "entity-in-action", "entity-in-soap-request"],
+)
 def test_a_dtd_or_entity_is_refused(dut, case):
     client = dut.client
     person = _person()
     message = client.message(person)
     action = client.action("RHC_E0006")
+    if case == "entity-in-soap-request":
+        out = _soap_with_entity(dut, action, message)
+        assert _refused(out), (
+            f"a DTD in the SOAP request was accepted ({out.get('result')} {out.get('resultCode')})"
+        )
+        return
     if case == "external-entity":  # an XXE: a platform that resolves it reads its own files
         message = _XXE + message.replace("<address>" + person["address"], "<address>&x;")
     elif case == "internal-entity":
