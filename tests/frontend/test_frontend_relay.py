@@ -128,6 +128,10 @@ def test_static_codes_from_cache_only_within_the_bound(setup) -> None:  # noqa: 
         # dynamic codes: single-use counters live in the node, never answered here
         refused(lambda: _verify(tc, dynamic), UNAVAILABLE, "NODE_FRONTEND_UPSTREAM_UNAVAILABLE")
         refused(lambda: _verify(tc, never_seen), UNAVAILABLE, "NODE_FRONTEND_UPSTREAM_UNAVAILABLE")
+        # what is not stored and forwarded fails at once, so the terminal knows nothing was done
+        refused(lambda: tc.issuance.GetCard(ip.GetCardRequest(ehcid=ehcid)), UNAVAILABLE,
+                "NODE_FRONTEND_UPSTREAM_UNAVAILABLE")  # fmt: skip
+        assert tc.usage.Report(usage("u-down", creds.org_code, ehcid)).accepted  # stored and forwarded
         # the bound: the node's last word on the card (a verification or a poll) at most MAX_AGE_S old
         time.sleep(MAX_AGE_S + 0.2)
         refused(lambda: _verify(tc, static), UNAVAILABLE, "NODE_FRONTEND_UPSTREAM_UNAVAILABLE")
