@@ -194,7 +194,22 @@ def _as_image(source: Any, max_pixels: int = MAX_IMAGE_PIXELS) -> Any:
         raise
     except Exception as exc:  # noqa: BLE001 - PIL's decoders also raise SyntaxError, EOFError, struct.error...
         raise EhcError(IMAGE_UNREADABLE, f"cannot open image: {type(exc).__name__}") from None
-    return img if img.mode in ("L", "RGB", "RGBA") else img.convert("RGB")
+    return _zxing_mode(img)
+
+
+def _zxing_mode(img: Any) -> Any:
+    """The cheapest image zxing-cpp reads as is: 1-bit and grey pass through (a 1-bit PNG read as
+    RGB cost 1.65-1.85x bare zxing-cpp, measured in benchmarks/bench_qr.py), a grey palette or
+    grey+alpha becomes L, anything else RGB."""
+    if img.mode in ("1", "L", "RGB", "RGBA"):
+        return img
+    if img.mode == "LA":
+        return img.convert("L")
+    if img.mode == "P":
+        palette = img.getpalette() or []
+        grey = all(palette[i] == palette[i + 1] == palette[i + 2] for i in range(0, len(palette) - 2, 3))
+        return img.convert("L" if grey and "transparency" not in img.info else "RGB")
+    return img.convert("RGB")
 
 
 def _corner(p: Any) -> tuple[int, int]:
