@@ -198,3 +198,47 @@ def test_front_end_killed_mid_stream_loses_nothing(tmp_path: Path) -> None:
         if fe is not None:
             fe.stop()
         node.stop()
+
+
+def test_a_hung_node_is_an_outage_after_the_upstream_timeout(tmp_path: Path) -> None:
+    """A node that stops answering (SIGSTOP: no connection refused, no reset, like a partition)
+    costs one upstream timeout per call; static codes are then answered from cache."""
+    import signal
+
+    node = start_node(tmp_path, subprocess=True)
+    fe = None
+    try:
+        fe = start_frontend_process(
+            tmp_path, node.target, node.client_file, terminals=["TERM-0001"], extra_args=FE_ARGS
+        )
+        with node.client() as nc:
+            _, static = new_card(nc)
+        term = fe.client("TERM-0001")
+        req = vp.VerifyQrRequest(qr_text=static, context=term.context())
+        assert (
+            dict(term.verification.VerifyQr.with_call(req, timeout=5)[1].trailing_metadata())[
+                "ehc-frontend-source"
+            ]
+            == "upstream"
+        )
+        node.process.send_signal(signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            _, call = term.verification.VerifyQr.with_call(req, timeout=10)
+            took = time.monotonic() - started
+            assert dict(call.trailing_metadata())["ehc-frontend-source"] == "cache"
+            assert 0.9 <= took < 5, took  # --upstream-timeout 1
+            ack = term.usage.Report(
+                usage("hung-1", term.credentials.org_code, _static_ehcid(static)), timeout=5
+            )
+            assert ack.accepted  # reports are acknowledged without waiting for the node
+        finally:
+            node.process.send_signal(signal.SIGCONT)
+    finally:
+        if fe is not None:
+            fe.stop()
+        node.stop()
+
+
+def _static_ehcid(text: str) -> str:
+    return text.split(":")[0]
