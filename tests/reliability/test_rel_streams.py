@@ -150,6 +150,9 @@ def test_a_working_stream_is_not_cut_and_an_idle_one_is(tmp_path) -> None:
             assert isinstance(err, grpc.RpcError) and err.code() == S.DEADLINE_EXCEEDED, err
             assert "NODE_STREAM_TIMEOUT" in err.details()
             idle.close()
+            deadline = time.monotonic() + 10  # the handler wakes, returns its worker and its slot
+            while node.grpc.streams.open_streams() and time.monotonic() < deadline:
+                time.sleep(0.05)
             assert node.grpc.streams.open_streams() == 0
             assert node.grpc.streams.ended == 1
     finally:
@@ -185,6 +188,9 @@ def test_a_stream_past_its_lifetime_is_ended_and_unsigned_streams_hold_nothing(t
                 with pytest.raises(grpc.RpcError) as info:
                     list(call(iter([]), timeout=10))
                 assert info.value.code() == S.UNAUTHENTICATED
+        deadline = time.monotonic() + 10
+        while node.grpc.streams.open_streams() and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert node.grpc.streams.open_streams() == 0 and node.grpc.streams.refused == 0
     finally:
         node.stop()
