@@ -115,3 +115,18 @@ def missing_identities(path: str | os.PathLike[str]) -> list[str]:
         except (TypeError, KeyError, ValueError):
             missing.append(role)
     return missing
+
+
+def identity_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why the four identities of a complete client file cannot show authorisation, or None:
+    they must be four different terminals, ``peer`` of the ``terminal``'s organisation and
+    ``foreign`` of another one."""
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    ids = {role: Credentials.from_dict(doc[role]) for role in IDENTITY_ROLES}
+    if len({c.terminal_id for c in ids.values()}) != len(ids):
+        return "the terminal, peer, foreign and admin entries must be four different terminals"
+    if ids["peer"].org_code != ids["terminal"].org_code:
+        return "peer must be a terminal of the terminal's organisation"
+    if ids["foreign"].org_code == ids["terminal"].org_code:
+        return "foreign must be a terminal of another organisation"
+    return None

@@ -459,12 +459,13 @@ def check_spec(spec: str) -> str | None:
     target, _, rest = spec.partition(";")
     if not (":" in target and "client=" in rest):
         return None
-    from reference_node.identities import missing_identities
+    from reference_node.identities import identity_problem, missing_identities
 
     path = parse_target(spec).client_file
     missing = missing_identities(path)
     if not missing:
-        return None
+        problem = identity_problem(path)
+        return f"client file {path}: {problem}" if problem else None
     return (
         f"client file {path} lacks the identities {', '.join(missing)} (two terminals of one "
         "organisation, one of another, the admin); write it with "

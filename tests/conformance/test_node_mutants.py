@@ -102,6 +102,19 @@ def test_identities_are_provisioned_and_a_file_without_them_is_named(tmp_path):
         assert missing_identities(partial) == ["peer", "foreign"]
         problem = check_spec(f"{adapter.target};client={partial}")
         assert problem and "peer, foreign" in problem and "ehc node client" in problem and "\n" not in problem
+        # complete but useless: the peer is the terminal itself, or "foreign" is of organisation A
+        for role, other in (("peer", "terminal"), ("foreign", "peer")):
+            wrong = json.loads(full.read_text(encoding="utf-8"))
+            wrong[role] = wrong[other]
+            bad = tmp_path / f"bad-{role}.json"
+            bad.write_text(json.dumps(wrong), encoding="utf-8")
+            problem = check_spec(f"{adapter.target};client={bad}")
+            assert problem and "different terminals" in problem, problem
+        wrong = json.loads(full.read_text(encoding="utf-8"))
+        wrong["foreign"]["org_code"] = wrong["terminal"]["org_code"]
+        bad = tmp_path / "bad-org.json"
+        bad.write_text(json.dumps(wrong), encoding="utf-8")
+        assert "another organisation" in (check_spec(f"{adapter.target};client={bad}") or "")
     finally:
         adapter.close()
 
