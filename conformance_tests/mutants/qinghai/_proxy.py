@@ -49,9 +49,10 @@ class ProxyPlatform:
     #: how the SOAP request itself is parsed (a DTD is passed to the upstream unless this resolves)
     soap_parser = _SAFE
 
-    def __init__(self, upstream: str, user_name: str, secret: bytes) -> None:
+    def __init__(self, upstream: str, user_name: str, secret: bytes, org_id: str) -> None:
         self.upstream = upstream
         self.user_name = user_name
+        self.org_id = org_id
         self.secret = secret
         self.key = field_key(secret)
         self.password = user_pwd(secret)
@@ -209,7 +210,7 @@ class ProxyPlatform:
     def start(cls, run: Any) -> QinghaiPlatform:
         running, tmp, url = start_reference_platform(run)
         creds = running.credentials
-        mutant = cls(url, creds.terminal_id, bytes(creds.secret))
+        mutant = cls(url, creds.terminal_id, bytes(creds.secret), creds.org_code)
         server, proxy_url = mutant.serve()
 
         class _Owner:
