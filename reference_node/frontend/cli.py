@@ -61,6 +61,13 @@ from ehc.errors import EhcError
     help="seconds between status polls of cached cards: a suspension reaches the front-end within "
     "this plus one poll round",
 )
+@click.option(
+    "--breaker",
+    type=click.FloatRange(0),
+    default=5.0,
+    show_default=True,
+    help="seconds after the node failed to answer during which a cached static answer is given at once",
+)
 @click.option("--max-cards", type=int, default=1000, show_default=True, help="cards held in the cache")
 @click.option("--max-codes", type=int, default=4000, show_default=True, help="code texts held in the cache")
 @click.option(
@@ -172,7 +179,7 @@ def frontend(**o: Any) -> None:
         cache_max_age_s=o["cache_max_age"], poll_interval_s=o["poll_interval"], max_cards=o["max_cards"],
         max_codes=o["max_codes"], probe_by_verify=o["probe_by_verify"], upstream_timeout_s=o["upstream_timeout"],
         workers=o["workers"], retention_days=o["retention_days"], terminal_rate_per_s=o["terminal_rate_limit"],
-        terminal_burst=o["terminal_rate_burst"],
+        terminal_burst=o["terminal_rate_burst"], breaker_s=o["breaker"],
     )  # fmt: skip
     if (
         config.cache_max_age_s < 0

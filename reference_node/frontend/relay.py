@@ -94,6 +94,7 @@ class FrontendConfig:
     workers: int = 16
     forward_max_backoff_s: float = 5.0
     retention_days: float = 30.0  # settled outbox rows and relay-log entries kept this long
+    breaker_s: float = 5.0  # after the node failed to answer, cached static answers at once this long
     terminal_rate_per_s: float = 50.0  # calls/s per local terminal (0 = off)
     terminal_burst: int = 100
 
@@ -432,6 +433,7 @@ class _State:
         self.me = upstream.credentials.terminal_id
         self.org = upstream.credentials.org_code
         self._calls: dict[str, Any] = {}
+        self._down_until = 0.0  # monotonic: until then a cached static answer is given without asking
 
     def rewrite_context(self, request: Any, terminal: str) -> None:
         """The caller names itself (or nothing) and the hospital; upstream the front-end signs."""
@@ -478,21 +480,33 @@ class _State:
     def verify_qr(self, m: _Method, terminal: str, request: Any, context: grpc.ServicerContext) -> Any:
         self.rewrite_context(request, terminal)
         asked_at = self.cache.clock()
+        if time.monotonic() < self._down_until and self._cached(request.qr_text):
+            # the node just failed to answer: do not make every terminal wait out the timeout again
+            return self._from_cache(terminal, request.qr_text, context)
         try:
             response = self._call(m)(request, timeout=self.config.upstream_timeout_s)
         except grpc.RpcError as exc:
             refusal = _Refusal.upstream(exc)
             if exc.code() in UNREACHABLE:
+                self._down_until = time.monotonic() + self.config.breaker_s
                 return self._from_cache(terminal, request.qr_text, context)
             name = error_of(exc).code.name
             if exc.code() in ANSWERS_ABOUT_THE_CODE:  # not a rate limit or a credential problem
                 self.cache.refused(request.qr_text, _static_ehcid(request.qr_text), name)
             self.store.log(terminal, "VerifyQr", "upstream", name)
             raise refusal from None
+        self._down_until = 0.0
         self.cache.accepted(request.qr_text, response, request.context.SerializeToString(), asked_at)
         self.store.log(terminal, "VerifyQr", "upstream", "OK", response.verification_id)
         context.set_trailing_metadata(((SOURCE_KEY, "upstream"),))
         return response
+
+    def _cached(self, qr_text: str) -> bool:
+        """The cache has an answer (an acceptance within the bound, or a refusal) for this code."""
+        try:
+            return self.cache.lookup(qr_text) is not None
+        except EhcError:
+            return True
 
     def _from_cache(self, terminal: str, qr_text: str, context: grpc.ServicerContext) -> Any:
         try:
