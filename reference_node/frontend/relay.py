@@ -395,12 +395,21 @@ class _Relay(grpc.GenericRpcHandler):
                     m.full, request_serializer=_serialize, response_deserializer=m.response.FromString
                 )
 
+                bad: list[EhcError] = []
+
                 def upstream_requests() -> Iterator[Any]:
+                    # runs in gRPC's sending thread: a refusal ends the stream here, reported after
                     for r in requests:
-                        self.fe.rewrite_context(r, terminal)
+                        try:
+                            self.fe.rewrite_context(r, terminal)
+                        except EhcError as err:
+                            bad.append(err)
+                            return
                         yield r
 
                 yield from call(upstream_requests())
+                if bad:
+                    raise bad[0]
                 self.fe.store.log(terminal, m.full.rsplit("/", 1)[1], "upstream", "OK")
             except EhcError as err:
                 refusal = _Refusal.of(err)
@@ -436,8 +445,13 @@ class _State:
         self._down_until = 0.0  # monotonic: until then a cached static answer is given without asking
 
     def rewrite_context(self, request: Any, terminal: str) -> None:
-        """The caller names itself (or nothing) and the hospital; upstream the front-end signs."""
-        if "context" not in request.DESCRIPTOR.fields_by_name:
+        """The caller names itself (or nothing) and the hospital; upstream the front-end signs.
+        A RegisterChunk's records carry their own contexts: each is rewritten."""
+        fields = request.DESCRIPTOR.fields_by_name
+        if "records" in fields and fields["records"].message_type is not None:
+            for record in request.records:
+                self.rewrite_context(record, terminal)
+        if "context" not in fields:
             return
         ctx = request.context
         if ctx.terminal_id and ctx.terminal_id != terminal:

@@ -235,6 +235,17 @@ def test_streams_pass_through(setup) -> None:  # noqa: ANN001
         )
         assert [i.ok for r in results for i in r.items] == [True, True], results
         assert fe.store.log_rows()[-1][:4] == ("HIS-0001", "RegisterBatch", "upstream", "OK")
+        # chunks: every record's context is the terminal's own (or empty), rewritten for the node
+        chunk = ip.RegisterChunk(records=[register_request(), register_request()])
+        chunk.records[0].context.CopyFrom(tc.context())
+        results = list(tc.issuance.RegisterBatchChunks(iter([chunk])))
+        assert [i.ok for r in results for i in r.items] == [True, True], results
+        # a record naming another terminal ends the stream with the node's code
+        bad = ip.RegisterRequest()
+        bad.CopyFrom(register_request())
+        bad.context.CopyFrom(tc.context(terminal_id="HIS-0002"))
+        refused(lambda: list(tc.issuance.RegisterBatch(iter([bad]))), grpc.StatusCode.PERMISSION_DENIED,
+                "NODE_CONTEXT_MISMATCH")  # fmt: skip
 
 
 def test_a_rate_limited_verification_does_not_drop_the_cached_answer(tmp_path: Path) -> None:
