@@ -45,6 +45,7 @@ __all__ = [
     "WindowRegistration",
     "BatchRegistration",
     "HisUsageReporter",
+    "Verifier",
     "think",
 ]
 
@@ -431,3 +432,41 @@ class HisUsageReporter(NodeActor):
         person = random.choice(self.ctx.dataset["persons"])
         _stage, scene, step, _role, _p = random.choice(JOURNEY)
         self.node.report_usage(self.terminal, scene=scene, step=step, card_type="11", ehcid=person["ehcid"])
+
+
+VERIFY_DYNAMIC_SHARE = 0.30  # verify-only: share of dynamic codes (``--set verify.dynamic=…``)
+
+
+class Verifier(NodeActor):
+    """verify-only: VerifyQr and nothing else — no usage report, no GetQrCode in the timed part.
+
+    Each presentation draws a resident uniformly from the WHOLE seeded population (``--population``:
+    with 100k residents most reads miss any cache), showing the static code ``<EHCID>:1``, or — for
+    ``verify.dynamic`` of them — one of the dynamic codes fetched while seeding. A dynamic code is
+    used at most ``dynamic_budget`` times per run (its ``surplus_num`` split over the bench's runs),
+    then the static code is shown instead, so no presentation fails for being used up.
+    """
+
+    abstract = True
+    wait_time = think(0.2, 1.0)
+    _uses: ClassVar[dict[str, int]] = {}  # per process: dynamic code -> verifications this run
+
+    def on_start(self) -> None:
+        self._persons = self.ctx.dataset["persons"]
+        self._dynamic = self.ctx.dataset.get("dynamic_codes") or []
+        self._budget = int(self.ctx.dataset.get("dynamic_budget") or 0)
+        self._share = self.ctx.share("verify.dynamic", VERIFY_DYNAMIC_SHARE)
+
+    def _code(self) -> str:
+        if self._dynamic and self._budget > 0 and random.random() < self._share:
+            text = random.choice(self._dynamic)
+            used = Verifier._uses.get(text, 0)
+            if used < self._budget:
+                Verifier._uses[text] = used + 1
+                return text
+        return random.choice(self._persons)["static_qr"]
+
+    @task
+    def verify(self) -> None:
+        ctx = terminal_context(self.terminal, step="010101", scene="0101012")
+        self.node.verify_qr(self._code(), ctx, Expect.answer())

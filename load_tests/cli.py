@@ -209,42 +209,43 @@ def run_command(
 
 @load.command("bench")
 @_run_options
-def bench_command(**kw: Any) -> None:
-    """The same scenario, users and duration against the echo baseline and then the target; prints the ratio."""
-    out: Path = kw["out"]
-    results = {}
+@click.option(
+    "--pairs",
+    type=click.IntRange(1, 50),
+    default=3,
+    show_default=True,
+    help="interleaved echo/target run pairs (median ratio and spread)",
+)
+@click.option(
+    "--api",
+    type=click.Choice(["node", "tencent"]),
+    default="node",
+    show_default=True,
+    help="node: ehc.node.v1 (gRPC/REST); tencent: the HealthCardOpenAPI envelope over HTTP",
+)
+@click.option("--quiet", is_flag=True, help="no progress lines, only the result")
+@click.pass_context
+def bench_command(ctx: click.Context, pairs: int, api: str, quiet: bool, **kw: Any) -> None:
+    """The same scenario against the echo baseline and the target in interleaved A/B pairs; prints the
+    median throughput and p99 ratios with their spread and writes bench.html.
+
+    Without --think-scale the bench runs closed-loop (think scale 0): a ratio of two
+    offered-load-limited runs would say nothing. --api tencent: --target is 'reference' (started
+    with the Tencent envelope and no rate limit) or 'URL;client=FILE'."""
+    from load_tests.bench import bench, headline
+
+    if ctx.get_parameter_source("think_scale") == click.core.ParameterSource.DEFAULT:
+        kw["think_scale"] = 0.0
     try:
-        for label, target in (("echo", "echo"), ("target", kw["target"])):
-            click.echo(f"--- {label}: {target}")
-            results[label] = run(_opts(kw, target, out / label))
-            _print_summary(results[label], out / label)
+        opts = _opts(kw, kw["target"], kw["out"])
+        opts.api, opts.quiet = api, quiet
+        result = bench(opts, pairs, command="ehc " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
     except EhcError as err:
         fail(err, exit_code=2)
-    e, t = results["echo"]["totals"], results["target"]["totals"]
-
-    def ratio(a: float | None, b: float | None) -> float | None:
-        return (a / b) if a and b else None
-
-    bench = {
-        "scenario": kw["scenario"],
-        "users": kw["users"],
-        "duration": kw["duration"],
-        "think_scale": kw["think_scale"],
-        "echo": {k: e[k] for k in ("rps_steady", "p50_ms", "p95_ms", "p99_ms", "error_ratio")},
-        "target": {k: t[k] for k in ("rps_steady", "p50_ms", "p95_ms", "p99_ms", "error_ratio")},
-        "throughput_ratio": ratio(t["rps_steady"], e["rps_steady"]),
-        "p50_ratio": ratio(t["p50_ms"], e["p50_ms"]),
-        "p99_ratio": ratio(t["p99_ms"], e["p99_ms"]),
-        "command": "ehc " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
-    }
-    (out / "bench.json").write_text(json.dumps(bench, indent=2, ensure_ascii=False))
-    tr = bench["throughput_ratio"]
-    click.echo(
-        f"target/echo: throughput {tr:.3f}×" if tr is not None else "target/echo: throughput n/a",
-        nl=False,
-    )
-    p50r, p99r = bench["p50_ratio"], bench["p99_ratio"]
-    click.echo(f", p50 {p50r:.2f}×, p99 {p99r:.2f}×" if p50r and p99r else "")
+    for w in result["warnings"]:
+        click.echo(f"WARNING: {w}", err=True)
+    click.echo(headline(result))
+    click.echo(f"bench page: {kw['out']}/bench.html (and bench.json)")
 
 
 @load.command("report")

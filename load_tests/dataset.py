@@ -13,7 +13,7 @@ from typing import Any
 
 from ehc.spec.model import Person
 
-__all__ = ["synthetic_terminals", "echo_dataset", "ROLES"]
+__all__ = ["synthetic_terminals", "echo_dataset", "ROLES", "DYNAMIC_MAX_USES", "DYNAMIC_LIFETIME_S"]
 
 ROLES = ("window", "kiosk", "doctor", "his", "app", "admin")
 _ROLE_CHANNEL = {
@@ -39,6 +39,8 @@ HOSPITALS = (  # TEST-ONLY synthetic organisations of the seed city 济宁市
     ("LT0000003", "任城区人民医院(负载测试)", "370811"),
 )
 TERMINALS_PER_ROLE = 3
+DYNAMIC_MAX_USES = 100  # verify-only: surplusNum asked for each pre-fetched dynamic code (node limit)
+DYNAMIC_LIFETIME_S = 3600  # ... and its lifetime (the reference node's longest)
 
 
 def synthetic_terminals() -> list[dict[str, Any]]:
@@ -73,7 +75,7 @@ def person_entry(person: Person, ehcid: str, static_qr: str) -> dict[str, Any]:
     }
 
 
-def echo_dataset(people: list[Person]) -> dict[str, Any]:
+def echo_dataset(people: list[Person], dynamic_codes: int = 0) -> dict[str, Any]:
     """The dataset's shape with made-up codes and secrets: the echo server never checks them, and
     the client does the same work (building, signing with HMAC-SM3) as against a node."""
     persons = []
@@ -81,7 +83,14 @@ def echo_dataset(people: list[Person]) -> dict[str, Any]:
         ehcid = secrets.token_hex(32).upper()
         persons.append(person_entry(p, ehcid, ehcid + ":1"))
     expired = [secrets.token_hex(32).upper() + ":0:" + secrets.token_hex(16).upper() for _ in range(20)]
+    dynamic = [p["ehcid"] + ":0:" + secrets.token_hex(16).upper() for p in persons[:dynamic_codes]]
     terminals = synthetic_terminals()
     for t in terminals:  # TEST-ONLY: the echo server ignores it, but the client signs as for a node
         t["secret_hex"] = secrets.token_hex(32)
-    return {"persons": persons, "terminals": terminals, "expired_codes": expired}
+    return {
+        "persons": persons,
+        "terminals": terminals,
+        "expired_codes": expired,
+        "dynamic_codes": dynamic,
+        "dynamic_max_uses": DYNAMIC_MAX_USES,
+    }

@@ -30,7 +30,16 @@ from load_tests.scenarios import HTTP_SCENARIOS, check_name
 from load_tests.slo import load_slo
 from load_tests.targets import Target, parse_target, start_echo_server
 
-__all__ = ["RunOptions", "run", "parse_duration", "MAX_DURATION_S"]
+__all__ = [
+    "RunOptions",
+    "Prepared",
+    "check",
+    "prepare",
+    "run",
+    "run_prepared",
+    "parse_duration",
+    "MAX_DURATION_S",
+]
 
 MAX_DURATION_S = 24 * 3600
 OVERRUN_GRACE_S = 90.0
@@ -72,6 +81,8 @@ class RunOptions:
     http_url: str | None = None  # REST scenarios against HOST:PORT: the node's gateway base URL
     http: bool = False  # set from the scenario: the reference node also serves its REST gateway
     quiet: bool = False
+    api: str = "node"  # "node" (ehc.node.v1 over gRPC/REST) or "tencent" (HealthCardOpenAPI envelope)
+    runs_planned: int = 1  # Locust runs against one prepared target (bench: --pairs)
 
 
 def _log(opts: RunOptions, msg: str) -> None:
@@ -79,56 +90,117 @@ def _log(opts: RunOptions, msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
 
-def _prepare_target(opts: RunOptions, target: Target, stack: ExitStack) -> tuple[str, dict[str, Any]]:
-    """Start what must be started; return the address and the dataset."""
+@dataclass
+class Prepared:
+    """A started and seeded target, reusable for several Locust runs (``ehc load bench``)."""
+
+    address: str  # what the Locust users dial: HOST:PORT, or a base URL for HTTP scenarios
+    dataset: dict[str, Any]
+    label: str
+    mode: str  # "node" | "echo" | "tencent"
+    kind: str  # the target's kind: "address" | "echo" | "reference" | "url"
+
+
+def check(opts: RunOptions) -> Target | None:
+    """Every check that needs no work: raises EhcError before anything is started.
+    Returns the parsed gRPC target (None for --api tencent)."""
+    if opts.api == "tencent":
+        from load_tests.scenarios import TENCENT_PREFIX
+        from load_tests.tencent_target import parse_tencent_target
+
+        check_name(TENCENT_PREFIX + opts.scenario)
+        parse_tencent_target(opts.target)
+        target = None
+    else:
+        check_name(opts.scenario)  # fail fast on a bad name
+        target = parse_target(opts.target)
+        http = opts.scenario in HTTP_SCENARIOS
+        if http and target.kind == "echo":
+            raise EhcError(
+                LOAD_BAD_TARGET,
+                f"{opts.scenario} drives a REST gateway: use 'reference' or HOST:PORT with --http",
+            )
+        if http and target.kind == "address" and not opts.http_url:
+            raise EhcError(
+                LOAD_BAD_TARGET, f"{opts.scenario} against HOST:PORT needs --http URL of the node's gateway"
+            )
+        if target.kind == "address" and not (opts.credentials and Path(opts.credentials).is_file()):
+            raise EhcError(
+                LOAD_BAD_TARGET,
+                f"target {opts.target} needs --credentials FILE: a client file with an admin credential "
+                "(the client.json `ehc node serve` writes)",
+            )
+    if opts.slo_file:
+        load_slo(opts.slo_file)
+    if opts.users < 1 or opts.spawn_rate <= 0:
+        raise EhcError(LOAD_RUN_FAILED, "users must be ≥ 1 and spawn rate > 0")
+    return target
+
+
+def prepare(opts: RunOptions, stack: ExitStack) -> Prepared:
+    """Start what must be started and seed it (before any timed part)."""
+    target = check(opts)
     people = synthetic_population(opts.population, seed=opts.seed, area=opts.area)
+    if opts.api == "tencent":
+        from load_tests.tencent_target import parse_tencent_target, prepare_tencent
+
+        t = parse_tencent_target(opts.target)
+        url, dataset, label = prepare_tencent(t, people, stack, None if opts.quiet else _log_line(opts))
+        return Prepared(url, dataset, label, "tencent", t.kind)
+    assert target is not None
+    opts.http = opts.scenario in HTTP_SCENARIOS
     if target.kind == "echo":
         echo = stack.enter_context(start_echo_server())
-        return echo.address, echo_dataset(people)
+        dynamic = min(1000, opts.population) if opts.scenario == "verify-only" else 0
+        return Prepared(echo.address, echo_dataset(people, dynamic), f"echo ({echo.address})", "echo", "echo")
     from load_tests.seeding import prepare_node_target  # imports the node only when needed
 
-    return prepare_node_target(opts, target, people, stack)
+    address, dataset = prepare_node_target(opts, target, people, stack)
+    dataset["grpc_address"] = address  # the rate-limit probe speaks gRPC even for REST scenarios
+    if opts.http:
+        address = dataset.get("http_url") or ""
+        if not address:
+            raise EhcError(LOAD_BAD_TARGET, "the node did not report an HTTP gateway")
+    label = address if target.kind == "address" else f"{target.kind} ({address})"
+    return Prepared(address, dataset, label, "node", target.kind)
+
+
+def _log_line(opts: RunOptions) -> Any:
+    return lambda msg: _log(opts, msg)
 
 
 def run(opts: RunOptions) -> dict[str, Any]:
     """Run once; returns the summary (with ``slo`` when a file was given). Raises EhcError."""
-    check_name(opts.scenario)  # fail fast on a bad name
-    target = parse_target(opts.target)
-    opts.http = opts.scenario in HTTP_SCENARIOS
-    if opts.http and target.kind == "echo":
-        raise EhcError(
-            LOAD_BAD_TARGET,
-            f"{opts.scenario} drives a REST gateway: use 'reference' or HOST:PORT with --http",
-        )
-    if opts.http and target.kind == "address" and not opts.http_url:
-        raise EhcError(
-            LOAD_BAD_TARGET, f"{opts.scenario} against HOST:PORT needs --http URL of the node's gateway"
-        )
+    check(opts)
+    with ExitStack() as stack:
+        return run_prepared(opts, prepare(opts, stack))
+
+
+def run_prepared(opts: RunOptions, prep: Prepared, progress: str = "") -> dict[str, Any]:
+    """One Locust run against an already prepared target. ``progress``: a phase label; the Locust
+    process then prints seconds left and the running rate every few seconds (unless quiet)."""
     objectives = load_slo(opts.slo_file) if opts.slo_file else None
-    if opts.users < 1 or opts.spawn_rate <= 0:
-        raise EhcError(LOAD_RUN_FAILED, "users must be ≥ 1 and spawn rate > 0")
     opts.out.mkdir(parents=True, exist_ok=True)
-    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="ehc-load-") as tmp:
-        address, dataset = _prepare_target(opts, target, stack)
-        if opts.http:
-            address = dataset.get("http_url") or ""
-            if not address:
-                raise EhcError(LOAD_BAD_TARGET, "the node did not report an HTTP gateway")
-        label = address if target.kind == "address" else f"{target.kind} ({address})"
+    dataset = dict(prep.dataset)
+    # a dynamic code's uses are shared by every run against this target (bench pairs)
+    dataset["dynamic_budget"] = int(dataset.get("dynamic_max_uses") or 0) // max(1, opts.runs_planned)
+    with tempfile.TemporaryDirectory(prefix="ehc-load-") as tmp:
+        address, label = prep.address, prep.label
         _log(
             opts,
-            f"target {label}: {len(dataset['persons'])} residents ready; running {opts.scenario} "
+            f"target {label}: {len(dataset['persons']):,} residents ready; running {opts.scenario} "
             f"with {opts.users} users for {opts.duration_s:g} s",
         )
         dataset_file = Path(tmp) / "dataset.json"
         dataset_file.write_text(json.dumps(dataset, ensure_ascii=False))
         os.chmod(dataset_file, 0o600)  # test credentials and ID numbers: owner only
         data_out = Path(tmp) / "run.json"
+        scenario = ("tencent:" + opts.scenario) if prep.mode == "tencent" else opts.scenario
         cfg = {
-            "mode": target.mode,
+            "mode": prep.mode,
             "target": address,
             "target_label": label,
-            "scenario": opts.scenario,
+            "scenario": scenario,
             "users": opts.users,
             "spawn_rate": opts.spawn_rate,
             "duration_s": opts.duration_s,
@@ -139,6 +211,7 @@ def run(opts: RunOptions) -> dict[str, Any]:
             "master_port": opts.master_port,
             "dataset_file": str(dataset_file),
             "data_out": str(data_out),
+            "progress": "" if opts.quiet else progress,
             "settings": {
                 "think_scale": opts.think_scale,
                 "pace": opts.pace,

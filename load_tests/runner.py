@@ -42,6 +42,7 @@ HELLO_MESSAGE = "ehc_hello"  # worker -> master once its handlers exist (worker_
 REPORT_KEY = "ehc_recorder"
 WORKER_CONNECT_TIMEOUT_S = 60.0
 FINAL_TIMEOUT_S = 15.0
+PROGRESS_EVERY_S = 2.0
 _T0 = time.time()
 
 
@@ -123,13 +124,26 @@ def _schedule_stop(
     duration = float(cfg["duration_s"])
     cap = int(cfg.get("max_requests") or 0)
 
+    label = str(cfg.get("progress") or "")
+
     def watch() -> None:
         deadline = time.time() + duration
+        last_t, last_n, next_report = time.time(), 0, time.time() + PROGRESS_EVERY_S
         while time.time() < deadline:
             if cap and recorder.count >= cap:
                 meta["stopped_by"] = "max_requests"
                 break
             gevent.sleep(0.2)
+            now = time.time()
+            if label and now >= next_report:  # a long run is never silent (unless --quiet)
+                n = recorder.count
+                rate = (n - last_n) / max(now - last_t, 1e-9)
+                print(
+                    f"  {label}: {max(deadline - now, 0):4.0f} s left, {rate:8.1f} rps, {n:,} requests",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                last_t, last_n, next_report = now, n, now + PROGRESS_EVERY_S
         else:
             meta["stopped_by"] = "duration"
         meta["stopped_at"] = time.time()

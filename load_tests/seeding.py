@@ -19,7 +19,13 @@ import grpc
 
 from ehc.errors import EhcError
 from ehc.spec.identifiers import mask_id
-from load_tests.dataset import HOSPITALS, person_entry, synthetic_terminals
+from load_tests.dataset import (
+    DYNAMIC_LIFETIME_S,
+    DYNAMIC_MAX_USES,
+    HOSPITALS,
+    person_entry,
+    synthetic_terminals,
+)
 from load_tests.errors import LOAD_SEED_FAILED
 from load_tests.messages import register_request
 
@@ -38,8 +44,19 @@ def _admin_client(target: str, credentials_file: str) -> Any:
     return NodeClient(target, creds)
 
 
-def seed_node(target: str, credentials_file: str, people: list[Any], log: Any = None) -> dict[str, Any]:
-    """Provision terminals and residents on the node at ``target``; returns the run's dataset."""
+def seed_node(
+    target: str,
+    credentials_file: str,
+    people: list[Any],
+    log: Any = None,
+    *,
+    dynamic_codes: int = 0,
+    expired_codes: int = EXPIRED_CODES,
+) -> dict[str, Any]:
+    """Provision terminals and residents on the node at ``target``; returns the run's dataset.
+
+    ``dynamic_codes``: also fetch that many long-lived dynamic codes (residents spread evenly over
+    the population) for verify-only, so the timed part verifies without calling GetQrCode."""
     from reference_node.client import error_of
     from reference_node.proto.ehc.node.v1 import issuance_pb2, registry_pb2
 
@@ -69,6 +86,7 @@ def seed_node(target: str, credentials_file: str, people: list[Any], log: Any = 
             )
             t["secret_hex"] = cred.secret_hex
         persons: list[dict[str, Any]] = []
+        started = time.time()
         for start in range(0, len(people), BATCH):
             chunk = people[start : start + BATCH]
             reqs = [register_request(p, "4", ctx) for p in chunk]
@@ -83,8 +101,12 @@ def seed_node(target: str, credentials_file: str, people: list[Any], log: Any = 
                     persons.append(person_entry(p, item.ehcid, item.ehcid + ":1"))
         if len(persons) != len(people):
             raise EhcError(LOAD_SEED_FAILED, f"node answered {len(persons)} of {len(people)} registrations")
+        seeded_s = time.time() - started
+        if log:
+            log(f"registered {len(persons):,} residents by RegisterBatch in {seeded_s:.1f} s")
+        dynamic, max_uses = _dynamic_codes(nc, persons, dynamic_codes, ctx)
         expired = []
-        for entry in persons[:EXPIRED_CODES]:
+        for entry in persons[:expired_codes]:
             r = nc.issuance.GetQrCode(
                 issuance_pb2.GetQrCodeRequest(
                     ehcid=entry["ehcid"], code_type=0, lifetime_seconds=EXPIRED_LIFETIME_S, context=ctx
@@ -94,11 +116,43 @@ def seed_node(target: str, credentials_file: str, people: list[Any], log: Any = 
         _await_expiry(nc, expired, ctx)
         if log:
             log(f"seeded {len(persons)} residents, {len(terminals)} terminals, {len(expired)} expired codes")
-        return {"persons": persons, "terminals": terminals, "expired_codes": expired}
+        return {
+            "persons": persons,
+            "terminals": terminals,
+            "expired_codes": expired,
+            "dynamic_codes": dynamic,
+            "dynamic_max_uses": max_uses,
+            "seed_seconds": round(seeded_s, 2),
+        }
     except grpc.RpcError as err:
         raise EhcError(LOAD_SEED_FAILED, f"seeding failed: {error_of(err)}") from None
     finally:
         nc.close()
+
+
+def _dynamic_codes(nc: Any, persons: list[dict[str, Any]], count: int, ctx: Any) -> tuple[list[str], int]:
+    """``count`` dynamic codes of residents spread over the population; returns them and the
+    fewest verifications any of them allows (the node may grant less than asked)."""
+    from reference_node.proto.ehc.node.v1 import issuance_pb2
+
+    if count <= 0 or not persons:
+        return [], 0
+    step = max(1, len(persons) // count)
+    codes, uses = [], DYNAMIC_MAX_USES
+    for entry in persons[::step][:count]:
+        r = nc.issuance.GetQrCode(
+            issuance_pb2.GetQrCodeRequest(
+                ehcid=entry["ehcid"],
+                code_type=0,
+                lifetime_seconds=DYNAMIC_LIFETIME_S,
+                max_verifications=DYNAMIC_MAX_USES,
+                context=ctx,
+            )
+        )
+        codes.append(r.qr_text)
+        if r.surplus_num > 0:
+            uses = min(uses, r.surplus_num)
+    return codes, uses
 
 
 def _await_expiry(nc: Any, codes: list[str], ctx: Any) -> None:
@@ -114,6 +168,8 @@ def _await_expiry(nc: Any, codes: list[str], ctx: Any) -> None:
     probe_ctx.medical_step = probe_ctx.medical_step or "010101"
     deadline = time.time() + EXPIRY_WAIT_MAX_S
     pending = list(codes)
+    if not pending:
+        return
     time.sleep(EXPIRED_LIFETIME_S)
     while pending:
         still = []
@@ -136,6 +192,19 @@ def _await_expiry(nc: Any, codes: list[str], ctx: Any) -> None:
             time.sleep(1.0)
 
 
+DYNAMIC_POOL = 1000  # verify-only: dynamic codes fetched while seeding (at most one per resident)
+
+
+def _seed_kwargs(opts: Any) -> dict[str, int]:
+    """verify-only needs dynamic codes and no expired ones; report-only needs neither."""
+    scenario = getattr(opts, "scenario", "")
+    if scenario == "verify-only":
+        return {"dynamic_codes": min(DYNAMIC_POOL, getattr(opts, "population", 0)), "expired_codes": 0}
+    if scenario == "report-only":
+        return {"expired_codes": 0}
+    return {}
+
+
 def prepare_node_target(
     opts: Any, target: Any, people: list[Any], stack: ExitStack
 ) -> tuple[str, dict[str, Any]]:
@@ -150,7 +219,7 @@ def prepare_node_target(
                 data_dir, db_url=getattr(opts, "db_url", None), http=bool(getattr(opts, "http", False))
             )
         )
-        dataset = seed_node(node.address, node.client_file, people, log)
+        dataset = seed_node(node.address, node.client_file, people, log, **_seed_kwargs(opts))
         dataset["http_url"] = node.http_url
         return node.address, dataset
     creds = getattr(opts, "credentials", None)
@@ -158,6 +227,6 @@ def prepare_node_target(
         raise EhcError(
             LOAD_SEED_FAILED, "a HOST:PORT target needs --credentials FILE with an admin credential"
         )
-    dataset = seed_node(target.address, creds, people, log)
+    dataset = seed_node(target.address, creds, people, log, **_seed_kwargs(opts))
     dataset["http_url"] = getattr(opts, "http_url", None)
     return target.address, dataset
