@@ -23,9 +23,15 @@ def _free_port() -> int:
 def client_file(tmp_path):
     from reference_node.client import Credentials
 
-    cred = Credentials("370800000000015500", b"\x01" * 32, "370800000000")
+    # four different terminals: two of organisation A, one of B, the operator (a complete file)
+    creds = {
+        "terminal": Credentials("3708000000015500", b"\x01" * 32, "370800000001"),
+        "peer": Credentials("3708000000015600", b"\x02" * 32, "370800000001"),
+        "foreign": Credentials("3708000000025500", b"\x03" * 32, "370800000002"),
+        "admin": Credentials("370800000000ADMIN", b"\x04" * 32, "370800000000"),
+    }
     path = tmp_path / "client.json"
-    doc = {"target": "x:1", **{role: cred.to_dict() for role in ("terminal", "peer", "foreign", "admin")}}
+    doc = {"target": "x:1", **{role: cred.to_dict() for role, cred in creds.items()}}
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
 
