@@ -35,8 +35,8 @@ DEVICE_SYNTAX = {
     "terminal": 'reference | "[driver:]COMMAND ARGS...[;cards=socket|pcsc]" | mutant:NAME | module:pkg.mod:factory',
     "his": 'reference | "[driver:]COMMAND ARGS..." (with --listen HOST:PORT) | mutant:NAME',
     "node-tencent": "reference | URL;client=FILE | URL;app=ID;secret=HEX;hospital=CODE | mutant:NAME",
-    "node-qinghai": "reference | URL;client=FILE | mutant:NAME",
-    "node-sichuan": "reference | URL;client=FILE | mutant:NAME",
+    "node-qinghai": "reference | URL;client=FILE | URL;user=ID;secret=HEX;org=CODE | mutant:NAME",
+    "node-sichuan": "reference | URL;client=FILE[;aes=ECB|CBC] | URL;app=ID;secret=HEX[;aes=CBC] | mutant:NAME",
 }
 DEVICE_OPTION = {
     "codec": "--parser",
