@@ -128,7 +128,8 @@ def _schedule_stop(
 
     def watch() -> None:
         deadline = time.time() + duration
-        last_t, last_n, next_report = time.time(), 0, time.time() + PROGRESS_EVERY_S
+        last_t, last_n = time.time(), 0
+        next_report = last_t + min(PROGRESS_EVERY_S, duration / 2)  # short runs report too
         while time.time() < deadline:
             if cap and recorder.count >= cap:
                 meta["stopped_by"] = "max_requests"

@@ -31,7 +31,14 @@ from ehc.spec.model import Person
 from load_tests.errors import LOAD_BAD_TARGET, LOAD_SEED_FAILED, LOAD_TARGET_START_FAILED
 from load_tests.targets import START_TIMEOUT_S, ServerProcess
 
-__all__ = ["TencentTarget", "parse_tencent_target", "prepare_tencent", "TENCENT_BATCH", "app_of_client_file"]
+__all__ = [
+    "TencentTarget",
+    "TencentNodeProcess",
+    "parse_tencent_target",
+    "prepare_tencent",
+    "TENCENT_BATCH",
+    "app_of_client_file",
+]
 
 TENCENT_BATCH = 1000  # the envelope's own bound on healthCardItems
 _URL = re.compile(r"^https?://[A-Za-z0-9_.\-\[\]:]+(/[^\s;]*)?$")
@@ -84,22 +91,27 @@ def app_of_client_file(path: str) -> dict[str, Any]:
 
 
 class TencentNodeProcess:
-    """``ehc node serve --api tencent`` with the rate limit off, in a fresh data directory."""
+    """``ehc node serve --api tencent`` in a fresh data directory (rate limit off unless asked:
+    tests start one with a limit to see the bench's probe warn)."""
 
-    def __init__(self, data_dir: str) -> None:
+    def __init__(self, data_dir: str, rate_limit: float = 0.0, rate_burst: int = 200) -> None:
         argv = [
             sys.executable, "-m", "ehc.cli", "node", "serve", "--data-dir", data_dir, "--grpc-port", "0",
-            "--http-port", "0", "--api", "tencent", "--rate-limit", "0", "--log-level", "WARNING",
+            "--http-port", "0", "--api", "tencent", "--rate-limit", f"{rate_limit:g}",
+            "--rate-burst", str(rate_burst), "--log-level", "WARNING",
         ]  # fmt: skip
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.time() + START_TIMEOUT_S
-        self.url = self.client_file = ""
+        self.url = self.client_file = self.grpc_target = ""
         seen: list[str] = []
         while time.time() < deadline and not self.url:
             line = self.proc.stderr.readline() if self.proc.stderr else ""
             if not line and self.proc.poll() is not None:
                 break
             seen.append(line)
+            m = re.search(r"listening: grpc (\S+?),", line)
+            if m:
+                self.grpc_target = m.group(1)
             m = re.search(r"client file (\S+)", line)
             if m:
                 self.client_file = m.group(1)
