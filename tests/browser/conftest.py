@@ -63,12 +63,16 @@ def seeded_node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A node with the hand-computed history; profile with min_visits 1 so tiny hospitals are rated."""
     from sv_history import build_hand_history
 
+    from reference_node.config import NodeConfig
     from reference_node.testing import start_node
 
     profile = tmp_path / "profile.json"
     profile.write_text(json.dumps({"min_visits": 1}), encoding="utf-8")
     monkeypatch.setenv("EHC_SUPERVISION_PROFILE", str(profile))
-    node = start_node(tmp_path, http=True)
+    # the hand history (2019-2021, synthetic EHCIDs) is an import: the node takes old uses of any card
+    node = start_node(
+        tmp_path, http=True, config=NodeConfig(usage_max_age_days=36500, usage_requires_known_card=False)
+    )
     try:
         build_hand_history(node)
         yield node

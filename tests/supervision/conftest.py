@@ -52,9 +52,16 @@ def db_url(request: pytest.FixtureRequest):
 @pytest.fixture
 def hand_node(tmp_path: Path, db_url: str | None):
     """A running node (gRPC + REST) with the hand-computed history of tests/supervision/sv_history.py."""
+    from reference_node.config import NodeConfig
     from reference_node.testing import start_node
 
-    node = start_node(tmp_path, db_url, http=True)
+    # the hand history (2019-2021, synthetic EHCIDs) is an import: the node takes old uses of any card
+    node = start_node(
+        tmp_path,
+        db_url,
+        http=True,
+        config=NodeConfig(usage_max_age_days=36500, usage_requires_known_card=False),
+    )
     try:
         build_hand_history(node)
         yield node

@@ -22,9 +22,12 @@ def sqlite_node(tmp_path):
     """The CLI opens the node's own SQLite file (PostgreSQL is covered through the API tests)."""
     from sv_history import build_hand_history
 
+    from reference_node.config import NodeConfig
     from reference_node.testing import start_node
 
-    node = start_node(tmp_path)
+    node = start_node(
+        tmp_path, config=NodeConfig(usage_max_age_days=36500, usage_requires_known_card=False)
+    )  # 2019-2021 history
     try:
         build_hand_history(node)
         yield node
