@@ -115,28 +115,41 @@ class _Credential:
 
 
 class Authenticator:
-    """Verifies x-ehc-* metadata against the terminal's credential (cached for ``cache_ttl`` seconds)."""
+    """Verifies x-ehc-* metadata against the terminal's credential (cached for ``cache_ttl`` seconds;
+    a revocation drops the entry at once in this process and within one ``change_poll_ms`` in the
+    others sharing the database, through the node's change feed)."""
 
     def __init__(self, node: Node, cache_ttl: float = 5.0) -> None:
         self.node = node
         self.window_ms = node.config.replay_window_s * 1000
         self.nonces = NonceCache(node.config.replay_window_s)
+        # REL-F7: the nonce cache starts empty, so a call signed before this process started could
+        # replay; such calls are refused (their client signs again). Not needed with shared nonces.
+        self.floor_ms = (
+            0
+            if node.config.shared_nonces
+            else int(node.started * 1000) - node.config.replay_start_tolerance_ms
+        )
         self._creds: dict[str, _Credential] = {}
         self._ttl = cache_ttl
         self._lock = threading.Lock()
         self._inserted = 0
+        self._generation = 0  # bumped by forget(): a fetch racing a revocation is not cached
+        node.credential_listeners.append(self.forget)
         self.rates = TokenBuckets(node.config.rate_limit_per_s, node.config.rate_limit_burst)
         # the reason an answer does not give (REL-F19), logged once per interval with counts
         self.unknown_terminal = Throttled(
             "auth refused: unknown terminal (answered as NODE_AUTH_BAD_SIGNATURE)", level=logging.INFO
         )
         self.bad_signature = Throttled("auth refused: signature does not verify", level=logging.INFO)
+        self.before_start = Throttled("auth refused: signed before this process started", level=logging.INFO)
 
     def _credential(self, terminal_id: str) -> _Credential | None:
         now = time.monotonic()
         cred = self._creds.get(terminal_id)
         if cred is not None and now - cred.fetched < self._ttl:
             return cred
+        generation = self._generation
         row = self.node.db.one(
             "SELECT c.secret_enc, c.revoked, t.org_code, t.role, t.certification, o.area_code FROM credentials c "
             "JOIN terminals t ON t.terminal_id = c.terminal_id LEFT JOIN organisations o ON o.code = t.org_code "
@@ -153,7 +166,8 @@ class Authenticator:
             int(certification) == 2 if self.node.config.require_certified_terminals else int(certification) != 3, now,
         )  # fmt: skip
         with self._lock:
-            self._creds[terminal_id] = cred
+            if generation == self._generation:
+                self._creds[terminal_id] = cred
         return cred
 
     def credential(self, terminal_id: str) -> tuple[bytes, Caller, bool] | None:
@@ -165,7 +179,10 @@ class Authenticator:
         return cred.secret, cred.caller, not cred.revoked and cred.certified
 
     def forget(self, terminal_id: str) -> None:
+        """Drop a cached credential (called on revocation, rotation or a terminal change, here or
+        in another process via the node's change feed)."""
         with self._lock:
+            self._generation += 1
             self._creds.pop(terminal_id, None)
 
     def authenticate(self, method: str, headers: Mapping[str, str], body: bytes | None) -> Caller:
@@ -200,6 +217,13 @@ class Authenticator:
         now_ms = time.time() * 1000
         if abs(now_ms - int(ts)) > self.window_ms:
             raise EhcError(AUTH_STALE_TIMESTAMP, window_s=self.node.config.replay_window_s)
+        if int(ts) < self.floor_ms:
+            self.before_start.hit(terminal=terminal, method=method)
+            raise EhcError(
+                AUTH_STALE_TIMESTAMP,
+                "signed before this node process started (its nonces are unknown here); sign again",
+                window_s=self.node.config.replay_window_s,
+            )
         key = f"{terminal}|{nonce}"  # no NUL: PostgreSQL text cannot hold it
         if not self.nonces.check_and_add(key, now_ms / 1000):
             raise EhcError(AUTH_REPLAYED_NONCE)

@@ -28,6 +28,9 @@ class NodeConfig:
     # authentication
     replay_window_s: int = 300  # accepted |node time - x-ehc-timestamp|
     shared_nonces: bool = False  # also record nonces in the database: replays caught across processes
+    # REL-F7 after a restart: refuse signatures older than this process's start minus this (the
+    # new process has not seen the old one's nonces); 0 per call, see docs/assumptions.md
+    replay_start_tolerance_ms: int = 1000
     require_certified_terminals: bool = False  # refuse terminals not (yet) certified (检测备案)
     # verification hot path
     card_cache_size: int = 200_000

@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ehc.errors import EhcError
@@ -28,6 +29,8 @@ LOG = logging.getLogger("reference_node")
 
 # medium numbers in the media table = ehc.node.v1.Medium values
 MEDIUM_DOCUMENT = 10
+# card_changes rows that name a terminal whose credential changed, not a card (one feed, one poll)
+CREDENTIAL_CHANGE = "credential:"
 
 
 def identity_type(doc_type: str) -> str:
@@ -283,6 +286,8 @@ class Node:
             db, config.verification_log_flush_ms, insert=AUDIT_INSERT, name="access-audit"
         )
         self.started = time.time()
+        # called with a terminal id whose credential changed (the Authenticator drops its cache entry)
+        self.credential_listeners: list[Callable[[str], None]] = []
         self._changes_seen = self._last_change()
         self._stop = threading.Event()
         self._poller = threading.Thread(target=self._poll_changes, name="card-changes", daemon=True)
@@ -326,7 +331,10 @@ class Node:
             if not rows:
                 continue
             self._changes_seen = int(rows[-1][0])
-            ehcids = [r[1] for r in rows]
+            ehcids = [r[1] for r in rows if not r[1].startswith(CREDENTIAL_CHANGE)]
+            for r in rows:
+                if r[1].startswith(CREDENTIAL_CHANGE):
+                    self._credential_dropped(r[1][len(CREDENTIAL_CHANGE) :])
             if "*" in ehcids:
                 self.cards.clear()
             else:
@@ -343,6 +351,20 @@ class Node:
             self.cards.invalidate(ehcids)
         now = self.now_text()
         cur.many("INSERT INTO card_changes (ehcid, changed_at) VALUES (?, ?)", [(e, now) for e in ehcids])
+
+    def credential_changed(self, cur: Cursor, terminal_id: str) -> None:
+        """A terminal's credential or certification changed (revoked, rotated): drop it from this
+        process's authenticator cache now and from the other processes' within one change-feed
+        poll (``change_poll_ms``). Call inside the transaction that made the change."""
+        self._credential_dropped(terminal_id)
+        cur.run(
+            "INSERT INTO card_changes (ehcid, changed_at) VALUES (?, ?)",
+            (CREDENTIAL_CHANGE + terminal_id, self.now_text()),
+        )
+
+    def _credential_dropped(self, terminal_id: str) -> None:
+        for listener in list(self.credential_listeners):
+            listener(terminal_id)
 
     # ---------------------------------------------------------------- helpers
     def now(self):  # noqa: ANN201 - datetime

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import os
 import re
 import secrets
@@ -31,15 +32,18 @@ from reference_node.errors import (
     AUTH_MISSING,
     AUTH_REPLAYED_NONCE,
     AUTH_STALE_TIMESTAMP,
-    AUTH_UNKNOWN_TERMINAL,
     RATE_LIMITED,
 )
 from reference_node.frontend.store import FrontendStore
+from reference_node.observability import Throttled
 from reference_node.ratelimit import TokenBuckets
 
 _NONCE = re.compile(r"[A-Za-z0-9_\-]{16,64}")
 _TERMINAL = re.compile(r"[A-Za-z0-9_.:\-]{1,32}")
 _SIGNATURE = re.compile(r"[0-9A-Fa-f]{64}")
+# like the node (REL-F19): an unknown terminal is answered as a wrong signature, after the same
+# HMAC work with this stand-in secret, so a caller cannot enumerate terminal ids; the log tells them apart
+_STAND_IN_SECRET = bytes(32)
 
 
 def new_secret() -> bytes:
@@ -64,6 +68,13 @@ class FrontendAuthenticator:
         # per local terminal: upstream every terminal shares the hospital credential's call budget,
         # so one runaway kiosk must not use it up for the others
         self.rates = TokenBuckets(rate_per_s, burst)
+        self.unknown_terminal = Throttled(
+            "front-end auth refused: unknown terminal (answered as NODE_AUTH_BAD_SIGNATURE)",
+            level=logging.INFO,
+        )
+        self.bad_signature = Throttled(
+            "front-end auth refused: signature does not verify", level=logging.INFO
+        )
 
     def authenticate(self, method: str, headers: Mapping[str, str], body: bytes | None) -> str:
         terminal = headers.get(H_TERMINAL, "")
@@ -80,12 +91,16 @@ class FrontendAuthenticator:
         ):
             raise EhcError(AUTH_MISSING, "x-ehc-* metadata malformed")
         cred = self.store.credential(terminal)
-        if cred is None:
-            raise EhcError(AUTH_UNKNOWN_TERMINAL)
-        secret, revoked = cred
+        secret, revoked = (_STAND_IN_SECRET, False) if cred is None else cred
         digest = EMPTY_DIGEST if body is None else sm3(body).hex()
         expected = hmac_sm3(secret, string_to_sign(method, ts, nonce, digest)).hex()
-        if not _SIGNATURE.fullmatch(signature) or not hmac.compare_digest(expected, signature.lower()):
+        good = _SIGNATURE.fullmatch(signature) is not None and hmac.compare_digest(
+            expected, signature.lower()
+        )
+        if cred is None or not good:
+            (self.unknown_terminal if cred is None else self.bad_signature).hit(
+                terminal=terminal, method=method
+            )
             raise EhcError(AUTH_BAD_SIGNATURE)
         if revoked:
             raise EhcError(AUTH_CREDENTIAL_REVOKED)

@@ -82,6 +82,7 @@ def upsert_terminal(node: Node, caller: Caller, req: pb.Terminal) -> pb.Terminal
                 out.description,
             ),
         )
+        node.credential_changed(cur, out.terminal_id)  # certification or role may have changed
     return out
 
 
@@ -143,6 +144,7 @@ def issue_credential_secret(node: Node, terminal_id: str) -> tuple[bytes, str]:
             "ON CONFLICT (terminal_id) DO UPDATE SET secret_enc = excluded.secret_enc, created_at = excluded.created_at, revoked = 0",
             (terminal_id, node.hsm.seal(secret), now),
         )
+        node.credential_changed(cur, terminal_id)  # a rotated secret: the old one stops at once
     return secret, now
 
 
@@ -161,4 +163,5 @@ def revoke_credential(node: Node, caller: Caller, req: pb.IssueCredentialRequest
         if cur.run("UPDATE credentials SET revoked = 1 WHERE terminal_id = ?", (req.terminal_id,)) == 0:
             raise EhcError(TERMINAL_UNKNOWN)
         row = cur.one("SELECT created_at FROM credentials WHERE terminal_id = ?", (req.terminal_id,))
+        node.credential_changed(cur, req.terminal_id)  # effective at once here, ≤ 1 poll elsewhere
     return pb.Credential(terminal_id=req.terminal_id, created_at=row[0] if row else "", revoked=True)
