@@ -25,6 +25,7 @@ import secrets
 import time
 from typing import Any, ClassVar
 
+import grpc
 from locust import task
 
 from ehc.spec import codes
@@ -92,11 +93,25 @@ class NodeActor(GrpcUser):
         super().__init__(environment)
         self.ctx = run
         self.node = NodeCalls(self, run.mode)
+        self._issuer_node: NodeCalls | None = None
 
     def extra_interceptors(self) -> list[Any]:
         from load_tests.auth import signing_interceptors
 
         return signing_interceptors(self.terminal)
+
+    def _issuer_calls(self) -> NodeCalls:
+        """The residents' app is the issuing platform's (cards are owned by the organisation that
+        registered them): its GetQrCode goes on a second channel signed by the issuer, timed and
+        recorded like every other call."""
+        if self._issuer_node is None:
+            from load_tests.auth import signing_interceptors
+
+            channel = grpc.intercept_channel(
+                self._raw_channel, self.interceptor, *signing_interceptors(self.ctx.dataset["issuer"])
+            )
+            self._issuer_node = NodeCalls(_Via(self, channel), self.ctx.mode)
+        return self._issuer_node
 
     # --- presenting a medium -----------------------------------------------------------------
     def mix(self) -> dict[str, float]:
@@ -112,8 +127,10 @@ class NodeActor(GrpcUser):
         now = time.time()
         if state and state["left"] > 0 and state["until"] - _REFRESH_MARGIN_S > now:
             return state["text"]
-        app = dict(self.terminal, channel="0402")
-        result = self.node.get_qr(person["ehcid"], True, terminal_context(app), lifetime_s=DYNAMIC_LIFETIME_S)
+        issuer = self.ctx.dataset.get("issuer")
+        calls = self._issuer_calls() if issuer else self.node
+        app = issuer or dict(self.terminal, channel="0402")
+        result = calls.get_qr(person["ehcid"], True, terminal_context(app), lifetime_s=DYNAMIC_LIFETIME_S)
         if result.outcome != "ok":
             return None
         if self.ctx.mode == "echo":
@@ -213,6 +230,20 @@ class NodeActor(GrpcUser):
                 visit_type=visit_type,
                 payment_category=random.choice(("0100", "0200", "0200", "0200")),
             )
+
+
+class _Via:
+    """A user's view through another channel (same Locust user, interceptor and timeout)."""
+
+    def __init__(self, user: GrpcUser, channel: Any) -> None:
+        self.user, self.channel = user, channel
+        self.interceptor, self.environment = user.interceptor, user.environment
+        self.call_timeout_s = user.call_timeout_s
+
+    def call(
+        self, method: Any, request: Any, *, name: str | None = None, expect: Expect | None = None
+    ) -> CallResult:
+        return GrpcUser.call(self, method, request, name=name, expect=expect)  # type: ignore[arg-type]
 
 
 def step_of(scene: str, default: str = "000000") -> str:

@@ -149,7 +149,7 @@ def _ms(v: float | None) -> str:
 def headline(result: dict[str, Any]) -> str:
     t, p = result["throughput_ratio"], result["p99_ratio"]
     return (
-        f"target/echo over {result['pairs']} pairs: throughput {_x(t['median'])} "
+        f"target/echo over {result['pairs']} pair{'s' if result['pairs'] != 1 else ''}: throughput {_x(t['median'])} "
         f"(spread {_x(t['min'])}–{_x(t['max'])}), p99 {_x(p['median'], 2)} "
         f"(spread {_x(p['min'], 2)}–{_x(p['max'], 2)})"
     )

@@ -87,9 +87,11 @@ def echo_dataset(people: list[Person], dynamic_codes: int = 0) -> dict[str, Any]
     terminals = synthetic_terminals()
     for t in terminals:  # TEST-ONLY: the echo server ignores it, but the client signs as for a node
         t["secret_hex"] = secrets.token_hex(32)
+    issuer = dict(terminals[0], channel="0402", role="issuer", secret_hex=secrets.token_hex(32))
     return {
         "persons": persons,
         "terminals": terminals,
+        "issuer": issuer,
         "expired_codes": expired,
         "dynamic_codes": dynamic,
         "dynamic_max_uses": DYNAMIC_MAX_USES,

@@ -44,6 +44,16 @@ def _admin_client(target: str, credentials_file: str) -> Any:
     return NodeClient(target, creds)
 
 
+def _issuer(credentials_file: str) -> dict[str, Any]:
+    """The identity that registered the population: its cards belong to this organisation, and a
+    node may serve a card's dynamic codes to its issuer only (the reference node does: cards are
+    organisation-owned). The residents' app (channel 0402) is the issuer's, so it signs as this."""
+    from reference_node.client import load_client_file
+
+    _, creds = load_client_file(credentials_file, "admin")
+    return dict(creds.to_dict(), channel="0402", role="issuer")
+
+
 def seed_node(
     target: str,
     credentials_file: str,
@@ -119,6 +129,7 @@ def seed_node(
         return {
             "persons": persons,
             "terminals": terminals,
+            "issuer": _issuer(credentials_file),
             "expired_codes": expired,
             "dynamic_codes": dynamic,
             "dynamic_max_uses": max_uses,

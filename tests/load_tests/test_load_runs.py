@@ -168,17 +168,22 @@ def test_rest_scenario_refuses_the_echo_target(tmp_path: Path) -> None:
 def test_bench_runs_echo_and_target_with_the_same_setup(tmp_path: Path) -> None:
     proc = ehc_load(
         "bench", "--target", "reference", "--scenario", "outpatient-peak", "--users", "6", "--spawn-rate", "6",
-        "--duration", "3s", "--think-scale", "0.05", "--population", "60", "--out", str(tmp_path),
+        "--duration", "3s", "--think-scale", "0.05", "--population", "60", "--pairs", "1", "--out", str(tmp_path),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     bench = json.loads((tmp_path / "bench.json").read_text())
-    echo, target = _check_outputs(tmp_path / "echo"), _check_outputs(tmp_path / "target")
+    echo, target = (
+        _check_outputs(tmp_path / "pair-1" / "echo"),
+        _check_outputs(tmp_path / "pair-1" / "target"),
+    )
     assert (echo["mode"], target["mode"]) == ("echo", "node")
     assert echo["users"] == target["users"] == 6 and echo["scenario"] == target["scenario"]
-    assert bench["throughput_ratio"] == pytest.approx(
+    # the whole mix, GetQrCode by the issuer's app too
+    assert target["totals"]["error"] == 0, target["errors"]
+    assert bench["throughput_ratio"]["median"] == pytest.approx(
         target["totals"]["rps_steady"] / echo["totals"]["rps_steady"]
     )
-    assert "target/echo: throughput" in proc.stdout
+    assert "target/echo over 1 pair: throughput" in proc.stdout
 
 
 def test_external_worker_joins_by_master_address(tmp_path: Path) -> None:
