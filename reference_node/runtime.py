@@ -55,6 +55,9 @@ class RunningNode:
         if self.grpc is not None:
             self.grpc.stop(1.0)
         if self.node is not None:
+            from reference_node.store.group import close_committer
+
+            close_committer(self.node)  # commit what is queued before the store closes
             self.node.close()
 
     def client(self, role: str = "terminal") -> NodeClient:

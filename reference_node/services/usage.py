@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator
 from ehc.errors import EhcError
 from ehc.gm import sm3
 from ehc.spec import codes
+from ehc.spec.identifiers import mask_id
+from reference_node import policy
 from reference_node import validation as v
 from reference_node.config import parse_time
 from reference_node.errors import (
@@ -21,10 +23,19 @@ from reference_node.node import Caller, Node
 from reference_node.proto.ehc.node.v1 import usage_pb2 as pb
 from reference_node.services.authz import require_org
 from reference_node.services.issuance import error_info
+from reference_node.store.db import Cursor
+from reference_node.store.group import committer_of
 
 _COLUMNS = (
     "request_id, time, org_code, org_name, use_city, scene, medical_step, department, card_type, channel, "
     "payment_category, visit_type, ehcid, card_number_enc, atr, sam_number, reported_terminal"
+)
+
+
+_INSERT = (
+    f"INSERT INTO usage (terminal_id, usage_id, content_digest, received_at, card_number_blind, {_COLUMNS}) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (terminal_id, request_id) DO NOTHING"
 )
 
 
@@ -56,6 +67,10 @@ def _validate(node: Node, caller: Caller, r: pb.UsageRecord) -> None:
         # a terminal reports its own uses: another terminal's id would be stored and counted as theirs
         raise EhcError(CONTEXT_MISMATCH, "terminal_id is not the signing terminal", field="terminal_id")
     _plausible(node, r)
+    # seed 001: a hospital card (type 80) is refused from the profile's stop-using date
+    hospital = r.card_type == policy.HOSPITAL_CARD_TYPE
+    if hospital and (stop := policy.use_refused(node, parse_time(r.time).date())) is not None:
+        raise policy.refuse_use(node, caller, "report", mask_id(r.card_number), stop)
 
 
 def _plausible(node: Node, r: pb.UsageRecord) -> None:
@@ -83,32 +98,37 @@ def _store(node: Node, caller: Caller, r: pb.UsageRecord) -> pb.ReportAck:
     _validate(node, caller, r)
     digest = sm3(r.SerializeToString(deterministic=True)).hex()
     usage_id = node.new_id()
-    with node.db.transaction() as cur:
-        n = cur.run(
-            f"INSERT INTO usage (terminal_id, usage_id, content_digest, received_at, card_number_blind, {_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (terminal_id, request_id) DO NOTHING",
-            (
-                caller.terminal_id, usage_id, digest, node.now_text(),
-                node.hsm.blind_index("card", r.card_number) if r.card_number else "",
-                r.request_id, r.time, r.org_code, r.org_name, r.use_city, r.scene, r.medical_step, r.department,
-                r.card_type, r.channel, r.payment_category, r.visit_type, r.ehcid,
-                node.hsm.seal(r.card_number.encode()) if r.card_number else None,
-                r.atr.upper(), r.sam_number, r.terminal_id or caller.terminal_id,
-            ),
-        )  # fmt: skip
-        if n == 0:
+    params = (
+        caller.terminal_id, usage_id, digest, node.now_text(),
+        node.hsm.blind_index("card", r.card_number) if r.card_number else "",
+        r.request_id, r.time, r.org_code, r.org_name, r.use_city, r.scene, r.medical_step, r.department,
+        r.card_type, r.channel, r.payment_category, r.visit_type, r.ehcid,
+        node.hsm.seal(r.card_number.encode()) if r.card_number else None,
+        r.atr.upper(), r.sam_number, r.terminal_id or caller.terminal_id,
+    )  # fmt: skip
+
+    def insert(cur: Cursor) -> pb.ReportAck:
+        # runs in the group committer's transaction; it writes nothing before an EhcError, and a
+        # second report with the same (terminal, request id) in the same batch sees the first
+        # one's row (same transaction): duplicate or conflict, exactly as across batches
+        if cur.run(_INSERT, params) == 0:
             row = cur.one(
                 "SELECT content_digest, usage_id FROM usage WHERE terminal_id = ? AND request_id = ?",
                 (caller.terminal_id, r.request_id),
             )
             if row is None or row[0] != digest:
                 raise EhcError(USAGE_CONFLICT, field="request_id")
-            node.metrics.inc("ehc_node_usage_total", result="duplicate")
             return pb.ReportAck(request_id=r.request_id, accepted=False, duplicate=True, usage_id=row[1])
-    # the transaction has committed (WAL fsync'd / PostgreSQL commit) before this ack is returned
-    node.metrics.inc("ehc_node_usage_total", result="accepted", card_type=r.card_type)
-    return pb.ReportAck(request_id=r.request_id, accepted=True, usage_id=usage_id)
+        return pb.ReportAck(request_id=r.request_id, accepted=True, usage_id=usage_id)
+
+    # returns after the transaction holding this report has committed (WAL fsync'd / PostgreSQL
+    # commit): acknowledged = durable; one commit serves every report that arrived meanwhile
+    ack = committer_of(node).run(insert)
+    if ack.duplicate:
+        node.metrics.inc("ehc_node_usage_total", result="duplicate")
+    else:
+        node.metrics.inc("ehc_node_usage_total", result="accepted", card_type=r.card_type)
+    return ack
 
 
 def report(node: Node, caller: Caller, r: pb.UsageRecord) -> pb.ReportAck:

@@ -21,6 +21,8 @@ from reference_node.proto.ehc.node.v1 import common_pb2 as c
 from reference_node.proto.ehc.node.v1 import verification_pb2 as pb
 from reference_node.services.common import check_context
 from reference_node.services.issuance import NORMAL, SUPERSEDED, TEMPORARY, _usable
+from reference_node.store.db import Cursor
+from reference_node.store.group import committer_of
 
 MEDIUM_RESIDENT_HEALTH_CARD = 3
 OPAQUE_MAX = 256
@@ -134,22 +136,31 @@ def _linked_code(node: Node, text: str, err: EhcError) -> tuple[str, CardView]:
     return row[1] or "99", node.card_view(cards[-1].ehcid)
 
 
+_DECREMENT = (
+    "UPDATE dynamic_codes SET remaining = remaining - 1 WHERE ehcid = ? AND valid_until = ? AND remaining > 0 "
+    "AND EXISTS (SELECT 1 FROM cards WHERE cards.ehcid = dynamic_codes.ehcid AND cards.status = ?) "
+    "RETURNING remaining"
+)
+
+
 def _consume(node: Node, ehcid: str, until: str) -> int:
     """Atomically take one verification from a dynamic code: correct under concurrency and across
-    node processes sharing PostgreSQL (the row is locked by the UPDATE; the card must be normal)."""
-    with node.db.transaction(relaxed=not node.config.dynamic_counter_durable) as cur:
-        row = cur.one(
-            "UPDATE dynamic_codes SET remaining = remaining - 1 WHERE ehcid = ? AND valid_until = ? AND remaining > 0 "
-            "AND EXISTS (SELECT 1 FROM cards WHERE cards.ehcid = dynamic_codes.ehcid AND cards.status = ?) "
-            "RETURNING remaining",
-            (ehcid, until, NORMAL),
-        )
+    node processes sharing the store (the row is locked by the UPDATE; the card must be normal).
+    The decrement runs in the group committer's shared transaction: many verifications, one
+    commit; each answer waits for the commit that holds its decrement, so counts stay exact."""
+
+    def decrement(cur: Cursor) -> tuple[int | None, tuple | None, tuple | None]:
+        row = cur.one(_DECREMENT, (ehcid, until, NORMAL))
         if row is not None:
-            return int(row[0])
+            return int(row[0]), None, None
         code = cur.one(
             "SELECT remaining FROM dynamic_codes WHERE ehcid = ? AND valid_until = ?", (ehcid, until)
         )
-        status = cur.one("SELECT status FROM cards WHERE ehcid = ?", (ehcid,))
+        return None, code, cur.one("SELECT status FROM cards WHERE ehcid = ?", (ehcid,))
+
+    remaining, code, status = committer_of(node).run(decrement, durable=node.config.dynamic_counter_durable)
+    if remaining is not None:
+        return remaining
     node.cards.invalidate([ehcid])  # the cached status may be stale (another process changed it)
     if status is not None and status[0] != NORMAL:
         card = node.card_view(ehcid).card
