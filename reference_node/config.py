@@ -25,6 +25,12 @@ class NodeConfig:
     dynamic_counter_durable: bool = False  # True: fsync every surplusNum decrement (slower)
     clock_skew_s: int = 2  # tolerance between node processes' clocks when checking expiry
     newborn_document_type: str = "08"  # 出生医学证明 (one province uses 99)
+    # hospital self-issued cards (就诊卡, medium HOSPITAL_CARD / card type 80), profile
+    # hospital_cards.*: ISO dates, "" = no such date (seed 001: Jining 2021-06-01 / 2021-10-01)
+    hospital_card_stop_issue: str = ""  # from this day no hospital card is linked (issued)
+    hospital_card_stop_use: str = ""  # from this day a hospital card presented or reported is refused
+    today: str = ""  # ISO date the policy dates are judged on; "" = the node's clock (testing: --today)
+    profile: str = ""  # name of the profile the node runs under ("" = none; certificates must name it)
     # authentication
     replay_window_s: int = 300  # accepted |node time - x-ehc-timestamp|
     shared_nonces: bool = False  # also record nonces in the database: replays caught across processes

@@ -72,6 +72,16 @@ MEDIUM_TAKEN = define("NODE_MEDIUM_TAKEN", 4503, L, "medium is already linked to
 MERGE_INVALID = define("NODE_MERGE_INVALID", 4504, L, "merge not possible (same, merged or unknown)")
 MERGE_UNKNOWN = define("NODE_MERGE_UNKNOWN", 4505, L, "no active merge with this id")
 FAMILY_INVALID = define("NODE_FAMILY_INVALID", 4506, L, "family binding not possible")
+# hospital self-issued cards (就诊卡, card type 80) under a profile's policy dates (seed 001)
+HOSPITAL_CARD_NOT_ISSUED = define(
+    "NODE_HOSPITAL_CARD_NOT_ISSUED",
+    4507,
+    L,
+    "hospital self-issued cards are no longer issued (profile stop-issuing date)",
+)
+HOSPITAL_CARD_REFUSED = define(
+    "NODE_HOSPITAL_CARD_REFUSED", 4508, L, "hospital self-issued cards are refused (profile stop-using date)"
+)
 # --- chip card (46xx)
 CHIP_UNKNOWN = define("NODE_CHIP_UNKNOWN", 4601, L, "chip card number unknown to the node")
 CHIP_ATR_MISMATCH = define("NODE_CHIP_ATR_MISMATCH", 4602, L, "ATR does not match the card on record")
@@ -91,6 +101,19 @@ USAGE_CARD_UNKNOWN = define(
 # --- registry (48xx)
 ORG_UNKNOWN = define("NODE_ORG_UNKNOWN", 4801, L, "organisation not registered")
 TERMINAL_UNKNOWN = define("NODE_TERMINAL_UNKNOWN", 4802, L, "terminal not registered")
+TERMINAL_NOT_CERTIFIED = define(
+    "NODE_TERMINAL_NOT_CERTIFIED",
+    4803,
+    L,
+    "terminal holds no valid certification report for this node's profile (检测备案)",
+)
+CERTIFICATE_INVALID = define(
+    "NODE_CERTIFICATE_INVALID",
+    4804,
+    L,
+    "certification report refused: unsigned, altered, untrusted key or malformed",
+)
+CERTIFICATE_UNKNOWN = define("NODE_CERTIFICATE_UNKNOWN", 4805, L, "no such registered certificate")
 # --- node (49xx)
 KEYS_MISSING = define("NODE_KEYS_MISSING", 4901, L, "key file missing or unreadable")
 STORE_ERROR = define("NODE_STORE_ERROR", 4902, L, "database unavailable or failed")
@@ -136,6 +159,9 @@ _STATUS_BY_CODE: dict[str, grpc.StatusCode] = {
     CHIP_UNKNOWN.name: grpc.StatusCode.NOT_FOUND,
     ORG_UNKNOWN.name: grpc.StatusCode.NOT_FOUND,
     TERMINAL_UNKNOWN.name: grpc.StatusCode.NOT_FOUND,
+    TERMINAL_NOT_CERTIFIED.name: grpc.StatusCode.PERMISSION_DENIED,
+    CERTIFICATE_UNKNOWN.name: grpc.StatusCode.NOT_FOUND,
+    CERTIFICATE_INVALID.name: grpc.StatusCode.INVALID_ARGUMENT,
     MEDIUM_TAKEN.name: grpc.StatusCode.ALREADY_EXISTS,
     IDENTITY_CONFLICT.name: grpc.StatusCode.ALREADY_EXISTS,
     USAGE_CONFLICT.name: grpc.StatusCode.ALREADY_EXISTS,

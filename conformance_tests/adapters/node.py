@@ -192,6 +192,28 @@ class GrpcNode:
             **({"mutant": self.mutant.description} if getattr(self, "mutant", None) else {}),
         }
 
+    def set_policy_day(self, day: Any) -> bool:
+        """Pin the day the reference node this adapter started judges the profile's policy dates
+        on (``hospital_cards.stop_issue`` / ``stop_use``, applied here), None to release it; the
+        HIS suite moves a real visit around the dates (HIS-014). False for a node it did not
+        start: a remote node's clock is its own."""
+        if self._owner is None:
+            return False
+        from dataclasses import replace
+
+        from reference_node.policy import set_policy_day
+
+        node = self._owner.node
+        # released (None): the dates go too, so later tests see the node as it was started
+        cards = (self.profile.param("hospital_cards", {}) or {}) if day is not None else {}
+        node.config = replace(
+            node.config,
+            hospital_card_stop_issue=str(cards.get("stop_issue", "")),
+            hospital_card_stop_use=str(cards.get("stop_use", "")),
+        )
+        set_policy_day(node, day)
+        return True
+
     def client(self, role: str = "terminal") -> Any:
         """The signed client of an identity: terminal | peer | foreign | admin."""
         client = self.clients.get(role)

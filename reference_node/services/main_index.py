@@ -10,6 +10,7 @@ import json
 from ehc.errors import EhcError
 from ehc.spec import codes
 from ehc.spec.identifiers import mask_id
+from reference_node import policy
 from reference_node import validation as v
 from reference_node.errors import (
     CHIP_ATR_MISMATCH,
@@ -84,6 +85,8 @@ def resolve(node: Node, caller: Caller, req: pb.ResolveRequest) -> pb.ResolveRes
         )
     atr = v.hex_text(req.atr, "atr", required=False, max_len=66)
     medium, blind, ident = _media_key(node, req.medium, req.identifier, req.document_type, req.issuer)
+    if req.medium == pb.MEDIUM_HOSPITAL_CARD and (stop := policy.use_refused(node)) is not None:
+        raise policy.refuse_use(node, caller, "resolve", mask_id(ident), stop)
     with node.db.transaction() as cur:
         row = cur.one(
             "SELECT main_index, remote_node, remote_main_index, atr FROM media WHERE medium = ? AND key_blind = ?",
@@ -157,6 +160,8 @@ def _link(node: Node, caller: Caller, req: pb.LinkMediumRequest, link: bool) -> 
     medium, blind, ident = _media_key(node, req.medium, req.identifier, req.document_type, req.issuer)
     atr = v.hex_text(req.atr, "atr", required=False, max_len=66)
     card_medium = v.code(req.card_medium, "card_medium", codes.CARD_MEDIA, required=False)
+    if link and (req.medium == pb.MEDIUM_HOSPITAL_CARD or card_medium == policy.HOSPITAL_CARD_TYPE):
+        policy.check_issue(node)  # seed 001: no new hospital card from the stop-issuing date
     with node.db.transaction() as cur:
         if mi is not None:  # must exist, and be the caller's organisation's (remote refs hold no local data)
             require_person_owner(caller, node.load_person(cur, mi), "LinkMedium" if link else "UnlinkMedium")

@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ehc.spec import areas
+from reference_node.policy import REFUSED_ACTION
 from reference_node.store.db import Database
 from reference_node.supervision import population
 from reference_node.supervision.periods import Period, cst_day
@@ -171,6 +172,20 @@ class KpiEngine:
         )  # fmt: skip
         params = [*p.ecard_media, *p.physical_media, *params]
         return [(r[0], r[1], int(r[2]), int(r[3] or 0), int(r[4] or 0)) for r in self.db.query(sql, params)]
+
+    def hospital_cards_refused(self, period: Period, area_code: str = "", org_code: str = "") -> int:
+        """Presentations of a legacy hospital card the node refused in the period (Resolve or usage
+        report after the profile's stop-using date; audited by reference_node.policy)."""
+        lo, hi = period.bounds()
+        where, params = ["action = ?", "time >= ?", "time < ?"], [REFUSED_ACTION, lo, hi]
+        if org_code:
+            where.append("org_code = ?")
+            params.append(org_code)
+        elif area_code:
+            where.append("org_code IN (SELECT code FROM organisations WHERE area_code LIKE ?)")
+            params.append(area_prefix(area_code) + "%")
+        row = self.db.one(f"SELECT COUNT(*) FROM audit WHERE {' AND '.join(where)}", params)
+        return int(row[0]) if row else 0
 
     def _holders_cte(self) -> tuple[str, list[Any]]:
         media = self.profile.coverage_media
@@ -354,6 +369,7 @@ class KpiEngine:
                 "tertiary_ecard_share": _ratio(tertiary.ecard, tertiary.visits),
                 "rating": worst([m.colour for m in summary_marks]),
                 "marks": [m.to_dict() for m in summary_marks],
+                "hospital_cards_refused": self.hospital_cards_refused(period, area_code, org_code),
             },  # fmt: skip
             "levels": [
                 {"level": lvl, "level_name": LEVEL_NAMES.get(lvl, lvl), **_counts_dict(c)}

@@ -323,11 +323,53 @@ def _hospital_card_calls(calls: list) -> list:
     return [c for c in calls if getattr(c.request, "medium", 0) == M.MEDIUM_HOSPITAL_CARD]
 
 
+def _node_day(dut: Any, day: dt.date | None) -> bool:
+    """Pin the reference node's policy day (it enforces the profile's dates too); False when the
+    node is not the kit's own (then only the HIS's side of the visit is checked)."""
+    setter = getattr(dut.node, "set_policy_day", None)
+    return bool(setter and setter(day))
+
+
+def _node_refuses_hospital_card(dut: Any, card: dict, stop: dt.date) -> None:
+    """On the stop-using date the node itself refuses the card: presented (Resolve) and reported."""
+    _, error = dut.node.call(
+        "main_index",
+        "Resolve",
+        M.ResolveRequest(
+            medium=M.MEDIUM_HOSPITAL_CARD,
+            identifier=card["identifier"],
+            issuer=card["issuer"],
+            context=dut.node.context(),
+        ),
+    )
+    assert error and error["code"] == "NODE_HOSPITAL_CARD_REFUSED", f"on {stop} the node resolved it: {error}"
+    c = dut.credentials
+    record = U.UsageRecord(
+        request_id="HIS014-" + new_digits(10),
+        time=dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d%H%M%S"),
+        org_code=c.org_code, use_city=c.use_city, scene="0101012", card_type="80", channel=c.channel,
+        card_number=card["identifier"],
+    )  # fmt: skip
+    _, error = dut.node.call("usage", "Report", record)
+    assert error and error["code"] == "NODE_HOSPITAL_CARD_REFUSED", (
+        f"on {stop} the node took a report: {error}"
+    )
+
+
 @pytest.mark.requirement("HIS-014")
 def test_hospital_cards_are_accepted_until_the_stop_using_date(dut, profile):
     stop = dt.date.fromisoformat(profile.param("hospital_cards.stop_use"))
+    try:
+        _accepted_until_stop_using(dut, profile, stop)
+    finally:
+        _node_day(dut, None)
+
+
+def _accepted_until_stop_using(dut: Any, profile: Any, stop: dt.date) -> None:
     r = register(dut.node)
     day = dt.timedelta(days=1)
+    # the card was issued before the stop-issuing date; the node judges each step on the visit's day
+    _node_day(dut, dt.date.fromisoformat(profile.param("hospital_cards.stop_issue")) - day)
     if _api(dut) == "tencent":
         # the envelope offers no lookup by hospital card: the HIS issues (binds) the card itself and
         # must ask the platform about its holder before it reports a use of it
@@ -342,6 +384,7 @@ def test_hospital_cards_are_accepted_until_the_stop_using_date(dut, profile):
     else:
         card = {"medium": "hospital-card", "identifier": _link_hospital_card(dut, r.person.main_index)}
     card["issuer"] = dut.credentials.org_code
+    _node_day(dut, stop - day)
     answer, calls = _visit(dut, card, ["registration"], date=(stop - day).isoformat())
     if _api(dut) == "tencent":
         _identified_first(calls, f"the day before {stop}")
@@ -350,16 +393,27 @@ def test_hospital_cards_are_accepted_until_the_stop_using_date(dut, profile):
             f"the day before {stop}: the card was not resolved ({_names(calls)})"
         )
     assert [c.request.card_type for c in _reports(calls)] == ["80"], f"reports: {_names(calls)}"
+    pinned = _node_day(dut, stop)
     answer, calls = _visit(dut, card, ["registration"], date=stop.isoformat())
     assert not _hospital_card_calls(calls), f"on {stop} the node was still asked about a hospital card"
     assert not _reports(calls, accepted_only=False), f"on {stop} a hospital-card use was reported"
     assert not answer.get("patient"), answer
+    if pinned:
+        _node_refuses_hospital_card(dut, card, stop)
 
 
 @pytest.mark.requirement("HIS-014")
 def test_hospital_cards_are_issued_until_the_stop_issuing_date(dut, profile):
     stop = dt.date.fromisoformat(profile.param("hospital_cards.stop_issue"))
+    try:
+        _issued_until_stop_issuing(dut, stop)
+    finally:
+        _node_day(dut, None)
+
+
+def _issued_until_stop_issuing(dut: Any, stop: dt.date) -> None:
     r = register(dut.node)
+    _node_day(dut, stop - dt.timedelta(days=1))
     mark = dut.proxy.mark()
     before = dut.request(
         "hospital_card", action="issue", patient=_qr(r), date=(stop - dt.timedelta(days=1)).isoformat()
@@ -379,10 +433,23 @@ def test_hospital_cards_are_issued_until_the_stop_issuing_date(dut, profile):
     assert error is None and resolved.person.main_index == r.person.main_index, (
         "issued card is not the patient's"
     )
+    pinned = _node_day(dut, stop)
     mark = dut.proxy.mark()
     dut.request("hospital_card", action="issue", patient=_qr(r), date=stop.isoformat())
     issued = [c for c in dut.proxy.since(mark, "LinkMedium") if c.request.medium == M.MEDIUM_HOSPITAL_CARD]
     assert not issued, f"on {stop} the HIS still linked a new hospital card at the node"
+    if pinned:  # and the node itself refuses to link one that day
+        _, error = dut.node.call(
+            "main_index",
+            "LinkMedium",
+            M.LinkMediumRequest(
+                main_index=r.person.main_index, medium=M.MEDIUM_HOSPITAL_CARD, identifier="HC" + new_digits(10),
+                issuer=dut.credentials.org_code, card_medium="80", context=dut.node.context(),
+            ),
+        )  # fmt: skip
+        assert error and error["code"] == "NODE_HOSPITAL_CARD_NOT_ISSUED", (
+            f"on {stop} the node linked one: {error}"
+        )
 
 
 @pytest.mark.requirement("ID-001", "ID-002")

@@ -69,7 +69,7 @@ class Mark(_message.Message):
     def __init__(self, kpi: _Optional[str] = ..., colour: _Optional[str] = ..., reason: _Optional[str] = ..., value: _Optional[float] = ..., has_value: _Optional[bool] = ..., target: _Optional[_Union[TargetInfo, _Mapping]] = ...) -> None: ...
 
 class Summary(_message.Message):
-    __slots__ = ("visits", "ecard_visits", "physical_visits", "ecard_share", "physical_share", "population", "holders", "coverage", "tertiary_visits", "tertiary_ecard_visits", "tertiary_ecard_share", "rating", "marks")
+    __slots__ = ("visits", "ecard_visits", "physical_visits", "ecard_share", "physical_share", "population", "holders", "coverage", "tertiary_visits", "tertiary_ecard_visits", "tertiary_ecard_share", "rating", "marks", "hospital_cards_refused")
     VISITS_FIELD_NUMBER: _ClassVar[int]
     ECARD_VISITS_FIELD_NUMBER: _ClassVar[int]
     PHYSICAL_VISITS_FIELD_NUMBER: _ClassVar[int]
@@ -83,6 +83,7 @@ class Summary(_message.Message):
     TERTIARY_ECARD_SHARE_FIELD_NUMBER: _ClassVar[int]
     RATING_FIELD_NUMBER: _ClassVar[int]
     MARKS_FIELD_NUMBER: _ClassVar[int]
+    HOSPITAL_CARDS_REFUSED_FIELD_NUMBER: _ClassVar[int]
     visits: int
     ecard_visits: int
     physical_visits: int
@@ -96,7 +97,8 @@ class Summary(_message.Message):
     tertiary_ecard_share: float
     rating: str
     marks: _containers.RepeatedCompositeFieldContainer[Mark]
-    def __init__(self, visits: _Optional[int] = ..., ecard_visits: _Optional[int] = ..., physical_visits: _Optional[int] = ..., ecard_share: _Optional[float] = ..., physical_share: _Optional[float] = ..., population: _Optional[int] = ..., holders: _Optional[int] = ..., coverage: _Optional[float] = ..., tertiary_visits: _Optional[int] = ..., tertiary_ecard_visits: _Optional[int] = ..., tertiary_ecard_share: _Optional[float] = ..., rating: _Optional[str] = ..., marks: _Optional[_Iterable[_Union[Mark, _Mapping]]] = ...) -> None: ...
+    hospital_cards_refused: int
+    def __init__(self, visits: _Optional[int] = ..., ecard_visits: _Optional[int] = ..., physical_visits: _Optional[int] = ..., ecard_share: _Optional[float] = ..., physical_share: _Optional[float] = ..., population: _Optional[int] = ..., holders: _Optional[int] = ..., coverage: _Optional[float] = ..., tertiary_visits: _Optional[int] = ..., tertiary_ecard_visits: _Optional[int] = ..., tertiary_ecard_share: _Optional[float] = ..., rating: _Optional[str] = ..., marks: _Optional[_Iterable[_Union[Mark, _Mapping]]] = ..., hospital_cards_refused: _Optional[int] = ...) -> None: ...
 
 class LevelRow(_message.Message):
     __slots__ = ("level", "level_name", "visits", "ecard_visits", "physical_visits", "ecard_share", "physical_share")
