@@ -199,7 +199,7 @@ def seed_tencent(url: str, app: dict[str, Any], people: list[Person], log: Any =
         client.close()
     if log:
         log(
-            f"seeded {len(persons)} residents through registerBatchHealthCard in {time.time() - started:.1f} s"
+            f"seeded {len(persons):,} residents through registerBatchHealthCard in {time.time() - started:.1f} s"
         )
     return {
         "persons": persons,
@@ -207,6 +207,7 @@ def seed_tencent(url: str, app: dict[str, Any], people: list[Person], log: Any =
         "expired_codes": [],
         "app": dict(app, token=token),
         "api": "tencent",
+        "seed_seconds": round(time.time() - started, 2),
     }
 
 
