@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from ehc.errors import EhcError
 from ehc.gm import hmac_sm3, sm3
+from reference_node import certificates
 from reference_node.errors import (
     AUTH_BAD_SIGNATURE,
     AUTH_CREDENTIAL_REVOKED,
@@ -34,6 +35,7 @@ from reference_node.errors import (
     AUTH_REPLAYED_NONCE,
     AUTH_STALE_TIMESTAMP,
     RATE_LIMITED,
+    TERMINAL_NOT_CERTIFIED,
 )
 from reference_node.node import Caller, Node
 from reference_node.observability import Throttled
@@ -163,12 +165,22 @@ class Authenticator:
         secret_enc, revoked, org, role, certification, area = row
         cred = _Credential(
             self.node.hsm.open(bytes(secret_enc)), Caller(terminal_id, org, int(role), area or ""), bool(revoked),
-            int(certification) == 2 if self.node.config.require_certified_terminals else int(certification) != 3, now,
+            self._certified(terminal_id, int(role), int(certification)), now,
         )  # fmt: skip
         with self._lock:
             if generation == self._generation:
                 self._creds[terminal_id] = cred
         return cred
+
+    def _certified(self, terminal_id: str, role: int, certification: int) -> bool:
+        """检测备案: with the profile's rule on, a terminal (role TERMINAL) needs a registered,
+        unrevoked PASS certification report for the node's profile (reference_node.certificates);
+        a revoked status (3) stops any identity."""
+        if certification == 3:
+            return False
+        if not self.node.config.require_certified_terminals or role != 1:
+            return True
+        return certificates.holds_valid(self.node.db, terminal_id, self.node.config.profile)
 
     def credential(self, terminal_id: str) -> tuple[bytes, Caller, bool] | None:
         """(secret, caller, usable) of a registered terminal, for front doors that sign with the
@@ -213,6 +225,8 @@ class Authenticator:
             )
             raise EhcError(AUTH_BAD_SIGNATURE)
         if cred.revoked or not cred.certified:
+            if not cred.revoked and self.node.config.require_certified_terminals:
+                raise EhcError(TERMINAL_NOT_CERTIFIED)
             raise EhcError(AUTH_CREDENTIAL_REVOKED)
         now_ms = time.time() * 1000
         if abs(now_ms - int(ts)) > self.window_ms:

@@ -791,3 +791,8 @@ node.add_command(_supervision)
 from reference_node.frontend.cli import frontend as _frontend  # noqa: E402 - after the group exists
 
 node.add_command(_frontend)
+
+# ------------------------------------------------------------------ registry: terminal certificates (own module)
+from reference_node.registry_cli import registry as _registry  # noqa: E402 - after the group exists
+
+node.add_command(_registry)

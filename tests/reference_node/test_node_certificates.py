@@ -1,0 +1,181 @@
+"""检测备案 (seed 000): a Jining node refuses a terminal without a valid certificate for its profile
+and accepts it once its signed PASS report is registered (`ehc node registry add-certificate`)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+
+import grpc
+import pytest
+from click.testing import CliRunner
+from node_helpers import register_request
+
+from conformance_tests.reportsign import sign_directory
+from ehc.gm import SM2PrivateKey
+from reference_node.cli import node as node_cli
+from reference_node.client import error_of
+from reference_node.config import NodeConfig
+from reference_node.testing import start_node
+
+JINING = NodeConfig(require_certified_terminals=True, profile="shandong-jining", change_poll_ms=50)
+
+
+def _report(tmp: Path, key: SM2PrivateKey, *, profile: str = "shandong-jining", verdict: str = "pass",
+            role: str = "terminal") -> Path:  # fmt: skip
+    """A report directory as `ehc certify terminal` writes it (report.json + files), signed."""
+    out = tmp / f"report-{uuid.uuid4().hex[:8]}"
+    out.mkdir()
+    report = {
+        "report_id": str(uuid.uuid4()), "verdict": verdict, "role": role, "mode": "certification",
+        "dut": {"adapter": "terminal:driver", "name": "Acme HealthReader X1", "version": "2.4.1"},
+        "profile": {"name": profile, "title": profile, "chain": [profile], "parameters": {}, "requirements": 1},
+    }  # fmt: skip
+    (out / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    (out / "junit.xml").write_text("<testsuite/>", encoding="utf-8")
+    sign_directory(out, key, "lab key test.pem", False)
+    return out
+
+
+def _lab(tmp: Path) -> tuple[SM2PrivateKey, Path]:
+    key = SM2PrivateKey.generate()
+    pem = tmp / f"lab-{uuid.uuid4().hex[:6]}.pub.pem"
+    pem.write_bytes(key.public_key.to_pem())
+    return key, pem
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(node_cli, list(args), catch_exceptions=False)
+    return res.exit_code, res.output
+
+
+def _calls(client) -> str:
+    """'' when the terminal may call, else the kit error code of the refusal."""
+    try:
+        client.issuance.Register(register_request())
+        return ""
+    except grpc.RpcError as exc:
+        return error_of(exc).code.name
+
+
+def _wait_for(client, expected: str) -> str:
+    deadline = time.monotonic() + 5
+    got = _calls(client)
+    while got != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+        got = _calls(client)
+    return got
+
+
+@pytest.fixture
+def jining(tmp_path):
+    node = start_node(tmp_path, config=JINING)
+    yield node
+    node.stop()
+
+
+def test_a_terminal_is_refused_until_its_signed_pass_report_is_registered(jining, tmp_path):
+    terminal = jining.client()
+    tid, data = jining.credentials.terminal_id, str(jining.data_dir)
+    assert _calls(terminal) == "NODE_TERMINAL_NOT_CERTIFIED"
+    assert _calls(jining.client("admin")) == ""  # the operator is not a terminal
+    key, pem = _lab(tmp_path)
+    report = _report(tmp_path, key)
+    code, out = _cli(
+        "registry",
+        "add-certificate",
+        str(report),
+        "--terminal",
+        tid,
+        "--lab-key",
+        str(pem),
+        "--data-dir",
+        data,
+    )
+    assert code == 0, out
+    cert = json.loads(out)
+    assert (cert["product"], cert["version"], cert["profile"], cert["verdict"]) == (
+        "Acme HealthReader X1", "2.4.1", "shandong-jining", "pass",
+    )  # fmt: skip
+    assert _wait_for(terminal, "") == ""
+    # revocation: refused again at the next call (change feed), and both steps audited
+    code, out = _cli(
+        "registry", "revoke-certificate", cert["cert_id"], "--reason", "firmware recalled", "--data-dir", data
+    )
+    assert code == 0 and json.loads(out)["terminals"] == [tid], out
+    assert _wait_for(terminal, "NODE_TERMINAL_NOT_CERTIFIED") == "NODE_TERMINAL_NOT_CERTIFIED"
+    rows = jining.node.db.query(
+        "SELECT action, detail FROM audit WHERE action LIKE 'certificate_%' ORDER BY id"
+    )
+    assert [r[0] for r in rows] == ["certificate_registered", "certificate_revoked"]
+    assert "firmware recalled" in rows[1][1]
+    code, out = _cli("registry", "certificates", "--terminal", tid, "--data-dir", data)
+    listed = json.loads(out)
+    assert len(listed) == 1 and listed[0]["revoked_at"] and listed[0]["revoke_reason"] == "firmware recalled"
+
+
+def test_only_a_valid_certificate_for_this_profile_counts(jining, tmp_path):
+    terminal = jining.client()
+    tid, data = jining.credentials.terminal_id, str(jining.data_dir)
+    key, pem = _lab(tmp_path)
+
+    def add(report: Path, lab: Path = pem) -> tuple[int, str]:
+        return _cli(
+            "registry",
+            "add-certificate",
+            str(report),
+            "--terminal",
+            tid,
+            "--lab-key",
+            str(lab),
+            "--data-dir",
+            data,
+        )
+
+    # registered, but not a certificate of this node's profile / not a pass / not a terminal's
+    for kwargs in ({"profile": "national"}, {"verdict": "fail"}, {"role": "his"}):
+        code, out = add(_report(tmp_path, key, **kwargs))
+        assert code == 0, out
+    time.sleep(0.2)
+    assert _calls(terminal) == "NODE_TERMINAL_NOT_CERTIFIED"
+    # refused outright: another lab's signature, an altered or an added file, no signature
+    other, _ = _lab(tmp_path)
+    code, out = add(_report(tmp_path, other))
+    assert code != 0 and "NODE_CERTIFICATE_INVALID" in out and "not a trusted lab key" in out
+    altered = _report(tmp_path, key)
+    (altered / "report.json").write_text(
+        (altered / "report.json").read_text().replace('"fail"', '"pass"') + " "
+    )
+    code, out = add(altered)
+    assert code != 0 and "altered" in out
+    added = _report(tmp_path, key)
+    (added / "extra.txt").write_text("x")
+    code, out = add(added)
+    assert code != 0 and "added" in out
+    unsigned = _report(tmp_path, key)
+    (unsigned / "manifest.sig").unlink()
+    code, out = add(unsigned)
+    assert code != 0 and "NODE_CERTIFICATE_INVALID" in out
+    # a report for an unknown terminal is not recorded
+    code, out = _cli("registry", "add-certificate", str(_report(tmp_path, key)), "--terminal", "NOPE", "--lab-key",
+                     str(pem), "--data-dir", data)  # fmt: skip
+    assert code != 0 and "NODE_TERMINAL_UNKNOWN" in out
+    assert _calls(terminal) == "NODE_TERMINAL_NOT_CERTIFIED"
+    # a trusted key placed in DATA_DIR/trusted-labs works without --lab-key
+    (jining.data_dir / "trusted-labs").mkdir()
+    (jining.data_dir / "trusted-labs" / "lab.pem").write_bytes(key.public_key.to_pem())
+    code, out = _cli(
+        "registry", "add-certificate", str(_report(tmp_path, key)), "--terminal", tid, "--data-dir", data
+    )
+    assert code == 0, out
+    assert _wait_for(terminal, "") == ""
+
+
+def test_without_the_rule_certificates_are_not_required(tmp_path):
+    node = start_node(tmp_path, config=NodeConfig(profile="national"))
+    try:
+        assert _calls(node.client()) == ""
+    finally:
+        node.stop()
