@@ -52,6 +52,12 @@ def node() -> None:
     default=None,
     help="key file (default DATA_DIR/keys.json, created)",
 )
+@click.option(
+    "--kek-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="key-encryption key (32/64 hex digits, mode 0600, outside DATA_DIR); or $EHC_NODE_KEK[_FILE]",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="listen address (0.0.0.0 for all)")
 @click.option("--grpc-port", type=int, default=50051, show_default=True, help="0 = any free port")
 @click.option("--http-port", type=int, default=None, help="REST gateway + /metrics port (off by default)")
@@ -217,7 +223,7 @@ def serve(**o: Any) -> None:
         running = start(
             o["data_dir"], db_url=o["db_url"], keys=o["keys"], grpc_address=f"{o['host']}:{o['grpc_port']}",
             http_port=o["http_port"], http_host=o["host"], config=config, workers=o["workers"], tls=tls,
-            max_concurrent_rpcs=o["max_concurrent_rpcs"] or None,
+            max_concurrent_rpcs=o["max_concurrent_rpcs"] or None, kek_file=o["kek_file"],
         )  # fmt: skip
     except EhcError as err:
         fail(err)
@@ -257,17 +263,44 @@ def keys() -> None:
 @click.option(
     "--force", is_flag=True, help="overwrite an existing key file (makes existing EHCIDs unverifiable)"
 )
-def keys_init(path: str | None, data_dir: str | None, force: bool) -> None:
-    """Generate a fresh key file (root security key, protect key, data and index keys, issuer SM2 key)."""
-    from reference_node.hsm import init_key_file
+@click.option("--kek-file", type=click.Path(dir_okay=False), default=None, help="wrap under this KEK")
+def keys_init(path: str | None, data_dir: str | None, force: bool, kek_file: str | None) -> None:
+    """Generate a fresh key file (root security key, protect key, data and index keys, issuer SM2 key):
+    wrapped under the KEK (--kek-file, $EHC_NODE_KEK_FILE or $EHC_NODE_KEK), else TEST-ONLY in clear."""
+    from reference_node.hsm import init_key_file, resolve_kek
     from reference_node.runtime import default_data_dir
 
     target = Path(path) if path else Path(data_dir or default_data_dir()) / "keys.json"
     try:
-        init_key_file(target, overwrite=force)
+        kek = resolve_kek(kek_file)
+        init_key_file(target, overwrite=force, kek=kek)
     except EhcError as err:
         fail(err)
-    emit({"keys": str(target), "label": "TEST-ONLY local node keys"})
+    emit({"keys": str(target), "wrapped": kek is not None,
+          "label": "node keys (wrapped)" if kek else "TEST-ONLY local node keys"})  # fmt: skip
+
+
+@keys.command("wrap")
+@click.option(
+    "--keys", "path", type=click.Path(dir_okay=False), default=None, help="default DATA_DIR/keys.json"
+)
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None)
+@click.option("--kek-file", type=click.Path(dir_okay=False), default=None, help="or $EHC_NODE_KEK[_FILE]")
+def keys_wrap(path: str | None, data_dir: str | None, kek_file: str | None) -> None:
+    """Wrap a plain key file under a KEK in place (the same keys: issued EHCIDs stay valid)."""
+    from reference_node.errors import KEK_INVALID
+    from reference_node.hsm import resolve_kek, wrap_key_file
+    from reference_node.runtime import default_data_dir
+
+    target = Path(path) if path else Path(data_dir or default_data_dir()) / "keys.json"
+    try:
+        kek = resolve_kek(kek_file)
+        if kek is None:
+            raise EhcError(KEK_INVALID, "no KEK: give --kek-file, EHC_NODE_KEK_FILE or EHC_NODE_KEK")
+        wrap_key_file(target, kek)
+    except EhcError as err:
+        fail(err)
+    emit({"keys": str(target), "wrapped": True})
 
 
 # ------------------------------------------------------------------ client

@@ -22,7 +22,7 @@ import grpc
 
 from ehc.errors import EhcError, ErrorCode, lookup
 from reference_node.auth import sign
-from reference_node.errors import CLIENT_UNAVAILABLE, INTERNAL
+from reference_node.errors import CLIENT_UNAVAILABLE, INTERNAL, KEK_INVALID
 from reference_node.proto.ehc.node.v1 import (
     common_pb2,
     issuance_pb2_grpc,
@@ -63,11 +63,32 @@ class Credentials:
             "department": self.department,
         }
 
+    def to_sealed_dict(self, kek: bytes) -> dict[str, str]:
+        """Like :meth:`to_dict`, the secret sealed under the node's KEK (``secret_sealed``): a
+        client file of a production node holds no secret in clear."""
+        from reference_node.hsm import kek_seal
+
+        d = self.to_dict()
+        del d["secret_hex"]
+        d["secret_sealed"] = kek_seal(kek, self.secret).hex()
+        return d
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Credentials:
+        if "secret_sealed" in d:  # sealed under the node's KEK (EHC_NODE_KEK / EHC_NODE_KEK_FILE)
+            from reference_node.hsm import kek_open, resolve_kek
+
+            kek = resolve_kek()
+            if kek is None:
+                raise EhcError(
+                    KEK_INVALID, "client file holds a sealed secret: give the node's KEK (EHC_NODE_KEK)"
+                )
+            secret = kek_open(kek, bytes.fromhex(d["secret_sealed"]))
+        else:
+            secret = bytes.fromhex(d["secret_hex"])
         return cls(
             terminal_id=d["terminal_id"],
-            secret=bytes.fromhex(d["secret_hex"]),
+            secret=secret,
             org_code=d["org_code"],
             org_name=d.get("org_name", ""),
             use_city=d.get("use_city", ""),
@@ -78,7 +99,12 @@ class Credentials:
 
 
 def load_client_file(path: str | os.PathLike[str], role: str = "terminal") -> tuple[str, Credentials]:
-    """(target, credentials) from a client file written by ``ehc node serve`` (role: terminal | admin)."""
+    """(target, credentials) from a client file written by ``ehc node serve`` (role: terminal | admin).
+
+    A file readable by group or others is refused (NODE_FILE_PERMISSIONS): it holds secrets."""
+    from reference_node.hsm import check_private_file
+
+    check_private_file(path, "client file")
     doc = json.loads(Path(path).read_text(encoding="utf-8"))
     return doc["target"], Credentials.from_dict(doc[role])
 

@@ -146,6 +146,23 @@ REQUEST_TIMEOUT = define(
     "NODE_REQUEST_TIMEOUT", 4910, L, "request body not received within the node's bound (http_body_timeout_s)"
 )
 
+# --- node security (H13, issue #13)
+SEALED_TAMPERED = define(
+    "NODE_SEALED_TAMPERED", 4911, L, "stored encrypted field failed its MAC (tampered); not decrypted"
+)
+FILE_PERMISSIONS = define(
+    "NODE_FILE_PERMISSIONS", 4912, L, "key or credential file readable by group or others (chmod 600 it)"
+)
+KEK_INVALID = define(
+    "NODE_KEK_INVALID", 4913, L, "key-encryption key missing, malformed or not the file's KEK"
+)
+HOST_REFUSED = define(
+    "NODE_HOST_REFUSED", 4914, L, "Host header not in the page's allow-list (DNS rebinding guard)"
+)
+CSRF_REFUSED = define(
+    "NODE_CSRF_REFUSED", 4915, L, "cross-site write refused: no same-origin token or foreign Origin"
+)
+
 _STATUS_BY_RANGE: list[tuple[range, grpc.StatusCode]] = [
     (range(4101, 4200), grpc.StatusCode.INVALID_ARGUMENT),
     (range(4201, 4207), grpc.StatusCode.UNAUTHENTICATED),
@@ -180,6 +197,11 @@ _STATUS_BY_CODE: dict[str, grpc.StatusCode] = {
     REQUEST_TIMEOUT.name: grpc.StatusCode.DEADLINE_EXCEEDED,
     KEYS_MISSING.name: grpc.StatusCode.FAILED_PRECONDITION,
     CONFIG_INVALID.name: grpc.StatusCode.FAILED_PRECONDITION,
+    SEALED_TAMPERED.name: grpc.StatusCode.DATA_LOSS,
+    FILE_PERMISSIONS.name: grpc.StatusCode.FAILED_PRECONDITION,
+    KEK_INVALID.name: grpc.StatusCode.FAILED_PRECONDITION,
+    HOST_REFUSED.name: grpc.StatusCode.PERMISSION_DENIED,
+    CSRF_REFUSED.name: grpc.StatusCode.PERMISSION_DENIED,
 }
 
 
@@ -216,4 +238,5 @@ _HTTP = {
     grpc.StatusCode.FAILED_PRECONDITION: 409,
     grpc.StatusCode.UNAVAILABLE: 503,
     grpc.StatusCode.INTERNAL: 500,
+    grpc.StatusCode.DATA_LOSS: 500,
 }

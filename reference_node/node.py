@@ -299,7 +299,7 @@ class Node:
     @classmethod
     def open(cls, config: NodeConfig, hsm: Hsm, db: Database) -> Node:
         with db.wait_budget(db.background_wait_ms):  # several processes may start together
-            migrate(db)
+            migrate(db, hsm)
         return cls(config, hsm, db)
 
     def close(self) -> None:

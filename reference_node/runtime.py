@@ -12,8 +12,8 @@ from pathlib import Path
 from ehc.errors import EhcError
 from reference_node.client import Credentials, NodeClient
 from reference_node.config import NodeConfig
-from reference_node.errors import CONFIG_INVALID
-from reference_node.hsm import SoftwareHsm, init_key_file
+from reference_node.errors import CONFIG_INVALID, KEK_INVALID
+from reference_node.hsm import SoftwareHsm, check_private_file, init_key_file, resolve_kek
 from reference_node.node import Node
 from reference_node.observability import log
 from reference_node.server import GrpcServer, build_server
@@ -71,25 +71,47 @@ class RunningNode:
         self.stop()
 
 
-def ensure_keys(data_dir: Path, keys: str | os.PathLike[str] | None) -> Path:
+def ensure_keys(data_dir: Path, keys: str | os.PathLike[str] | None, kek: bytes | None = None) -> Path:
+    """The key file; created on first start when none is named: wrapped under the KEK when one is
+    given, else plain and marked TEST-ONLY (a developer's ``ehc node serve``, with a warning)."""
     path = Path(keys) if keys else data_dir / "keys.json"
     if not path.exists():
         if keys:
             raise EhcError(
                 CONFIG_INVALID, f"key file {path} does not exist (create it with `ehc node keys init`)"
             )
-        init_key_file(path)
+        init_key_file(path, kek=kek)
     return path
 
 
+def private_data_dir(data: Path) -> None:
+    """Create the data directory 0700 (keys, database, credentials); warn when an existing one is open."""
+    if not data.exists():
+        data.mkdir(parents=True, mode=0o700)
+        os.chmod(data, 0o700)  # mkdir's mode is masked by the umask
+    elif os.stat(data).st_mode & 0o077:
+        log(LOG, logging.WARNING, "data directory is accessible to group or others; chmod 700 it",
+            data_dir=str(data))  # fmt: skip
+
+
+def _opens(entry: dict, secret: bytes, kek: bytes) -> bool:
+    from reference_node.hsm import kek_open
+
+    try:
+        return kek_open(kek, bytes.fromhex(entry.get("secret_sealed", ""))) == secret
+    except (EhcError, ValueError):
+        return False
+
+
 def provision_demo(
-    node: Node, data_dir: Path, target: str, use_city: str
+    node: Node, data_dir: Path, target: str, use_city: str, kek: bytes | None = None
 ) -> tuple[Credentials, Credentials, Path]:
     """On first start: a demo organisation + terminal and an admin terminal, with credentials in
     ``client.json`` (mode 0600) where ``ehc node client`` finds them. TEST-ONLY identities."""
     client_file = data_dir / "client.json"
     existing = None
     if client_file.exists():
+        check_private_file(client_file, "client file")
         try:
             existing = json.loads(client_file.read_text(encoding="utf-8"))
         except ValueError:
@@ -118,8 +140,18 @@ def provision_demo(
         creds[role] = Credentials(
             terminal, secret, org, org_name, use_city, "0100", "010101", "5500" if trole == 1 else ""
         )
-    doc = {"target": target, "note": "TEST-ONLY credentials of a local demo node"}
-    doc.update({role: c.to_dict() for role, c in creds.items()})
+    if kek is None:
+        doc = {"target": target, "note": "TEST-ONLY credentials of a local demo node"}
+        doc.update({role: c.to_dict() for role, c in creds.items()})
+    else:  # secrets sealed under the KEK: the client needs EHC_NODE_KEK(_FILE) to use them
+        doc = {"target": target, "note": "demo credentials, secrets sealed under the node's KEK"}
+        doc.update({role: c.to_sealed_dict(kek) for role, c in creds.items()})
+        same = existing is not None and existing.get("target") == target and all(
+            isinstance(existing.get(r), dict) and existing[r].get("terminal_id") == c.terminal_id
+            and _opens(existing[r], c.secret, kek) for r, c in creds.items()
+        )  # fmt: skip
+        if same:
+            doc = existing
     if existing != doc:
         fd = os.open(client_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -139,12 +171,20 @@ def start(
     workers: int = 16,
     tls: tuple[bytes, bytes] | None = None,
     max_concurrent_rpcs: int | None = 1024,
+    kek_file: str | os.PathLike[str] | None = None,
 ) -> RunningNode:
-    """Start a node in this process (servers run on background threads)."""
+    """Start a node in this process (servers run on background threads). The key-encryption key
+    comes from ``kek_file``, $EHC_NODE_KEK_FILE or $EHC_NODE_KEK; without one the keys are TEST-ONLY."""
     config = config or NodeConfig()
     data = Path(data_dir) if data_dir else default_data_dir()
-    data.mkdir(parents=True, exist_ok=True)
-    hsm = SoftwareHsm.from_file(ensure_keys(data, keys))
+    private_data_dir(data)
+    kek = resolve_kek(kek_file)
+    if kek_file and Path(kek_file).resolve().is_relative_to(data.resolve()):
+        raise EhcError(KEK_INVALID, "the KEK file lies in the data directory, next to the keys it protects")
+    hsm = SoftwareHsm.from_file(ensure_keys(data, keys, kek), kek)
+    if hsm.test_only:
+        log(LOG, logging.WARNING, "TEST-ONLY node keys, stored in clear: give a KEK (EHC_NODE_KEK or "
+            "--kek-file) and `ehc node keys wrap` them before real data", key_label=hsm.label)  # fmt: skip
     db = open_database(db_url, data, config.sqlite_synchronous)
     db.request_wait_ms = config.sqlite_lock_wait_ms
     node = Node.open(config, hsm, db)
@@ -159,7 +199,9 @@ def start(
     host = grpc_address.rsplit(":", 1)[0] or "127.0.0.1"
     host = "127.0.0.1" if host in ("0.0.0.0", "[::]", "") else host
     target = f"{host}:{server.port}"
-    terminal, admin, client_file = provision_demo(node, data, target, config.node_id)
+    terminal, admin, client_file = provision_demo(
+        node, data, target, config.node_id, None if hsm.test_only else kek
+    )
     running = RunningNode(target, terminal, admin, client_file, data, node, server)
     if http_port is not None:
         running._http_server, running.http_port = _start_http(node, server, http_host, http_port)

@@ -211,6 +211,8 @@ class SqliteDatabase(Database):
         self.synchronous = synchronous.upper()
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # created 0600 whatever the umask: SQLite gives the -wal and -shm files the database's mode
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
 
     def _connect(self) -> sqlite3.Connection:
         c = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level="DEFERRED")

@@ -2,16 +2,53 @@
 
 The same steps run on SQLite and PostgreSQL; ``{BLOB}`` and ``{SERIAL}`` are replaced per dialect.
 Append new steps; never edit a released one. Identifiers and personal data are stored encrypted
-(``*_enc``, SM4-CBC with a per-row IV) next to a keyed blind index (``*_blind``) used for lookups.
+(``*_enc``, SM4-CBC with a per-row IV and an HMAC-SM3 tag since step 6) next to a keyed blind index (``*_blind``) used for lookups.
 Supervision needs time, organisation, area, medium and scene of every verification, usage and
 issuance: those columns are stored in clear (they are not personal data).
 """
 
 from __future__ import annotations
 
-from reference_node.store.db import Database
+from collections.abc import Callable
+from typing import Any
 
-MIGRATIONS: list[tuple[int, str, list[str]]] = [
+from reference_node.store.db import Cursor, Database
+
+# a step is SQL, or a Python function given the cursor and the node's HSM (data rewrites)
+Step = str | Callable[[Cursor, Any], None]
+
+# every sealed (*_enc) column and the key of its table (REL-F23 reseal)
+SEALED_COLUMNS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("persons", ("main_index",), "doc_enc"),
+    ("persons", ("main_index",), "pii_enc"),
+    ("media", ("medium", "key_blind"), "identifier_enc"),
+    ("usage", ("terminal_id", "request_id"), "card_number_enc"),
+    ("credentials", ("terminal_id",), "secret_enc"),
+)
+
+
+def reseal_authenticated(cur: Cursor, hsm: Any) -> None:
+    """REL-F23: rewrite format-1 sealed values (SM4-CBC, no MAC) as format 2 (encrypt-then-MAC).
+
+    Runs once, inside the migration's transaction; a fresh store has nothing to rewrite (no HSM
+    needed). Afterwards the HSM refuses format 1, so a value cut back to it is not decrypted."""
+    for table, keys, column in SEALED_COLUMNS:
+        rows = cur.all(f"SELECT {', '.join(keys)}, {column} FROM {table} WHERE {column} IS NOT NULL")
+        old = [r for r in rows if len(bytes(r[-1])) % 16 == 0]  # format 2 is 1 + blocks + 32 bytes
+        if not old:
+            continue
+        if hsm is None:
+            raise RuntimeError("sealed values of the old format need the node's HSM to migrate")
+        hsm.legacy_reads = True
+        try:
+            fresh = [(hsm.seal(hsm.open(bytes(r[-1]))), *r[:-1]) for r in old]
+        finally:
+            hsm.legacy_reads = False
+        where = " AND ".join(f"{k} = ?" for k in keys)
+        cur.many(f"UPDATE {table} SET {column} = ? WHERE {where}", fresh)
+
+
+MIGRATIONS: list[tuple[int, str, list[Step]]] = [
     (
         1,
         "initial schema",
@@ -195,6 +232,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "persons.main_index ORDER BY k.issued_at, k.ehcid LIMIT 1), '')",
         ],
     ),
+    (
+        6,
+        "sealed personal fields authenticated (encrypt-then-MAC): old SM4-CBC values rewritten",
+        [reseal_authenticated],
+    ),
 ]
 
 
@@ -207,8 +249,9 @@ def current_version(db: Database) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def migrate(db: Database) -> int:
-    """Apply pending steps, each in its own transaction; return the resulting version.
+def migrate(db: Database, hsm: Any = None) -> int:
+    """Apply pending steps, each in its own transaction; return the resulting version. ``hsm``
+    is needed by data rewrites of existing rows (a fresh store migrates without it).
 
     On PostgreSQL an advisory lock serialises concurrent node processes starting together.
     """
@@ -225,7 +268,10 @@ def migrate(db: Database) -> int:
                 if row and row[0] is not None and int(row[0]) >= version:
                     continue
             for step in steps:
-                cur.run(db.ddl(step))
+                if callable(step):
+                    step(cur, hsm)
+                else:
+                    cur.run(db.ddl(step))
             cur.run(
                 "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
                 (version, description, fmt_time(now_cst())),

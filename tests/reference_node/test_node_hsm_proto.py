@@ -55,7 +55,8 @@ def test_key_file_is_private_and_never_overwritten(tmp_path: Path):
 
 def test_broken_key_file_is_a_coded_error(tmp_path: Path):
     bad = tmp_path / "bad.json"
-    bad.write_text('{"keys": {"root_key": "00"}}')
+    bad.write_text('{"keys": {"root_key": "00"}, "test_only": true}')
+    bad.chmod(0o600)  # a group-readable key file is refused before it is read (NODE_FILE_PERMISSIONS)
     with pytest.raises(EhcError) as info:
         SoftwareHsm.from_file(bad)
     assert info.value.code.name == "NODE_KEYS_MISSING"

@@ -147,3 +147,164 @@ def test_front_end_answers_an_unknown_terminal_like_a_wrong_key(tmp_path, caplog
     assert answers["unknown"] == answers["wrong key"] == ("NODE_AUTH_BAD_SIGNATURE", answers["wrong key"][1])
     logged = caplog.text
     assert "unknown terminal" in logged and "signature does not verify" in logged  # the log tells them apart
+
+
+# ---------------------------------------------------------------- REL-F22 keys and credential files
+def test_key_file_wrapped_under_a_kek_from_outside_the_data_directory(tmp_path, monkeypatch):
+    import json
+    import os
+    import stat
+
+    from reference_node.hsm import SoftwareHsm, init_key_file
+
+    kek_file = tmp_path / "secrets" / "node.kek"
+    kek_file.parent.mkdir()
+    kek_file.write_text("00112233445566778899aabbccddeeff\n")
+    kek_file.chmod(0o600)
+    monkeypatch.delenv("EHC_NODE_KEK", raising=False)
+    monkeypatch.setenv("EHC_NODE_KEK_FILE", str(kek_file))
+    data = tmp_path / "data"
+    node = start(data)
+    try:
+        keys_text = (data / "keys.json").read_text()
+        doc = json.loads(keys_text)
+        assert doc["version"] == 2 and "keys" not in doc and "issuer_key_pem" not in doc
+        assert "PRIVATE" not in keys_text and not node.node.hsm.test_only
+        hsm_keys = node.node.hsm._k
+        assert all(v.hex() not in keys_text for v in hsm_keys.values())  # no key in clear
+        client_text = (data / "client.json").read_text()
+        assert node.admin_credentials.secret.hex() not in client_text  # the admin secret is sealed
+        assert stat.S_IMODE(os.stat(data).st_mode) == 0o700
+        for name in ("keys.json", "client.json", "node.db", "node.db-wal"):
+            assert stat.S_IMODE(os.stat(data / name).st_mode) == 0o600, name
+        with NodeClient.from_file(data / "client.json", "admin") as admin:  # unsealed with the KEK
+            admin.registry.ListTerminals(rp.ListTerminalsRequest())
+    finally:
+        node.stop()
+    # without the KEK, or with another one, the keys do not load
+    monkeypatch.delenv("EHC_NODE_KEK_FILE")
+    with pytest.raises(EhcError) as info:
+        SoftwareHsm.from_file(data / "keys.json")
+    assert info.value.code.name == "NODE_KEK_INVALID"
+    with pytest.raises(EhcError) as info:
+        SoftwareHsm.from_file(data / "keys.json", bytes(16))
+    assert info.value.code.name == "NODE_KEK_INVALID"
+    # a plain key file not marked TEST-ONLY is refused
+    plain = init_key_file(tmp_path / "plain.json")
+    doc = json.loads(plain.read_text())
+    doc.pop("test_only")
+    doc["label"] = "production"
+    plain.write_text(json.dumps(doc))
+    with pytest.raises(EhcError) as info:
+        SoftwareHsm.from_file(plain)
+    assert info.value.code.name == "NODE_KEK_INVALID"
+
+
+def test_group_readable_key_and_client_files_are_refused_with_the_fix(tmp_path, monkeypatch):
+    from reference_node.client import load_client_file
+    from reference_node.hsm import SoftwareHsm
+
+    monkeypatch.delenv("EHC_NODE_KEK", raising=False)
+    monkeypatch.delenv("EHC_NODE_KEK_FILE", raising=False)
+    data = tmp_path / "data"
+    start(data).stop()
+    for name in ("keys.json", "client.json"):
+        path = data / name
+        path.chmod(0o644)
+        with pytest.raises(EhcError) as info:
+            SoftwareHsm.from_file(path) if name == "keys.json" else load_client_file(path)
+        assert info.value.code.name == "NODE_FILE_PERMISSIONS"
+        assert f"chmod 600 {path}" in info.value.message
+        path.chmod(0o600)
+    load_client_file(data / "client.json")
+
+
+def test_developer_start_without_a_kek_is_test_only_and_says_so(tmp_path, monkeypatch, caplog):
+    import json
+
+    monkeypatch.delenv("EHC_NODE_KEK", raising=False)
+    monkeypatch.delenv("EHC_NODE_KEK_FILE", raising=False)
+    caplog.set_level(logging.WARNING, logger="reference_node")
+    node = start(tmp_path / "data")
+    try:
+        doc = json.loads((tmp_path / "data" / "keys.json").read_text())
+        assert doc["test_only"] is True and doc["label"].startswith("TEST-ONLY")
+        assert node.node.hsm.test_only
+        assert "TEST-ONLY node keys" in caplog.text
+    finally:
+        node.stop()
+
+
+# ---------------------------------------------------------------- REL-F23 stored personal fields
+def _legacy_seal(hsm, plain: bytes) -> bytes:
+    """The format before REL-F23: IV ‖ SM4-CBC(pad80), no MAC."""
+    from ehc.gm import pad_80, random_bytes, sm4_cbc_encrypt
+
+    iv = random_bytes(16)
+    return iv + sm4_cbc_encrypt(hsm._k["data_key"], iv, pad_80(plain))
+
+
+def test_a_tampered_sealed_field_is_refused_not_decrypted(tmp_path):
+    from reference_node.hsm import SoftwareHsm, init_key_file
+
+    hsm = SoftwareHsm.from_file(init_key_file(tmp_path / "k.json"))
+    sealed = hsm.seal("张三|13800000000".encode())
+    assert hsm.open(sealed) == "张三|13800000000".encode()
+    for i in (0, 1, 20, len(sealed) - 40, len(sealed) - 1):  # version, IV, ciphertext, tag
+        bad = bytearray(sealed)
+        bad[i] ^= 0x01
+        with pytest.raises(EhcError) as info:
+            hsm.open(bytes(bad))
+        assert info.value.code.name == "NODE_SEALED_TAMPERED"
+    # cut back to the old unauthenticated format (IV ‖ ciphertext): refused once migrated
+    with pytest.raises(EhcError) as info:
+        hsm.open(sealed[1:-32])
+    assert info.value.code.name == "NODE_SEALED_TAMPERED"
+
+
+def test_old_rows_are_resealed_by_the_migration_and_then_tamper_evident(tmp_path):
+    from reference_node.proto.ehc.node.v1 import main_index_pb2 as mp
+    from reference_node.store.migrations import SEALED_COLUMNS
+    from tests.reference_node.node_helpers import register_request
+
+    data = tmp_path / "data"
+    node = start(data)
+    try:
+        with node.client() as c:
+            answer = c.issuance.Register(register_request())
+        main_index, ehcid = answer.person.main_index, answer.card.ehcid
+        hsm, db = node.node.hsm, node.node.db
+        # turn the store back into one of the old format (no MAC), schema version 5
+        with db.transaction() as cur:
+            for table, keys, column in SEALED_COLUMNS:
+                rows = cur.all(f"SELECT {', '.join(keys)}, {column} FROM {table} WHERE {column} IS NOT NULL")
+                where = " AND ".join(f"{k} = ?" for k in keys)
+                cur.many(
+                    f"UPDATE {table} SET {column} = ? WHERE {where}",
+                    [(_legacy_seal(hsm, hsm.open(bytes(r[-1]))), *r[:-1]) for r in rows],
+                )
+            cur.run("DELETE FROM schema_version WHERE version >= 6")
+    finally:
+        node.stop()
+    node = start(data)  # migration 6 rewrites every old value
+    try:
+        db = node.node.db
+        for table, _keys, column in SEALED_COLUMNS:
+            for (value,) in db.query(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL"):
+                assert len(bytes(value)) % 16 == 1 and bytes(value)[0] == 2, (table, column)
+        with node.client() as c:  # the credentials (resealed too) still sign; the person reads back
+            resolve = mp.ResolveRequest(medium=mp.MEDIUM_EHCID, identifier=ehcid)
+            assert c.main_index.Resolve(resolve).person.main_index == main_index
+            (pii,) = db.one("SELECT pii_enc FROM persons WHERE main_index = ?", (main_index,))
+            bad = bytearray(bytes(pii))
+            bad[20] ^= 0x01
+            with db.transaction() as cur:
+                cur.run("UPDATE persons SET pii_enc = ? WHERE main_index = ?", (bytes(bad), main_index))
+            node.node.cards.clear()
+            refused(
+                lambda: c.main_index.Resolve(resolve),
+                S.DATA_LOSS,
+                "NODE_SEALED_TAMPERED",
+            )
+    finally:
+        node.stop()
