@@ -33,6 +33,7 @@ def client_file(tmp_path):
     path = tmp_path / "client.json"
     doc = {"target": "x:1", **{role: cred.to_dict() for role, cred in creds.items()}}
     path.write_text(json.dumps(doc), encoding="utf-8")
+    path.chmod(0o600)  # client files holding a secret must be private (NODE_FILE_PERMISSIONS)
     return path
 
 
@@ -69,6 +70,7 @@ def _assert_stopped(result, lines, out, code: int, *words: str) -> None:
 def test_node_usage_mistakes_exit_2(tmp_path, client_file, target, words):
     notjson = tmp_path / "notjson.txt"
     notjson.write_text("not json\n", encoding="utf-8")
+    notjson.chmod(0o600)  # private, so the parse error (not NODE_FILE_PERMISSIONS) is what stops it
     spec = target.format(client=client_file, missing=tmp_path / "missing.json", notjson=notjson)
     _assert_stopped(*_certify(tmp_path, "node", "--target", spec), 2, "ehc certify node:", *words)
 

@@ -68,6 +68,7 @@ def test_a_client_file_without_the_identities_stops_before_any_test(tmp_path):
     doc["terminal"], doc["admin"] = cred, {**cred, "terminal_id": "ADMIN"}
     client_file = tmp_path / "client.json"
     client_file.write_text(json.dumps(doc), encoding="utf-8")
+    client_file.chmod(0o600)  # client files holding a secret must be private (NODE_FILE_PERMISSIONS)
     out = tmp_path / "report"
     result = CliRunner().invoke(
         certify, ["node", "--target", f"127.0.0.1:1;client={client_file}", "--out", str(out), "--quiet"]

@@ -14,6 +14,7 @@ from reference_node.client import Credentials, load_client_file
 def _hospital_file(path: Path) -> Path:
     hospital = Credentials("3708000015500", b"s" * 32, "370800001", "测试医院", "370800")
     path.write_text(json.dumps({"target": "127.0.0.1:1", "terminal": hospital.to_dict()}))
+    path.chmod(0o600)  # client files holding a secret must be private (NODE_FILE_PERMISSIONS)
     return path
 
 
