@@ -94,6 +94,12 @@ def node() -> None:
 )
 @click.option("--workers", type=int, default=16, show_default=True, help="gRPC worker threads")
 @click.option(
+    "--processes",
+    type=click.IntRange(0),
+    default=0,
+    help="node processes sharing the port and the store (0 = one per CPU core; >1 turns on --shared-nonces)",
+)
+@click.option(
     "--max-concurrent-rpcs",
     type=int,
     default=1024,
@@ -219,6 +225,12 @@ def serve(**o: Any) -> None:
         if not (o["tls_cert"] and o["tls_key"]):
             raise click.UsageError("--tls-cert and --tls-key go together")
         tls = (Path(o["tls_key"]).read_bytes(), Path(o["tls_cert"]).read_bytes())
+    from reference_node.workers import default_processes
+
+    processes = o["processes"] or default_processes()
+    if processes > 1:
+        _serve_processes(processes, o, config, tls)
+        return
     try:
         running = start(
             o["data_dir"], db_url=o["db_url"], keys=o["keys"], grpc_address=f"{o['host']}:{o['grpc_port']}",
@@ -247,6 +259,38 @@ def serve(**o: Any) -> None:
         signal.signal(sig, lambda *_: done.set())
     done.wait()
     running.stop()
+
+
+def _serve_processes(n: int, o: dict[str, Any], config: Any, tls: tuple[bytes, bytes] | None) -> None:
+    from reference_node.workers import Supervisor
+
+    if o["demo_data"]:
+        raise click.UsageError("--demo-data seeds once: run it with --processes 1, then serve with more")
+    sup = Supervisor(
+        n,
+        dict(
+            data_dir=o["data_dir"], db_url=o["db_url"], keys=o["keys"], grpc_address=f"{o['host']}:{o['grpc_port']}",
+            http_port=o["http_port"], http_host=o["host"], config=config, workers=o["workers"], tls=tls,
+            max_concurrent_rpcs=o["max_concurrent_rpcs"] or None, kek_file=o["kek_file"],
+        ),
+        o["log_level"],
+    )  # fmt: skip
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    try:
+        sup.start()
+    except EhcError as err:
+        sup.stop()
+        fail(err)
+    click.echo(
+        f"ehc node listening: grpc {sup.target} ({n} processes)"
+        + (f", http http://{o['host']}:{sup.http_port}" if sup.http_port is not None else "")
+        + f"; client file {Path(sup.kwargs['data_dir']) / 'client.json'}",
+        err=True,
+    )
+    done.wait()
+    sup.stop()
 
 
 # ------------------------------------------------------------------ keys

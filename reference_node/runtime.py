@@ -172,9 +172,13 @@ def start(
     tls: tuple[bytes, bytes] | None = None,
     max_concurrent_rpcs: int | None = 1024,
     kek_file: str | os.PathLike[str] | None = None,
+    reuse_port: bool = False,
+    write_endpoint: bool = True,
 ) -> RunningNode:
     """Start a node in this process (servers run on background threads). The key-encryption key
-    comes from ``kek_file``, $EHC_NODE_KEK_FILE or $EHC_NODE_KEK; without one the keys are TEST-ONLY."""
+    comes from ``kek_file``, $EHC_NODE_KEK_FILE or $EHC_NODE_KEK; without one the keys are TEST-ONLY.
+    ``reuse_port``: a worker of ``ehc node serve --processes N`` (reference_node.workers: the port is
+    shared); ``write_endpoint``: False there, the supervisor writes endpoint.json."""
     config = config or NodeConfig()
     data = Path(data_dir) if data_dir else default_data_dir()
     private_data_dir(data)
@@ -194,7 +198,12 @@ def start(
         log(LOG, logging.WARNING, "replay protection is per node process; start every process with "
             "--shared-nonces when several processes share this database")  # fmt: skip
     server = build_server(
-        node, grpc_address, workers=workers, tls=tls, max_concurrent_rpcs=max_concurrent_rpcs
+        node,
+        grpc_address,
+        workers=workers,
+        tls=tls,
+        max_concurrent_rpcs=max_concurrent_rpcs,
+        reuse_port=reuse_port,
     )
     host = grpc_address.rsplit(":", 1)[0] or "127.0.0.1"
     host = "127.0.0.1" if host in ("0.0.0.0", "[::]", "") else host
@@ -204,16 +213,19 @@ def start(
     )
     running = RunningNode(target, terminal, admin, client_file, data, node, server)
     if http_port is not None:
-        running._http_server, running.http_port = _start_http(node, server, http_host, http_port)
+        running._http_server, running.http_port = _start_http(node, server, http_host, http_port, reuse_port)
     log(LOG, logging.INFO, "node listening", grpc=target, http=running.http_port, store=db.describe(), node_id=config.node_id,
         client_file=str(client_file))  # fmt: skip
-    (data / "endpoint.json").write_text(
-        json.dumps({"target": target, "http_port": running.http_port, "pid": os.getpid()})
-    )
+    if write_endpoint:
+        (data / "endpoint.json").write_text(
+            json.dumps({"target": target, "http_port": running.http_port, "pid": os.getpid()})
+        )
     return running
 
 
-def _start_http(node: Node, server: GrpcServer, host: str, port: int) -> tuple[object, int]:
+def _start_http(
+    node: Node, server: GrpcServer, host: str, port: int, reuse_port: bool = False
+) -> tuple[object, int]:
     import socket
 
     import uvicorn
@@ -223,6 +235,8 @@ def _start_http(node: Node, server: GrpcServer, host: str, port: int) -> tuple[o
     app = create_app(node, server.authenticator)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     from reference_node.gateway.connections import (
         descriptor_cap,

@@ -244,8 +244,10 @@ def build_server(
     workers: int = 16,
     tls: tuple[bytes, bytes] | None = None,
     max_concurrent_rpcs: int | None = 1024,
+    reuse_port: bool = False,
 ) -> GrpcServer:
-    """Create and start the gRPC server on ``address`` (port 0 = any free port)."""
+    """Create and start the gRPC server on ``address`` (port 0 = any free port). ``reuse_port``:
+    several node processes listen on the same port (SO_REUSEPORT; the kernel spreads connections)."""
     # past max_concurrent_rpcs calls in progress, new calls get RESOURCE_EXHAUSTED at once instead
     # of queueing without bound (latency collapse under overload)
     server = grpc.server(
@@ -258,7 +260,7 @@ def build_server(
             # (benchmark records) to 451 KiB (every text field at its bound).
             ("grpc.max_receive_message_length", node.config.max_request_bytes),
             ("grpc.max_send_message_length", MAX_MESSAGE),
-            ("grpc.so_reuseport", 0),
+            ("grpc.so_reuseport", 1 if reuse_port else 0),
             # keepalive (REL-F16): ping an idle connection every 60 s and drop it when the peer
             # does not answer in 20 s (a vanished terminal's streams are freed); refuse clients
             # that ping more often than every 10 s (ping floods)

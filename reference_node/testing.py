@@ -77,6 +77,10 @@ def start_node(
     if db_url:
         args += ["--db", db_url]
     args += extra_args or []
+    if "--processes" not in args:
+        # `ehc node serve` runs one process per core by default; tests choose (EHC_TEST_NODE_PROCESSES,
+        # default 1) so that the same suites run against a multi-process node (issue #14)
+        args += ["--processes", os.environ.get("EHC_TEST_NODE_PROCESSES", "1")]
     log_file = open(data_dir.parent / "node-process.log", "ab")  # noqa: SIM115 - lives with the process
     proc = _sp.Popen(args, stdout=log_file, stderr=_sp.STDOUT, cwd=os.getcwd())
     deadline = time.monotonic() + timeout
