@@ -3,7 +3,11 @@
 * ``POST /v1/supervision/{kpis,ratings,escalations,export,population,bench-runs,bench-runs/list}``:
   same HMAC-SM3 headers as the rest of the gateway; admin or supervision-reader credentials.
 * ``GET /dashboard``, ``GET /scanner-bench`` and their ``/…/api/…`` JSON: served to **loopback
-  clients only**, without a credential (a browser cannot hold the HMAC secret safely). Anyone who
+  clients only** whose ``Host`` is in an allow-list (localhost, 127.0.0.1, ::1, the address the
+  request came in on, names in $EHC_NODE_PAGE_HOSTS: a DNS-rebinding page gets NODE_HOST_REFUSED);
+  the one write (``POST /scanner-bench/api/runs``) also needs the page's same-origin token
+  (``X-EHC-Page-Token``, from the page's meta tag) and no foreign ``Origin``/``Sec-Fetch-Site``
+  (NODE_CSRF_REFUSED). Without a credential (a browser cannot hold the HMAC secret safely). Anyone who
   can open a connection from the node's host reads the aggregated KPIs and bench runs (no personal
   data is in them); to give officers remote access, put an authenticating reverse proxy in front
   (it connects from loopback, so it is then the proxy's login that protects the pages).
@@ -11,8 +15,10 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from ehc.errors import EhcError
 from ehc.spec import areas
 from reference_node.auth import Authenticator
-from reference_node.errors import FIELD_BAD_FORMAT, INTERNAL, http_status
+from reference_node.errors import CSRF_REFUSED, FIELD_BAD_FORMAT, HOST_REFUSED, INTERNAL, http_status
 from reference_node.node import Node
 from reference_node.observability import log
 from reference_node.proto.ehc.node.v1 import supervision_pb2 as pb
@@ -36,6 +42,9 @@ from reference_node.supervision.periods import Period
 LOG = logging.getLogger("reference_node")
 WEB = Path(__file__).resolve().parent.parent / "gateway" / "web"
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+PAGE_HOSTS_ENV = "EHC_NODE_PAGE_HOSTS"  # more Host names the pages answer to (comma-separated)
+TOKEN_HEADER = "x-ehc-page-token"
+_TOKEN_META = '<meta name="ehc-page-token" content="">'
 _STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".txt": "text/plain"}
 
 REST = [
@@ -103,6 +112,48 @@ def _loopback(request: Request) -> None:
         raise EhcError(FORBIDDEN, "the dashboard and bench pages are served to loopback clients only")
 
 
+def _host_name(header: str) -> str:
+    """The name of a Host header without its port: ``[::1]:8080`` → ``::1``, ``a.b.:80`` → ``a.b``."""
+    h = header.strip().lower()
+    if h.startswith("["):
+        return h[1 : h.find("]")] if "]" in h else ""
+    return h.rsplit(":", 1)[0].rstrip(".") if h.count(":") == 1 else h.rstrip(".")
+
+
+def page_hosts() -> set[str]:
+    """Host names the pages answer to besides loopback and the local address ($EHC_NODE_PAGE_HOSTS)."""
+    return {h.strip().lower().rstrip(".") for h in os.environ.get(PAGE_HOSTS_ENV, "").split(",") if h.strip()}
+
+
+def _host_allowed(request: Request, extra: set[str]) -> None:
+    """DNS rebinding guard: a page of evil.example whose name now resolves to 127.0.0.1 reaches
+    the node from loopback, but its requests still carry ``Host: evil.example``."""
+    name = _host_name(request.headers.get("host", ""))
+    local = request.scope.get("server") or ("",)
+    if not name or name not in LOOPBACK | extra | {str(local[0]).lower()}:
+        raise EhcError(
+            HOST_REFUSED, "Host not allowed for the loopback pages (add it to EHC_NODE_PAGE_HOSTS)"
+        )
+
+
+def page_token(node: Node) -> str:
+    """Same-origin token of the pages: keyed by the node's keys (the same in every node process
+    sharing the key file), readable only by a page of this origin."""
+    return node.hsm.blind_index("page-token", node.config.node_id)[:32]
+
+
+def _same_origin_write(request: Request, token: str) -> None:
+    """CSRF guard of a write: the page's token, and no cross-site Origin or Sec-Fetch-Site."""
+    h = request.headers
+    origin, site = h.get("origin"), h.get("sec-fetch-site")
+    if origin is not None and origin.lower() != f"{request.url.scheme}://{h.get('host', '').lower()}":
+        raise EhcError(CSRF_REFUSED, "cross-origin write refused (Origin is another site)")
+    if site is not None and site not in ("same-origin", "none"):
+        raise EhcError(CSRF_REFUSED, f"cross-site write refused (Sec-Fetch-Site: {site[:20]})")
+    if not hmac.compare_digest(h.get(TOKEN_HEADER, "").encode(), token.encode()):
+        raise EhcError(CSRF_REFUSED, "write without the page's same-origin token (X-EHC-Page-Token)")
+
+
 def _query_period(request: Request) -> tuple[Period, str, str]:
     q = request.query_params
     period = Period.parse(q.get("start", ""), q.get("end", ""), q.get("tz", ""))
@@ -114,10 +165,14 @@ def _query_period(request: Request) -> tuple[Period, str, str]:
 
 
 def _pages(r: APIRouter, node: Node) -> None:
+    extra_hosts = page_hosts()
+    token = page_token(node)
+
     def guarded(fn: Any) -> Any:
         async def endpoint(request: Request) -> Any:
             try:
                 _loopback(request)
+                _host_allowed(request, extra_hosts)
                 return await run_in_threadpool(fn, request)
             except EhcError as err:
                 return _error(err)
@@ -128,7 +183,9 @@ def _pages(r: APIRouter, node: Node) -> None:
 
     def page(name: str) -> Any:
         def show(_request: Request) -> Response:
-            return HTMLResponse((WEB / name).read_text(encoding="utf-8"), headers=_NO_EXTERNAL)
+            html = (WEB / name).read_text(encoding="utf-8")
+            html = html.replace(_TOKEN_META, f'<meta name="ehc-page-token" content="{token}">')
+            return HTMLResponse(html, headers=_NO_EXTERNAL)
 
         return show
 
@@ -213,6 +270,8 @@ def _pages(r: APIRouter, node: Node) -> None:
     async def submit(request: Request) -> Any:
         try:
             _loopback(request)
+            _host_allowed(request, extra_hosts)
+            _same_origin_write(request, token)
             raw = await request.body()
             if len(raw) > 1_000_000:
                 raise EhcError(BAD_INPUT, "report too large")

@@ -308,3 +308,40 @@ def test_old_rows_are_resealed_by_the_migration_and_then_tamper_evident(tmp_path
             )
     finally:
         node.stop()
+
+
+# ---------------------------------------------------------------- REL-F26 DNS rebinding and CSRF
+def test_loopback_pages_refuse_a_rebound_host_and_cross_site_writes(tmp_path):
+    import re
+
+    import httpx
+
+    node = start(tmp_path / "n", http_port=0)
+    try:
+        base = f"http://127.0.0.1:{node.http_port}"
+        with httpx.Client(base_url=base, timeout=30) as http:
+            for host in ("localhost", f"localhost:{node.http_port}", "127.0.0.1", f"[::1]:{node.http_port}"):
+                assert http.get("/dashboard", headers={"Host": host}).status_code == 200, host
+            # a page of evil.example whose name was rebound to 127.0.0.1: loopback client, foreign Host
+            for host in ("evil.example", f"evil.example:{node.http_port}", "127.0.0.1.evil.example"):
+                for path in ("/dashboard", "/dashboard/api/meta", "/scanner-bench/api/runs"):
+                    r = http.get(path, headers={"Host": host})
+                    assert (r.status_code, r.json()["code"]) == (403, "NODE_HOST_REFUSED"), (host, path)
+            page = http.get("/scanner-bench").text
+            token = re.search(r'name="ehc-page-token" content="([^"]+)"', page)[1]
+            run = {"scanner": "TEST-ONLY", "results": []}
+            cross_site = {
+                "no token": {},
+                "wrong token": {"X-EHC-Page-Token": "x" * len(token)},
+                "foreign Origin": {"X-EHC-Page-Token": token, "Origin": "http://evil.example"},
+                "cross-site fetch": {"X-EHC-Page-Token": token, "Sec-Fetch-Site": "cross-site"},
+            }
+            for name, headers in cross_site.items():
+                r = http.post("/scanner-bench/api/runs", json=run, headers=headers)
+                assert (r.status_code, r.json()["code"]) == (403, "NODE_CSRF_REFUSED"), name
+            assert http.get("/scanner-bench/api/runs").json()["runs"] == []  # nothing was stored
+            ok = {"X-EHC-Page-Token": token, "Origin": base, "Sec-Fetch-Site": "same-origin"}
+            r = http.post("/scanner-bench/api/runs", json=run, headers=ok)
+            assert r.status_code == 200, r.text
+    finally:
+        node.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import httpx
 import pytest
@@ -188,8 +189,11 @@ def test_bench_scoring_is_done_by_the_node(hand_node):
         },
     ]
     base = f"http://127.0.0.1:{hand_node.http_port}"
+    # the one write needs the page's same-origin token (CSRF guard, REL-F26)
+    token = re.search(r'name="ehc-page-token" content="([^"]+)"', httpx.get(base + "/scanner-bench").text)[1]
+    page = {"X-EHC-Page-Token": token}
     stored = httpx.post(
-        base + "/scanner-bench/api/runs", json={"scanner": "TEST-ONLY", "results": results}
+        base + "/scanner-bench/api/runs", json={"scanner": "TEST-ONLY", "results": results}, headers=page
     ).json()
     assert [r["verdict"] for r in stored["results"]] == ["correct", "misread", "missed", "correct"]
     # median of the timed (not missed) codes: 800, 900, 1500 → 900
@@ -202,7 +206,9 @@ def test_bench_scoring_is_done_by_the_node(hand_node):
     again = httpx.get(base + f"/scanner-bench/api/runs/{stored['run_id']}").json()
     assert again == stored
     assert httpx.get(base + "/scanner-bench/api/runs/nope").status_code == 404
-    bad = httpx.post(base + "/scanner-bench/api/runs", json={"results": [{"sample_id": "nope"}]})
+    bad = httpx.post(
+        base + "/scanner-bench/api/runs", json={"results": [{"sample_id": "nope"}]}, headers=page
+    )
     assert bad.status_code == 400
     png = httpx.get(base + "/scanner-bench/samples/valid-1.png")
     assert png.headers["content-type"] == "image/png"

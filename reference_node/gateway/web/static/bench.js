@@ -54,7 +54,13 @@
     let report;
     try {
       report = await getJson("/scanner-bench/api/runs", {
-        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(run),
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          // same-origin token the node put in this page (CSRF guard of the one write)
+          "X-EHC-Page-Token": document.querySelector('meta[name="ehc-page-token"]').content,
+        },
+        body: JSON.stringify(run),
       });
       $("#r-status").textContent = `Stored on the node as run ${report.run_id} (scored by the node).`;
       const link = $("#stored");
