@@ -18,6 +18,7 @@ from reference_node.errors import (
     CARD_STATE_CONFLICT,
     CARD_SUPERSEDED,
     CARD_SUSPENDED,
+    CARD_UNKNOWN,
     DOCUMENT_INVALID,
     FAMILY_INVALID,
     FIELD_BAD_FORMAT,
@@ -31,6 +32,7 @@ from reference_node.proto.ehc.node.v1 import common_pb2 as c
 from reference_node.proto.ehc.node.v1 import issuance_pb2 as pb
 from reference_node.services.authz import require_card_owner, require_person_owner
 from reference_node.services.common import check_context
+from reference_node.store.db import Cursor
 
 NORMAL, SUSPENDED, CANCELLED, SUPERSEDED = 1, 2, 3, 4
 TEMPORARY, FORMAL = 1, 2
@@ -268,20 +270,34 @@ def _audit_read(node: Node, caller: Caller, action: str, main_index: str, masked
     node.audit_access(caller, action, main_index, identifier=masked)
 
 
-def register_batch(
-    node: Node, caller: Caller, requests: Iterable[pb.RegisterRequest]
-) -> Iterator[pb.RegisterBatchResult]:
-    """Validate each record, commit per chunk, stream back per-item results after each commit."""
-    chunk_size = node.config.batch_chunk_size
-    accepted = rejected = 0
-    pending: list[Prepared] = []
-    failures: list[pb.RegisterBatchItem] = []
+class _Batch:
+    """Registrations of one stream: validated as they arrive, committed per chunk, answered per item."""
 
-    def flush() -> pb.RegisterBatchResult:
-        nonlocal accepted, rejected
-        items = list(failures)
-        results = commit_registrations(node, caller, pending) if pending else []
-        for prep, res in zip(pending, results, strict=True):
+    def __init__(self, node: Node, caller: Caller) -> None:
+        self.node, self.caller = node, caller
+        self.accepted = self.rejected = self.bound = 0
+        self.pending: list[Prepared] = []
+        self.failures: list[pb.RegisterBatchItem] = []
+
+    def add(self, index: int, req: pb.RegisterRequest) -> bool:
+        """Take one record; True when a chunk is full (call ``flush``)."""
+        try:
+            self.pending.append(prepare(self.node, self.caller, req, index))
+        except EhcError as err:
+            self.failures.append(
+                pb.RegisterBatchItem(
+                    index=index, request_id=req.request_id[:64], ok=False, error=error_info(err)
+                )
+            )
+        return len(self.pending) + len(self.failures) >= self.node.config.batch_chunk_size
+
+    def __bool__(self) -> bool:
+        return bool(self.pending or self.failures)
+
+    def flush(self) -> pb.RegisterBatchResult:
+        items = list(self.failures)
+        results = commit_registrations(self.node, self.caller, self.pending) if self.pending else []
+        for prep, res in zip(self.pending, results, strict=True):
             if isinstance(res, EhcError):
                 items.append(
                     pb.RegisterBatchItem(
@@ -295,32 +311,107 @@ def register_batch(
                 ))  # fmt: skip
         items.sort(key=lambda it: it.index)
         ok = sum(1 for it in items if it.ok)
-        accepted += ok
-        rejected += len(items) - ok
-        pending.clear()
-        failures.clear()
-        return pb.RegisterBatchResult(items=items, accepted_so_far=accepted, rejected_so_far=rejected)
+        self.accepted += ok
+        self.rejected += len(items) - ok
+        self.pending.clear()
+        self.failures.clear()
+        return self.result(items=items)
 
+    def result(self, **fields: object) -> pb.RegisterBatchResult:
+        return pb.RegisterBatchResult(
+            accepted_so_far=self.accepted, rejected_so_far=self.rejected, bound_so_far=self.bound, **fields
+        )
+
+
+def register_batch(
+    node: Node, caller: Caller, requests: Iterable[pb.RegisterRequest]
+) -> Iterator[pb.RegisterBatchResult]:
+    """Validate each record, commit per chunk, stream back per-item results after each commit."""
+    batch = _Batch(node, caller)
     for index, req in enumerate(requests):
-        try:
-            pending.append(prepare(node, caller, req, index))
-        except EhcError as err:
-            failures.append(
-                pb.RegisterBatchItem(
-                    index=index, request_id=req.request_id[:64], ok=False, error=error_info(err)
-                )
-            )
-        if len(pending) + len(failures) >= chunk_size:
-            yield flush()
-    if pending or failures:
-        yield flush()
-    node.log_event("register batch", accepted=accepted, rejected=rejected, org=caller.org_code)
+        if batch.add(index, req):
+            yield batch.flush()
+    if batch:
+        yield batch.flush()
+    node.log_event("register batch", accepted=batch.accepted, rejected=batch.rejected, org=caller.org_code)
 
 
 def register_batch_chunks(
     node: Node, caller: Caller, chunks: Iterable[pb.RegisterChunk]
 ) -> Iterator[pb.RegisterBatchResult]:
-    return register_batch(node, caller, (record for chunk in chunks for record in chunk.records))
+    """Like RegisterBatch, records in chunks; a chunk's family bindings are applied once every
+    record before them is committed, all bindings of a chunk in one transaction (a population
+    import binds ~18,000 families per 100,000 persons: one unary BindFamily each was most of it)."""
+    batch = _Batch(node, caller)
+    index = bindex = 0
+    for chunk in chunks:
+        for req in chunk.records:
+            if batch.add(index, req):
+                yield batch.flush()
+            index += 1
+        if chunk.bindings:
+            if batch:
+                yield batch.flush()
+            items = _bind_many(node, caller, chunk.bindings, bindex)
+            bindex += len(chunk.bindings)
+            batch.bound += sum(1 for it in items if it.ok)
+            yield batch.result(bindings=items)
+    if batch:
+        yield batch.flush()
+    node.log_event("register batch", accepted=batch.accepted, rejected=batch.rejected, bound=batch.bound,
+                   org=caller.org_code)  # fmt: skip
+
+
+def _owner_of_card(node: Node, cur: Cursor, ehcid: str) -> tuple[str, str]:
+    """(surviving main index, owner organisation) of a card's person, without opening personal data."""
+    row = cur.one("SELECT main_index FROM cards WHERE ehcid = ?", (ehcid,))
+    if row is None:
+        raise EhcError(CARD_UNKNOWN)
+    mi = row[0]
+    for _ in range(8):  # follow merges, bounded like Node.resolve_merges
+        person = cur.one("SELECT merged_into, org_code FROM persons WHERE main_index = ?", (mi,))
+        if person is None:
+            raise EhcError(PERSON_UNKNOWN, main_index=mi[:8] + "…")
+        if not person[0]:
+            return mi, person[1] or ""
+        mi = person[0]
+    return mi, person[1] or ""
+
+
+def _bind_many(
+    node: Node, caller: Caller, bindings: Iterable[pb.BindFamilyRequest], first: int
+) -> list[pb.RegisterBatchItem]:
+    items: list[pb.RegisterBatchItem] = []
+    now = node.now_text()
+    with node.db.transaction() as cur:
+        for k, req in enumerate(bindings, start=first):
+            try:  # nothing is written before an EhcError: the transaction stays usable
+                check_context(caller, req.context)
+                v.ehcid(req.guardian_ehcid, "guardian_ehcid")
+                v.ehcid(req.member_ehcid, "member_ehcid")
+                relation = v.token(req.relation, "relation", required=False, max_len=20) or "guardian"
+                g, g_org = _owner_of_card(node, cur, req.guardian_ehcid)
+                m, m_org = _owner_of_card(node, cur, req.member_ehcid)
+                for org, field in ((g_org, "guardian_ehcid"), (m_org, "member_ehcid")):
+                    require_person_owner(caller, _OrgOnly(org), "BindFamily", field)  # type: ignore[arg-type]
+                if g == m:
+                    raise EhcError(FAMILY_INVALID, "a person cannot be bound to themself")
+            except EhcError as err:
+                items.append(pb.RegisterBatchItem(index=k, ok=False, error=error_info(err)))
+                continue
+            cur.run(
+                "INSERT INTO family (guardian, member, relation, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (guardian, member) DO UPDATE SET relation = excluded.relation",
+                (g, m, relation, now),
+            )
+            node.audit(cur, caller, "bind", g, member=m, relation=relation)
+            items.append(pb.RegisterBatchItem(index=k, ok=True, main_index=g))
+    return items
+
+
+@dataclass(frozen=True)
+class _OrgOnly:
+    org_code: str
 
 
 def error_info(err: EhcError) -> c.ErrorInfo:

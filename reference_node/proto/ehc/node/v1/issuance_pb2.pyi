@@ -56,10 +56,12 @@ class RegisterResponse(_message.Message):
     def __init__(self, person: _Optional[_Union[_common_pb2.Person, _Mapping]] = ..., card: _Optional[_Union[_common_pb2.Card, _Mapping]] = ..., qr_text: _Optional[str] = ..., person_created: _Optional[bool] = ..., card_created: _Optional[bool] = ...) -> None: ...
 
 class RegisterChunk(_message.Message):
-    __slots__ = ("records",)
+    __slots__ = ("records", "bindings")
     RECORDS_FIELD_NUMBER: _ClassVar[int]
+    BINDINGS_FIELD_NUMBER: _ClassVar[int]
     records: _containers.RepeatedCompositeFieldContainer[RegisterRequest]
-    def __init__(self, records: _Optional[_Iterable[_Union[RegisterRequest, _Mapping]]] = ...) -> None: ...
+    bindings: _containers.RepeatedCompositeFieldContainer[BindFamilyRequest]
+    def __init__(self, records: _Optional[_Iterable[_Union[RegisterRequest, _Mapping]]] = ..., bindings: _Optional[_Iterable[_Union[BindFamilyRequest, _Mapping]]] = ...) -> None: ...
 
 class RegisterBatchItem(_message.Message):
     __slots__ = ("index", "request_id", "ok", "error", "main_index", "ehcid", "person_created")
@@ -80,14 +82,18 @@ class RegisterBatchItem(_message.Message):
     def __init__(self, index: _Optional[int] = ..., request_id: _Optional[str] = ..., ok: _Optional[bool] = ..., error: _Optional[_Union[_common_pb2.ErrorInfo, _Mapping]] = ..., main_index: _Optional[str] = ..., ehcid: _Optional[str] = ..., person_created: _Optional[bool] = ...) -> None: ...
 
 class RegisterBatchResult(_message.Message):
-    __slots__ = ("items", "accepted_so_far", "rejected_so_far")
+    __slots__ = ("items", "accepted_so_far", "rejected_so_far", "bindings", "bound_so_far")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     ACCEPTED_SO_FAR_FIELD_NUMBER: _ClassVar[int]
     REJECTED_SO_FAR_FIELD_NUMBER: _ClassVar[int]
+    BINDINGS_FIELD_NUMBER: _ClassVar[int]
+    BOUND_SO_FAR_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[RegisterBatchItem]
     accepted_so_far: int
     rejected_so_far: int
-    def __init__(self, items: _Optional[_Iterable[_Union[RegisterBatchItem, _Mapping]]] = ..., accepted_so_far: _Optional[int] = ..., rejected_so_far: _Optional[int] = ...) -> None: ...
+    bindings: _containers.RepeatedCompositeFieldContainer[RegisterBatchItem]
+    bound_so_far: int
+    def __init__(self, items: _Optional[_Iterable[_Union[RegisterBatchItem, _Mapping]]] = ..., accepted_so_far: _Optional[int] = ..., rejected_so_far: _Optional[int] = ..., bindings: _Optional[_Iterable[_Union[RegisterBatchItem, _Mapping]]] = ..., bound_so_far: _Optional[int] = ...) -> None: ...
 
 class RegisterNewbornRequest(_message.Message):
     __slots__ = ("birth_certificate", "document_type", "name", "sex", "nation", "birth_date", "area_code", "guardian_document_type", "guardian_document_number", "guardian_main_index", "application_mode", "relation", "context")
