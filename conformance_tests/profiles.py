@@ -8,18 +8,19 @@ replaces the parent's, so a province can override one value without restating th
 
 from __future__ import annotations
 
-import copy
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ehc import profiles as files
 from ehc.errors import EhcError
+from ehc.profiles import deep_merge
 
 from .catalogue import Catalogue, Requirement
 from .errors import PROFILE_INVALID, PROFILE_UNKNOWN
 
-PROFILES_DIR = Path(__file__).with_name("profiles")
+# the files live in the lowest layer (ehc/profiles): the node reads its configuration from them too
+PROFILES_DIR = files.PROFILES_DIR
 
 
 @dataclass(frozen=True)
@@ -67,34 +68,17 @@ class Profile:
         }
 
 
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """A new dict: tables merge recursively, other values in ``override`` replace ``base``."""
-    out = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def _read(name: str, directory: Path) -> dict[str, Any]:
-    path = directory / f"{name}.toml"
-    if not path.is_file():
-        known = sorted(p.stem for p in directory.glob("*.toml"))
-        raise EhcError(PROFILE_UNKNOWN, f"no profile {name!r}; known: {', '.join(known)}")
+    """One profile file, with this layer's error codes (PROFILE_UNKNOWN / PROFILE_INVALID)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise EhcError(PROFILE_INVALID, f"{path.name}: {exc}") from None
-    meta = data.get("profile", {})
-    if meta.get("name") != name:
-        raise EhcError(PROFILE_INVALID, f"{path.name}: [profile] name must be {name!r}")
-    return data
+        return files.read_profile_file(name, directory)
+    except EhcError as err:
+        code = PROFILE_UNKNOWN if err.code.name == "PROFILE_FILE_UNKNOWN" else PROFILE_INVALID
+        raise EhcError(code, err.message) from None
 
 
 def available_profiles(directory: Path | None = None) -> list[str]:
-    return sorted(p.stem for p in (directory or PROFILES_DIR).glob("*.toml"))
+    return files.available_profiles(directory or PROFILES_DIR)
 
 
 def load_profile(name: str, catalogue: Catalogue, directory: Path | str | None = None) -> Profile:

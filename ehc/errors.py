@@ -128,3 +128,7 @@ GM_BAD_KEY = define("GM_BAD_KEY", 1030, "crypto", "key has the wrong length or f
 GM_BAD_BLOCK = define("GM_BAD_BLOCK", 1031, "crypto", "data length is not a multiple of the block size")
 GM_BAD_SIGNATURE = define("GM_BAD_SIGNATURE", 1032, "crypto", "signature is malformed or does not verify")
 GM_BAD_PADDING = define("GM_BAD_PADDING", 1033, "crypto", "padding is malformed")
+PROFILE_FILE_UNKNOWN = define("PROFILE_FILE_UNKNOWN", 1040, "profiles", "no profile file of this name")
+PROFILE_FILE_INVALID = define(
+    "PROFILE_FILE_INVALID", 1041, "profiles", "profile file is malformed, misnamed or its inheritance cycles"
+)

@@ -183,6 +183,13 @@ def node() -> None:
     type=click.Choice(["tencent", "qinghai", "sichuan"]),
     help="also serve this platform envelope on the HTTP port (repeatable; docs/platforms.md)",
 )
+@click.option(
+    "--profile",
+    default=None,
+    help="configure the node from a profile (ehc/profiles/NAME.toml: city, media, dynamic codes, policy "
+    "dates, KPI targets, terminal rule); options given explicitly still win",
+)
+@click.option("--today", default="", help="YYYY-MM-DD the profile's policy dates are judged on (testing)")
 @click.option("--log-level", default="INFO", show_default=True)
 @click.option(
     "--demo-data", is_flag=True, help="seed TEST-ONLY supervision demo history once (docs/supervision.md)"
@@ -218,6 +225,7 @@ def serve(**o: Any) -> None:
         http_body_timeout_s=o["http_body_timeout"],
         apis=tuple(o["apis"]),
     )
+    config = _with_profile(config, o)
     if o["apis"] and o["http_port"] is None:
         raise click.UsageError("--api needs the HTTP port: add --http-port PORT (0 = any free port)")
     tls = None
@@ -259,6 +267,40 @@ def serve(**o: Any) -> None:
         signal.signal(sig, lambda *_: done.set())
     done.wait()
     running.stop()
+
+
+# serve option -> NodeConfig field a profile also sets: an option given explicitly wins
+_PROFILE_OPTIONS = {
+    "node_id": "node_id",
+    "dynamic_lifetime": "dynamic_lifetime_s",
+    "dynamic_max_verifications": "dynamic_max_verifications",
+    "refuse_reissue": "refuse_reissue_while_valid",
+    "clock_skew": "clock_skew_s",
+    "require_certified": "require_certified_terminals",
+}
+
+
+def _with_profile(config: Any, o: dict[str, Any]) -> Any:
+    from dataclasses import replace
+
+    from reference_node.policy import parse_day
+    from reference_node.profiles import apply_profile
+
+    try:
+        if o["profile"]:
+            ctx = click.get_current_context()
+            keep = {
+                field
+                for option, field in _PROFILE_OPTIONS.items()
+                if ctx.get_parameter_source(option) == click.core.ParameterSource.COMMANDLINE
+            }
+            config = apply_profile(config, o["profile"], keep)
+        if o["today"]:
+            parse_day(o["today"], "--today")
+            config = replace(config, today=o["today"])
+    except EhcError as err:
+        fail(err)
+    return config
 
 
 def _serve_processes(n: int, o: dict[str, Any], config: Any, tls: tuple[bytes, bytes] | None) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 TIME_FORMAT = "%Y%m%d%H%M%S"
@@ -31,6 +32,9 @@ class NodeConfig:
     hospital_card_stop_use: str = ""  # from this day a hospital card presented or reported is refused
     today: str = ""  # ISO date the policy dates are judged on; "" = the node's clock (testing: --today)
     profile: str = ""  # name of the profile the node runs under ("" = none; certificates must name it)
+    profile_title: str = ""  # its title, shown on the supervision dashboard
+    accepted_media: tuple[str, ...] = ()  # profile accepted_media: media Resolve/Link take; () = all
+    supervision: Any = None  # profile kpi.*: a supervision SupervisionProfile; None = the seeds' defaults
     # authentication
     replay_window_s: int = 300  # accepted |node time - x-ehc-timestamp|
     shared_nonces: bool = False  # also record nonces in the database: replays caught across processes

@@ -82,6 +82,9 @@ HOSPITAL_CARD_NOT_ISSUED = define(
 HOSPITAL_CARD_REFUSED = define(
     "NODE_HOSPITAL_CARD_REFUSED", 4508, L, "hospital self-issued cards are refused (profile stop-using date)"
 )
+MEDIUM_NOT_ACCEPTED = define(
+    "NODE_MEDIUM_NOT_ACCEPTED", 4509, L, "medium is not among the profile's accepted media"
+)
 # --- chip card (46xx)
 CHIP_UNKNOWN = define("NODE_CHIP_UNKNOWN", 4601, L, "chip card number unknown to the node")
 CHIP_ATR_MISMATCH = define("NODE_CHIP_ATR_MISMATCH", 4602, L, "ATR does not match the card on record")
@@ -145,7 +148,6 @@ STREAM_TIMEOUT = define(
 REQUEST_TIMEOUT = define(
     "NODE_REQUEST_TIMEOUT", 4910, L, "request body not received within the node's bound (http_body_timeout_s)"
 )
-
 # --- node security (H13, issue #13)
 SEALED_TAMPERED = define(
     "NODE_SEALED_TAMPERED", 4911, L, "stored encrypted field failed its MAC (tampered); not decrypted"

@@ -419,10 +419,11 @@ REFERENCE_CLOCK_SKEW_S = 2
 def reference_config(profile: Any) -> Any:
     """The reference node configured as the profile says (lifetime, count limit, re-issue rule)."""
     from reference_node.config import NodeConfig
+    from reference_node.profiles import node_id_of
 
     max_uses = int(profile.param("dynamic_code.max_uses", 0))
     return NodeConfig(
-        node_id=str(profile.param("area.city", "370800")),
+        node_id=node_id_of(profile.parameters),  # the profile's city or province, national: 000000
         dynamic_lifetime_s=int(profile.param("dynamic_code.lifetime_seconds", 300)),
         dynamic_max_verifications=max_uses if max_uses > 0 else 100,
         refuse_reissue_while_valid=bool(profile.param("dynamic_code.refuse_reissue_while_valid", False)),

@@ -16,6 +16,7 @@ from reference_node.errors import (
     CHIP_ATR_MISMATCH,
     FIELD_BAD_FORMAT,
     FIELD_MISSING,
+    MEDIUM_NOT_ACCEPTED,
     MEDIUM_TAKEN,
     MEDIUM_UNKNOWN,
     MERGE_INVALID,
@@ -34,6 +35,25 @@ _FREE_MEDIA = {
     pb.MEDIUM_CITIZEN_CARD,
     pb.MEDIUM_BANK_CARD_TOKEN,
 }
+
+
+# media a profile's accepted_media governs (profile vocabulary names); the e-card itself (QR,
+# EHCID) is always accepted, a hospital card follows the policy dates instead
+_PROFILE_MEDIA = {
+    pb.MEDIUM_CITIZEN_ID: "id-card",
+    pb.MEDIUM_SOCIAL_SECURITY_CARD: "ssc",
+    pb.MEDIUM_RESIDENT_HEALTH_CARD: "resident-card",
+    pb.MEDIUM_BIRTH_CERTIFICATE: "birth-certificate",
+    pb.MEDIUM_CITIZEN_CARD: "citizen-card",
+    pb.MEDIUM_BANK_CARD_TOKEN: "bank-card",
+}
+
+
+def _check_accepted(node: Node, medium: int) -> None:
+    accepted = node.config.accepted_media
+    name = _PROFILE_MEDIA.get(medium)
+    if accepted and name is not None and name not in accepted:
+        raise EhcError(MEDIUM_NOT_ACCEPTED, f"{name} is not accepted under profile {node.config.profile}")
 
 
 def _media_key(
@@ -65,6 +85,7 @@ def resolve(node: Node, caller: Caller, req: pb.ResolveRequest) -> pb.ResolveRes
     check_context(caller, req.context)
     if req.medium == pb.MEDIUM_UNSPECIFIED:
         raise EhcError(FIELD_MISSING, "medium is required", field="medium")
+    _check_accepted(node, req.medium)
     v.text(req.identifier, "identifier", max_len=256)
     if req.medium in (pb.MEDIUM_EHC_QR, pb.MEDIUM_EHCID):
         if req.medium == pb.MEDIUM_EHC_QR:
@@ -157,6 +178,8 @@ def unlink_medium(node: Node, caller: Caller, req: pb.LinkMediumRequest) -> pb.L
 def _link(node: Node, caller: Caller, req: pb.LinkMediumRequest, link: bool) -> pb.LinkMediumResponse:
     check_context(caller, req.context)
     mi, rnode, rmi = _link_target(node, req)
+    if link:
+        _check_accepted(node, req.medium)
     medium, blind, ident = _media_key(node, req.medium, req.identifier, req.document_type, req.issuer)
     atr = v.hex_text(req.atr, "atr", required=False, max_len=66)
     card_medium = v.code(req.card_medium, "card_medium", codes.CARD_MEDIA, required=False)

@@ -203,6 +203,9 @@ def _pages(r: APIRouter, node: Node) -> None:
 
     r.add_api_route("/supervision-static/{name}", guarded(static), methods=["GET"], include_in_schema=False)
 
+    def _area_name(code: str) -> str:
+        return areas.area_name(code) if areas.is_known_area(code) else ""
+
     def meta(_request: Request) -> dict[str, Any]:
         eng = service.engine(node)
         lo_hi = node.db.one("SELECT MIN(time), MAX(time) FROM usage")
@@ -232,6 +235,11 @@ def _pages(r: APIRouter, node: Node) -> None:
             "time_zone": eng.profile.time_zone,
             "cities": list(cities.values()),
             "rule": eng.rule_text(),
+            # the profile the node runs under (ehc node serve --profile) and its city / province
+            "profile": node.config.profile,
+            "profile_title": node.config.profile_title,
+            "node_id": node.config.node_id,
+            "node_area": _area_name(node.config.node_id),
             "targets": [t.__dict__ | {"levels": list(t.levels)} for t in eng.profile.targets],
         }
 

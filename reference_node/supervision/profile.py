@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,58 @@ class SupervisionProfile:
     @classmethod
     def from_file(cls, path: str | Path) -> SupervisionProfile:
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+ALL_LEVELS = ("3", "2", "1", "0")
+_KPI_KEYS = {  # profile [parameters.kpi] key -> (KPI, comparison, bound key, default levels)
+    "coverage": (KPI_COVERAGE, AT_LEAST, "min", ()),
+    "ecard_visit_share": (KPI_ECARD_SHARE, AT_LEAST, "min", ("3",)),  # seed 000: tertiary hospitals
+    "physical_card_share": (KPI_PHYSICAL_SHARE, AT_MOST, "max", ALL_LEVELS),
+}
+
+
+def _half_year(period: str) -> tuple[str, str]:
+    """'2019H2' -> ('2019-07-01', '2019-12-31')."""
+    year, half = period[:4], period[4:]
+    if not year.isdigit() or half not in ("H1", "H2"):
+        raise ValueError(f"period {period!r} is not YYYYH1 or YYYYH2")
+    return (f"{year}-01-01", f"{year}-06-30") if half == "H1" else (f"{year}-07-01", f"{year}-12-31")
+
+
+def targets_from_kpi(kpi: dict[str, Any], profile: str) -> tuple[Target, ...]:
+    """The targets of a profile's ``[parameters.kpi]``: ``until`` entries come into force the day
+    after the previous one of the same KPI (the first on its ``from``, else when the rating starts),
+    ``period`` entries (YYYYH1/H2) for that half-year. ValueError on a malformed entry."""
+    out: list[Target] = []
+    for key, (name, comparison, bound, levels) in _KPI_KEYS.items():
+        start = ""
+        for i, entry in enumerate(kpi.get(key, [])):
+            if not isinstance(entry, dict) or not isinstance(entry.get(bound), int | float):
+                raise ValueError(f"kpi.{key}[{i}] needs a numeric {bound!r}")
+            if "period" in entry:
+                first, deadline = _half_year(str(entry["period"]))
+            else:
+                deadline = str(entry["until"])
+                first = str(entry.get("from") or start or "2000-01-01")
+            date.fromisoformat(first), date.fromisoformat(deadline)  # noqa: B018 - validates both
+            out.append(Target(
+                name, comparison, float(entry[bound]), first, deadline,
+                tuple(entry.get("levels", levels)), f"profile {profile}: kpi.{key}[{i}]",
+            ))  # fmt: skip
+            start = (date.fromisoformat(deadline) + timedelta(days=1)).isoformat()
+    return tuple(out)
+
+
+def from_profile_params(params: dict[str, Any], profile: str) -> SupervisionProfile:
+    """The supervision rules of a profile: its KPI targets and rating rule (red marks that put an
+    entity on the interview list)."""
+    kpi = params.get("kpi", {}) or {}
+    rating = kpi.get("rating", {}) or {}
+    return replace(
+        SupervisionProfile(),
+        targets=targets_from_kpi(kpi, profile),
+        escalation_reds=int(rating.get("red_marks_for_interview", SupervisionProfile.escalation_reds)),
+    )
 
 
 def worst(colours: list[str]) -> str:

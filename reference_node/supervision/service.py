@@ -28,11 +28,13 @@ _ENGINES: dict[int, KpiEngine] = {}
 
 
 def engine(node: Node) -> KpiEngine:
-    """The node's KPI engine; profile from $EHC_SUPERVISION_PROFILE (JSON) or the seeds' defaults."""
+    """The node's KPI engine; rules from $EHC_SUPERVISION_PROFILE (JSON), else the node's profile
+    (``ehc node serve --profile``: its kpi targets and rating rule), else the seeds' defaults."""
     eng = _ENGINES.get(id(node))
     if eng is None or eng.db is not node.db:
         path = os.environ.get("EHC_SUPERVISION_PROFILE")
-        profile = SupervisionProfile.from_file(path) if path else SupervisionProfile()
+        configured = getattr(node.config, "supervision", None)
+        profile = SupervisionProfile.from_file(path) if path else configured or SupervisionProfile()
         eng = _ENGINES[id(node)] = KpiEngine(node.db, profile)
     return eng
 

@@ -217,7 +217,9 @@
     $("#f-tz").value = params.get("tz") || meta.time_zone;
     if (params.get("city")) { $("#f-city").value = params.get("city"); fillCounties(); }
     if (params.get("county")) $("#f-county").value = params.get("county");
-    $("#rule").textContent = "Rating rule: " + meta.rule;
+    const where = `${meta.node_area || ""} ${meta.node_id}`.trim();
+    $("#rule").textContent = `Profile: ${meta.profile_title || meta.profile || "none (seed defaults)"} · node ${where} · ` +
+      "Rating rule: " + meta.rule;
     $("#filters").addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
     $("#f-rating").addEventListener("change", renderHospitals);
     for (const b of document.querySelectorAll("[data-preset]")) {

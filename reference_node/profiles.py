@@ -1,0 +1,94 @@
+"""A profile is the node's configuration (``ehc node serve --profile NAME``).
+
+The profile files (ehc/profiles/*.toml) are the same ones the conformance suites certify against;
+this module maps the keys that concern a node onto ``NodeConfig``. ``NODE_KEYS`` names each key
+and the field it sets; tests/reference_node/test_node_profile_config.py shows each one changing
+the node's behaviour. Any value can still be overridden (``keep``: fields set by an option).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ehc.errors import EhcError
+from ehc.profiles import ProfileData, load_profile_data
+from reference_node.config import NodeConfig
+from reference_node.errors import CONFIG_INVALID
+
+# a profile with neither a city nor a province (national): a node that is no city's ([I], the
+# GB/T 2260 "whole country" placeholder; docs/assumptions.md "profiles")
+NATIONAL_NODE_ID = "000000"
+
+# profile key -> NodeConfig field it sets (dotted keys below [parameters])
+NODE_KEYS: dict[str, str] = {
+    "area.city": "node_id",
+    "area.province": "node_id",  # when the profile names no city (a provincial node)
+    "accepted_media": "accepted_media",
+    "dynamic_code.lifetime_seconds": "dynamic_lifetime_s",
+    "dynamic_code.max_uses": "dynamic_max_verifications",
+    "dynamic_code.refuse_reissue_while_valid": "refuse_reissue_while_valid",
+    "dynamic_code.clock_skew_seconds": "clock_skew_s",
+    "newborn.document_type": "newborn_document_type",
+    "hospital_cards.stop_issue": "hospital_card_stop_issue",
+    "hospital_cards.stop_use": "hospital_card_stop_use",
+    "terminals.require_certified": "require_certified_terminals",
+    "kpi.coverage": "supervision",
+    "kpi.ecard_visit_share": "supervision",
+    "kpi.physical_card_share": "supervision",
+    "kpi.rating.red_marks_for_interview": "supervision",
+}
+
+
+def node_id_of(data: ProfileData | dict[str, Any]) -> str:
+    params = data.parameters if isinstance(data, ProfileData) else data
+    area = params.get("area", {}) or {}
+    return str(area.get("city") or area.get("province") or NATIONAL_NODE_ID)
+
+
+def profile_values(data: ProfileData) -> dict[str, Any]:
+    """NodeConfig field -> value for every node key the profile sets."""
+    from reference_node.supervision.profile import from_profile_params
+
+    p = data.param
+    out: dict[str, Any] = {"profile": data.name, "profile_title": data.title, "node_id": node_id_of(data)}
+    if (media := p("accepted_media")) is not None:
+        out["accepted_media"] = tuple(str(m) for m in media)
+    if (lifetime := p("dynamic_code.lifetime_seconds")) is not None:
+        out["dynamic_lifetime_s"] = int(lifetime)
+    if (uses := p("dynamic_code.max_uses")) is not None:
+        # 0 = no count limit: a new code gets the largest surplusNum a caller may ask for
+        out["dynamic_max_verifications"] = int(uses) or NodeConfig.dynamic_max_verifications_limit
+    if (refuse := p("dynamic_code.refuse_reissue_while_valid")) is not None:
+        out["refuse_reissue_while_valid"] = bool(refuse)
+    if (skew := p("dynamic_code.clock_skew_seconds")) is not None:
+        out["clock_skew_s"] = int(skew)
+    if (doc := p("newborn.document_type")) is not None:
+        out["newborn_document_type"] = str(doc)
+    out["hospital_card_stop_issue"] = str(p("hospital_cards.stop_issue", ""))
+    out["hospital_card_stop_use"] = str(p("hospital_cards.stop_use", ""))
+    if (certified := p("terminals.require_certified")) is not None:
+        out["require_certified_terminals"] = bool(certified)
+    try:
+        out["supervision"] = from_profile_params(data.parameters, data.name)
+    except (ValueError, TypeError) as exc:
+        raise EhcError(CONFIG_INVALID, f"profile {data.name}: {exc}") from None
+    return out
+
+
+def apply_profile(
+    config: NodeConfig,
+    name: str,
+    keep: set[str] | frozenset[str] = frozenset(),
+    directory: Path | None = None,
+) -> NodeConfig:
+    """``config`` with the profile's values, except the fields in ``keep`` (set by an option)."""
+    data = load_profile_data(name, directory)
+    values = {k: v for k, v in profile_values(data).items() if k not in keep}
+    cfg = replace(config, **values)
+    from reference_node.policy import parse_day
+
+    parse_day(cfg.hospital_card_stop_issue, "hospital_cards.stop_issue")  # fail at start, not per call
+    parse_day(cfg.hospital_card_stop_use, "hospital_cards.stop_use")
+    return cfg
