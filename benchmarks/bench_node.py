@@ -45,10 +45,22 @@ s.wait_for_termination()
 """
 
 
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc): robust on a shared, noisy machine."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of a process and its live children (a ``--processes N`` node's
+    workers), from Linux /proc: robust on a shared, noisy machine."""
+    total = 0.0
+    for p in [pid] + [int(e) for e in os.listdir("/proc") if e.isdigit()]:
+        try:
+            fields = _stat(p)
+        except (OSError, IndexError):
+            continue
+        if p == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def percentile(sorted_samples: list[float], p: float) -> float:
@@ -83,6 +95,31 @@ def _worker(
         if kind == "echo":
             call = channel.unary_unary(ECHO_METHOD)
             make = lambda i: payloads[i % len(payloads)]  # noqa: E731
+        elif kind == "report":
+            # usage reports: every call a new request id (a durable insert, not a duplicate ack)
+            from reference_node.auth import sign
+            from reference_node.proto.ehc.node.v1 import usage_pb2 as up
+
+            cred = Credentials.from_dict(creds)
+            method = "/ehc.node.v1.UsageService/Report"
+            call = channel.unary_unary(method)
+            template = up.UsageRecord.FromString(payloads[0])
+            bodies = []
+            for k in range(int(seconds * 600)):
+                template.request_id = f"b{os.getpid()}-{offset}-{k}"
+                bodies.append(template.SerializeToString())
+            presigned = [
+                (b, tuple(sign(cred.secret, method, b, terminal_id=cred.terminal_id).items())) for b in bodies
+            ]
+            it = iter(presigned)
+
+            def send(i: int):  # noqa: ANN202
+                body, md = next(it, (None, None))
+                if body is None:
+                    template.request_id = f"b{os.getpid()}-{offset}-x{i}"
+                    body = template.SerializeToString()
+                    md = tuple(sign(cred.secret, method, body, terminal_id=cred.terminal_id).items())
+                return call(body, metadata=md, timeout=10)
         else:
             # Signatures are computed before the timed window (fresh nonces, timestamps well inside
             # the replay window): on this 2-core machine the load generator's signing CPU would
@@ -236,6 +273,7 @@ def main() -> int:
     ap.add_argument("--residents", type=int, default=100_000)
     ap.add_argument("--db", default=None, help="postgresql://... (default: embedded SQLite)")
     ap.add_argument("--workers", type=int, default=16, help="node gRPC worker threads")
+    ap.add_argument("--processes", type=int, default=1, help="node processes (ehc node serve --processes)")
     ap.add_argument("--skip-verify", action="store_true")
     ap.add_argument(
         "--per-record-stream", action="store_true", help="batch over RegisterBatch (one record per message)"
@@ -259,7 +297,7 @@ def main() -> int:
     }
     tmp = Path(tempfile.mkdtemp(prefix="bench-node-"))
     # one terminal drives the whole load here: the per-terminal rate limit would measure itself
-    args = ["--workers", str(a.workers), "--rate-limit", "0", *a.node_arg]
+    args = ["--workers", str(a.workers), "--rate-limit", "0", "--processes", str(a.processes), *a.node_arg]
     node = start_node(tmp, a.db, subprocess=True, extra_args=args)
     echo = subprocess.Popen([sys.executable, "-c", ECHO_SERVER], stdout=subprocess.PIPE, text=True)
     try:
@@ -302,18 +340,39 @@ def main() -> int:
                     min(a.seconds, 100 * 100 / 2000),
                     pid,
                 )
+                from reference_node.config import fmt_time, now_cst
+                from reference_node.proto.ehc.node.v1 import usage_pb2 as up
+
+                record = up.UsageRecord(
+                    request_id="x", time=fmt_time(now_cst()), org_code=node.credentials.org_code, use_city="370800",
+                    scene="0101011", card_type="11", channel="0100", ehcid=regs[0].ehcid,
+                )  # fmt: skip
+                summary["report"] = measure(
+                    "report",
+                    node.target,
+                    creds,
+                    [record.SerializeToString()],
+                    a.procs,
+                    a.threads,
+                    a.seconds,
+                    pid,
+                )
                 summary["echo_again"] = measure(
                     "echo", echo_target, None, payload, a.procs, a.threads, a.seconds, echo.pid
                 )
                 echo_rps = (summary["echo"]["rps"] + summary["echo_again"]["rps"]) / 2
                 summary["ratio_static_to_echo"] = summary["verify_static"]["rps"] / echo_rps
                 summary["ratio_dynamic_to_echo"] = summary["verify_dynamic"]["rps"] / echo_rps
+                summary["ratio_report_to_echo"] = summary["report"]["rps"] / echo_rps
+                echo_p99 = (summary["echo"]["p99_ms"] + summary["echo_again"]["p99_ms"]) / 2
+                for key in ("verify_static", "verify_dynamic", "report"):
+                    summary[f"p99_ratio_{key}"] = summary[key]["p99_ms"] / echo_p99
             if a.residents:
                 summary["batch"] = batch(c, a.residents, pid, chunked=not a.per_record_stream)
     finally:
         echo.terminate()
         node.stop()
-    for key in ("echo", "verify_static", "verify_dynamic", "echo_again"):
+    for key in ("echo", "verify_static", "verify_dynamic", "report", "echo_again"):
         if key in summary:
             s = summary[key]
             print(
@@ -329,6 +388,11 @@ def main() -> int:
             f"throughput ratio verify(static)/echo {summary['ratio_static_to_echo']:.2f}, "
             f"verify(dynamic)/echo {summary['ratio_dynamic_to_echo']:.2f}; "
             f"server CPU per call echo/verify(static) {summary['cpu_ratio_echo_to_static']:.2f}"
+        )
+        print(
+            f"report/echo {summary['ratio_report_to_echo']:.2f}; p99 vs echo: static "
+            f"{summary['p99_ratio_verify_static']:.2f}, dynamic {summary['p99_ratio_verify_dynamic']:.2f}, "
+            f"report {summary['p99_ratio_report']:.2f}"
         )
     if "batch" in summary:
         b = summary["batch"]
