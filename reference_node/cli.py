@@ -6,6 +6,7 @@ import json
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -838,10 +839,26 @@ def _chunks(records: Iterator[Any], size: int = 500) -> Iterator[Any]:
     default=None,
     help="write rejected records here (JSON lines)",
 )
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="progress file for resuming (default POPULATION.import-state; removed when the import ends)",
+)
+@click.option("--restart", is_flag=True, help="ignore a progress file left by an interrupted import")
 def import_population(
-    population: str, target: str | None, client_file: str | None, data_dir: str | None, errors_out: str | None
+    population: str,
+    target: str | None,
+    client_file: str | None,
+    data_dir: str | None,
+    errors_out: str | None,
+    state: str | None,
+    restart: bool,
 ) -> None:
-    """Batch pre-generation (application mode 4) of a population file over RegisterBatch."""
+    """Batch pre-generation (application mode 4) of a population file over RegisterBatchChunks;
+    guardians are bound to their children in the same kind of stream (bindings per chunk). An
+    interrupted import resumes after the last acknowledged chunk (registration is idempotent by
+    document, so a record sent twice is never a second person or card)."""
     import grpc
 
     from reference_node.client import NodeClient, error_of
@@ -855,49 +872,141 @@ def import_population(
         nc = NodeClient.from_file(cf, "terminal", target)
     except (OSError, ValueError, KeyError):
         fail(EhcError(CONFIG_INVALID, f"cannot read client file {cf}"))
+    progress = _ImportState(Path(state) if state else path.with_name(path.name + ".import-state"), path)
+    if restart:
+        progress.reset()
+    done_before = progress.load()
+    if done_before:
+        click.echo(f"resuming after {done_before} acknowledged records ({progress.file})", err=True)
     bad: list[dict[str, Any]] = []
     people: list[tuple[str, str]] = []
     ehcid_of: dict[str, str] = {}
-    accepted = rejected = bound = 0
-    rejected_items: list[dict[str, Any]] = []
-    with nc, click.progressbar(length=total, label="registering", file=sys.stderr) as bar:
+    bound = 0
+    with nc:
         try:
-            for result in nc.issuance.RegisterBatchChunks(_chunks(_records(path, bad, people))):
-                bar.update(len(result.items))
-                accepted, rejected = result.accepted_so_far, result.rejected_so_far
-                for it in result.items:
-                    if it.ok:
-                        ehcid_of[people[it.index][0]] = it.ehcid
-                        continue
-                    rejected_items.append({
-                        "index": it.index, "request_id": it.request_id, "code": it.error.code,
-                        "number": it.error.number, "message": it.error.message, "field": it.error.field,
-                    })  # fmt: skip
+            with click.progressbar(length=total, label="registering", file=sys.stderr, show_pos=True) as bar:
+                bar.update(done_before)
+                started, sent_from = time.monotonic(), done_before
+                records = _skip(_records(path, bad, people), done_before)
+                for result in nc.issuance.RegisterBatchChunks(_chunks(records)):
+                    progress.record(result, done_before)
+                    bar.update(len(result.items))
+                    rate = (bar.pos - sent_from) / max(time.monotonic() - started, 1e-6)
+                    bar.label = f"registering {rate:,.0f}/s"
+            for index, ehcid in progress.ehcids.items():
+                if index < len(people):
+                    ehcid_of[people[index][0]] = ehcid
             bound = _bind_guardians(nc, people, ehcid_of)
         except grpc.RpcError as exc:
             fail(error_of(exc))
+    rejected_items = progress.rejected
     if errors_out:
         with open(errors_out, "w", encoding="utf-8") as fh:
             for item in rejected_items + bad:
                 fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+    progress.finish()
     emit({
-        "records": total, "accepted": accepted, "rejected": rejected + len(bad), "guardians_bound": bound,
-        "first_rejections": (rejected_items + bad)[:10],
+        "records": total, "accepted": progress.accepted, "rejected": len(rejected_items) + len(bad),
+        "guardians_bound": bound, "resumed_after": done_before, "first_rejections": (rejected_items + bad)[:10],
     })  # fmt: skip
 
 
-def _bind_guardians(nc: Any, people: list[tuple[str, str]], ehcid_of: dict[str, str]) -> int:
-    """Bind each registered child to a registered guardian (family binding, relation guardian)."""
+def _skip(records: Iterator[Any], n: int) -> Iterator[Any]:
+    for i, record in enumerate(records):
+        if i >= n:
+            yield record
+
+
+class _ImportState:
+    """Append-only progress of an import: per acknowledged chunk, the records' stream positions and
+    EHCIDs (no ID numbers: the positions map back to the population file) and the rejections."""
+
+    def __init__(self, file: Path, population: Path) -> None:
+        self.file = file
+        st = population.stat()
+        self.header = {"population": str(population.resolve()), "size": st.st_size, "mtime": st.st_mtime}
+        self.ehcids: dict[int, str] = {}
+        self.rejected: list[dict[str, Any]] = []
+        self.done = 0
+        self._fh: Any = None
+
+    @property
+    def accepted(self) -> int:
+        return len(self.ehcids)
+
+    def reset(self) -> None:
+        self.file.unlink(missing_ok=True)
+
+    def load(self) -> int:
+        """Acknowledged records of an earlier run of the same file (0: none, or another file)."""
+        if self.file.exists():
+            lines = self.file.read_text(encoding="utf-8").splitlines()
+            try:
+                if lines and json.loads(lines[0]) == self.header:
+                    for line in lines[1:]:
+                        entry = json.loads(line)  # a torn last line (crash mid-write) ends the replay
+                        self.ehcids.update((int(k), e) for k, e in entry["ok"])
+                        self.rejected += entry["rejected"]
+                        self.done = entry["done"]
+                else:
+                    self.ehcids.clear()
+                    self.rejected.clear()
+            except (ValueError, KeyError, TypeError):
+                pass
+        if not self.done:
+            self.ehcids.clear()
+            self.rejected.clear()
+        # rewritten whole: drops a torn last line and keeps the file one entry long per run
+        entry = {"done": self.done, "ok": sorted(self.ehcids.items()), "rejected": self.rejected}
+        self.file.write_text(json.dumps(self.header) + "\n" + json.dumps(entry) + "\n", encoding="utf-8")
+        self._fh = self.file.open("a", encoding="utf-8")
+        return self.done
+
+    def record(self, result: Any, offset: int) -> None:
+        ok, rejected = [], []
+        for it in result.items:
+            index = it.index + offset
+            if it.ok:
+                ok.append((index, it.ehcid))
+            else:
+                rejected.append({
+                    "index": index, "request_id": it.request_id, "code": it.error.code,
+                    "number": it.error.number, "message": it.error.message, "field": it.error.field,
+                })  # fmt: skip
+            self.done = max(self.done, index + 1)
+        self.ehcids.update(ok)
+        self.rejected += rejected
+        self._fh.write(json.dumps({"done": self.done, "ok": ok, "rejected": rejected}) + "\n")
+        self._fh.flush()
+
+    def finish(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+        self.reset()
+
+
+def _bind_guardians(
+    nc: Any, people: list[tuple[str, str]], ehcid_of: dict[str, str], size: int = 2000
+) -> int:
+    """Bind each registered child to a registered guardian (relation guardian): bindings travel in
+    RegisterChunk messages of one stream, one transaction per chunk (not one unary call each)."""
     from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
 
+    bindings = [
+        ip.BindFamilyRequest(
+            guardian_ehcid=ehcid_of[guardian], member_ehcid=ehcid_of[number], relation="guardian"
+        )
+        for number, guardian in people
+        if guardian and number in ehcid_of and guardian in ehcid_of
+    ]
+    if not bindings:
+        return 0
+    chunks = (ip.RegisterChunk(bindings=bindings[i : i + size]) for i in range(0, len(bindings), size))
     bound = 0
-    for number, guardian in people:
-        if guardian and number in ehcid_of and guardian in ehcid_of:
-            request = ip.BindFamilyRequest(
-                guardian_ehcid=ehcid_of[guardian], member_ehcid=ehcid_of[number], relation="guardian"
-            )
-            nc.issuance.BindFamily(request)
-            bound += 1
+    with click.progressbar(length=len(bindings), label="binding guardians", file=sys.stderr) as bar:
+        for result in nc.issuance.RegisterBatchChunks(chunks):
+            bar.update(len(result.bindings))
+            bound = result.bound_so_far
     return bound
 
 
