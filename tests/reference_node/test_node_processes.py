@@ -183,3 +183,54 @@ def _children(pid: int) -> list[int]:
             if int(stat[1]) == pid and stat[0] != "Z":
                 out.append(int(entry))
     return out
+
+
+def test_two_node_processes_on_two_ports_share_one_postgresql(tmp_path, db_url):
+    """The scale-out path (docs/node.md): separate node processes (here on one machine, on two
+    ports; in production on several machines) sharing one PostgreSQL and one key file."""
+    if not db_url:
+        pytest.skip("this deployment needs PostgreSQL (SQLite is one machine's file)")
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+    a = start_node(
+        tmp_path / "a", db_url, subprocess=True, extra_args=["--processes", "1", "--shared-nonces"]
+    )
+    keys = a.data_dir / "keys.json"
+    b = start_node(
+        tmp_path / "b",
+        db_url,
+        subprocess=True,
+        extra_args=["--processes", "1", "--shared-nonces", "--keys", str(keys)],
+    )
+    try:
+        assert a.target != b.target
+        ca, cb = _Conn(a.target, a.credentials), _Conn(b.target, a.credentials)  # one terminal, two nodes
+        ctx = _ctx(a)
+        card = ca.issuance.Register(register_request()).card
+        code = cb.issuance.GetQrCode(
+            ip.GetQrCodeRequest(ehcid=card.ehcid, code_type=0, max_verifications=5, lifetime_seconds=120)
+        )
+        with ThreadPoolExecutor(6) as pool:
+            results = list(pool.map(lambda c: _verify(c, code.qr_text, ctx), [ca, cb] * 8))
+        assert sorted(int(r) for r in results if r.isdigit()) == list(range(5)), results
+        # a report acknowledged by one node is there for the other; a replay to the other is refused
+        rec = up.UsageRecord(
+            request_id="two-ports-1", time=time.strftime("%Y%m%d%H%M%S", time.gmtime(time.time() + 8 * 3600)),
+            org_code=a.credentials.org_code, use_city="370800", scene="0101011", card_type="11", channel="0100",
+            ehcid=card.ehcid,
+        )  # fmt: skip
+        assert ca.usage.Report(rec, timeout=30).accepted
+        assert cb.usage.Report(rec, timeout=30).duplicate
+        req = ip.GetCardRequest(ehcid=card.ehcid)
+        method = "/ehc.node.v1.IssuanceService/GetCard"
+        cred = a.credentials
+        md = tuple(sign(cred.secret, method, req.SerializeToString(), terminal_id=cred.terminal_id).items())
+        ig.IssuanceServiceStub(ca.raw).GetCard(req, metadata=md, timeout=30)
+        with pytest.raises(grpc.RpcError) as replay:
+            ig.IssuanceServiceStub(cb.raw).GetCard(req, metadata=md, timeout=30)
+        assert error_of(replay.value).code.name == "NODE_AUTH_REPLAYED_NONCE"
+        ca.close()
+        cb.close()
+    finally:
+        a.stop()
+        b.stop()
