@@ -461,6 +461,7 @@ class HisUsageReporter(NodeActor):
     @task
     def upload(self) -> None:
         person = random.choice(self.ctx.dataset["persons"])
+        self.ctx.presented.add(person["ehcid"])
         _stage, scene, step, _role, _p = random.choice(JOURNEY)
         self.node.report_usage(self.terminal, scene=scene, step=step, card_type="11", ehcid=person["ehcid"])
 
@@ -494,8 +495,11 @@ class Verifier(NodeActor):
             used = Verifier._uses.get(text, 0)
             if used < self._budget:
                 Verifier._uses[text] = used + 1
+                self.ctx.presented.add(text[:64])
                 return text
-        return random.choice(self._persons)["static_qr"]
+        person = random.choice(self._persons)
+        self.ctx.presented.add(person["ehcid"])
+        return person["static_qr"]
 
     @task
     def verify(self) -> None:

@@ -106,6 +106,8 @@ def summarise(data: dict[str, Any]) -> dict[str, Any]:
         # actor crashes (a kit bug, or a target answering garbage): their tasks recorded nothing
         "user_errors": int(meta.get("user_errors", 0)),
         "user_error_samples": meta.get("user_error_samples", []),
+        # distinct residents the actors presented (one Locust process; None with workers)
+        "distinct_residents": meta.get("distinct_residents"),
         "precision": {
             "relative_error": DEFAULT_ALPHA,
             "note": "percentiles from every sample (log buckets, ≤0.1 % relative error, numpy 'linear' definition); "

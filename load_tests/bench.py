@@ -87,6 +87,7 @@ def bench(opts: RunOptions, pairs: int, command: str = "") -> dict[str, Any]:
                 )
                 pair[side] = {k: summary["totals"].get(k) for k in FIGURES}
                 pair[side]["samples"] = summary["samples"]
+                pair[side]["distinct_residents"] = summary.get("distinct_residents")
                 pair[side]["report"] = f"pair-{i + 1}/{side}/report.html"
                 log(
                     f"  pair {i + 1} {side}: {summary['totals']['rps_steady']:.1f} rps, "
@@ -184,16 +185,32 @@ def write_bench_html(path: Path, r: dict[str, Any]) -> None:
     la = r["load_average"]
     html = f"""<!doctype html><html lang=en><meta charset=utf-8><title>ehc load bench</title>
 <style>{_CSS}</style><h1>Bench: {escape(r["target"])} vs echo</h1>
-<p class=big>throughput ratio (target/echo): <b>{_x(t["median"])}</b> median, spread {_x(t["min"])}–{_x(t["max"])}</p>
-<p class=big>p99 ratio (target/echo): <b>{_x(p["median"], 2)}</b> median, spread {_x(p["min"], 2)}–{_x(p["max"], 2)}</p>
+<p class=big>throughput ratio (target/echo): <b>{_x(t["median"])}</b> median, spread {_x(t["min"])}–{
+        _x(t["max"])
+    }</p>
+<p class=big>p99 ratio (target/echo): <b>{_x(p["median"], 2)}</b> median, spread {_x(p["min"], 2)}–{
+        _x(p["max"], 2)
+    }</p>
 {warns}
-<p>{r["pairs"]} interleaved pairs (order alternates), scenario <b>{escape(r["scenario"])}</b>, API {escape(r["api"])},
-{r["users"]} users, {r["duration_s"]:g} s per run, think scale {r["think_scale"]:g}, {r["population"]:,} residents
+<p>{r["pairs"]} interleaved pairs (order alternates), scenario <b>{escape(r["scenario"])}</b>, API {
+        escape(r["api"])
+    },
+{r["users"]} users, {r["duration_s"]:g} s per run, think scale {r["think_scale"]:g}, {
+        r["population"]:,} residents
 (target prepared and seeded in {r["prepare_target_s"]:.1f} s). Echo: {escape(r["echo"])}.
-Load average before {la["before"][0]:.2f}, after {la["after"][0]:.2f} (the machine may be shared). Finished {r["finished"]}.</p>
+Load average before {la["before"][0]:.2f}, after {la["after"][0]:.2f} (the machine may be shared). Finished {
+        r["finished"]
+    }.</p>
 <table><tr><th>pair</th><th class=l>side (report)</th><th>requests</th><th>rps steady</th><th>p50 ms</th>
 <th>p95 ms</th><th>p99 ms</th><th>errors</th><th>throughput ratio</th><th>p99 ratio</th></tr>
 {"".join(rows)}</table>
+<p>Residents presented per run (distinct, of {r["population"]:,}): {
+        ", ".join(
+            f"pair {x['pair']} {s} {x[s]['distinct_residents'] or 0:,}"
+            for x in r["runs"]
+            for s in ("echo", "target")
+        )
+    }.</p>
 <p>Command: <code>{escape(r["command"])}</code></p></html>
 """
     path.write_text(html, encoding="utf-8")

@@ -45,6 +45,7 @@ class RunContext:
     worker_index: int = 0
     worker_count: int = 1
     pool: PersonPool | None = None
+    presented: set[str] = field(default_factory=set)  # EHCIDs shown: the working set really used
 
     def __post_init__(self) -> None:
         persons = self.dataset.get("persons", [])

@@ -30,7 +30,7 @@ from locust.env import Environment
 
 grpc_gevent.init_gevent()  # before any channel exists
 
-from load_tests.context import RunContext, set_current
+from load_tests.context import RunContext, current, set_current
 from load_tests.recorder import Recorder
 from load_tests.scenarios import all_user_classes, load_scenario
 
@@ -176,6 +176,7 @@ def run_local(cfg: dict[str, Any]) -> dict[str, Any]:
     watcher.join()
     meta.update(_user_errors(runner))
     runner.quit()
+    meta["distinct_residents"] = len(current().presented)
     return {"meta": meta, "recorder": recorder.to_dict(), "locust": _locust_totals(env), "workers": 0}
 
 

@@ -14,6 +14,7 @@ so a foreign platform is seeded the same way as the reference node.
 from __future__ import annotations
 
 import json
+import queue
 import re
 import subprocess
 import sys
@@ -95,33 +96,41 @@ class TencentNodeProcess:
     tests start one with a limit to see the bench's probe warn)."""
 
     def __init__(self, data_dir: str, rate_limit: float = 0.0, rate_burst: int = 200) -> None:
+        # one process: app tokens live in the process that issued them (docs/platforms.md), so a
+        # multi-process node would refuse a token fetched from its sibling
         argv = [
             sys.executable, "-m", "ehc.cli", "node", "serve", "--data-dir", data_dir, "--grpc-port", "0",
-            "--http-port", "0", "--api", "tencent", "--rate-limit", f"{rate_limit:g}",
+            "--http-port", "0", "--api", "tencent", "--processes", "1", "--rate-limit", f"{rate_limit:g}",
             "--rate-burst", str(rate_burst), "--log-level", "WARNING",
         ]  # fmt: skip
+        Path(data_dir).chmod(0o700)  # the node refuses a data directory others can read
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        lines: queue.Queue[str] = queue.Queue()
+
+        def pump() -> None:  # also keeps a full pipe from blocking the node later
+            for line in self.proc.stderr or ():
+                lines.put(line)
+            lines.put("")
+
+        threading.Thread(target=pump, daemon=True).start()
         deadline = time.time() + START_TIMEOUT_S
         self.url = self.client_file = self.grpc_target = ""
         seen: list[str] = []
-        while time.time() < deadline and not self.url:
-            line = self.proc.stderr.readline() if self.proc.stderr else ""
-            if not line and self.proc.poll() is not None:
+        while time.time() < deadline:
+            try:
+                line = lines.get(timeout=max(0.1, deadline - time.time()))
+            except queue.Empty:
+                break
+            if not line:
                 break
             seen.append(line)
-            m = re.search(r"listening: grpc (\S+?),", line)
+            m = re.search(r"listening: grpc ([^\s,]+).*?http (http://\S+?);.*client file (\S+)", line)
             if m:
-                self.grpc_target = m.group(1)
-            m = re.search(r"client file (\S+)", line)
-            if m:
-                self.client_file = m.group(1)
-            m = re.search(r"tencent envelope: (\S+)", line)
-            if m:
-                self.url = m.group(1).rstrip("/")
-        if not self.url or not self.client_file:
+                self.grpc_target, self.url, self.client_file = m.group(1), m.group(2).rstrip("/"), m.group(3)
+                break
+        if not self.url:
             self.stop()
             raise EhcError(LOAD_TARGET_START_FAILED, f"tencent node did not start: {''.join(seen)[-400:]}")
-        threading.Thread(target=lambda: [None for _ in self.proc.stderr or ()], daemon=True).start()
 
     def stop(self) -> None:
         ServerProcess.stop(self)  # type: ignore[arg-type]  # same SIGTERM-then-kill logic

@@ -74,6 +74,7 @@ class TencentHis(FastHttpUser):
         return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() + 8 * 3600))  # China time
 
     def verify(self, person: dict[str, Any]) -> dict[str, Any] | None:
+        self.ctx.presented.add(person["ehcid"])
         return self.call(
             "verifyQRCode",
             {"qrCodeText": person["static_qr"], "terminalId": "LT-SCANNER-01", "medicalStep": "010101",
@@ -81,6 +82,7 @@ class TencentHis(FastHttpUser):
         )  # fmt: skip
 
     def report(self, person: dict[str, Any]) -> dict[str, Any] | None:
+        self.ctx.presented.add(person["ehcid"])
         return self.call(
             "reportHISData",
             {"qrCodeText": person["static_qr"], "time": self._now(), "scene": random.choice(_SCENES),

@@ -7,6 +7,7 @@ Tiny real runs (1 s per side, a few users): figures are checked for consistency,
 from __future__ import annotations
 
 import json
+import math
 import re
 import statistics
 import subprocess
@@ -94,6 +95,13 @@ def test_verify_only_against_the_reference_node_reports_median_ratios(tmp_path: 
     bench = _check_bench(out, 2, {"VerifyQr"})
     assert bench["think_scale"] == 0  # closed loop unless asked otherwise
     assert bench["population"] == 2000 and bench["seed_seconds"] is not None
+    # the actors draw from the whole population, not a hot set: distinct residents presented in a run
+    # are close to what uniform draws give, N(1 - e^(-n/N)) (a fixed 1,000-code set could not reach
+    # this once n passes ~1,200)
+    for run in bench["runs"]:
+        n, distinct = run["target"]["samples"], run["target"]["distinct_residents"]
+        expected = 2000 * (1 - math.exp(-n / 2000))
+        assert 0.6 * expected <= distinct <= min(n, 2000), (n, distinct, expected)
     assert re.search(
         r"throughput \d+\.\d{3}× \(spread \d+\.\d{3}×–\d+\.\d{3}×\), p99 \d+\.\d\d×", proc.stdout
     )
