@@ -30,6 +30,7 @@ from reference_node.supervision import population
 from reference_node.supervision.periods import Period, cst_day
 from reference_node.supervision.profile import (
     KPI_COVERAGE,
+    KPI_COVERAGE_POVERTY,
     KPI_ECARD_SHARE,
     KPI_PHYSICAL_SHARE,
     RED,
@@ -213,6 +214,31 @@ class KpiEngine:
         )
         return {r[0]: int(r[1]) for r in rows}
 
+    def poverty_coverage_at(self, instant: str, area_code: str = "") -> tuple[int, int]:
+        """(members of the poverty group holding a card at ``instant``, registered members): the
+        priority group the node knows from registration (persons.poverty_relief)."""
+        cte, params = self._holders_cte()
+        where, where_params = ["p.merged_into IS NULL", "p.poverty_relief = 1", "p.created_at < ?"], [instant]
+        if area_code:
+            where.append("p.area_code LIKE ?")
+            where_params.append(area_prefix(area_code) + "%")
+        row = self.db.one(
+            f"{cte}SELECT COUNT(*), SUM(CASE WHEN per.since < ? AND per.until >= ? THEN 1 ELSE 0 END) "
+            f"FROM persons p LEFT JOIN per ON per.main_index = p.main_index WHERE {' AND '.join(where)}",
+            [*params, instant, instant, *where_params],
+        )
+        return (int(row[1] or 0), int(row[0] or 0)) if row else (0, 0)
+
+    def _rate_poverty(self, instant: str, area_code: str, on: date) -> Mark | None:
+        target = self.profile.target_for(KPI_COVERAGE_POVERTY, on)
+        if target is None:
+            return None
+        holders, members = self.poverty_coverage_at(instant, area_code)
+        if not members:
+            return Mark(KPI_COVERAGE_POVERTY, None, UNRATED, target, "no registered member of the group")
+        value = holders / members
+        return Mark(KPI_COVERAGE_POVERTY, value, self.profile.rate(value, target), target)
+
     def holder_changes_by_day(self, area_code: str = "") -> tuple[dict[str, int], dict[str, int]]:
         """Day → residents who became holders that day, and who stopped holding (all cards cancelled)."""
         cte, params = self._holders_cte()
@@ -351,6 +377,7 @@ class KpiEngine:
         tertiary = by_level.get("3", Counts())
         summary_marks = [m for m in (
             coverage_mark,
+            self._rate_poverty(hi, area_code, period.end),
             self._rate_share(KPI_ECARD_SHARE, tertiary, "3", period.end) if tertiary.visits else None,
             self._rate_share(KPI_PHYSICAL_SHARE, total, None, period.end) if total.visits else None,
         ) if m is not None]  # fmt: skip

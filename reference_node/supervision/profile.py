@@ -16,7 +16,12 @@ from typing import Any
 KPI_COVERAGE = "coverage"
 KPI_ECARD_SHARE = "ecard_share"
 KPI_PHYSICAL_SHARE = "physical_share"
-KPIS = (KPI_COVERAGE, KPI_ECARD_SHARE, KPI_PHYSICAL_SHARE)
+# coverage of a priority group: its registered members holding a card ÷ its registered members
+# (the node knows the group from registration: the poverty flag, 建档立卡贫困人口)
+KPI_COVERAGE_POVERTY = "coverage_poverty"
+KPIS = (KPI_COVERAGE, KPI_ECARD_SHARE, KPI_PHYSICAL_SHARE, KPI_COVERAGE_POVERTY)
+# profile kpi.coverage[].population -> KPI ("" or "all": the resident population)
+POPULATIONS = {"": KPI_COVERAGE, "all": KPI_COVERAGE, "poverty": KPI_COVERAGE_POVERTY}
 
 AT_LEAST = ">="
 AT_MOST = "<="
@@ -128,10 +133,17 @@ def targets_from_kpi(kpi: dict[str, Any], profile: str) -> tuple[Target, ...]:
     ``period`` entries (YYYYH1/H2) for that half-year. ValueError on a malformed entry."""
     out: list[Target] = []
     for key, (name, comparison, bound, levels) in _KPI_KEYS.items():
-        start = ""
+        starts: dict[str, str] = {}
         for i, entry in enumerate(kpi.get(key, [])):
             if not isinstance(entry, dict) or not isinstance(entry.get(bound), int | float):
                 raise ValueError(f"kpi.{key}[{i}] needs a numeric {bound!r}")
+            group = str(entry.get("population", ""))
+            if group not in POPULATIONS or (group and key != "coverage"):
+                raise ValueError(
+                    f"kpi.{key}[{i}].population {group!r}: coverage takes one of {sorted(POPULATIONS)}"
+                )
+            kpi_name = POPULATIONS[group] if key == "coverage" else name
+            start = starts.get(kpi_name, "")
             if "period" in entry:
                 first, deadline = _half_year(str(entry["period"]))
             else:
@@ -139,10 +151,10 @@ def targets_from_kpi(kpi: dict[str, Any], profile: str) -> tuple[Target, ...]:
                 first = str(entry.get("from") or start or "2000-01-01")
             date.fromisoformat(first), date.fromisoformat(deadline)  # noqa: B018 - validates both
             out.append(Target(
-                name, comparison, float(entry[bound]), first, deadline,
+                kpi_name, comparison, float(entry[bound]), first, deadline,
                 tuple(entry.get("levels", levels)), f"profile {profile}: kpi.{key}[{i}]",
             ))  # fmt: skip
-            start = (date.fromisoformat(deadline) + timedelta(days=1)).isoformat()
+            starts[kpi_name] = (date.fromisoformat(deadline) + timedelta(days=1)).isoformat()
     return tuple(out)
 
 

@@ -224,8 +224,38 @@ def test_the_dashboard_shows_the_profile_its_city_and_its_targets(tmp_path):
         assert (meta["profile"], meta["node_id"], meta["node_area"]) == ("hunan-hengyang", "430400", "衡阳市")
         assert meta["profile_title"].startswith("Hunan / Hengyang")
         # Hengyang's coverage targets (100 % by end-2017, again by 2020), not Jining's
-        assert [(t["kpi"], t["threshold"], t["deadline"]) for t in meta["targets"]] == [
-            ("coverage", 1.0, "2017-12-31"), ("coverage", 1.0, "2020-12-31"),
+        assert [(t["kpi"], t["threshold"], t["start"], t["deadline"]) for t in meta["targets"]] == [
+            ("coverage_poverty", 1.0, "2000-01-01", "2017-12-31"), ("coverage", 1.0, "2018-01-01", "2020-12-31"),
         ]  # fmt: skip
     finally:
         node.stop()
+
+
+def test_hengyang_rates_the_coverage_of_the_poor_first(tmp_path):
+    """Hengyang (seed): the poor covered 100 % by end-2017 — a KPI over the node's registered
+    members of the poverty group; Jining has no such target."""
+    from reference_node.supervision.periods import Period
+
+    node = start_node(tmp_path, config=apply_profile(NodeConfig(), "hunan-hengyang"))
+    try:
+        client = node.client()
+        poor = [client.issuance.Register(register_request(poverty_relief=True)) for _ in range(4)]
+        client.issuance.Register(register_request())  # not in the group: not counted
+        ctx = client.context()
+        client.issuance.Cancel(
+            ip.CardActionRequest(ehcid=poor[0].card.ehcid, reason="moved away", context=ctx)
+        )
+        today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+        period = Period.parse(today.isoformat(), today.isoformat())
+        eng = engine(node.node)
+        lo, hi = period.bounds()
+        assert eng.poverty_coverage_at(hi) == (3, 4)
+        marks = {m["kpi"]: m for m in eng.report(period)["summary"]["marks"]}
+        mark = marks["coverage_poverty"]
+        assert mark["value"] == 0.75 and mark["colour"] == "red" and mark["target"]["threshold"] == 1.0
+        client.issuance.Register(register_request(poverty_relief=True))
+        assert eng.poverty_coverage_at(period.bounds()[1]) == (4, 5)
+    finally:
+        node.stop()
+    jining = apply_profile(NodeConfig(), "shandong-jining").supervision
+    assert all(t.kpi != "coverage_poverty" for t in jining.targets)
