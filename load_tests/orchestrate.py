@@ -173,7 +173,7 @@ def run(opts: RunOptions) -> dict[str, Any]:
     """Run once; returns the summary (with ``slo`` when a file was given). Raises EhcError."""
     check(opts)
     with ExitStack() as stack:
-        return run_prepared(opts, prepare(opts, stack))
+        return run_prepared(opts, prepare(opts, stack), progress=opts.scenario)
 
 
 def run_prepared(opts: RunOptions, prep: Prepared, progress: str = "") -> dict[str, Any]:
