@@ -420,6 +420,7 @@ def reference_config(profile: Any) -> Any:
     """The reference node configured as the profile says (lifetime, count limit, re-issue rule)."""
     from reference_node.config import NodeConfig
     from reference_node.profiles import node_id_of
+    from reference_node.supervision.profile import from_profile_params
 
     max_uses = int(profile.param("dynamic_code.max_uses", 0))
     return NodeConfig(
@@ -428,6 +429,8 @@ def reference_config(profile: Any) -> Any:
         dynamic_max_verifications=max_uses if max_uses > 0 else 100,
         refuse_reissue_while_valid=bool(profile.param("dynamic_code.refuse_reissue_while_valid", False)),
         newborn_document_type=str(profile.param("newborn.document_type", "08")),
+        # the profile's KPI targets and rating rule (SUP-008/SUP-009), as `ehc node serve --profile`
+        supervision=from_profile_params(profile.parameters, profile.name),
         clock_skew_s=REFERENCE_CLOCK_SKEW_S,
     )
 

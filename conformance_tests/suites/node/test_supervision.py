@@ -14,7 +14,7 @@ import pytest
 
 from reference_node.proto.ehc.node.v1 import usage_pb2 as U
 
-from .helpers import fresh, new_digits, new_id_number, new_request_id, register
+from .helpers import card_action, fresh, new_digits, new_id_number, new_request_id, register
 
 
 def recent(days_ago: int) -> dt.date:
@@ -210,3 +210,54 @@ def test_two_red_weeks_of_legacy_cards_escalate(dut):
     assert entry is not None and entry.reds >= 2, (
         f"hospital with two red weeks not escalated: {list(report.escalations)}"
     )
+
+
+@pytest.mark.requirement("SUP-008")
+def test_coverage_is_rated_against_the_provinces_own_target(dut, profile):
+    """Sichuan (seed 004): >= 80 % of residents by end 2017 — the node rates coverage against its
+    province's target, not Jining's (80 % too, but by end 2020: the deadline tells them apart)."""
+    (target,) = [t for t in profile.param("kpi.coverage") if t.get("population", "") in ("", "all")]
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    marks = {}
+    for county, holders, population in (
+        ("510104", 5, lambda held: held + 1),  # >= 5/6 = 83 %: met
+        ("510105", 3, lambda held: 2 * held),  # 50 %: 30 points short, red
+    ):
+        held_before = kpis(dut, today, today, area_code=county).summary.holders
+        for _ in range(holders):
+            register(dut, id_number=new_id_number(county))
+        set_population(dut, county, population(held_before + holders))
+        marks[county] = _mark(kpis(dut, today, today, area_code=county).summary, "coverage")
+    met = marks["510104"]
+    assert met.target.threshold == pytest.approx(target["min"]) and met.target.deadline == target["until"], (
+        f"coverage rated against {met.target.threshold} by {met.target.deadline}, the profile says "
+        f"{target['min']} by {target['until']}"
+    )
+    assert met.colour == "blue", met
+    assert marks["510105"].colour == "red", marks["510105"]
+
+
+@pytest.mark.requirement("SUP-009")
+def test_the_coverage_of_the_poor_is_reported_separately(dut, profile):
+    """Hengyang (seed 003): every registered poor person first — a KPI of its own over the
+    registered poverty-relief persons holding a card (a cancelled card does not count)."""
+    (target,) = [t for t in profile.param("kpi.coverage") if t.get("population") == "poverty"]
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    county = "430421"
+    before = [
+        m for m in kpis(dut, today, today, area_code=county).summary.marks if m.kpi == "coverage_poverty"
+    ]
+    poor = [register(dut, id_number=new_id_number(county), poverty_relief=True) for _ in range(4)]
+    register(dut, id_number=new_id_number(county))  # not poor: not counted
+    _, error = card_action(dut, "Cancel", poor[0].card.ehcid)
+    assert error is None, error
+    mark = _mark(kpis(dut, today, today, area_code=county).summary, "coverage_poverty")
+    assert (
+        mark.target.threshold == pytest.approx(target["min"]) and mark.target.deadline == target["until"]
+    ), mark
+    assert mark.has_value and mark.colour != "blue", mark  # 3 of 4 new members hold a card: < 100 %
+    if not before or not before[0].has_value:  # no poor person of the county before: exactly 3/4
+        assert mark.value == pytest.approx(0.75), mark
+    else:  # (H0 + 3) / (M0 + 4) lies between H0/M0 and 3/4
+        v0 = before[0].value
+        assert min(v0, 0.75) - 1e-9 <= mark.value <= max(v0, 0.75) + 1e-9, (v0, mark.value)
