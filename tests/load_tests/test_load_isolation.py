@@ -10,6 +10,7 @@ def test_cli_side_modules_do_not_import_locust_or_gevent() -> None:
     code = (
         "import sys\n"
         "import load_tests.cli, load_tests.orchestrate, load_tests.seeding, load_tests.report, load_tests.targets\n"
+        "import load_tests.bench, load_tests.probe, load_tests.tencent_target\n"
         "from click.testing import CliRunner\n"
         "r = CliRunner().invoke(load_tests.cli.load, ['scenarios'])\n"
         "assert r.exit_code == 0, r.output\n"
