@@ -182,8 +182,10 @@ def run_prepared(opts: RunOptions, prep: Prepared, progress: str = "") -> dict[s
     objectives = load_slo(opts.slo_file) if opts.slo_file else None
     opts.out.mkdir(parents=True, exist_ok=True)
     dataset = dict(prep.dataset)
-    # a dynamic code's uses are shared by every run against this target (bench pairs)
-    dataset["dynamic_budget"] = int(dataset.get("dynamic_max_uses") or 0) // max(1, opts.runs_planned)
+    # a dynamic code's uses are shared by every run against this target (bench pairs) and, within
+    # a run, by every Locust process (each counts its own uses)
+    shares = max(1, opts.runs_planned) * max(1, opts.workers)
+    dataset["dynamic_budget"] = int(dataset.get("dynamic_max_uses") or 0) // shares
     with tempfile.TemporaryDirectory(prefix="ehc-load-") as tmp:
         address, label = prep.address, prep.label
         _log(
