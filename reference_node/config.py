@@ -34,6 +34,7 @@ class NodeConfig:
     profile: str = ""  # name of the profile the node runs under ("" = none; certificates must name it)
     profile_title: str = ""  # its title, shown on the supervision dashboard
     accepted_media: tuple[str, ...] = ()  # profile accepted_media: media Resolve/Link take; () = all
+    empi_key: str = ""  # profile empi.key: "citizen-id" = a formal card needs a citizen ID (01/02)
     supervision: Any = None  # profile kpi.*: a supervision SupervisionProfile; None = the seeds' defaults
     # authentication
     replay_window_s: int = 300  # accepted |node time - x-ehc-timestamp|

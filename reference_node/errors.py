@@ -57,6 +57,9 @@ CARD_STATE_CONFLICT = define(
 )
 CARD_NOT_TEMPORARY = define("NODE_CARD_NOT_TEMPORARY", 4306, L, "card is not a temporary card")
 IDENTITY_CONFLICT = define("NODE_IDENTITY_CONFLICT", 4307, L, "document already belongs to another person")
+EMPI_KEY_REQUIRED = define(
+    "NODE_EMPI_KEY_REQUIRED", 4308, L, "profile indexes persons by citizen ID: a formal card needs one"
+)
 # --- QR codes (44xx); malformed/expired codes are qr_codec's 2xxx codes, passed through
 QR_EXHAUSTED = define(
     "NODE_QR_EXHAUSTED", 4404, L, "dynamic code has no remaining verifications (surplusNum 0)"

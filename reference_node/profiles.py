@@ -34,6 +34,7 @@ NODE_KEYS: dict[str, str] = {
     "hospital_cards.stop_issue": "hospital_card_stop_issue",
     "hospital_cards.stop_use": "hospital_card_stop_use",
     "terminals.require_certified": "require_certified_terminals",
+    "empi.key": "empi_key",
     "kpi.coverage": "supervision",
     "kpi.ecard_visit_share": "supervision",
     "kpi.physical_card_share": "supervision",
@@ -68,6 +69,9 @@ def profile_values(data: ProfileData) -> dict[str, Any]:
         out["newborn_document_type"] = str(doc)
     out["hospital_card_stop_issue"] = str(p("hospital_cards.stop_issue", ""))
     out["hospital_card_stop_use"] = str(p("hospital_cards.stop_use", ""))
+    out["empi_key"] = str(p("empi.key", ""))
+    if out["empi_key"] not in ("citizen-id", ""):
+        raise EhcError(CONFIG_INVALID, f"profile {data.name}: empi.key {out['empi_key']!r} is not 'citizen-id'")
     if (certified := p("terminals.require_certified")) is not None:
         out["require_certified_terminals"] = bool(certified)
     try:

@@ -20,6 +20,7 @@ from reference_node.errors import (
     CARD_SUSPENDED,
     CARD_UNKNOWN,
     DOCUMENT_INVALID,
+    EMPI_KEY_REQUIRED,
     FAMILY_INVALID,
     FIELD_BAD_FORMAT,
     FIELD_MISSING,
@@ -81,6 +82,9 @@ def prepare(
     ssc = v.token(req.social_security_card_number, "social_security_card_number", required=False, max_len=32)
     request_id = v.token(req.request_id, "request_id", required=False)
     attribute = TEMPORARY if (temporary or doc_type in TEMPORARY_DOC_TYPES) else FORMAL
+    if attribute == FORMAL and node.config.empi_key == "citizen-id" and doc_type not in ("01", "02"):
+        # profile empi.key (Zibo, seed 002): the citizen ID is the main index; others get temporary cards
+        raise EhcError(EMPI_KEY_REQUIRED, field="document_type")
     person = PersonRecord(
         node.hsm.main_index(node.config.node_id, identity_type(doc_type), number), doc_type, number, name, phone, address, sex,
         nation, birth, area, req.poverty_relief, family_id, None, ctx.org_code,

@@ -25,7 +25,7 @@ from reference_node.testing import start_node
 S = grpc.StatusCode
 REPO = Path(__file__).resolve().parents[2]
 # keys no code reads yet (issue #15, left open): a new unread key fails below until it is read or listed
-UNREAD = {"empi.key", "area.county", "area.district"}
+UNREAD = {"area.county", "area.district"}
 
 
 def test_each_profile_runs_the_node_as_its_own_area():
@@ -65,6 +65,7 @@ CHANGES = {
     "kpi.ecard_visit_share": '[parameters.kpi]\necard_visit_share = [{ period = "2025H1", min = 0.4 }]\n',
     "kpi.physical_card_share": '[parameters.kpi]\nphysical_card_share = [{ until = "2025-06-30", max = 0.1 }]\n',
     "kpi.rating.red_marks_for_interview": "[parameters.kpi]\nrating = { red_marks_for_interview = 3 }\n",
+    "empi.key": '[parameters.empi]\nkey = "citizen-id"\n',
 }
 
 
@@ -259,3 +260,14 @@ def test_hengyang_rates_the_coverage_of_the_poor_first(tmp_path):
         node.stop()
     jining = apply_profile(NodeConfig(), "shandong-jining").supervision
     assert all(t.kpi != "coverage_poverty" for t in jining.targets)
+
+
+def test_zibo_indexes_persons_by_citizen_id(profiled):
+    """Zibo (seed 002 §二(一)): 以居民身份证为主索引 — a formal card needs a citizen ID; a passport
+    holder is refused there, registered nationally; a temporary card (birth certificate) is not
+    affected."""
+    zibo, national = profiled("zibo").client(), profiled("national").client()
+    passport = register_request(document_type="03", document_number="E12345678", birth_date="1990-01-01")
+    refused(lambda: zibo.issuance.Register(passport), S.FAILED_PRECONDITION, "NODE_EMPI_KEY_REQUIRED")
+    assert national.issuance.Register(passport).person.main_index
+    assert zibo.issuance.Register(register_request()).person.main_index
