@@ -189,7 +189,7 @@ def _link(node: Node, caller: Caller, req: pb.LinkMediumRequest, link: bool) -> 
         if mi is not None:  # must exist, and be the caller's organisation's (remote refs hold no local data)
             require_person_owner(caller, node.load_person(cur, mi), "LinkMedium" if link else "UnlinkMedium")
         row = cur.one(
-            "SELECT main_index, remote_node, remote_main_index FROM media WHERE medium = ? AND key_blind = ?",
+            "SELECT main_index, remote_node, remote_main_index, atr FROM media WHERE medium = ? AND key_blind = ?",
             (medium, blind),
         )
         same = row is not None and (row[0], row[1], row[2]) == (mi, rnode, rmi)
@@ -197,6 +197,19 @@ def _link(node: Node, caller: Caller, req: pb.LinkMediumRequest, link: bool) -> 
             if row is not None and not same:
                 raise EhcError(MEDIUM_TAKEN)
             changed = row is None
+            reissue = same and req.medium == pb.MEDIUM_RESIDENT_HEALTH_CARD and atr and row[3]
+            if reissue and row[3].upper() != atr.upper():
+                # 补卡: the same card number (the holder's ID number) on a new chip for a lost or
+                # damaged card; from now on the old chip's ATR is refused (NODE_CHIP_ATR_MISMATCH)
+                cur.run("UPDATE media SET atr = ? WHERE medium = ? AND key_blind = ?", (atr, medium, blind))
+                node.audit(
+                    cur, caller, "reissue", mi or f"{rnode}/{rmi}", medium=pb.Medium.Name(req.medium),
+                    identifier=mask_id(ident), replaced_atr=row[3][-8:], atr=atr[-8:],
+                )  # fmt: skip
+                return pb.LinkMediumResponse(
+                    main_index=mi or "", remote=c.RemoteRef(node_id=rnode or "", main_index=rmi or ""),
+                    medium=req.medium, changed=True,
+                )  # fmt: skip
             if changed:
                 cur.run(
                     "INSERT INTO media (medium, key_blind, main_index, remote_node, remote_main_index, identifier_enc, atr, "
