@@ -10,7 +10,7 @@ from reference_node.proto.ehc.node.v1 import issuance_pb2 as I
 from reference_node.proto.ehc.node.v1 import main_index_pb2 as M
 from reference_node.proto.ehc.node.v1 import usage_pb2 as U
 
-from .helpers import assert_client_error, card_action, new_digits, new_request_id, register
+from .helpers import assert_client_error, card_action, new_digits, new_request_id, person_request, register
 
 
 def resolve(dut, medium: int, identifier: str, **extra):
@@ -197,6 +197,52 @@ def test_card_actions_are_audited_with_who_and_when(dut):
     assert entries, "suspend not audited"
     assert entries[0].terminal_id and entries[0].time and entries[0].org_code
     assert r.person.document_number not in entries[0].detail
+
+
+def _audit_count(dut, main_index: str, terminal_id: str) -> tuple[int, list]:
+    audit, error = dut.call(
+        "main_index", "GetAudit", M.GetAuditRequest(main_index=main_index, limit=200), "admin"
+    )
+    assert error is None, f"GetAudit refused to the operator: {error}"
+    mine = [e for e in audit.entries if e.terminal_id == terminal_id]
+    return len(mine), mine
+
+
+@pytest.mark.requirement("SEC-005")
+@pytest.mark.parametrize("read", ["GetCard", "Query", "Resolve", "repeat Register"])
+def test_every_read_of_personal_data_is_audited(dut, read):
+    """A read that returns a holder's name and ID number leaves an entry naming the terminal, its
+    organisation and the time, with the ID number masked; nodes may write audit entries in groups,
+    so the entry is awaited for up to 5 s."""
+    import time as _time
+
+    r = register(dut)
+    terminal = dut.context().terminal_id
+    before, _ = _audit_count(dut, r.person.main_index, terminal)
+    number = r.person.document_number
+    if read == "GetCard":
+        answer, error = dut.call("issuance", "GetCard", I.GetCardRequest(ehcid=r.card.ehcid))
+    elif read == "Query":
+        answer, error = dut.call("issuance", "Query", I.QueryRequest(main_index=r.person.main_index))
+    elif read == "Resolve":
+        answer, error = dut.call(
+            "main_index",
+            "Resolve",
+            M.ResolveRequest(medium=M.MEDIUM_CITIZEN_ID, identifier=number, context=dut.context()),
+        )
+    else:
+        answer, error = dut.call("issuance", "Register", person_request(dut, id_number=number))
+    assert error is None and answer is not None, f"{read} refused to the issuing terminal: {error}"
+    deadline = _time.monotonic() + 5
+    while True:
+        after, entries = _audit_count(dut, r.person.main_index, terminal)
+        if after > before or _time.monotonic() > deadline:
+            break
+        _time.sleep(0.1)
+    assert after > before, f"{read} returned personal data and left no audit entry"
+    for entry in entries:  # the terminal's entries on this holder: complete and masked
+        assert entry.time and entry.org_code, f"audit entry {entry.action!r} lacks time or organisation"
+        assert number not in entry.detail, f"audit entry {entry.action!r} holds the full ID number"
 
 
 @pytest.mark.requirement("SEC-001")
