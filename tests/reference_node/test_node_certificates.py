@@ -179,3 +179,43 @@ def test_without_the_rule_certificates_are_not_required(tmp_path):
         assert _calls(node.client()) == ""
     finally:
         node.stop()
+
+
+def test_end_to_end_with_the_kits_own_terminal_certification(tmp_path):
+    """The done-when of issue #15: `ehc certify terminal` (reference terminal, Jining profile,
+    certification run, lab key) → `ehc node registry add-certificate` → the Jining node that
+    refused the terminal now serves it; `ehc node serve --profile shandong-jining` turns the rule on."""
+    import subprocess
+    import sys
+
+    from reference_node.profiles import apply_profile
+
+    def ehc(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "ehc.cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+        )
+
+    lab = tmp_path / "lab.pem"
+    assert ehc("certify", "lab-key", str(lab)).returncode == 0
+    report = tmp_path / "t-report"
+    run = ehc("certify", "terminal", "--profile", "shandong-jining", "--certification", "--lab-key", str(lab),
+              "--out", str(report), "--quiet")  # fmt: skip
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    node = start_node(
+        tmp_path / "node", config=apply_profile(NodeConfig(change_poll_ms=50), "shandong-jining")
+    )
+    try:
+        terminal = node.client()
+        assert _calls(terminal) == "NODE_TERMINAL_NOT_CERTIFIED"
+        added = ehc("node", "registry", "add-certificate", str(report), "--terminal", node.credentials.terminal_id,
+                    "--lab-key", f"{lab}.pub.pem", "--data-dir", str(node.data_dir))  # fmt: skip
+        assert added.returncode == 0, added.stderr
+        cert = json.loads(added.stdout)
+        assert (cert["role"], cert["profile"], cert["verdict"]) == ("terminal", "shandong-jining", "pass")
+        assert _wait_for(terminal, "") == ""
+    finally:
+        node.stop()
