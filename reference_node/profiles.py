@@ -71,7 +71,9 @@ def profile_values(data: ProfileData) -> dict[str, Any]:
     out["hospital_card_stop_use"] = str(p("hospital_cards.stop_use", ""))
     out["empi_key"] = str(p("empi.key", ""))
     if out["empi_key"] not in ("citizen-id", ""):
-        raise EhcError(CONFIG_INVALID, f"profile {data.name}: empi.key {out['empi_key']!r} is not 'citizen-id'")
+        raise EhcError(
+            CONFIG_INVALID, f"profile {data.name}: empi.key {out['empi_key']!r} is not 'citizen-id'"
+        )
     if (certified := p("terminals.require_certified")) is not None:
         out["require_certified_terminals"] = bool(certified)
     try:
