@@ -326,6 +326,11 @@ def _serve_processes(n: int, o: dict[str, Any], config: Any, tls: tuple[bytes, b
     except EhcError as err:
         sup.stop()
         fail(err)
+    except (OSError, RuntimeError) as exc:  # port taken, or a worker died before listening
+        from reference_node.errors import CONFIG_INVALID
+
+        sup.stop()
+        fail(EhcError(CONFIG_INVALID, f"cannot start {n} node processes: {exc}"))
     click.echo(
         f"ehc node listening: grpc {sup.target} ({n} processes)"
         + (f", http http://{o['host']}:{sup.http_port}" if sup.http_port is not None else "")
