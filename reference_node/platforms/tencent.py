@@ -29,6 +29,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ehc.errors import EhcError
+from ehc.gm import sm3
 from ehc.spec import codes
 from ehc.spec.identifiers import mask_id
 from reference_node.auth import Authenticator, NonceCache
@@ -101,35 +102,71 @@ def result_of(err: EhcError) -> str:
 class AppTokens:
     """appToken per app: valid ``lifetime_s``; a new token supersedes the app's previous one.
 
-    Held per node process (docs/assumptions.md): a deployment with several processes routes
-    getAppToken and the calls of one app to one process, or shares the table in the store.
+    Kept in the node's store (the SM3 of each token, its app, expiry and issue time), so every process
+    of a node started with ``--processes N`` sees the same current token at once; ``db`` None keeps
+    the table in this process (unit tests). Expired rows are purged when a token is issued.
     """
 
-    def __init__(self, lifetime_s: int = TOKEN_LIFETIME_S) -> None:
+    TABLE = (
+        "CREATE TABLE IF NOT EXISTS platform_app_tokens (token_sm3 TEXT PRIMARY KEY, app_id TEXT NOT NULL, "
+        "expires_at DOUBLE PRECISION NOT NULL, issued_ns BIGINT NOT NULL)"
+    )
+
+    def __init__(self, lifetime_s: int = TOKEN_LIFETIME_S, db: Any = None) -> None:
         self.lifetime_s = lifetime_s
-        self._by_token: dict[str, tuple[str, float]] = {}
-        self._current: dict[str, str] = {}
+        self.db = db
+        self._local: dict[str, tuple[str, float, int]] = {}  # token digest -> (app, expiry, issued)
         self._lock = threading.Lock()
+        if db is not None:
+            with db.transaction() as cur:
+                cur.run(self.TABLE)
+
+    @staticmethod
+    def _digest(token: str) -> str:
+        return sm3(token.encode("utf-8", "replace")).hex()  # the store never holds a usable token
 
     def issue(self, app_id: str, now: float) -> str:
         token = secrets.token_hex(16).upper()
-        with self._lock:
-            self._by_token[token] = (app_id, now + self.lifetime_s)
-            self._current[app_id] = token
-            if len(self._by_token) > 4 * max(1, len(self._current)) + 64:
-                self._by_token = {t: v for t, v in self._by_token.items() if v[1] > now}
+        row = (self._digest(token), app_id, now + self.lifetime_s, time.time_ns())
+        if self.db is None:
+            with self._lock:
+                self._local = {d: v for d, v in self._local.items() if v[1] > now}
+                self._local[row[0]] = row[1:]
+            return token
+        with self.db.transaction() as cur:
+            cur.run("DELETE FROM platform_app_tokens WHERE expires_at < ?", (now,))
+            cur.run(
+                "INSERT INTO platform_app_tokens (token_sm3, app_id, expires_at, issued_ns) VALUES (?, ?, ?, ?)",
+                row,
+            )
         return token
 
+    def _lookup(self, digest: str) -> tuple[str, float, bool] | None:
+        """(app, expiry, is the app's newest token) of a token digest, or None when unknown."""
+        if self.db is None:
+            with self._lock:
+                entry = self._local.get(digest)
+                if entry is None:
+                    return None
+                newest = max(v[2] for v in self._local.values() if v[0] == entry[0])
+                return entry[0], entry[1], entry[2] == newest
+        row = self.db.one(
+            "SELECT t.app_id, t.expires_at, t.issued_ns, "
+            "(SELECT MAX(c.issued_ns) FROM platform_app_tokens c WHERE c.app_id = t.app_id) "
+            "FROM platform_app_tokens t WHERE t.token_sm3 = ?",
+            (digest,),
+        )
+        return (str(row[0]), float(row[1]), int(row[2]) == int(row[3])) if row else None
+
     def app_of(self, token: str, now: float) -> str:
-        with self._lock:
-            entry = self._by_token.get(token)
-            if entry is None:
-                raise PlatformError("TOKEN_INVALID", "appToken unknown; call getAppToken")
-            app_id, until = entry
-            if now >= until:
-                raise PlatformError("TOKEN_INVALID", "appToken expired; call getAppToken")
-            if self._current.get(app_id) != token:
-                raise PlatformError("TOKEN_SUPERSEDED", "appToken superseded by a newer one; use the latest")
+        found = self._lookup(self._digest(token))
+        if found is None:
+            raise PlatformError("TOKEN_INVALID", "appToken unknown; call getAppToken")
+        app_id, until, newest = found
+        if now >= until:
+            raise PlatformError("TOKEN_INVALID", "appToken expired; call getAppToken")
+        if not newest:
+            raise PlatformError("TOKEN_SUPERSEDED", "appToken superseded by a newer one; use the latest")
         return app_id
 
 
@@ -203,7 +240,7 @@ class TencentFrontDoor:
     def __init__(self, node: Node, auth: Authenticator) -> None:
         self.node = node
         self.auth = auth
-        self.tokens = AppTokens()
+        self.tokens = AppTokens(db=node.db)
         self.request_ids = NonceCache(node.config.replay_window_s)
         self.operations: dict[str, Callable[[Call], dict[str, Any]]] = {
             "registerHealthCard": self.register_health_card,

@@ -308,3 +308,41 @@ def test_the_envelope_is_not_served_unless_switched_on(tmp_path):
         assert answer.status_code == 404
     finally:
         node.stop()
+
+
+def test_tokens_hold_across_the_processes_of_one_node(tmp_path):
+    """`ehc node serve --processes 2`: a token from one process works in the other, and a new token
+    supersedes the old one in every process (fresh connections land on either process)."""
+    from reference_node.platforms.tencent_client import TencentClient
+    from reference_node.testing import start_node
+
+    node = start_node(
+        tmp_path,
+        subprocess=True,
+        http=True,
+        extra_args=["--api", "tencent", "--processes", "2", "--rate-limit", "0"],
+    )
+    try:
+        creds = node.credentials
+        base = f"http://127.0.0.1:{node.http_port}"
+        first = TencentClient(base, creds.terminal_id, creds.secret.hex(), creds.org_code)
+        first.get_app_token()
+        ehcid = "0" * 64
+
+        def fresh_call(token: str) -> int:
+            client = TencentClient(base, creds.terminal_id, creds.secret.hex(), creds.org_code)
+            try:  # a new connection each time: SO_REUSEPORT spreads them over the processes
+                body = client.body({"healthCardId": ehcid}, token=token)
+                return _code(client.post(OPERATION_PREFIX + "getHealthCardByHealthCardId", body))
+            finally:
+                client.close()
+
+        old = first.app_token
+        codes_old = {fresh_call(old) for _ in range(16)}
+        assert codes_old == {RESULT_CODES["CARD_UNKNOWN"]}, codes_old  # the token works everywhere
+        first.get_app_token()
+        codes_after = {fresh_call(old) for _ in range(16)}
+        assert codes_after == {RESULT_CODES["TOKEN_SUPERSEDED"]}, codes_after
+        first.close()
+    finally:
+        node.stop()
