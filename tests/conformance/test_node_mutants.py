@@ -99,6 +99,7 @@ def test_identities_are_provisioned_and_a_file_without_them_is_named(tmp_path):
         del doc["foreign"], doc["peer"]
         partial = tmp_path / "partial.json"
         partial.write_text(json.dumps(doc), encoding="utf-8")
+        partial.chmod(0o600)  # client files hold secrets: the node refuses group-readable ones
         assert missing_identities(partial) == ["peer", "foreign"]
         problem = check_spec(f"{adapter.target};client={partial}")
         assert problem and "peer, foreign" in problem and "ehc node client" in problem and "\n" not in problem
@@ -108,12 +109,14 @@ def test_identities_are_provisioned_and_a_file_without_them_is_named(tmp_path):
             wrong[role] = wrong[other]
             bad = tmp_path / f"bad-{role}.json"
             bad.write_text(json.dumps(wrong), encoding="utf-8")
+            bad.chmod(0o600)
             problem = check_spec(f"{adapter.target};client={bad}")
             assert problem and "different terminals" in problem, problem
         wrong = json.loads(full.read_text(encoding="utf-8"))
         wrong["foreign"]["org_code"] = wrong["terminal"]["org_code"]
         bad = tmp_path / "bad-org.json"
         bad.write_text(json.dumps(wrong), encoding="utf-8")
+        bad.chmod(0o600)
         assert "another organisation" in (check_spec(f"{adapter.target};client={bad}") or "")
     finally:
         adapter.close()
@@ -167,6 +170,7 @@ def test_identities_command_for_a_tls_node(tmp_path):
         source["tls"] = {"ca": str(paths["ca"])}
         served = tmp_path / "client.json"
         served.write_text(json.dumps(source), encoding="utf-8")
+        served.chmod(0o600)
         out = tmp_path / "certify-client.json"
         made = CliRunner().invoke(
             node_cli, ["client", "--client-file", str(served), "identities", "--out", str(out)]
