@@ -339,12 +339,17 @@ def lab_key_cmd(path: str) -> None:
 @certify.command("selftest")
 @click.option("--role", "roles", multiple=True, help="roles to self-test (default: all with a suite)")
 @click.option("--max-examples", type=int, default=25, show_default=True)
+@click.option(
+    "--jobs", type=click.IntRange(1, 16), default=1, show_default=True, help="roles self-tested at once"
+)
 @click.option("--json", "as_json", is_flag=True)
-def selftest_cmd(roles: tuple[str, ...], max_examples: int, as_json: bool) -> None:
+def selftest_cmd(roles: tuple[str, ...], max_examples: int, jobs: int, as_json: bool) -> None:
     """Run each suite against the reference (must pass) and every mutant (must fail): mutation score."""
     from .selftest import selftest
 
-    report = selftest(list(roles) or None, max_examples=max_examples, echo=None if as_json else click.echo)
+    report = selftest(
+        list(roles) or None, max_examples=max_examples, echo=None if as_json else click.echo, jobs=jobs
+    )
     if as_json:
         emit(report)
     sys.exit(0 if report["ok"] else 1)
