@@ -260,6 +260,14 @@ class Authenticator:
                 )
         return cred.caller
 
+    def fresh_nonce(self, key: str, now_s: float) -> bool:
+        """True the first time ``key`` is seen within the replay window, in this process and, when
+        the node shares nonces (``--shared-nonces``, on with ``--processes`` > 1), in every process.
+        For front doors whose envelopes carry their own request ids (reference_node.platforms)."""
+        if not self.nonces.check_and_add(key, now_s):
+            return False
+        return not self.node.config.shared_nonces or self._shared_nonce(key, int(now_s * 1000))
+
     def _shared_nonce(self, key: str, now_ms: int) -> bool:
         """Record the nonce in the database (one relaxed insert); False when another node process
         sharing the database has seen it. Old rows are pruned now and then. The insert goes

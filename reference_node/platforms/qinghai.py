@@ -29,7 +29,7 @@ from typing import Any
 
 from ehc.errors import EhcError
 from ehc.spec.identifiers import ID_LOWERCASE_X
-from reference_node.auth import Authenticator, NonceCache
+from reference_node.auth import Authenticator
 from reference_node.node import Caller, Node
 from reference_node.observability import log
 from reference_node.proto.ehc.node.v1 import common_pb2 as c
@@ -191,7 +191,6 @@ class QinghaiFrontDoor:
     def __init__(self, node: Node, auth: Authenticator) -> None:
         self.node = node
         self.auth = auth
-        self.guids = NonceCache(node.config.replay_window_s)
         self.handlers: dict[str, Callable[[Call], dict[str, Any]]] = {
             "RHC_E0001": self.register,
             "RHC_E0002": self.apply_qr,
@@ -330,7 +329,7 @@ class QinghaiFrontDoor:
             raise _envelope(
                 "TIME_OUT_OF_WINDOW", f"msgCreateTime is more than {window} s from the node's clock (UTC+8)"
             )
-        fresh = self.guids.check_and_add(f"qinghai|{caller.terminal_id}|{action['msgGuid']}", now)
+        fresh = self.auth.fresh_nonce(f"qinghai|{caller.terminal_id}|{action['msgGuid']}", now)
         if not fresh and action["bussinessCode"] not in IDEMPOTENT:
             raise _envelope("GUID_REPLAYED", "msgGuid already used within the window")
         if self.auth.rates.enabled and not caller.is_admin and self.auth.rates.take(caller.terminal_id):

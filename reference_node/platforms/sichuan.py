@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ehc.errors import EhcError
 from ehc.spec.identifiers import ID_LOWERCASE_X
-from reference_node.auth import Authenticator, NonceCache
+from reference_node.auth import Authenticator
 from reference_node.node import Caller, Node
 from reference_node.observability import log
 from reference_node.proto.ehc.node.v1 import common_pb2 as c
@@ -134,7 +134,6 @@ class SichuanFrontDoor:
         if mode not in AES_MODES:
             raise ValueError(f"{AES_MODE_ENV} must be one of {AES_MODES}")
         self.aes_mode = mode
-        self.digests = NonceCache(node.config.replay_window_s)
         self.methods: dict[str, Callable[[Call], dict[str, Any]]] = {
             "healthcard.register": self.register,
             "healthcard.qrcode.get": self.get_qr_code,
@@ -235,7 +234,7 @@ class SichuanFrontDoor:
             raise Refused(
                 "TIMESTAMP_OUT_OF_WINDOW", f"timestamp is more than {window} s from the node's clock"
             )
-        if not self.digests.check_and_add(f"sichuan|{caller.terminal_id}|{expected}", now):
+        if not self.auth.fresh_nonce(f"sichuan|{caller.terminal_id}|{expected}", now):
             raise Refused("REPLAYED", "this envelope was already received within the window")
         if self.auth.rates.enabled and not caller.is_admin and self.auth.rates.take(caller.terminal_id):
             raise Refused("UNAVAILABLE", "over the app's call rate; retry shortly")

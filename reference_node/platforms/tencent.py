@@ -32,7 +32,7 @@ from ehc.errors import EhcError
 from ehc.gm import sm3
 from ehc.spec import codes
 from ehc.spec.identifiers import mask_id
-from reference_node.auth import Authenticator, NonceCache
+from reference_node.auth import Authenticator
 from reference_node.node import Caller, Node
 from reference_node.observability import log
 from reference_node.proto.ehc.node.v1 import common_pb2 as c
@@ -241,7 +241,6 @@ class TencentFrontDoor:
         self.node = node
         self.auth = auth
         self.tokens = AppTokens(db=node.db)
-        self.request_ids = NonceCache(node.config.replay_window_s)
         self.operations: dict[str, Callable[[Call], dict[str, Any]]] = {
             "registerHealthCard": self.register_health_card,
             "registerBatchHealthCard": self.register_batch_health_card,
@@ -316,7 +315,7 @@ class TencentFrontDoor:
                 "TIMESTAMP_OUT_OF_WINDOW", f"timestamp is more than {window} s from the node's clock"
             )
         key = f"tencent|{common_in.get('hospitalId')}|{common_in['requestId']}"
-        if not self.request_ids.check_and_add(key, now) and not idempotent:
+        if not self.auth.fresh_nonce(key, now) and not idempotent:
             raise PlatformError("REQUEST_ID_REPLAYED", "requestId already used within the window")
 
     def _app(self, app_id: str, hospital_id: str) -> tuple[str, Caller]:

@@ -311,8 +311,9 @@ def test_the_envelope_is_not_served_unless_switched_on(tmp_path):
 
 
 def test_tokens_hold_across_the_processes_of_one_node(tmp_path):
-    """`ehc node serve --processes 2`: a token from one process works in the other, and a new token
-    supersedes the old one in every process (fresh connections land on either process)."""
+    """`ehc node serve --processes 2`: a token from one process works in the other, a new token
+    supersedes the old one in every process, and a replayed request is refused by every process
+    (fresh connections land on either process)."""
     from reference_node.platforms.tencent_client import TencentClient
     from reference_node.testing import start_node
 
@@ -343,6 +344,17 @@ def test_tokens_hold_across_the_processes_of_one_node(tmp_path):
         first.get_app_token()
         codes_after = {fresh_call(old) for _ in range(16)}
         assert codes_after == {RESULT_CODES["TOKEN_SUPERSEDED"]}, codes_after
+        # one signed request replayed on fresh connections: refused whichever process answers
+        body = first.body({"healthCardId": ehcid})
+        replies = []
+        for _ in range(8):
+            client = TencentClient(base, creds.terminal_id, creds.secret.hex(), creds.org_code)
+            try:
+                replies.append(_code(client.post(OPERATION_PREFIX + "getHealthCardByHealthCardId", body)))
+            finally:
+                client.close()
+        assert replies[0] == RESULT_CODES["CARD_UNKNOWN"]
+        assert set(replies[1:]) == {RESULT_CODES["REQUEST_ID_REPLAYED"]}, replies
         first.close()
     finally:
         node.stop()
