@@ -112,7 +112,12 @@ class Throttled:
     """Counts an event and logs it at most once per interval (with the count since the last line)."""
 
     def __init__(
-        self, message: str, interval_s: float = 10.0, *, level: int = logging.WARNING, logger: str = "reference_node"
+        self,
+        message: str,
+        interval_s: float = 10.0,
+        *,
+        level: int = logging.WARNING,
+        logger: str = "reference_node",
     ) -> None:
         self.message = message
         self.level = level
