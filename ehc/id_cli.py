@@ -268,15 +268,33 @@ def errors_markdown() -> str:
 
 
 @click.command("errors")
+@click.argument("code", required=False)
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--markdown", is_flag=True, help="Print the Markdown table of docs/errors.md.")
-def errors_command(as_json: bool, markdown: bool) -> None:
-    """List every stable error code of the kit."""
+def errors_command(code: str | None, as_json: bool, markdown: bool) -> None:
+    """List every stable error code of the kit, or explain one: `ehc errors 2002`,
+    `ehc errors NODE_CARD_SUSPENDED` (a name, a number or a unique part of a name)."""
     if markdown:
         _echo(errors_markdown(), nl=False)
         return
     load_error_modules()
     codes = all_codes()
+    if code is not None:
+        wanted = code.strip().upper()
+        found = [c for c in codes if wanted in (str(c.number), c.name)]
+        found = found or [c for c in codes if wanted in c.name]
+        if len(found) != 1:
+            names = ", ".join(c.name for c in found[:8]) or "none"
+            raise click.UsageError(
+                f"{code!r} names {len(found)} error codes ({names}): give a number or a full name; "
+                "`ehc errors` lists them all"
+            )
+        c = found[0]
+        if as_json:
+            _emit({"name": c.name, "number": c.number, "layer": c.layer, "meaning": c.meaning})
+        else:
+            _echo(f"{c.number} {c.name} ({c.layer}): {c.meaning}")
+        return
     if as_json:
         _emit([{"name": c.name, "number": c.number, "layer": c.layer, "meaning": c.meaning} for c in codes])
     else:

@@ -45,3 +45,18 @@ def test_all_codes_sorted_and_numbers_in_package_ranges() -> None:
     for c in codes:
         assert 1000 <= c.number < 8000, c
         assert c.name.isupper() and " " not in c.name
+
+
+def test_ehc_errors_explains_one_code_by_number_or_name():
+    from click.testing import CliRunner
+
+    from ehc.id_cli import errors_command
+
+    runner = CliRunner()
+    by_number = runner.invoke(errors_command, ["2002"])
+    assert by_number.exit_code == 0 and by_number.output.startswith("2002 QR_BAD_LENGTH"), by_number.output
+    by_name = runner.invoke(errors_command, ["node_card_suspended", "--json"])
+    assert by_name.exit_code == 0 and '"number": 4302' in by_name.output
+    ambiguous = runner.invoke(errors_command, ["QR"])
+    assert ambiguous.exit_code == 2 and "give a number or a full name" in ambiguous.output
+    assert runner.invoke(errors_command, ["99999"]).exit_code == 2
