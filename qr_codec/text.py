@@ -315,7 +315,13 @@ def _diagnose(text: object, policy: QrPolicy) -> EhcError:
     n = len(text)
     lengths = policy.ehcid_hex_lengths
     if not any(n in (e + 2, e + 35) for e in lengths):
-        return EhcError(QR_BAD_LENGTH, f"QR text has {n} characters", length=n)
+        static = "/".join(str(e + 2) for e in lengths)
+        dynamic = "/".join(str(e + 35) for e in lengths)
+        return EhcError(
+            QR_BAD_LENGTH,
+            f"QR text has {n} characters; a static code has EHCID + 2 ({static}), a dynamic one EHCID + 35 ({dynamic})",
+            length=n,
+        )
     bad = {c for c in text if c not in "0123456789ABCDEF:"}
     if bad:
         if bad <= set("abcdef"):
