@@ -84,12 +84,41 @@ def _error(err: EhcError) -> JSONResponse:
     return JSONResponse(body, status_code=http_status(err.code), headers=headers)
 
 
+def _offline_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI) from the files the fastapi-offline package ships (FastAPI's default loads
+    them from a CDN: a blank page on a hospital network or offline). Swagger UI 5: the node's schema
+    is OpenAPI 3.1, which Swagger UI 4 cannot render. No ReDoc: its page fetches a logo from a CDN."""
+    from pathlib import Path
+
+    import fastapi_offline
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+
+    assets = Path(fastapi_offline.__file__).with_name("static")
+    app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
+    title = "EHC reference node — API"
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=title,
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon.png",
+        )
+
+
 def create_app(node: Node, auth: Authenticator) -> FastAPI:
     app = FastAPI(
         title="EHC reference node REST gateway",
         version="1",
         description="JSON mirror of ehc.node.v1 for HIS. Sign every call (see docs/node.md).",
+        docs_url=None,  # served below from the packaged Swagger UI: /docs works offline
+        redoc_url=None,
     )
+    _offline_docs(app)
     app.add_middleware(
         BodyLimit, limit=node.config.max_http_body_bytes, body_timeout_s=node.config.http_body_timeout_s
     )
