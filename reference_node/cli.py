@@ -258,11 +258,7 @@ def serve(**o: Any) -> None:
         + f"; client file {running.client_file}",
         err=True,
     )
-    if running.http_port is not None:
-        from reference_node.platforms import base_urls
-
-        for name, url in base_urls(config.apis, o["host"], running.http_port).items():
-            click.echo(f"  {name} envelope: {url}", err=True)
+    _echo_urls(o["host"], running.http_port, config.apis)
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
@@ -304,6 +300,24 @@ def _with_profile(config: Any, o: dict[str, Any]) -> Any:
     return config
 
 
+def _echo_urls(host: str, http_port: int | None, apis: tuple[str, ...]) -> None:
+    """The pages and envelope base URLs a person opens next (nothing without the HTTP port)."""
+    if http_port is None:
+        return
+    from reference_node.platforms import base_urls
+
+    shown = f"[{host}]" if ":" in host else host
+    base = f"http://{shown}:{http_port}"
+    for label, path in (
+        ("dashboard", "/dashboard"),
+        ("scanner bench", "/scanner-bench"),
+        ("API docs", "/docs"),
+    ):
+        click.echo(f"  {label}: {base}{path}", err=True)
+    for name, url in base_urls(apis, host, http_port).items():
+        click.echo(f"  {name} envelope: {url}", err=True)
+
+
 def _serve_processes(n: int, o: dict[str, Any], config: Any, tls: tuple[bytes, bytes] | None) -> None:
     from reference_node.workers import Supervisor
 
@@ -337,6 +351,7 @@ def _serve_processes(n: int, o: dict[str, Any], config: Any, tls: tuple[bytes, b
         + f"; client file {Path(sup.kwargs['data_dir']) / 'client.json'}",
         err=True,
     )
+    _echo_urls(o["host"], sup.http_port, config.apis)
     done.wait()
     sup.stop()
 

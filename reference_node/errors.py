@@ -168,6 +168,10 @@ CSRF_REFUSED = define(
     "NODE_CSRF_REFUSED", 4915, L, "cross-site write refused: no same-origin token or foreign Origin"
 )
 
+PORT_BUSY = define(
+    "NODE_PORT_BUSY", 4916, L, "a port the node must listen on is taken by another program (pick another)"
+)
+
 _STATUS_BY_RANGE: list[tuple[range, grpc.StatusCode]] = [
     (range(4101, 4200), grpc.StatusCode.INVALID_ARGUMENT),
     (range(4201, 4207), grpc.StatusCode.UNAUTHENTICATED),

@@ -12,7 +12,7 @@ from pathlib import Path
 from ehc.errors import EhcError
 from reference_node.client import Credentials, NodeClient
 from reference_node.config import NodeConfig
-from reference_node.errors import CONFIG_INVALID, KEK_INVALID
+from reference_node.errors import CONFIG_INVALID, KEK_INVALID, PORT_BUSY
 from reference_node.hsm import SoftwareHsm, check_private_file, init_key_file, resolve_kek
 from reference_node.node import Node
 from reference_node.observability import log
@@ -237,7 +237,14 @@ def _start_http(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if reuse_port:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise EhcError(
+            PORT_BUSY,
+            f"cannot listen on {host}:{port} ({exc.strerror}): pass --http-port with a free port (0 = any)",
+        ) from None
     from reference_node.gateway.connections import (
         descriptor_cap,
         guarded_protocol,

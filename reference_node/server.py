@@ -17,7 +17,7 @@ from grpc_reflection.v1alpha import reflection
 
 from ehc.errors import EhcError
 from reference_node.auth import Authenticator
-from reference_node.errors import INTERNAL, STREAM_TIMEOUT, grpc_status
+from reference_node.errors import INTERNAL, PORT_BUSY, STREAM_TIMEOUT, grpc_status
 from reference_node.node import Caller, Node
 from reference_node.observability import log
 from reference_node.proto.ehc.node.v1 import (
@@ -287,10 +287,15 @@ def build_server(
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
     reflection.enable_server_reflection((*names, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    if tls is not None:
-        key, chain = tls
-        port = server.add_secure_port(address, grpc.ssl_server_credentials([(key, chain)]))
-    else:
-        port = server.add_insecure_port(address)
+    try:
+        if tls is not None:
+            key, chain = tls
+            port = server.add_secure_port(address, grpc.ssl_server_credentials([(key, chain)]))
+        else:
+            port = server.add_insecure_port(address)
+    except RuntimeError:  # grpc's "Failed to bind": a taken port, an address not on this machine
+        raise EhcError(
+            PORT_BUSY, f"cannot listen on {address}: pass --grpc-port with a free port (0 = any free port)"
+        ) from None
     server.start()
     return GrpcServer(server, port, health_servicer, auth, streams)

@@ -49,13 +49,32 @@ def default_processes() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def reserve_port(host: str, port: int) -> socket.socket:
-    """A bound (not listening) SO_REUSEPORT socket holding ``port`` (0: a free one) for the workers."""
+def reserve_port(host: str, port: int, option: str = "--grpc-port") -> socket.socket:
+    """A bound (not listening) SO_REUSEPORT socket holding ``port`` (0: a free one) for the workers.
+
+    A port another program (or another node) holds is refused first: with SO_REUSEPORT alone the
+    kernel would let this node bind it too and split the connections between the two."""
+    from ehc.errors import EhcError
+    from reference_node.errors import PORT_BUSY
+
     family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    address = (host.strip("[]") or "0.0.0.0", port)
+    if port:
+        probe = socket.socket(family, socket.SOCK_STREAM)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise EhcError(
+                PORT_BUSY,
+                f"cannot listen on {host}:{port} ({exc.strerror}): pass {option} with a free port (0 = any)",
+            ) from None
+        finally:
+            probe.close()
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host.strip("[]") or "0.0.0.0", port))
+    sock.bind(address)
     return sock
 
 
@@ -125,7 +144,7 @@ class Supervisor:
         port_no = grpc_sock.getsockname()[1]
         kw["grpc_address"] = f"{host}:{port_no}"
         if kw.get("http_port") is not None:
-            http_sock = reserve_port(kw.get("http_host", "127.0.0.1"), int(kw["http_port"]))
+            http_sock = reserve_port(kw.get("http_host", "127.0.0.1"), int(kw["http_port"]), "--http-port")
             self._reserved.append(http_sock)
             kw["http_port"] = self.http_port = http_sock.getsockname()[1]
         data = Path(kw["data_dir"]) if kw.get("data_dir") else default_data_dir()

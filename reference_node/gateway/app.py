@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from google.protobuf import json_format
 from starlette.concurrency import run_in_threadpool
 
@@ -84,6 +84,18 @@ def _error(err: EhcError) -> JSONResponse:
     return JSONResponse(body, status_code=http_status(err.code), headers=headers)
 
 
+INDEX_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>EHC 参考节点 reference node</title>
+<style>body{font-family:sans-serif;margin:3em;max-width:46em}li{margin:.4em 0}</style></head>
+<body><h1>EHC 参考节点 · reference node</h1><ul>
+<li><a href="/dashboard">监管看板 · supervision dashboard</a></li>
+<li><a href="/scanner-bench">扫码枪测试台 · scanner bench</a></li>
+<li><a href="/docs">接口文档 · REST API (OpenAPI)</a></li>
+<li><a href="/healthz">健康检查 · health</a> · <a href="/metrics">指标 · metrics</a></li>
+</ul><p>gRPC <code>ehc.node.v1</code>: see docs/node.md. Every call is signed (HMAC-SM3).</p></body></html>
+"""
+
+
 def _offline_docs(app: FastAPI) -> None:
     """/docs (Swagger UI) from the files the fastapi-offline package ships (FastAPI's default loads
     them from a CDN: a blank page on a hospital network or offline). Swagger UI 5: the node's schema
@@ -92,7 +104,6 @@ def _offline_docs(app: FastAPI) -> None:
 
     import fastapi_offline
     from fastapi.openapi.docs import get_swagger_ui_html
-    from fastapi.responses import HTMLResponse
     from fastapi.staticfiles import StaticFiles
 
     assets = Path(fastapi_offline.__file__).with_name("static")
@@ -174,6 +185,10 @@ def create_app(node: Node, auth: Authenticator) -> FastAPI:
                 ],
             },
         )
+
+    @app.get("/", include_in_schema=False)
+    def index() -> HTMLResponse:  # what a person opening the node's address wants next
+        return HTMLResponse(INDEX_PAGE)
 
     @app.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")
     def metrics() -> str:
