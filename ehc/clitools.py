@@ -12,9 +12,11 @@ from ehc.errors import EhcError
 
 
 def emit(data: Any, as_json: bool = True) -> None:
-    """Print structured output: JSON (UTF-8, not ASCII-escaped) or ``key: value`` lines."""
+    """Print structured output: JSON (UTF-8, not ASCII-escaped; indented for a person at a terminal,
+    one line for a pipe or a script) or ``key: value`` lines."""
     if as_json or not isinstance(data, dict):
-        click.echo(json.dumps(data, ensure_ascii=False, indent=None if as_json else 2, default=str))
+        pretty = not as_json or sys.stdout.isatty()
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2 if pretty else None, default=str))
     else:
         for k, v in data.items():
             click.echo(f"{k}: {v}")
