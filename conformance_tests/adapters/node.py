@@ -435,6 +435,19 @@ def reference_config(profile: Any) -> Any:
     )
 
 
+def start_reference_envelope(run: Any, api: str) -> tuple[Any, Any, str]:
+    """The kit's reference node serving one platform envelope (``api``: tencent, qinghai, sichuan)
+    on a free HTTP port: (running node, its temporary directory, base URL)."""
+    from dataclasses import replace
+
+    from reference_node.runtime import start
+
+    tmp = tempfile.TemporaryDirectory(prefix=f"ehc-certify-{api}-")
+    config = replace(reference_config(run.profile), apis=(api,))
+    running = start(f"{tmp.name}/ehc-node", config=config, http_port=0)
+    return running, tmp, f"http://127.0.0.1:{running.http_port}"
+
+
 def start_reference(
     run: Any, cls: type = GrpcNode, address: str | None = None, *, tls: bool = False
 ) -> GrpcNode:

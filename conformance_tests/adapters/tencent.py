@@ -10,9 +10,7 @@ test's transcript (identifiers masked).
 
 from __future__ import annotations
 
-import tempfile
 import time
-from dataclasses import replace
 from typing import Any
 
 from ehc.errors import EhcError
@@ -72,14 +70,9 @@ def _strip(value: Any) -> Any:
 
 def start_reference_platform(run: Any) -> tuple[Any, Any, str]:
     """A reference node serving the Tencent envelope: (running node, temp dir, base URL)."""
-    from reference_node.runtime import start
+    from .node import start_reference_envelope
 
-    from .node import reference_config
-
-    tmp = tempfile.TemporaryDirectory(prefix="ehc-certify-tencent-")
-    config = replace(reference_config(run.profile), apis=("tencent",))
-    running = start(f"{tmp.name}/ehc-node", config=config, http_port=0)
-    return running, tmp, f"http://127.0.0.1:{running.http_port}"
+    return start_reference_envelope(run, "tencent")
 
 
 def _reference(run: Any) -> TencentPlatform:
