@@ -6,18 +6,22 @@ Every check raises ``EhcError`` naming the field (``detail["field"]``), never a 
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
 
 from ehc.errors import EhcError
 from ehc.spec import codes
 from ehc.spec.identifiers import normalise_citizen_id, validate_birth_certificate
-from reference_node.config import TIME_FORMAT
+from reference_node.config import TIME_FORMAT, parse_time
 from reference_node.errors import (
+    CONTEXT_MISMATCH,
     DOCUMENT_INVALID,
     FIELD_BAD_CODE,
     FIELD_BAD_FORMAT,
     FIELD_MISSING,
     FIELD_TOO_LONG,
+    USAGE_TIME_IMPLAUSIBLE,
 )
 
 _HEX64 = re.compile(r"[0-9A-F]{64}")
@@ -157,3 +161,54 @@ def hex_text(value: str, field: str, *, required: bool = True, max_len: int = 80
     if value and (len(value) % 2 or not re.fullmatch(r"[0-9A-Fa-f]+", value)):
         raise EhcError(FIELD_BAD_FORMAT, f"{field} must be hex bytes", field=field)
     return value.upper()
+
+
+def usage_record(r: Any, *, check_org: Callable[[str], None], own_terminal: str | None) -> None:
+    """Field by field, the rules of a usage record (``UsageRecord``, 用卡数据上报), in one place for
+    the node (``services/usage.py``) and the hospital front-end (``frontend/relay.py``), which checks
+    them before its own ack so that nothing it acknowledged is refused upstream for a field.
+
+    ``check_org`` raises when ``org_code`` is not the caller's organisation (the node and the
+    front-end word it for their callers); ``own_terminal`` is the signing terminal a non-empty
+    ``terminal_id`` must name (None: the node's admin, who may report for any terminal).
+    Card and time plausibility are the caller's (``usage_time``, the node's card look-up)."""
+    token(r.request_id, "request_id", max_len=64)
+    time14(r.time, "time")
+    token(r.org_code, "org_code", max_len=32)
+    check_org(r.org_code)
+    text(r.org_name, "org_name", required=False, max_len=100)
+    area(r.use_city, "use_city")
+    scene_or_step(r.scene, "scene")
+    code(r.medical_step, "medical_step", codes.MEDICAL_STEPS, required=False)
+    department(r.department)
+    code(r.card_type, "card_type", codes.CARD_MEDIA)
+    code(r.channel, "channel", codes.CHANNELS)
+    code(r.payment_category, "payment_category", codes.PAYMENT_CATEGORIES, required=False)
+    code(r.visit_type, "visit_type", codes.VISIT_TYPES, required=False)
+    if r.ehcid:
+        ehcid(r.ehcid)
+    token(r.card_number, "card_number", required=False, max_len=32)
+    if not r.ehcid and not r.card_number:
+        raise EhcError(
+            FIELD_MISSING, "ehcid (e-card) or card_number (physical card) is required", field="ehcid"
+        )
+    hex_text(r.atr, "atr", required=False, max_len=66)
+    token(r.sam_number, "sam_number", required=False, max_len=32)
+    token(r.terminal_id, "terminal_id", required=False, max_len=32)
+    if r.terminal_id and own_terminal is not None and r.terminal_id != own_terminal:
+        # a terminal reports its own uses: another terminal's id would be stored and counted as theirs
+        raise EhcError(CONTEXT_MISMATCH, "terminal_id is not the signing terminal", field="terminal_id")
+
+
+def usage_time(
+    value: str, now: datetime, *, max_age_days: int, max_ahead_s: int, clock: str = "the node's clock"
+) -> None:
+    """REL-F21: the time of a use lies between ``max_age_days`` before and ``max_ahead_s`` after
+    ``now`` (a use dated 1900 or 2999 is not evidence). ``value`` has passed ``time14``."""
+    delta = (parse_time(value) - now).total_seconds()
+    if delta > max_ahead_s or -delta > max_age_days * 86400:
+        raise EhcError(
+            USAGE_TIME_IMPLAUSIBLE,
+            f"time must lie between {max_age_days} days before and {max_ahead_s} s after {clock}",
+            field="time",
+        )

@@ -32,18 +32,15 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from ehc.errors import EhcError
 from ehc.gm import sm3
-from ehc.spec import codes
 from reference_node import validation as v
 from reference_node.client import Credentials, NodeClient, TlsConfig, error_of
-from reference_node.config import CHINA_STANDARD_TIME, NodeConfig, parse_time
+from reference_node.config import CHINA_STANDARD_TIME, NodeConfig
 from reference_node.errors import (
     CONTEXT_MISMATCH,
     FIELD_BAD_FORMAT,
-    FIELD_MISSING,
     FORBIDDEN_ORG,
     FORBIDDEN_ORGANISATION,
     INTERNAL,
-    USAGE_TIME_IMPLAUSIBLE,
 )
 from reference_node.frontend.auth import FrontendAuthenticator
 from reference_node.frontend.cache import STATUS_BY_REFUSAL, VerificationCache
@@ -162,44 +159,23 @@ class _Refusal(Exception):
 
 
 def validate_usage(r: usage_pb2.UsageRecord, org_code: str, terminal_id: str) -> None:
-    """The node's rules for a usage record (reference_node.services.usage), checked BEFORE the
-    local ack: a record acknowledged here must not be refused upstream later."""
-    v.token(r.request_id, "request_id", max_len=64)
-    v.time14(r.time, "time")
-    v.token(r.org_code, "org_code", max_len=32)
-    if r.org_code != org_code:
-        raise EhcError(FORBIDDEN_ORG, "org_code is not the hospital's organisation", field="org_code")
-    v.text(r.org_name, "org_name", required=False, max_len=100)
-    v.area(r.use_city, "use_city")
-    v.scene_or_step(r.scene, "scene")
-    v.code(r.medical_step, "medical_step", codes.MEDICAL_STEPS, required=False)
-    v.department(r.department)
-    v.code(r.card_type, "card_type", codes.CARD_MEDIA)
-    v.code(r.channel, "channel", codes.CHANNELS)
-    v.code(r.payment_category, "payment_category", codes.PAYMENT_CATEGORIES, required=False)
-    v.code(r.visit_type, "visit_type", codes.VISIT_TYPES, required=False)
-    if r.ehcid:
-        v.ehcid(r.ehcid)
-    v.token(r.card_number, "card_number", required=False, max_len=32)
-    if not r.ehcid and not r.card_number:
-        raise EhcError(
-            FIELD_MISSING, "ehcid (e-card) or card_number (physical card) is required", field="ehcid"
-        )
-    v.hex_text(r.atr, "atr", required=False, max_len=66)
-    v.token(r.sam_number, "sam_number", required=False, max_len=32)
-    v.token(r.terminal_id, "terminal_id", required=False, max_len=32)
-    if r.terminal_id and r.terminal_id != terminal_id:
-        raise EhcError(CONTEXT_MISMATCH, "terminal_id is not the signing terminal", field="terminal_id")
+    """The node's rules for a usage record (the same ``validation.usage_record`` the node runs),
+    checked BEFORE the local ack: a record acknowledged here must not be refused upstream later."""
+
+    def hospital_only(org: str) -> None:
+        if org != org_code:
+            raise EhcError(FORBIDDEN_ORG, "org_code is not the hospital's organisation", field="org_code")
+
+    v.usage_record(r, check_org=hospital_only, own_terminal=terminal_id)
     # the node's plausibility window (REL-F21), checked when the record ARRIVES there: the age limit
     # keeps a margin for the time a record may wait here during an outage
-    delta = (parse_time(r.time) - datetime.now(CHINA_STANDARD_TIME)).total_seconds()
-    if delta > _NODE.usage_max_ahead_s or -delta > (_NODE.usage_max_age_days - DELIVERY_MARGIN_DAYS) * 86400:
-        raise EhcError(
-            USAGE_TIME_IMPLAUSIBLE,
-            f"time must lie between {_NODE.usage_max_age_days - DELIVERY_MARGIN_DAYS} days before and "
-            f"{_NODE.usage_max_ahead_s} s after the front-end's clock",
-            field="time",
-        )
+    v.usage_time(
+        r.time,
+        datetime.now(CHINA_STANDARD_TIME),
+        max_age_days=_NODE.usage_max_age_days - DELIVERY_MARGIN_DAYS,
+        max_ahead_s=_NODE.usage_max_ahead_s,
+        clock="the front-end's clock",
+    )
 
 
 def _static_ehcid(text: str) -> str:

@@ -6,18 +6,14 @@ from collections.abc import Iterable, Iterator
 
 from ehc.errors import EhcError
 from ehc.gm import sm3
-from ehc.spec import codes
 from ehc.spec.identifiers import mask_id
 from reference_node import policy
 from reference_node import validation as v
 from reference_node.config import parse_time
 from reference_node.errors import (
     CARD_UNKNOWN,
-    CONTEXT_MISMATCH,
-    FIELD_MISSING,
     USAGE_CARD_UNKNOWN,
     USAGE_CONFLICT,
-    USAGE_TIME_IMPLAUSIBLE,
 )
 from reference_node.node import Caller, Node
 from reference_node.proto.ehc.node.v1 import usage_pb2 as pb
@@ -40,32 +36,11 @@ _INSERT = (
 
 
 def _validate(node: Node, caller: Caller, r: pb.UsageRecord) -> None:
-    v.token(r.request_id, "request_id", max_len=64)
-    v.time14(r.time, "time")
-    v.token(r.org_code, "org_code", max_len=32)
-    require_org(caller, r.org_code)
-    v.text(r.org_name, "org_name", required=False, max_len=100)
-    v.area(r.use_city, "use_city")
-    v.scene_or_step(r.scene, "scene")
-    v.code(r.medical_step, "medical_step", codes.MEDICAL_STEPS, required=False)
-    v.department(r.department)
-    v.code(r.card_type, "card_type", codes.CARD_MEDIA)
-    v.code(r.channel, "channel", codes.CHANNELS)
-    v.code(r.payment_category, "payment_category", codes.PAYMENT_CATEGORIES, required=False)
-    v.code(r.visit_type, "visit_type", codes.VISIT_TYPES, required=False)
-    if r.ehcid:
-        v.ehcid(r.ehcid)
-    v.token(r.card_number, "card_number", required=False, max_len=32)
-    if not r.ehcid and not r.card_number:
-        raise EhcError(
-            FIELD_MISSING, "ehcid (e-card) or card_number (physical card) is required", field="ehcid"
-        )
-    v.hex_text(r.atr, "atr", required=False, max_len=66)
-    v.token(r.sam_number, "sam_number", required=False, max_len=32)
-    v.token(r.terminal_id, "terminal_id", required=False, max_len=32)
-    if r.terminal_id and not caller.is_admin and r.terminal_id != caller.terminal_id:
-        # a terminal reports its own uses: another terminal's id would be stored and counted as theirs
-        raise EhcError(CONTEXT_MISMATCH, "terminal_id is not the signing terminal", field="terminal_id")
+    v.usage_record(
+        r,
+        check_org=lambda org: require_org(caller, org),
+        own_terminal=None if caller.is_admin else caller.terminal_id,
+    )
     _plausible(node, r)
     # seed 001: a hospital card (type 80) is refused from the profile's stop-using date
     hospital = r.card_type == policy.HOSPITAL_CARD_TYPE
@@ -77,14 +52,7 @@ def _plausible(node: Node, r: pb.UsageRecord) -> None:
     """REL-F21: a use dated 1900 or 2999, or of an e-card this node never issued, is not stored
     as evidence. The card look-up uses the verification cache (no round trip when warm)."""
     cfg = node.config
-    delta = (parse_time(r.time) - node.now()).total_seconds()
-    if delta > cfg.usage_max_ahead_s or -delta > cfg.usage_max_age_days * 86400:
-        raise EhcError(
-            USAGE_TIME_IMPLAUSIBLE,
-            f"time must lie between {cfg.usage_max_age_days} days before and {cfg.usage_max_ahead_s} s after "
-            "the node's clock",
-            field="time",
-        )
+    v.usage_time(r.time, node.now(), max_age_days=cfg.usage_max_age_days, max_ahead_s=cfg.usage_max_ahead_s)
     if r.ehcid and cfg.usage_requires_known_card:
         try:
             node.card_view(r.ehcid)
