@@ -1,51 +1,131 @@
-"""Self-contained HTML report (no CDN, no script, inline CSS) an evaluator can read offline."""
+"""report.html: the certification report an evaluator reads, rendered from report.json with Jinja2.
+
+Self-contained (inline CSS, no script, no network), bilingual (Chinese first, English beside) and
+printable (a print stylesheet: every folded table is shown, rows are never cut, sections start on a
+new page). The page is a pure function of the report dict and the signer's public identity, and it
+is written before the manifest is signed, so the signature covers exactly these bytes.
+
+The requirement catalogue has English statements only: the page labels them as such and never
+shows a translation nobody has checked; the labels, verdicts, roles and levels are translated.
+"""
 
 from __future__ import annotations
 
 import json
-from html import escape
+from collections import defaultdict
+from functools import cache
 from typing import Any
 
-CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;margin:2em auto;max-width:1200px;color:#1b1b1b;padding:0 1em}
-h1{font-size:22px;margin:0 0 .3em} h2{font-size:18px;margin:1.6em 0 .5em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;width:100%;margin:.5em 0} th,td{border:1px solid #ddd;padding:4px 6px;vertical-align:top;text-align:left}
-th{background:#f4f4f4} code,pre{font:12px/1.4 ui-monospace,Menlo,Consolas,monospace}
-pre{background:#f7f7f7;padding:6px;overflow-x:auto;white-space:pre-wrap;word-break:break-all;margin:.3em 0}
-.banner{padding:10px 14px;border-radius:6px;font-size:18px;font-weight:600;margin:.5em 0 1em}
-.banner.pass{background:#e3f5e6;color:#17612a} .banner.fail{background:#fde4e4;color:#8f1d1d}
-.v{font-weight:600;white-space:nowrap} .v-pass{color:#17612a} .v-fail{color:#b31d1d} .v-waived{color:#8a5a00}
-.v-not-tested{color:#6b4f9e} .v-not-applicable{color:#777}
-.kv td:first-child{width:16em;color:#555} .small{color:#666;font-size:12px}
-details{margin:.4em 0 .8em} summary{cursor:pointer}
-.bar{display:flex;height:14px;border-radius:3px;overflow:hidden;margin:.4em 0}
-.bar span{display:block;height:100%}
-"""
+import jinja2
 
+__all__ = ["render_html", "LABELS", "VERDICT_ZH"]
+
+#: (中文, English) of every fixed label on the page.
+LABELS: dict[str, tuple[str, str]] = {
+    "title": (
+        "电子健康卡 / 居民健康卡 一致性检测报告",
+        "Electronic / resident health card conformance report",
+    ),
+    "summary": ("摘要", "Summary"),
+    "verdict": ("结论", "Verdict"),
+    "product": ("被测产品", "Product under test"),
+    "vendor": ("厂商", "Vendor"),
+    "version": ("版本", "Version"),
+    "model": ("型号", "Model"),
+    "adapter": ("接入方式", "Adapter"),
+    "role": ("被测角色", "Role"),
+    "profile": ("检测配置", "Profile"),
+    "declaration": ("厂商声明", "Declaration"),
+    "date": ("检测日期", "Date"),
+    "times": ("开始 / 结束", "Started / finished"),
+    "run_id": ("报告编号", "Run id"),
+    "mode": ("检测模式", "Mode"),
+    "signature": ("签名密钥", "Signing key"),
+    "kit": ("检测工具", "Kit"),
+    "hypothesis": ("随机测试", "Hypothesis"),
+    "coverage": ("覆盖率", "Coverage"),
+    "counts": ("各结论条数", "Requirements by verdict"),
+    "gating_failures": ("导致不通过的要求", "Gating failures"),
+    "failures": ("不通过项", "Failures"),
+    "findings": ("应当级发现与豁免", "Should-level findings and waivers"),
+    "passes": ("通过项", "Passes"),
+    "not_applicable": ("不适用项", "Not applicable"),
+    "records": ("测试记录与交互记录", "Test records and transcripts"),
+    "verify": ("报告验证", "Verifying this report"),
+    "requirement": ("要求", "Requirement"),
+    "level": ("级别", "Level"),
+    "source": ("出处", "Source"),
+    "status": ("依据状态", "Status"),
+    "evidence": ("证据", "Evidence"),
+    "reproduce": ("复现方法", "How to reproduce"),
+    "tests": ("测试", "Tests"),
+    "duration": ("耗时", "Duration"),
+    "reason": ("原因", "Reason"),
+    "transcript": ("交互记录", "Transcript"),
+    "example": ("最小失败样例", "Minimal failing example"),
+    "none": ("无", "None"),
+    "en_only": (
+        "要求条文为目录英文原文（目录无中文条文，未作翻译）",
+        "Requirement statements are the catalogue's English text (no checked Chinese version exists)",
+    ),
+    "waivers": ("豁免", "Waivers"),
+    "waiver_problems": ("豁免问题", "Waiver problems"),
+    "relaxed": ("厂商声明放宽的应当级要求", "Should-level requirements relaxed by the declaration"),
+    "should_failed": ("不通过的应当级要求", "Failed should-level requirements"),
+    "waived_reqs": ("已豁免的要求", "Waived requirements"),
+    "test_only": (
+        "仅供测试：本报告由本次运行临时生成的 TEST-ONLY 密钥签名，不是检测机构的认证签名",
+        "TEST-ONLY: signed with a key generated for this run, not a certification lab's signature",
+    ),
+    "lab_signed": ("已由检测机构密钥签名", "Signed with the lab key"),
+    "unsigned": ("签名信息未提供", "No signer information given to the renderer"),
+    "fingerprint": ("公钥指纹 (SM3)", "public key fingerprint (SM3)"),
+}
+
+VERDICT_ZH = {
+    "pass": "通过",
+    "fail": "不通过",
+    "waived": "豁免",
+    "not-tested": "未测试",
+    "not-applicable": "不适用",
+}
+OUTCOME_ZH = {"passed": "通过", "failed": "失败", "error": "错误", "skipped": "跳过", "not-run": "未运行"}
+LEVEL_ZH = {"must": "必须", "should": "应当"}
+MODE_ZH = {"certification": "认证检测", "development": "开发调试"}
+ROLE_ZH = {
+    "codec": "二维码编解码器",
+    "card": "居民健康卡",
+    "psam": "PSAM 安全模块",
+    "terminal": "受理终端",
+    "node": "城市节点 (gRPC)",
+    "node-tencent": "城市节点 (腾讯接口)",
+    "node-qinghai": "城市节点 (青海接口)",
+    "node-sichuan": "城市节点 (四川接口)",
+    "his": "医院信息系统 (HIS)",
+}
+#: how a role's run is started again: the command and its device option
+ROLE_CLI = {
+    "codec": "codec --parser",
+    "card": "card --reader",
+    "psam": "psam --reader",
+    "terminal": "terminal --driver",
+    "node": "node --target",
+    "node-tencent": "node --api tencent --target",
+    "node-qinghai": "node --api qinghai --target",
+    "node-sichuan": "node --api sichuan --target",
+    "his": "his --driver",
+}
 COLOURS = {
-    "pass": "#3aa757",
-    "fail": "#d93025",
-    "waived": "#f2a600",
-    "not-tested": "#8e6fc9",
-    "not-applicable": "#c8c8c8",
+    "pass": "#2e8b47",
+    "fail": "#c62828",
+    "waived": "#c17d00",
+    "not-tested": "#7e57c2",
+    "not-applicable": "#b0b0b0",
 }
 
 
-def _e(value: Any) -> str:
-    return escape("" if value is None else str(value))
-
-
-def _kv(rows: list[tuple[str, Any]]) -> str:
-    return (
-        "<table class=kv>"
-        + "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in rows)
-        + "</table>"
-    )
-
-
-def _transcript(steps: list[dict[str, Any]]) -> str:
-    if not steps:
-        return "<p class=small>(no transcript steps)</p>"
+def _transcript_text(steps: list[dict[str, Any]]) -> str:
+    """The transcript as plain text (escaped by the template)."""
     lines = []
     for s in steps:
         kind = s.get("kind")
@@ -64,97 +144,97 @@ def _transcript(steps: list[dict[str, Any]]) -> str:
             lines.append(f"{t}image {s['description']} sm3={s['sm3'][:16]}… {s['bytes']} bytes")
         else:
             lines.append(f"{t}# {s.get('text', '')}")
-    return "<pre>" + _e("\n".join(lines)) + "</pre>"
+    return "\n".join(lines)
 
 
-def render_html(report: dict[str, Any]) -> str:
-    summary = report["summary"]["requirements"]
-    total = sum(summary.values()) or 1
-    bar = "".join(
-        f'<span style="width:{100 * n / total:.2f}%;background:{COLOURS[v]}" title="{_e(v)}: {n}"></span>'
-        for v, n in summary.items()
-        if n
+@cache
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("conformance_tests", "templates"),
+        autoescape=True,  # every value from a DUT (messages, transcripts) is untrusted text
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
-    legend = " · ".join(f'<span class="v v-{_e(v)}">{_e(v)}</span> {n}' for v, n in summary.items())
-    tool = report["tool"]
-    hyp = report["hypothesis"]
-    seed = "derandomized (certification)" if hyp.get("derandomize") else hyp.get("seed")
-    head = _kv(
-        [
-            ("Report id", report["report_id"]),
-            ("Role", report["role"]),
-            ("Device under test", ", ".join(f"{k}={v}" for k, v in report["dut"].items())),
-            ("Profile", f"{report['profile']['name']} ({' → '.join(report['profile']['chain'])})"),
-            ("Declaration", report["declaration"]["source"]),
-            ("Mode", report["mode"]),
-            (
-                "Hypothesis",
-                f"seed {seed}, {hyp.get('max_examples')} examples per property, Hypothesis {tool['hypothesis_version']}",
-            ),
-            ("Kit", f"{tool['name']} {tool['version']} · source SM3 {tool['source_sm3']}"),
-            ("Started / finished", f"{report['started_at']} / {report['finished_at']}"),
-            ("Gating failures", ", ".join(report["summary"]["gating_failures"]) or "none"),
-        ]
-    )
-    rows = []
-    for r in report["requirements"]:
-        tests = "<br>".join(_e(t.rpartition("::")[2]) for t in r["tests"]) or "—"
-        rows.append(
-            f"<tr><td><code>{_e(r['id'])}</code></td><td class='v v-{_e(r['verdict'])}'>{_e(r['verdict'])}</td>"
-            f"<td>{_e(r['level'])}{' · gating' if r['gating'] else ''}</td><td>{_e(r['text'])}"
-            f"<div class=small>{_e(r['source'])} · {_e(r['status'])}</div>"
-            f"{'<div class=small>' + _e(r['reason']) + '</div>' if r['reason'] else ''}</td><td class=small>{tests}</td></tr>"
-        )
-    failing = [t for t in report["tests"] if t["outcome"] in ("failed", "error")]
-    failures = []
-    for t in failing:
-        waived = (
-            f" <span class='v v-waived'>waived: {_e(t['waived_by']['reason'])}</span>"
-            if t["waived_by"]
-            else ""
-        )
-        example = t["hypothesis"].get("falsifying_example")
-        failures.append(
-            f"<h3><code>{_e(t['nodeid'])}</code>{waived}</h3><p>Requirements: {_e(', '.join(t['requirements']))}</p>"
-            f"<pre>{_e(t['message'])}</pre>"
-            + (f"<p>Minimal failing example (Hypothesis):</p><pre>{_e(example)}</pre>" if example else "")
-            + "<details open><summary>Transcript (for a property test the last steps are the replay of "
-            "the minimal failing example)</summary>" + _transcript(t["transcript"]) + "</details>"
-        )
-    passing = []
+    env.filters["transcript"] = _transcript_text
+    return env
+
+
+def _reproduce(report: dict[str, Any], test: dict[str, Any]) -> list[str]:
+    """Commands that run this test again with the run's seed and saved examples."""
+    role = report["role"]
+    profile = report["profile"]["name"]
+    name = test["nodeid"].rpartition("::")[2].split("[")[0]
+    cli = ROLE_CLI.get(role, f"{role} --dut")
+    return [
+        f'ehc certify {cli} DEVICE --profile {profile} --replay REPORT_DIR -k "{name}"',
+        f'python -m pytest "{test["nodeid"]}" -p conformance_tests.plugin --ehc-role={role} '
+        f"--ehc-dut=DEVICE --ehc-profile={profile} --ehc-replay=REPORT_DIR",
+    ]
+
+
+def _view(report: dict[str, Any], signer: dict[str, Any] | None) -> dict[str, Any]:
+    tests = {t["nodeid"]: t for t in report["tests"]}
+    reqs = report["requirements"]
+    for r in reqs:
+        r_tests = [tests[n] for n in r["tests"] if n in tests]
+        r["_failing"] = [t for t in r_tests if t["outcome"] in ("failed", "error")]
+        r["_duration"] = sum(t["duration_s"] for t in r_tests)
+    failures = [r for r in reqs if r["verdict"] == "fail" or (r["verdict"] == "not-tested" and r["gating"])]
+    failures.sort(key=lambda r: (r["level"] != "must", r["id"]))
+    declaration = report["declaration"]
+    relaxed_ids = {**declaration.get("exclusions", {}), **declaration.get("not_claimed", {})}
+    relaxed = [r for r in reqs if r["id"] in relaxed_ids and r["verdict"] == "not-applicable"]
+    na_groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in reqs:
+        if r["verdict"] == "not-applicable":
+            na_groups[r["reason"] or "—"].append(r)
+    dut = report["dut"]
+    decl_dut = declaration.get("dut", {})
+    counts = report["summary"]["requirements"]
+    total = sum(counts.values()) or 1
     for t in report["tests"]:
-        if t["outcome"] not in ("failed", "error"):
-            passing.append(
-                f"<details><summary><code>{_e(t['nodeid'])}</code> — {_e(t['outcome'])} "
-                f"({t['duration_s']:.3f} s; {_e(', '.join(t['requirements']))})</summary>"
-                + (f"<p class=small>{_e(t['message'])}</p>" if t["message"] else "")
-                + _transcript(t["transcript"])
-                + "</details>"
-            )
-    cov = report["coverage"]
-    waivers = report["waivers"]
-    waiver_rows = "".join(
-        f"<tr><td>{_e(p['requirement'])}</td><td>{_e(p['test'])}</td><td>{_e(p['reason'])}</td><td>{_e(p['expires'])}</td>"
-        f"<td class='v v-fail'>{_e(p['problem'])}</td></tr>"
-        for p in waivers["problems"]
-    )
-    verdict = report["verdict"]
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>EHC conformance report {_e(report["report_id"])}</title>
-<style>{CSS}</style></head><body>
-<h1>Electronic / resident health card conformance report</h1>
-<div class="banner {_e(verdict)}">Verdict: {_e(verdict.upper())} — role {_e(report["role"])}, profile {_e(report["profile"]["name"])}</div>
-{head}
-<h2>Summary</h2><div class=bar>{bar}</div><p>{legend}</p>
-<p>Coverage: {cov["tested"]} of {cov["applicable"]} applicable requirements tested{"" if cov["ratio"] is None else f" ({100 * cov['ratio']:.1f} %)"}.
-{("Untested: " + _e(", ".join(cov["untested"]))) if cov["untested"] else ""}</p>
-<h2>Failures ({len(failing)})</h2>{"".join(failures) or "<p>None.</p>"}
-<h2>Waivers</h2><p>File: {_e(waivers["file"] or "none")}, {len(waivers["entries"])} entries.</p>
-{("<table><tr><th>Requirement</th><th>Test</th><th>Reason</th><th>Expires</th><th>Problem</th></tr>" + waiver_rows + "</table>") if waiver_rows else "<p>No waiver problems.</p>"}
-<h2>Requirements ({len(report["requirements"])})</h2>
-<table><tr><th>Id</th><th>Verdict</th><th>Level</th><th>Requirement · source · reason</th><th>Tests</th></tr>{"".join(rows)}</table>
-<h2>All tests ({len(report["tests"])})</h2>{"".join(passing)}
-<p class=small>Verify this report offline: <code>ehc certify verify-report DIR --lab-key LAB.pub.pem</code>
-(manifest.json lists the SM3 digest of every file; manifest.sig is the lab's SM2 signature).</p>
-</body></html>
-"""
+        if t["outcome"] in ("failed", "error"):
+            t["_reproduce"] = _reproduce(report, t)
+    return {
+        "r": report,
+        "L": LABELS,
+        "VZ": VERDICT_ZH,
+        "OZ": OUTCOME_ZH,
+        "LZ": LEVEL_ZH,
+        "MZ": MODE_ZH,
+        "role_zh": ROLE_ZH.get(report["role"], report["role"]),
+        "product": {
+            "name": decl_dut.get("name")
+            or dut.get("name")
+            or dut.get("implementation")
+            or dut.get("adapter"),
+            "vendor": decl_dut.get("vendor") or dut.get("vendor"),
+            "version": decl_dut.get("version") or dut.get("version"),
+            "model": decl_dut.get("model") or dut.get("model"),
+            "adapter": dut.get("adapter"),
+        },
+        "date": (report["started_at"] or "")[:10],
+        "signer": signer,
+        "failures": failures,
+        "should_failed": [r for r in reqs if r["level"] == "should" and r["verdict"] == "fail"],
+        "relaxed": relaxed,
+        "waived": [r for r in reqs if r["verdict"] == "waived"],
+        "passes": [r for r in reqs if r["verdict"] == "pass"],
+        "na_groups": sorted(na_groups.items(), key=lambda kv: (-len(kv[1]), kv[0])),
+        "na_count": sum(len(v) for v in na_groups.values()),
+        "failing_tests": [t for t in report["tests"] if t["outcome"] in ("failed", "error")],
+        "other_tests": [t for t in report["tests"] if t["outcome"] not in ("failed", "error")],
+        "bar": [(v, n, 100 * n / total, COLOURS.get(v, "#999")) for v, n in counts.items() if n],
+        "counts": counts,
+        "seed": "derandomized (certification)"
+        if report["hypothesis"].get("derandomize")
+        else report["hypothesis"].get("seed"),
+    }
+
+
+def render_html(report: dict[str, Any], signer: dict[str, Any] | None = None) -> str:
+    """The page for ``report``; ``signer`` = {"label", "test_only", "fingerprint"} of the key that
+    signs the directory (fingerprint = the manifest's ``signer.public_key_sm3``)."""
+    view = _view(json.loads(json.dumps(report)), signer)  # a copy: the view annotates it
+    return _env().get_template("report.html").render(**view)

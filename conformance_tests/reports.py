@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from ehc.gm import sm3
+
 from .html_report import render_html
 from .reportsign import load_lab_key, sign_directory
 from .toolhash import kit_identity
@@ -136,8 +138,15 @@ def write_reports(run: Any) -> Path:
     report = build_report(run)
     (out / REPORT_JSON).write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     (out / JUNIT_XML).write_bytes(build_junit(report))
-    (out / REPORT_HTML).write_text(render_html(report), encoding="utf-8")
     key, label, test_only = load_lab_key(run.lab_key)
+    # the page names the signing key (TEST-ONLY banner or the lab key's fingerprint, the manifest's
+    # signer.public_key_sm3); it is written before signing, so the signature covers it
+    signer = {
+        "label": label,
+        "test_only": test_only,
+        "fingerprint": sm3(bytes.fromhex(key.public_key.hex())).hex(),
+    }
+    (out / REPORT_HTML).write_text(render_html(report, signer), encoding="utf-8")
     if test_only:
         (out / "lab-key.TEST-ONLY.pub.pem").write_bytes(key.public_key.to_pem())
     sign_directory(out, key, label, test_only)

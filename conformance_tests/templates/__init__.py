@@ -1,0 +1,1 @@
+"""Jinja2 templates of report.html (package data)."""
