@@ -1,76 +1,130 @@
-"""Structured JSON-lines logs (identifiers masked by the callers) and Prometheus text metrics."""
+"""Structured JSON-lines logs (identifiers masked by the callers) and Prometheus metrics.
+
+Metrics are prometheus_client's (issue #17: a kept library instead of a hand-written exposition).
+``ehc node serve --processes N`` runs N worker processes behind one port, and a /metrics request
+reaches any one of them: the supervisor gives every worker ``PROMETHEUS_MULTIPROC_DIR`` (a
+``metrics`` folder of the node's data dir, emptied at start), so each process writes its samples
+to its own mmap file and the /metrics of any worker adds all of them up (prometheus_client's
+multiprocess mode). A single process keeps its values in memory.
+"""
 
 from __future__ import annotations
 
-import bisect
 import json
 import logging
+import os
+import shutil
 import sys
 import threading
 import time
-from collections import defaultdict
+from pathlib import Path
+from typing import Any
 
+import prometheus_client
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, values
+from prometheus_client.multiprocess import MultiProcessCollector
+
+# the request-latency buckets the node has always exposed (seconds; +Inf is added by the library)
 _BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+# `_created` series double the exposition and cost a clock read per new child; nothing reads them
+prometheus_client.disable_created_metrics()
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+CONTENT_TYPE = prometheus_client.CONTENT_TYPE_LATEST
+
+# Every metric the node exposes: name -> (kind, help, label names). A label a call does not pass
+# is exposed empty (Prometheus reads an empty label as absent), so
+# ``ehc_node_usage_total{result="duplicate"}`` keeps its meaning next to ``card_type``.
+METRICS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "ehc_node_requests_total": ("counter", "gRPC calls by method and result code", ("method", "result")),
+    "ehc_node_request_seconds": ("histogram", "gRPC unary call latency", ("method",)),
+    "ehc_node_verifications_total": ("counter", "verifications by medium and result", ("medium", "result")),
+    "ehc_node_usage_total": ("counter", "usage reports by result and card type", ("result", "card_type")),
+    "ehc_node_cards_issued_total": ("counter", "cards issued", ()),
+    "ehc_node_qr_issued_total": ("counter", "QR codes issued by the node", ("code_type",)),
+    "ehc_node_card_transitions_total": ("counter", "card status changes by action", ("action",)),
+    "ehc_node_card_cache_total": ("counter", "card cache lookups by result", ("result",)),
+    "ehc_node_resolve_total": ("counter", "main-index resolutions by medium", ("medium",)),
+    "ehc_node_http_requests_total": ("counter", "REST gateway calls by path and result", ("path", "result")),
+    "ehc_node_http_connections_refused_total": ("counter", "HTTP connections refused over the cap", ()),
+    "ehc_node_http_connections_timed_out_total": ("counter", "HTTP connections closed at header timeout", ()),
+    "ehc_node_nonce_forced_evictions_total": ("counter", "nonces evicted before their window ended", ()),
+    "ehc_node_rate_limited_total": ("counter", "calls refused by the rate limiter", ()),
+    "ehc_node_hospital_card_refused_total": ("counter", "hospital-card calls refused by policy", ("action",)),
+    "ehc_node_platform_requests_total": ("counter", "platform front-door calls", ("platform", "result")),
+}
+
+
+def multiprocess_dir() -> str | None:
+    """The multiprocess folder when prometheus_client was imported in multiprocess mode, else None."""
+    if values.ValueClass is values.MutexValue:
+        return None
+    return os.environ.get(MULTIPROC_ENV) or None
+
+
+def reset_multiprocess_dir(path: str | os.PathLike[str]) -> Path:
+    """An empty folder for the workers' metric files (a previous run's counts must not carry over)."""
+    folder = Path(path)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(mode=0o700, parents=True)
+    return folder
 
 
 class Metrics:
-    """Counters and latency histograms with labels, rendered in the Prometheus text format."""
+    """The node's counters and latency histograms (prometheus_client), rendered for /metrics.
+
+    ``inc``/``observe`` take the metric name and its labels as keywords, as the services always
+    called them; the labelled child is cached per label values (the hot path does one dict lookup
+    before prometheus_client's own lock-protected add)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counters: dict[tuple[str, tuple[tuple[str, str], ...]], float] = defaultdict(float)
-        self._hist: dict[tuple[str, tuple[tuple[str, str], ...]], list[float]] = {}
+        self._multiproc = multiprocess_dir()
+        self.registry = CollectorRegistry(auto_describe=True)
+        # multiprocess mode: values live in the mmap files; the registry collects them from there
+        owner = None if self._multiproc else self.registry
+        self._metrics: dict[str, Any] = {}
+        for name, (kind, doc, labels) in METRICS.items():
+            if kind == "histogram":
+                self._metrics[name] = Histogram(name, doc, labels, registry=owner, buckets=_BUCKETS)
+            else:
+                self._metrics[name] = Counter(name, doc, labels, registry=owner)
+        if self._multiproc:
+            MultiProcessCollector(self.registry, self._multiproc)
+        self._children: dict[tuple[Any, ...], Any] = {}
+
+    def _child(self, name: str, labels: dict[str, str]) -> Any:
+        key = (name, *labels.items())
+        child = self._children.get(key)
+        if child is None:
+            metric = self._metrics.get(name)
+            if metric is None:
+                raise KeyError(f"metric {name} is not declared in reference_node.observability.METRICS")
+            names = METRICS[name][2]
+            unknown = set(labels) - set(names)
+            if unknown:
+                raise KeyError(f"metric {name} has no label {sorted(unknown)}")
+            child = metric.labels(*(str(labels.get(n, "")) for n in names)) if names else metric
+            self._children[key] = child
+        return child
 
     def inc(self, name: str, value: float = 1.0, **labels: str) -> None:
-        key = (name, tuple(sorted(labels.items())))
-        with self._lock:
-            self._counters[key] += value
+        self._child(name, labels).inc(value)
 
     def observe(self, name: str, seconds: float, **labels: str) -> None:
-        key = (name, tuple(sorted(labels.items())))
-        with self._lock:
-            h = self._hist.get(key)
-            if h is None:
-                h = self._hist[key] = [0.0] * (len(_BUCKETS) + 2)  # buckets..., +Inf, sum
-            i = bisect.bisect_left(_BUCKETS, seconds)
-            h[i] += 1
-            h[-1] += seconds
+        self._child(name, labels).observe(seconds)
 
     def value(self, name: str, **labels: str) -> float:
-        return self._counters.get((name, tuple(sorted(labels.items()))), 0.0)
+        """A counter's current value (all processes in multiprocess mode); 0 if never counted."""
+        names = METRICS.get(name, ("", "", ()))[2]
+        full = {n: str(labels.get(n, "")) for n in names}
+        got = self.registry.get_sample_value(name, full)
+        return got or 0.0
 
-    def render(self) -> str:
-        lines: list[str] = []
-        with self._lock:
-            counters = dict(self._counters)
-            hists = {k: list(v) for k, v in self._hist.items()}
-        seen: set[str] = set()
-        for (name, labels), v in sorted(counters.items()):
-            if name not in seen:
-                lines.append(f"# TYPE {name} counter")
-                seen.add(name)
-            lines.append(f"{name}{_labels(labels)} {v:g}")
-        for (name, labels), h in sorted(hists.items()):
-            if name not in seen:
-                lines.append(f"# TYPE {name} histogram")
-                seen.add(name)
-            cumulative = 0.0
-            for bound, count in zip((*_BUCKETS, float("inf")), h[:-1], strict=True):
-                cumulative += count
-                le = "+Inf" if bound == float("inf") else f"{bound:g}"
-                lines.append(f"{name}_bucket{_labels(labels + (('le', le),))} {cumulative:g}")
-            lines.append(f"{name}_sum{_labels(labels)} {h[-1]:.6f}")
-            lines.append(f"{name}_count{_labels(labels)} {cumulative:g}")
-        return "\n".join(lines) + "\n"
-
-
-def _labels(labels: tuple[tuple[str, str], ...]) -> str:
-    if not labels:
-        return ""
-    inner = ",".join(
-        f'{k}="{str(v).replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"' for k, v in labels
-    )
-    return "{" + inner + "}"
+    def render(self) -> bytes:
+        """The Prometheus text exposition (``generate_latest``)."""
+        return generate_latest(self.registry)
 
 
 class JsonFormatter(logging.Formatter):

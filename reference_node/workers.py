@@ -37,7 +37,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from reference_node.observability import log
+from reference_node.observability import MULTIPROC_ENV, log, reset_multiprocess_dir
 
 LOG = logging.getLogger("reference_node")
 
@@ -121,6 +121,7 @@ class Supervisor:
         self._stopping = threading.Event()
         self._reserved: list[socket.socket] = []
         self.restarts = 0
+        self.metrics_dir: Path | None = None
 
     def prepare(self) -> None:
         """Migrate, provision the demo identities and client.json once; reserve the ports."""
@@ -150,6 +151,8 @@ class Supervisor:
         data = Path(kw["data_dir"]) if kw.get("data_dir") else default_data_dir()
         private_data_dir(data)
         kw["data_dir"] = str(data)
+        # prometheus_client multiprocess mode: one mmap file per worker, /metrics of any adds them up
+        self.metrics_dir = reset_multiprocess_dir(data / "metrics")
         kek = resolve_kek(kw.get("kek_file"))
         hsm = SoftwareHsm.from_file(ensure_keys(data, kw.get("keys"), kek), kek)
         db = open_database(kw.get("db_url"), data, config.sqlite_synchronous)
@@ -163,6 +166,7 @@ class Supervisor:
 
     def _spawn(self, i: int) -> subprocess.Popen:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env[MULTIPROC_ENV] = str(self.metrics_dir)  # read by prometheus_client at its import
         proc = subprocess.Popen(
             [sys.executable, "-c", _ENTRY], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
         )

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from google.protobuf import json_format
 from starlette.concurrency import run_in_threadpool
 
@@ -27,6 +27,7 @@ from reference_node.errors import FIELD_BAD_FORMAT, INTERNAL, http_status
 from reference_node.gateway.limits import BodyLimit
 from reference_node.gateway.schema import message_schema
 from reference_node.node import Node
+from reference_node.observability import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from reference_node.observability import log
 from reference_node.proto.ehc.node.v1 import issuance_pb2, main_index_pb2, usage_pb2, verification_pb2
 from reference_node.services import issuance, main_index, usage, verification
@@ -191,8 +192,9 @@ def create_app(node: Node, auth: Authenticator) -> FastAPI:
         return HTMLResponse(INDEX_PAGE)
 
     @app.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")
-    def metrics() -> str:
-        return node.metrics.render()
+    def metrics() -> Response:
+        # prometheus_client's generate_latest; with --processes N, every worker's counts added up
+        return Response(node.metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
     @app.get("/healthz", summary="Liveness and store check")
     def healthz() -> dict[str, str]:
