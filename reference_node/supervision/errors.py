@@ -12,3 +12,10 @@ FORBIDDEN = FORBIDDEN_ADMIN_ONLY
 BENCH_RUN_UNKNOWN = define(
     "NODE_SUPERVISION_BENCH_RUN_UNKNOWN", 4950, "reference_node", "no scanner bench run with that id"
 )
+# the weekly notice PDF embeds a CJK TrueType font; without one it cannot print Chinese (REST 503)
+NOTICE_FONT_MISSING = define(
+    "NODE_SUPERVISION_NOTICE_FONT_MISSING",
+    4951,
+    "reference_node",
+    "no CJK TrueType font for the weekly notice PDF (install fonts-wqy-microhei or set EHC_NOTICE_FONT)",
+)

@@ -2,6 +2,7 @@
 
 * ``POST /v1/supervision/{kpis,ratings,escalations,export,population,bench-runs,bench-runs/list}``:
   same HMAC-SM3 headers as the rest of the gateway; admin or supervision-reader credentials.
+  ``POST /v1/supervision/notice.pdf`` (a KpiRequest) answers the weekly notice as ``application/pdf``.
 * ``GET /dashboard``, ``GET /scanner-bench`` and their ``/…/api/…`` JSON: served to **loopback
   clients only** whose ``Host`` is in an allow-list (localhost, 127.0.0.1, ::1, the address the
   request came in on, names in $EHC_NODE_PAGE_HOSTS: a DNS-rebinding page gets NODE_HOST_REFUSED);
@@ -29,13 +30,14 @@ from starlette.concurrency import run_in_threadpool
 
 from ehc.errors import EhcError
 from ehc.spec import areas
+from ehc.web import chart_js
 from reference_node.auth import Authenticator
 from reference_node.errors import CSRF_REFUSED, FIELD_BAD_FORMAT, HOST_REFUSED, INTERNAL, http_status
 from reference_node.node import Node
 from reference_node.observability import log
 from reference_node.proto.ehc.node.v1 import supervision_pb2 as pb
-from reference_node.supervision import bench, service
-from reference_node.supervision.errors import BAD_INPUT, BENCH_RUN_UNKNOWN, FORBIDDEN
+from reference_node.supervision import bench, notice, service
+from reference_node.supervision.errors import BAD_INPUT, BENCH_RUN_UNKNOWN, FORBIDDEN, NOTICE_FONT_MISSING
 from reference_node.supervision.export import TABLES, export_csv, filename
 from reference_node.supervision.periods import Period
 
@@ -45,6 +47,7 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 PAGE_HOSTS_ENV = "EHC_NODE_PAGE_HOSTS"  # more Host names the pages answer to (comma-separated)
 TOKEN_HEADER = "x-ehc-page-token"
 _TOKEN_META = '<meta name="ehc-page-token" content="">'
+CHART_JS = "chart.umd.min.js"  # served from ehc.web's vendored copy (Chart.js 4.6.1, MIT): no CDN
 _STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".txt": "text/plain"}
 
 REST = [
@@ -63,6 +66,8 @@ def _error(err: EhcError) -> JSONResponse:
     if err.detail.get("field"):
         body["field"] = str(err.detail["field"])
     status = 404 if err.code == BENCH_RUN_UNKNOWN else http_status(err.code)
+    if err.code == NOTICE_FONT_MISSING:
+        status = 503  # the node's installation lacks a font: not the caller's fault
     return JSONResponse(body, status_code=status)
 
 
@@ -76,8 +81,68 @@ def router(node: Node, auth: Authenticator) -> APIRouter:
     r = APIRouter()
     for path, op, req_type, summary in REST:
         _signed_route(r, node, auth, path, op, req_type, summary)
+    _notice_route(r, node, auth)
     _pages(r, node)
     return r
+
+
+def _area_name(code: str) -> str:
+    return areas.area_name(code) if areas.is_known_area(code) else ""
+
+
+def notice_pdf(node: Node, period: Period, area: str) -> Response:
+    """The weekly notice of ``period`` (the week containing its end; reds counted over all of it)."""
+    pdf = notice.weekly_notice_pdf(
+        service.engine(node),
+        period,
+        area,
+        profile_title=node.config.profile_title or node.config.profile,
+        node_area=_area_name(node.config.node_id),
+    )
+    name = notice.filename(period, area)
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
+    )
+
+
+def _notice_route(r: APIRouter, node: Node, auth: Authenticator) -> None:
+    path = "/v1/supervision/notice.pdf"
+
+    async def endpoint(request: Request) -> Any:
+        raw = await request.body()
+        try:
+            caller = auth.authenticate(
+                f"POST {path}", {k.lower(): v for k, v in request.headers.items()}, raw
+            )
+            try:
+                msg = json_format.Parse(
+                    raw.decode("utf-8") or "{}", pb.KpiRequest(), ignore_unknown_fields=False
+                )
+            except (json_format.ParseError, UnicodeDecodeError, ValueError) as exc:
+                raise EhcError(
+                    FIELD_BAD_FORMAT, f"body is not a valid KpiRequest: {str(exc)[:200]}"
+                ) from None
+            service.require_reader(node, caller)
+            if msg.org_code:
+                raise EhcError(
+                    BAD_INPUT, "a weekly notice covers an area, not one organisation", field="org_code"
+                )
+            period = Period.parse(msg.start_date, msg.end_date, msg.time_zone)
+            area = service._area(msg.area_code)
+            return await run_in_threadpool(notice_pdf, node, period, area)
+        except EhcError as err:
+            return _error(err)
+        except Exception as exc:  # noqa: BLE001 - never a stack trace to the client
+            return _internal(node, path, exc)
+
+    r.add_api_route(
+        path, endpoint, methods=["POST"], tags=["supervision"],
+        summary="Weekly notice (周通报) as PDF: the week containing end_date; reds counted from start_date",
+        openapi_extra={
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"200": {"description": "the notice", "content": {"application/pdf": {}}}},
+        },
+    )  # fmt: skip
 
 
 def _signed_route(
@@ -167,6 +232,7 @@ def _query_period(request: Request) -> tuple[Period, str, str]:
 def _pages(r: APIRouter, node: Node) -> None:
     extra_hosts = page_hosts()
     token = page_token(node)
+    chart_text = chart_js()
 
     def guarded(fn: Any) -> Any:
         async def endpoint(request: Request) -> Any:
@@ -196,15 +262,16 @@ def _pages(r: APIRouter, node: Node) -> None:
 
     def static(request: Request) -> Response:
         name = request.path_params["name"]
+        if name == CHART_JS:
+            return Response(
+                chart_text, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
+            )
         path = (WEB / "static" / name).resolve()
         if path.parent != (WEB / "static").resolve() or not path.is_file():
             return JSONResponse({"code": "NOT_FOUND"}, status_code=404)
         return FileResponse(path, media_type=_STATIC_TYPES.get(path.suffix, "application/octet-stream"))
 
     r.add_api_route("/supervision-static/{name}", guarded(static), methods=["GET"], include_in_schema=False)
-
-    def _area_name(code: str) -> str:
-        return areas.area_name(code) if areas.is_known_area(code) else ""
 
     def meta(_request: Request) -> dict[str, Any]:
         eng = service.engine(node)
@@ -240,6 +307,9 @@ def _pages(r: APIRouter, node: Node) -> None:
             "profile_title": node.config.profile_title,
             "node_id": node.config.node_id,
             "node_area": _area_name(node.config.node_id),
+            # the profile's pilot county/district (area.county / area.district), reported on its own
+            "pilot_area": eng.profile.pilot_area,
+            "pilot_area_name": _area_name(eng.profile.pilot_area) if eng.profile.pilot_area else "",
             "targets": [t.__dict__ | {"levels": list(t.levels)} for t in eng.profile.targets],
         }
 
@@ -260,8 +330,13 @@ def _pages(r: APIRouter, node: Node) -> None:
         return Response(body, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{filename(table, period, area)}"'})  # fmt: skip
 
+    def notice_file(request: Request) -> Response:
+        period, area, _ = _query_period(request)
+        return notice_pdf(node, period, area)
+
     for path, fn in (("/dashboard/api/meta", meta), ("/dashboard/api/kpis", kpis),
-                     ("/dashboard/api/escalations", escalations), ("/dashboard/api/export.csv", csv_file)):  # fmt: skip
+                     ("/dashboard/api/escalations", escalations), ("/dashboard/api/export.csv", csv_file),
+                     ("/dashboard/api/notice.pdf", notice_file)):  # fmt: skip
         r.add_api_route(path, guarded(fn), methods=["GET"], include_in_schema=False)
 
     # scanner bench
