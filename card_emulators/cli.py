@@ -25,7 +25,7 @@ from typing import Any
 import click
 
 from card_emulators.readers.errors import PCSC_NO_READER
-from ehc.clitools import emit, fail
+from ehc.clitools import always_json_option, deprecated_alias, emit, fail, json_option
 from ehc.errors import EhcError
 
 DEFAULT_PSAM_PIN = "123456"  # the personaliser's default PSAM PIN (TEST-ONLY cards)
@@ -83,6 +83,8 @@ def _keys_from_file(path: Path) -> tuple[Any, Any, str]:
     return CardKeys.test_only(str(seed)), issuer, str(seed)
 
 
+@deprecated_alias("--output", "--out")
+@deprecated_alias("--json-errors", "--json")
 @card.command("personalise")
 @click.option(
     "--person",
@@ -94,7 +96,8 @@ def _keys_from_file(path: Path) -> tuple[Any, Any, str]:
 @click.option("--person-id", default=None, help="Which person of a JSON-lines file (default: the first).")
 @click.option(
     "-o",
-    "--output",
+    "--out",
+    "output",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
     help="Card image (JSON).",
@@ -106,7 +109,7 @@ def _keys_from_file(path: Path) -> tuple[Any, Any, str]:
     default=None,
     help="TEST-ONLY key file (default: generate one and write it beside the card).",
 )
-@click.option("--json-errors", "as_json", is_flag=True)
+@json_option()
 def personalise(
     person_file: Path, person_id: str | None, output: Path, keys_file: Path | None, as_json: bool
 ) -> None:
@@ -152,6 +155,7 @@ def personalise(
 
 
 # ------------------------------------------------------------------------------------ emulate
+@deprecated_alias("--json-errors", "--json")
 @card.command("emulate")
 @click.option(
     "--card", "card_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -186,7 +190,7 @@ def personalise(
 @click.option(
     "-v", "--verbose", count=True, help="-v connections, -vv every APDU header (data is never logged)."
 )
-@click.option("--json-errors", "as_json", is_flag=True)
+@json_option()
 def emulate(
     card_file: Path,
     vpcd: bool,
@@ -267,6 +271,7 @@ def readers(as_json: bool, status: bool) -> None:
     """List PC/SC readers, with the ATR of the card in each (like pcsc_scan)."""
     from card_emulators.transports.pcsc import list_readers, reader_status
 
+    entries: list[dict[str, object]]
     try:
         entries = reader_status() if status else [{"reader": n} for n in list_readers()]
     except EhcError as err:
@@ -319,6 +324,7 @@ def apdu(reader: str | None, raw: bool, protocol: str, as_json: bool, apdus: tup
         click.echo(f"{r['command']} -> {(r['data'] + ' ') if r['data'] else ''}{r['sw']}")
 
 
+@deprecated_alias("--json-errors", "--json")
 @card.command("read")
 @click.option("--reader", default=None, help="Reader holding the user card (name or unique part).")
 @click.option("--psam-reader", default=None, help="Reader holding the PSAM.")
@@ -352,7 +358,7 @@ def apdu(reader: str | None, raw: bool, protocol: str, as_json: bool, apdus: tup
     help="Also read EF07 (photo) and write the image to this file.",
 )
 @click.option("-v", "--verbose", count=True)
-@click.option("--json-errors", "as_json", is_flag=True)
+@json_option()
 def read(
     reader: str | None,
     psam_reader: str | None,
@@ -399,7 +405,7 @@ def read(
         else:
             if psam_image is not None:
                 psam = load_card(psam_image)
-            elif emulated_is_psam:
+            elif emulated is not None and emulated_is_psam:
                 psam = emulated
             else:
                 assert emulated_file is not None  # checked above
@@ -427,6 +433,7 @@ def read(
 
 
 # ------------------------------------------------------------------------------------ other readers
+@deprecated_alias("--json-errors", "--json")
 @card.command("scan")
 @click.argument("image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -435,7 +442,7 @@ def read(
 @click.option("--enter", type=click.Choice(["CR", "LF", "CRLF"]), default="CR", show_default=True)
 @click.option("--caps-lock", is_flag=True, help="Simulate caps lock on at the host (letter case inverted).")
 @click.option("--char-delay", type=float, default=0.0, help="Seconds between keystrokes in --wedge mode.")
-@click.option("--json-errors", "as_json", is_flag=True)
+@json_option()
 def scan(image: Path, wedge: bool, enter: str, caps_lock: bool, char_delay: float, as_json: bool) -> None:
     """QR scanner: decode IMAGE; print the reader output as JSON, or type it like a wedge scanner."""
     from card_emulators.readers.qr_scanner import scan_image
@@ -455,6 +462,7 @@ def scan(image: Path, wedge: bool, enter: str, caps_lock: bool, char_delay: floa
 @click.argument("stream", type=click.File("rb"), default="-")  # bytes: CR and LF must survive
 @click.option("--expected-enter", type=click.Choice(["CR", "LF", "CRLF"]), default=None)
 @click.option("--opaque", is_flag=True, help="Accept any text (no national QR form check).")
+@always_json_option()
 def wedge_check(stream: Any, expected_enter: str | None, opaque: bool) -> None:
     """Diagnose a captured keyboard-wedge stream (file or stdin): one JSON line per scan; exit 1 on faults."""
     from card_emulators.readers.wedge import national_qr_form, parse_wedge_stream
@@ -469,6 +477,8 @@ def wedge_check(stream: Any, expected_enter: str | None, opaque: bool) -> None:
         sys.exit(1)
 
 
+@deprecated_alias("--output", "--out")
+@deprecated_alias("--json-errors", "--json")
 @card.command("simulate")
 @click.argument("kind", type=click.Choice(["idcard", "idcard-block", "ssc"]))
 @click.option(
@@ -477,12 +487,13 @@ def wedge_check(stream: Any, expected_enter: str | None, opaque: bool) -> None:
 @click.option("--person-id", default=None)
 @click.option(
     "-o",
-    "--output",
+    "--out",
+    "output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="File (required for idcard-block, which is binary).",
 )
-@click.option("--json-errors", "as_json", is_flag=True)
+@json_option()
 def simulate(kind: str, person_file: Path, person_id: str | None, output: Path | None, as_json: bool) -> None:
     """What an ID-card reader (JSON record or 256-byte text block) or a social-security-card reader
     (`|` record) would output for a person - input for testing an HIS's parser."""
@@ -506,10 +517,11 @@ def simulate(kind: str, person_file: Path, person_id: str | None, output: Path |
         click.echo(data, nl=False)
 
 
+@deprecated_alias("--json-errors", "--json")
 @card.command("parse")
 @click.argument("kind", type=click.Choice(["idcard", "idcard-block", "ssc"]))
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--json-errors", "as_json", is_flag=True)
+@json_option()
 def parse(kind: str, source: Path, as_json: bool) -> None:
     """Check a reader output file as the reference terminal does and print the medium read."""
     from card_emulators.readers import idcard, sscard

@@ -226,11 +226,16 @@ def requirements_cmd(role: str | None, profile: str | None, as_json: bool) -> No
 
 
 @certify.command("profiles")
-def profiles_cmd() -> None:
+@click.option("--json", "as_json", is_flag=True)
+def profiles_cmd(as_json: bool) -> None:
     """List the conformance profiles and their inheritance."""
     catalogue = default_catalogue()
-    for name in available_profiles():
-        p = load_profile(name, catalogue)
+    loaded = [(name, load_profile(name, catalogue)) for name in available_profiles()]
+    if as_json:
+        emit([{"name": name, "chain": list(p.chain), "requirements": len(p.requirement_ids), "title": p.title}
+              for name, p in loaded])  # fmt: skip
+        return
+    for name, p in loaded:
         click.echo(
             f"{name:<16} {' -> '.join(p.chain):<28} {len(p.requirement_ids):>4} requirements  {p.title}"
         )
@@ -319,7 +324,8 @@ def verify_report_cmd(directory: str, lab_key: str | None, as_json: bool) -> Non
 
 @certify.command("lab-key")
 @click.argument("path", type=click.Path(dir_okay=False))
-def lab_key_cmd(path: str) -> None:
+@click.option("--json", "as_json", is_flag=True)
+def lab_key_cmd(path: str, as_json: bool) -> None:
     """Generate an SM2 lab key pair: PATH (private, keep it safe) and PATH.pub.pem."""
     from ehc.gm import SM2PrivateKey
 
@@ -331,6 +337,9 @@ def lab_key_cmd(path: str) -> None:
     target.write_bytes(key.to_pem())
     target.chmod(0o600)
     Path(f"{path}.pub.pem").write_bytes(key.public_key.to_pem())
+    if as_json:
+        emit({"private_key": path, "public_key": f"{path}.pub.pem"})
+        return
     click.echo(
         f"private key: {path}\npublic key:  {path}.pub.pem (give this to whoever verifies your reports)"
     )

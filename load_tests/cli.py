@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from ehc.clitools import fail
+from ehc.clitools import deprecated_alias, emit, fail, json_option
 from ehc.errors import EhcError
 from load_tests.orchestrate import RunOptions, parse_duration, run
 from load_tests.report import write_outputs
@@ -127,12 +127,15 @@ def _run_options(f: Any) -> Any:
         click.option("--set", "shares", multiple=True, help="override a mix share, e.g. mix.expired=0.05"),
         click.option("--seed", type=int, default=1, show_default=True),
         click.option(
-            "--credentials",
+            "--client-file",
+            "credentials",
             type=click.Path(dir_okay=False, exists=True),
             default=None,
             help="HOST:PORT targets: client file with an admin credential (format of `ehc node serve`'s client.json)",
         ),
-        click.option("--db-url", default=None, help="reference target: PostgreSQL URL instead of SQLite"),
+        click.option(
+            "--db", "db_url", default=None, help="reference target: PostgreSQL URL instead of SQLite"
+        ),
         click.option(
             "--http",
             "http_url",
@@ -172,8 +175,11 @@ def load() -> None:
     """Load tests: Locust actors (terminals, HIS, registration) against a node, exact percentiles, SLOs."""
 
 
+@deprecated_alias("--credentials", "--client-file")
+@deprecated_alias("--db-url", "--db")
 @load.command("run")
 @_run_options
+@json_option("print summary.json instead of the text summary; errors as JSON too")
 @click.option(
     "--slo", "slo", default=None, help="SLO TOML file, or 'default' for the scenario's file in load_tests/slo"
 )
@@ -189,7 +195,7 @@ def load() -> None:
     help="with --workers: do not start workers, wait for `ehc load worker`",
 )
 def run_command(
-    slo: str | None, master_bind: str, master_port: int, external_workers: bool, **kw: Any
+    slo: str | None, master_bind: str, master_port: int, external_workers: bool, as_json: bool, **kw: Any
 ) -> None:
     """One bounded run; writes report.html, summary.json, CSVs and run.json to --out."""
     try:
@@ -202,13 +208,15 @@ def run_command(
         )
         summary = run(opts)
     except EhcError as err:
-        fail(err, exit_code=2)
-    _print_summary(summary, kw["out"])
-    _slo_exit(summary)
+        fail(err, as_json, exit_code=2)
+    _summary_out(summary, kw["out"], as_json)
 
 
+@deprecated_alias("--credentials", "--client-file")
+@deprecated_alias("--db-url", "--db")
 @load.command("bench")
 @_run_options
+@json_option("print bench.json instead of the headline; errors as JSON too")
 @click.option(
     "--pairs",
     type=click.IntRange(1, 50),
@@ -225,7 +233,7 @@ def run_command(
 )
 @click.option("--quiet", is_flag=True, help="no progress lines, only the result")
 @click.pass_context
-def bench_command(ctx: click.Context, pairs: int, api: str, quiet: bool, **kw: Any) -> None:
+def bench_command(ctx: click.Context, pairs: int, api: str, quiet: bool, as_json: bool, **kw: Any) -> None:
     """The same scenario against the echo baseline and the target in interleaved A/B pairs; prints the
     median throughput and p99 ratios with their spread and writes bench.html.
 
@@ -241,22 +249,34 @@ def bench_command(ctx: click.Context, pairs: int, api: str, quiet: bool, **kw: A
         opts.api, opts.quiet = api, quiet
         result = bench(opts, pairs, command="ehc " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
     except EhcError as err:
-        fail(err, exit_code=2)
+        fail(err, as_json, exit_code=2)
     for w in result["warnings"]:
         click.echo(f"WARNING: {w}", err=True)
+    if as_json:
+        emit(result)
+        return
     click.echo(headline(result))
     click.echo(f"bench page: {kw['out']}/bench.html (and bench.json)")
 
 
 @load.command("report")
 @click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
-def report_command(run_dir: Path) -> None:
+@json_option("print summary.json instead of the text summary; errors as JSON too")
+def report_command(run_dir: Path, as_json: bool) -> None:
     """Rebuild report.html, summary.json and the CSVs from a run's run.json."""
     try:
         summary = write_outputs(run_dir)
     except EhcError as err:
-        fail(err, exit_code=2)
-    _print_summary(summary, run_dir)
+        fail(err, as_json, exit_code=2)
+    _summary_out(summary, run_dir, as_json)
+
+
+def _summary_out(summary: dict[str, Any], out: Path, as_json: bool) -> None:
+    if as_json:
+        emit(summary)
+        slo = summary.get("slo")
+        sys.exit(1 if slo and not slo["passed"] else 0)
+    _print_summary(summary, out)
     _slo_exit(summary)
 
 
@@ -329,8 +349,12 @@ def worker_command(master: str) -> None:
 
 
 @load.command("scenarios")
-def scenarios_command() -> None:
+@json_option("a JSON object: scenario name -> description")
+def scenarios_command(as_json: bool) -> None:
     """List the scenarios and what each models."""
+    if as_json:
+        emit({name: describe(name) for name in SCENARIOS})
+        return
     for name in SCENARIOS:
         click.echo(f"{name:18s} {describe(name)}")
 

@@ -127,7 +127,7 @@ def check(opts: RunOptions) -> Target | None:
         if target.kind == "address" and not (opts.credentials and Path(opts.credentials).is_file()):
             raise EhcError(
                 LOAD_BAD_TARGET,
-                f"target {opts.target} needs --credentials FILE: a client file with an admin credential "
+                f"target {opts.target} needs --client-file FILE: a client file with an admin credential "
                 "(the client.json `ehc node serve` writes)",
             )
     if opts.slo_file:

@@ -4,7 +4,7 @@ With an admin credential: register the synthetic hospitals and their terminals, 
 terminal an HMAC-SM3 credential, batch-register the synthetic population (mode 4) and fetch a
 few dynamic codes with a 1-second lifetime that will have expired when the run starts. Works
 against any node that implements the API and gives the kit an admin credential
-(``--credentials client.json``); ``reference`` starts a fresh reference node and uses its own.
+(``--client-file client.json``); ``reference`` starts a fresh reference node and uses its own.
 """
 
 from __future__ import annotations
@@ -236,7 +236,7 @@ def prepare_node_target(
     creds = getattr(opts, "credentials", None)
     if not creds or not Path(creds).exists():
         raise EhcError(
-            LOAD_SEED_FAILED, "a HOST:PORT target needs --credentials FILE with an admin credential"
+            LOAD_SEED_FAILED, "a HOST:PORT target needs --client-file FILE with an admin credential"
         )
     dataset = seed_node(target.address, creds, people, log, **_seed_kwargs(opts))
     dataset["http_url"] = getattr(opts, "http_url", None)

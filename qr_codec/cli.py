@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from ehc.clitools import emit, fail
+from ehc.clitools import deprecated_alias, emit, fail, json_option
 from ehc.errors import EhcError
 from ehc.spec.identifiers import mask_id
 from qr_codec import errors as qe
@@ -136,6 +136,7 @@ def _text_argument(text: str) -> str:
     is_flag=True,
     help="Do what a terminal does: a text that is not a national code is an opaque token (<= 256 chars).",
 )
+@json_option("JSON (always: the fields, or the error on stderr); accepted for the kit's one convention")
 def parse_command(
     text: str,
     protect_key: str | None,
@@ -143,6 +144,7 @@ def parse_command(
     clock_skew: int | None,
     strict: bool,
     allow_opaque: bool,
+    as_json: bool,
 ) -> None:
     """Parse and check a QR text (- reads it from stdin); prints its fields as JSON, exits 1 with
     the error code if invalid or expired."""
@@ -165,9 +167,10 @@ def parse_command(
     emit(out)
 
 
+@deprecated_alias("--output", "--out")
 @qr.command("render")
 @click.argument("text")
-@click.option("-o", "--output", required=True, help="FILE.png, FILE.svg, or - for terminal text.")
+@click.option("-o", "--out", "output", required=True, help="FILE.png, FILE.svg, or - for terminal text.")
 @click.option(
     "--ec-level",
     type=click.Choice(["L", "M", "Q", "H"], case_sensitive=False),
@@ -238,8 +241,16 @@ def read_command(image: str, as_json: bool, all_formats: bool) -> None:
     show_default=True,
 )
 @click.option("--check", is_flag=True, help="Also record whether the kit's reader decodes each image.")
+@json_option("print manifest.json instead of the text summary; errors as JSON too")
 def degrade_command(
-    text: str, out_dir: str, seed: int, samples: int, presets: tuple[str, ...], ec_level: str, check: bool
+    text: str,
+    out_dir: str,
+    seed: int,
+    samples: int,
+    presets: tuple[str, ...],
+    ec_level: str,
+    check: bool,
+    as_json: bool,
 ) -> None:
     """Write a named, reproducible set of degraded images of TEXT plus manifest.json."""
     from PIL import Image
@@ -250,7 +261,7 @@ def degrade_command(
     try:
         items = degraded_set(text, seed, presets=presets or None, samples=samples, ec_level=ec_level.upper())
     except EhcError as err:
-        fail(err)
+        fail(err, as_json)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     entries = []
@@ -270,6 +281,9 @@ def degrade_command(
         entries.append(entry)
     manifest = {"seed": seed, "ec_level": ec_level.upper(), "samples_per_preset": samples, "images": entries}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+    if as_json:
+        emit(manifest)
+        return
     click.echo(f"{len(entries)} images + manifest.json in {out}")
     if check:  # one line per preset: what the kit's own reader decodes
         for name in dict.fromkeys(e["preset"] for e in entries):

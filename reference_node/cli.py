@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from ehc.clitools import emit, fail
+from ehc.clitools import SharedOptionsGroup, always_json_option, emit, fail, json_option
 from ehc.errors import EhcError
 
 _MEDIA = {
@@ -371,6 +371,7 @@ def keys() -> None:
     "--force", is_flag=True, help="overwrite an existing key file (makes existing EHCIDs unverifiable)"
 )
 @click.option("--kek-file", type=click.Path(dir_okay=False), default=None, help="wrap under this KEK")
+@always_json_option()
 def keys_init(path: str | None, data_dir: str | None, force: bool, kek_file: str | None) -> None:
     """Generate a fresh key file (root security key, protect key, data and index keys, issuer SM2 key):
     wrapped under the KEK (--kek-file, $EHC_NODE_KEK_FILE or $EHC_NODE_KEK), else TEST-ONLY in clear."""
@@ -393,6 +394,7 @@ def keys_init(path: str | None, data_dir: str | None, force: bool, kek_file: str
 )
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None)
 @click.option("--kek-file", type=click.Path(dir_okay=False), default=None, help="or $EHC_NODE_KEK[_FILE]")
+@always_json_option()
 def keys_wrap(path: str | None, data_dir: str | None, kek_file: str | None) -> None:
     """Wrap a plain key file under a KEK in place (the same keys: issued EHCIDs stay valid)."""
     from reference_node.errors import KEK_INVALID
@@ -411,17 +413,22 @@ def keys_wrap(path: str | None, data_dir: str | None, kek_file: str | None) -> N
 
 
 # ------------------------------------------------------------------ client
-@node.group("client")
+# SharedOptionsGroup: these options work before or after the subcommand (docs/cli.md)
+@node.group("client", cls=SharedOptionsGroup)
 @click.option("--target", default=None, help="host:port (default: from the client file)")
 @click.option(
     "--client-file", type=click.Path(dir_okay=False), default=None, help="default DATA_DIR/client.json"
 )
-@click.option("--data-dir", type=click.Path(file_okay=False), default=None)
+@click.option(
+    "--data-dir", type=click.Path(file_okay=False), default=None, help="default $EHC_NODE_HOME or per-user"
+)
 @click.option("--as", "role", type=click.Choice(["terminal", "admin"]), default="terminal", show_default=True)
+@json_option("JSON (always; indented at a terminal); errors as JSON on stderr too")
 @click.pass_context
 def client(
-    ctx: click.Context, target: str | None, client_file: str | None, data_dir: str | None, role: str
-) -> None:
+    ctx: click.Context, target: str | None, client_file: str | None, data_dir: str | None, role: str,
+    as_json: bool,
+) -> None:  # fmt: skip
     """Call a node as a terminal (JSON out; on refusal the error code on stderr and exit 1)."""
     from reference_node.runtime import default_data_dir
 
@@ -431,6 +438,7 @@ def client(
         if client_file
         else Path(data_dir or default_data_dir()) / "client.json",
         "role": role,
+        "as_json": as_json,
     }
 
 
@@ -448,15 +456,16 @@ def _call(ctx: click.Context, fn: Callable[[Any], Any]) -> None:
         fail(
             EhcError(
                 CONFIG_INVALID, f"cannot read client file {o['client_file']} (start `ehc node serve` first)"
-            )
+            ),
+            o["as_json"],
         )
     with nc:
         try:
             result = fn(nc)
         except grpc.RpcError as exc:
-            fail(error_of(exc))
+            fail(error_of(exc), o["as_json"])
         except EhcError as err:
-            fail(err)
+            fail(err, o["as_json"])
     if isinstance(result, list):
         emit([json_format.MessageToDict(m, preserving_proto_field_name=True) for m in result])
     else:
@@ -866,6 +875,7 @@ def _chunks(records: Iterator[Any], size: int = 500) -> Iterator[Any]:
     help="progress file for resuming (default POPULATION.import-state; removed when the import ends)",
 )
 @click.option("--restart", is_flag=True, help="ignore a progress file left by an interrupted import")
+@always_json_option()
 def import_population(
     population: str,
     target: str | None,

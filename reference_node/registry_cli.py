@@ -12,11 +12,12 @@ from typing import Any
 
 import click
 
-from ehc.clitools import emit, fail
+from ehc.clitools import always_json_option, emit, fail
 from ehc.errors import EhcError
 
 
 def _store_options(f: Callable) -> Callable:
+    f = always_json_option()(f)
     f = click.option(
         "--db", "db_url", default=None, help="postgresql://... or a SQLite path (default: DATA_DIR/node.db)"
     )(f)

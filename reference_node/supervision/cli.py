@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ehc.clitools import emit, fail
+from ehc.clitools import always_json_option, emit, fail
 from ehc.errors import EhcError
 
 
@@ -26,6 +26,7 @@ def _node(data_dir: str | None, db_url: str | None, keys: str | None) -> Any:
 
 
 def _store_options(f: Any) -> Any:
+    f = always_json_option()(f)
     f = click.option("--keys", default=None, help="key file (default DATA_DIR/keys.json)")(f)
     f = click.option(
         "--db", "db_url", default=None, help="postgresql://... or SQLite path (default DATA_DIR/node.db)"

@@ -31,7 +31,7 @@ def ehc_bench(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[s
 @pytest.mark.parametrize(
     ("args", "code", "hint"),
     [
-        (["--target", "127.0.0.1:5"], "LOAD_BAD_TARGET", "--credentials"),  # the README form, issue #17
+        (["--target", "127.0.0.1:5"], "LOAD_BAD_TARGET", "--client-file"),  # the README form, issue #17
         (["--target", "no-port"], "LOAD_BAD_TARGET", "HOST:PORT"),
         (["--api", "tencent", "--target", "127.0.0.1:5"], "LOAD_BAD_TARGET", "URL;client=FILE"),
         (["--api", "tencent", "--target", "http://x:1;client=/no/such/file"], "LOAD_BAD_TARGET", "does not exist"),
@@ -135,7 +135,7 @@ def limited_node(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-u
 
 def test_rate_limited_grpc_target_is_reported_before_the_run(limited_node, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     proc = ehc_bench(
-        "--target", limited_node.grpc_target, "--credentials", limited_node.client_file, "--scenario",
+        "--target", limited_node.grpc_target, "--client-file", limited_node.client_file, "--scenario",
         "verify-only", "--pairs", "1", "--duration", "1s", "--users", "2", "--population", "50",
         "--out", str(tmp_path / "bench"),
     )  # fmt: skip

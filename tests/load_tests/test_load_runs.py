@@ -223,7 +223,7 @@ def test_compare_a_run_with_itself_gives_unit_ratios(echo_run) -> None:  # type:
 
 
 def test_any_node_by_address_with_an_admin_credential(tmp_path: Path) -> None:
-    """The path for other vendors' nodes: HOST:PORT + --credentials (here the reference node,
+    """The path for other vendors' nodes: HOST:PORT + --client-file (here the reference node,
     started independently in its own process, as a stand-in for a node under test)."""
     from reference_node.testing import start_node
 
@@ -233,9 +233,9 @@ def test_any_node_by_address_with_an_admin_credential(tmp_path: Path) -> None:
         proc = ehc_load(
             "run", "--target", node.target, "--scenario", "outpatient-peak", "--out", str(out), timeout=60
         )
-        assert proc.returncode == 2 and "--credentials" in proc.stderr  # no credential: refused, not guessed
+        assert proc.returncode == 2 and "--client-file" in proc.stderr  # no credential: refused, not guessed
         proc = ehc_load(
-            "run", "--target", node.target, "--credentials", str(node.client_file), "--scenario", "mixed",
+            "run", "--target", node.target, "--client-file", str(node.client_file), "--scenario", "mixed",
             "--users", "8", "--spawn-rate", "8", "--duration", "3s", "--think-scale", "0.05", "--population", "40",
             "--out", str(out),
         )  # fmt: skip
