@@ -28,6 +28,7 @@ from reference_node.proto.ehc.node.v1 import (
     issuance_pb2_grpc,
     main_index_pb2_grpc,
     registry_pb2_grpc,
+    settlement_pb2_grpc,
     usage_pb2_grpc,
     verification_pb2_grpc,
 )
@@ -251,6 +252,8 @@ class NodeClient:
         self.verification = verification_pb2_grpc.VerificationServiceStub(self.channel)
         self.usage = usage_pb2_grpc.UsageServiceStub(self.channel)
         self.registry = registry_pb2_grpc.RegistryServiceStub(self.channel)
+        # TEST-ONLY simulated settlement (reference_node/settlement, docs/payment.md)
+        self.settlement = settlement_pb2_grpc.SettlementServiceStub(self.channel)
 
     @classmethod
     def from_file(
