@@ -17,6 +17,10 @@ TIME_FORMAT = "%Y%m%d%H%M%S"
 @dataclass(frozen=True)
 class NodeConfig:
     node_id: str = "370800"  # this node's id (GB/T 2260 code of its city by convention)
+    # profile area.county / area.district: the pilot county or district of the city's plan (seed 003
+    # 祁东县, seed 002 淄川区): a registration without area_code is a resident of it, and the
+    # supervision KPIs report it on its own with its own targets; "" = none
+    pilot_area: str = ""
     # dynamic QR codes
     dynamic_lifetime_s: int = 300  # default lifetime of a dynamic code
     dynamic_max_lifetime_s: int = 3600  # longest lifetime a caller may ask for

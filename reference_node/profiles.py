@@ -14,6 +14,7 @@ from typing import Any
 
 from ehc.errors import EhcError
 from ehc.profiles import ProfileData, load_profile_data
+from ehc.spec import areas
 from reference_node.config import NodeConfig
 from reference_node.errors import CONFIG_INVALID
 
@@ -25,6 +26,8 @@ NATIONAL_NODE_ID = "000000"
 NODE_KEYS: dict[str, str] = {
     "area.city": "node_id",
     "area.province": "node_id",  # when the profile names no city (a provincial node)
+    "area.county": "pilot_area",  # Hengyang's 祁东县 (seed 003): all residents by end-2018
+    "area.district": "pilot_area",  # Zibo's 淄川区 (seed 002): the district's own plan
     "accepted_media": "accepted_media",
     "dynamic_code.lifetime_seconds": "dynamic_lifetime_s",
     "dynamic_code.max_uses": "dynamic_max_verifications",
@@ -48,12 +51,37 @@ def node_id_of(data: ProfileData | dict[str, Any]) -> str:
     return str(area.get("city") or area.get("province") or NATIONAL_NODE_ID)
 
 
+def pilot_area_of(data: ProfileData | dict[str, Any]) -> str:
+    """The profile's pilot county or district (``area.county`` / ``area.district``), checked to be a
+    GB/T 2260 county-level code inside the node's city; "" when it names none."""
+    params = data.parameters if isinstance(data, ProfileData) else data
+    area = params.get("area", {}) or {}
+    named = [(k, str(area[k])) for k in ("county", "district") if area.get(k)]
+    if not named:
+        return ""
+    if len(named) > 1:
+        raise EhcError(CONFIG_INVALID, "area.county and area.district name the same thing: give one")
+    key, code = named[0]
+    city = str(area.get("city") or area.get("province") or "")
+    # structural check only: a user's own city may be missing from the kit's GB/T 2260 table
+    if not (len(code) == 6 and code.isdigit() and areas.level_of(code) == "county"):
+        raise EhcError(CONFIG_INVALID, f"area.{key} {code[:12]!r} is not a GB/T 2260 county or district")
+    inside = city[:2] if city.endswith("0000") else city[:4]  # GB/T 2260: a city's codes share 4 digits
+    if not city or not code.startswith(inside):
+        raise EhcError(CONFIG_INVALID, f"area.{key} {code} is not inside the node's area {city or '(none)'}")
+    return code
+
+
 def profile_values(data: ProfileData) -> dict[str, Any]:
     """NodeConfig field -> value for every node key the profile sets."""
     from reference_node.supervision.profile import from_profile_params
 
     p = data.param
     out: dict[str, Any] = {"profile": data.name, "profile_title": data.title, "node_id": node_id_of(data)}
+    try:
+        out["pilot_area"] = pilot_area_of(data)
+    except EhcError as err:
+        raise EhcError(CONFIG_INVALID, f"profile {data.name}: {err.message}") from None
     if (media := p("accepted_media")) is not None:
         out["accepted_media"] = tuple(str(m) for m in media)
     if (lifetime := p("dynamic_code.lifetime_seconds")) is not None:

@@ -75,7 +75,9 @@ def prepare(
                 DOCUMENT_INVALID, "birth_date differs from the one in the ID number", field="birth_date"
             )
         birth = from_id
-    area = v.area(req.area_code, "area_code")
+    # no residence given: a resident of the profile's pilot county/district, whose plan the node
+    # runs (area.county / area.district); without one the code is required
+    area = v.area(req.area_code or node.config.pilot_area, "area_code")
     phone = v.phone(req.phone)
     address = v.text(req.address, "address", required=False, max_len=200)
     family_id = v.token(req.family_id, "family_id", required=False)

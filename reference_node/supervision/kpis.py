@@ -120,6 +120,7 @@ def _target_dict(t: Target) -> dict[str, Any]:
         "deadline": t.deadline,
         "levels": list(t.levels),
         "source": t.source,
+        "area_code": t.area_code,
     }
 
 
@@ -267,8 +268,8 @@ class KpiEngine:
         assert value is not None
         return Mark(kpi, value, self.profile.rate(value, target), target)
 
-    def _rate_coverage(self, holders: int, pop: int | None, on: date) -> Mark | None:
-        target = self.profile.target_for(KPI_COVERAGE, on)
+    def _rate_coverage(self, holders: int, pop: int | None, on: date, area: str = "") -> Mark | None:
+        target = self.profile.target_for(KPI_COVERAGE, on, area=area)
         if target is None:
             return None
         if not pop:
@@ -295,7 +296,9 @@ class KpiEngine:
         county_marks: dict[str, list[Mark]] = {}
         for county in counties:
             marks = []
-            if (m := self._rate_coverage(snap.holders.get(county, 0), pops.get(county), on)) is not None:
+            if (
+                m := self._rate_coverage(snap.holders.get(county, 0), pops.get(county), on, county)
+            ) is not None:
                 marks.append(m)
             if county_tertiary[county].visits and (
                 m := self._rate_share(KPI_ECARD_SHARE, county_tertiary[county], "3", on)
@@ -336,6 +339,11 @@ class KpiEngine:
             if not org_code
             else sorted({o.area_code for o in orgs.values()})
         )
+        pilot = self.profile.pilot_area
+        if not (pilot and not org_code and pilot.startswith(area_prefix(area_code))):
+            pilot = ""  # the pilot county/district is reported when the report's area holds it
+        elif pilot not in counties:
+            counties = sorted({*counties, pilot})
 
         per_org: dict[str, Counts] = defaultdict(Counts)
         for org, _day, n, e, p in daily:
@@ -373,7 +381,7 @@ class KpiEngine:
                 "coverage": _ratio(holders.get(county, 0), pop), **_counts_dict(c),
                 "rating": worst([m.colour for m in marks]), "marks": [m.to_dict() for m in marks],
             })  # fmt: skip
-        coverage_mark = self._rate_coverage(total_holders, total_pop, period.end)
+        coverage_mark = self._rate_coverage(total_holders, total_pop, period.end, area_code)
         tertiary = by_level.get("3", Counts())
         summary_marks = [m for m in (
             coverage_mark,
@@ -404,6 +412,9 @@ class KpiEngine:
             ],
             "hospitals": hospitals,
             "counties": county_rows,
+            # the profile's pilot county/district (area.county / area.district), rated against its own
+            # coverage target: seed 003 祁东县 all residents by end-2018; seed 002 淄川区's own plan
+            **({"pilot": next(r for r in county_rows if r["area_code"] == pilot)} if pilot else {}),
             "trend": self._trend(period, daily, area_code, total_pop),
             "targets": [_target_dict(t) for t in self.profile.targets],
         }

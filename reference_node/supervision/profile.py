@@ -41,6 +41,8 @@ class Target:
     deadline: str  # ISO date by which the seed wants it met (shown to officers)
     levels: tuple[str, ...] = ()  # organisation levels it applies to (share KPIs); () = all
     source: str = ""
+    # coverage of one county or district only (the profile's pilot area, kpi entry ``area``); "" = any
+    area_code: str = ""
 
     def met_by(self, value: float) -> bool:
         return value >= self.threshold if self.comparison == AT_LEAST else value <= self.threshold
@@ -74,13 +76,21 @@ class SupervisionProfile:
     physical_media: tuple[str, ...] = ("80",)  # legacy hospital card 就诊卡
     coverage_media: tuple[int, ...] = (3,)  # main-index media counting as a held card (3 居民健康卡)
     time_zone: str = "Asia/Shanghai"
+    # the profile's pilot county/district (area.county / area.district; the node's config): reported
+    # on its own in the KPIs; "" = none
+    pilot_area: str = ""
 
-    def target_for(self, kpi: str, on: date, level: str | None = None) -> Target | None:
-        """The target of ``kpi`` in force on ``on`` (None before the first one starts)."""
+    def target_for(self, kpi: str, on: date, level: str | None = None, area: str = "") -> Target | None:
+        """The target of ``kpi`` in force on ``on`` (None before the first one starts); for ``area``
+        a target of that very area wins over the general one once it has started."""
         found = None
-        for t in sorted((t for t in self.targets if t.kpi == kpi), key=lambda t: t.start):
-            if date.fromisoformat(t.start) <= on:
-                found = t
+        for scope in (area, "") if area else ("",):
+            for t in sorted((t for t in self.targets if t.kpi == kpi and t.area_code == scope),
+                            key=lambda t: t.start):  # fmt: skip
+                if date.fromisoformat(t.start) <= on:
+                    found = t
+            if found is not None:
+                break
         if found is not None and level is not None and found.levels and level not in found.levels:
             return None
         return found
@@ -112,6 +122,7 @@ class SupervisionProfile:
 
 
 ALL_LEVELS = ("3", "2", "1", "0")
+AREA_KEYS = ("county", "district")  # [parameters.area] keys a coverage entry's ``area`` may name
 _KPI_KEYS = {  # profile [parameters.kpi] key -> (KPI, comparison, bound key, default levels)
     "coverage": (KPI_COVERAGE, AT_LEAST, "min", ()),
     "ecard_visit_share": (KPI_ECARD_SHARE, AT_LEAST, "min", ("3",)),  # seed 000: tertiary hospitals
@@ -127,13 +138,17 @@ def _half_year(period: str) -> tuple[str, str]:
     return (f"{year}-01-01", f"{year}-06-30") if half == "H1" else (f"{year}-07-01", f"{year}-12-31")
 
 
-def targets_from_kpi(kpi: dict[str, Any], profile: str) -> tuple[Target, ...]:
+def targets_from_kpi(
+    kpi: dict[str, Any], profile: str, areas: dict[str, Any] | None = None
+) -> tuple[Target, ...]:
     """The targets of a profile's ``[parameters.kpi]``: ``until`` entries come into force the day
-    after the previous one of the same KPI (the first on its ``from``, else when the rating starts),
-    ``period`` entries (YYYYH1/H2) for that half-year. ValueError on a malformed entry."""
+    after the previous one of the same KPI and area (the first on its ``from``, else when the rating
+    starts), ``period`` entries (YYYYH1/H2) for that half-year; a coverage entry with ``area =
+    "county"`` (or ``"district"``) is the target of the profile's ``[parameters.area]`` county alone.
+    ValueError on a malformed entry."""
     out: list[Target] = []
     for key, (name, comparison, bound, levels) in _KPI_KEYS.items():
-        starts: dict[str, str] = {}
+        starts: dict[tuple[str, str], str] = {}
         for i, entry in enumerate(kpi.get(key, [])):
             if not isinstance(entry, dict) or not isinstance(entry.get(bound), int | float):
                 raise ValueError(f"kpi.{key}[{i}] needs a numeric {bound!r}")
@@ -143,7 +158,14 @@ def targets_from_kpi(kpi: dict[str, Any], profile: str) -> tuple[Target, ...]:
                     f"kpi.{key}[{i}].population {group!r}: coverage takes one of {sorted(POPULATIONS)}"
                 )
             kpi_name = POPULATIONS[group] if key == "coverage" else name
-            start = starts.get(kpi_name, "")
+            scope = str(entry.get("area", ""))
+            if scope and (key != "coverage" or scope not in AREA_KEYS or not (areas or {}).get(scope)):
+                raise ValueError(
+                    f"kpi.{key}[{i}].area {scope!r}: a coverage entry may name area.county or "
+                    "area.district, which the profile must set"
+                )
+            area_code = str((areas or {}).get(scope, "")) if scope else ""
+            start = starts.get((kpi_name, area_code), "")
             if "period" in entry:
                 first, deadline = _half_year(str(entry["period"]))
             else:
@@ -152,9 +174,9 @@ def targets_from_kpi(kpi: dict[str, Any], profile: str) -> tuple[Target, ...]:
             date.fromisoformat(first), date.fromisoformat(deadline)  # noqa: B018 - validates both
             out.append(Target(
                 kpi_name, comparison, float(entry[bound]), first, deadline,
-                tuple(entry.get("levels", levels)), f"profile {profile}: kpi.{key}[{i}]",
+                tuple(entry.get("levels", levels)), f"profile {profile}: kpi.{key}[{i}]", area_code,
             ))  # fmt: skip
-            starts[kpi_name] = (date.fromisoformat(deadline) + timedelta(days=1)).isoformat()
+            starts[(kpi_name, area_code)] = (date.fromisoformat(deadline) + timedelta(days=1)).isoformat()
     return tuple(out)
 
 
@@ -165,7 +187,7 @@ def from_profile_params(params: dict[str, Any], profile: str) -> SupervisionProf
     rating = kpi.get("rating", {}) or {}
     return replace(
         SupervisionProfile(),
-        targets=targets_from_kpi(kpi, profile),
+        targets=targets_from_kpi(kpi, profile, params.get("area", {}) or {}),
         escalation_reds=int(rating.get("red_marks_for_interview", SupervisionProfile.escalation_reds)),
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from typing import Any
 
 from google.protobuf import json_format
@@ -29,12 +30,15 @@ _ENGINES: dict[int, KpiEngine] = {}
 
 def engine(node: Node) -> KpiEngine:
     """The node's KPI engine; rules from $EHC_SUPERVISION_PROFILE (JSON), else the node's profile
-    (``ehc node serve --profile``: its kpi targets and rating rule), else the seeds' defaults."""
+    (``ehc node serve --profile``: its kpi targets and rating rule), else the seeds' defaults; the
+    pilot county/district from the node's profile unless the rules name one."""
     eng = _ENGINES.get(id(node))
     if eng is None or eng.db is not node.db:
         path = os.environ.get("EHC_SUPERVISION_PROFILE")
         configured = getattr(node.config, "supervision", None)
         profile = SupervisionProfile.from_file(path) if path else configured or SupervisionProfile()
+        if not profile.pilot_area and getattr(node.config, "pilot_area", ""):
+            profile = replace(profile, pilot_area=node.config.pilot_area)  # profile area.county/district
         eng = _ENGINES[id(node)] = KpiEngine(node.db, profile)
     return eng
 

@@ -24,8 +24,8 @@ from reference_node.testing import start_node
 
 S = grpc.StatusCode
 REPO = Path(__file__).resolve().parents[2]
-# keys no code reads yet (issue #15, left open): a new unread key fails below until it is read or listed
-UNREAD = {"area.county", "area.district"}
+# keys no code reads: none (issue #15); a new unread key fails below until code reads it
+UNREAD: set[str] = set()
 
 
 def test_each_profile_runs_the_node_as_its_own_area():
@@ -36,13 +36,19 @@ def test_each_profile_runs_the_node_as_its_own_area():
     }  # fmt: skip
 
 
-def _city(tmp_path: Path, body: str) -> Path:
+def _city(tmp_path: Path, body: str, extends: str = "national") -> Path:
     """A user's own profile for a city that is not among the five (the worked example of
-    docs/assumptions.md "profiles"), next to copies of the kit's files it extends."""
+    docs/assumptions.md "profiles"), next to copies of the kit's files it extends; ``basecity``
+    is a profile naming only its city (Hangzhou), for keys that need one."""
     d = tmp_path / "profiles"
     shutil.copytree(PROFILES_DIR, d, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    (d / "basecity.toml").write_text(
+        '[profile]\nname = "basecity"\ntitle = "Base city"\nextends = ["national"]\n\n'
+        '[parameters.area]\ncity = "330100"\n',
+        encoding="utf-8",
+    )
     (d / "testcity.toml").write_text(
-        '[profile]\nname = "testcity"\ntitle = "Test city"\nextends = ["national"]\n\n' + body,
+        f'[profile]\nname = "testcity"\ntitle = "Test city"\nextends = ["{extends}"]\n\n' + body,
         encoding="utf-8",
     )
     return d
@@ -52,6 +58,8 @@ def _city(tmp_path: Path, body: str) -> Path:
 CHANGES = {
     "area.city": '[parameters.area]\ncity = "330100"\n',
     "area.province": '[parameters.area]\nprovince = "330000"\n',
+    "area.county": '[parameters.area]\ncounty = "330127"\n',  # 淳安县 in basecity's Hangzhou
+    "area.district": '[parameters.area]\ndistrict = "330102"\n',  # 上城区
     "accepted_media": '[parameters]\naccepted_media = ["ehc-qr-static", "id-card"]\n',
     "dynamic_code.lifetime_seconds": "[parameters.dynamic_code]\nlifetime_seconds = 120\n",
     "dynamic_code.max_uses": "[parameters.dynamic_code]\nmax_uses = 3\n",
@@ -69,14 +77,19 @@ CHANGES = {
 }
 
 
+# keys that only make sense with another (a pilot county is one of a city): compared to ``basecity``
+BASES = {"area.county": "basecity", "area.district": "basecity"}
+
+
 def test_every_node_key_has_a_change_here():
     assert set(CHANGES) == set(NODE_KEYS)
 
 
 @pytest.mark.parametrize("key", sorted(CHANGES))
 def test_each_node_key_changes_the_node_config(tmp_path, key):
-    d = _city(tmp_path, CHANGES[key])
-    base = profile_values(load_profile_data("national", d))
+    parent = BASES.get(key, "national")
+    d = _city(tmp_path, CHANGES[key], parent)
+    base = profile_values(load_profile_data(parent, d))
     mine = profile_values(load_profile_data("testcity", d))
     field = NODE_KEYS[key]
     assert mine[field] != base[field], f"{key} did not change {field}"
@@ -224,9 +237,12 @@ def test_the_dashboard_shows_the_profile_its_city_and_its_targets(tmp_path):
         meta = httpx.get(f"http://127.0.0.1:{node.http_port}/dashboard/api/meta").json()
         assert (meta["profile"], meta["node_id"], meta["node_area"]) == ("hunan-hengyang", "430400", "衡阳市")
         assert meta["profile_title"].startswith("Hunan / Hengyang")
-        # Hengyang's coverage targets (100 % by end-2017, again by 2020), not Jining's
-        assert [(t["kpi"], t["threshold"], t["start"], t["deadline"]) for t in meta["targets"]] == [
-            ("coverage_poverty", 1.0, "2000-01-01", "2017-12-31"), ("coverage", 1.0, "2018-01-01", "2020-12-31"),
+        assert (meta["pilot_area"], meta["pilot_area_name"]) == ("430426", "祁东县")
+        # Hengyang's coverage targets (the poor by end-2017, 祁东县 by end-2018, all by 2020), not Jining's
+        assert [(t["kpi"], t["threshold"], t["start"], t["deadline"], t["area_code"]) for t in meta["targets"]] == [
+            ("coverage_poverty", 1.0, "2000-01-01", "2017-12-31", ""),
+            ("coverage", 1.0, "2017-06-21", "2018-12-31", "430426"),
+            ("coverage", 1.0, "2018-01-01", "2020-12-31", ""),
         ]  # fmt: skip
     finally:
         node.stop()

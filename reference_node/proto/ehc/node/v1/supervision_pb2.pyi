@@ -35,7 +35,7 @@ class PeriodInfo(_message.Message):
     def __init__(self, start_date: _Optional[str] = ..., end_date: _Optional[str] = ..., time_zone: _Optional[str] = ..., from_time: _Optional[str] = ..., to_time: _Optional[str] = ...) -> None: ...
 
 class TargetInfo(_message.Message):
-    __slots__ = ("kpi", "comparison", "threshold", "start", "deadline", "levels", "source")
+    __slots__ = ("kpi", "comparison", "threshold", "start", "deadline", "levels", "source", "area_code")
     KPI_FIELD_NUMBER: _ClassVar[int]
     COMPARISON_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
@@ -43,6 +43,7 @@ class TargetInfo(_message.Message):
     DEADLINE_FIELD_NUMBER: _ClassVar[int]
     LEVELS_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
+    AREA_CODE_FIELD_NUMBER: _ClassVar[int]
     kpi: str
     comparison: str
     threshold: float
@@ -50,7 +51,8 @@ class TargetInfo(_message.Message):
     deadline: str
     levels: _containers.RepeatedScalarFieldContainer[str]
     source: str
-    def __init__(self, kpi: _Optional[str] = ..., comparison: _Optional[str] = ..., threshold: _Optional[float] = ..., start: _Optional[str] = ..., deadline: _Optional[str] = ..., levels: _Optional[_Iterable[str]] = ..., source: _Optional[str] = ...) -> None: ...
+    area_code: str
+    def __init__(self, kpi: _Optional[str] = ..., comparison: _Optional[str] = ..., threshold: _Optional[float] = ..., start: _Optional[str] = ..., deadline: _Optional[str] = ..., levels: _Optional[_Iterable[str]] = ..., source: _Optional[str] = ..., area_code: _Optional[str] = ...) -> None: ...
 
 class Mark(_message.Message):
     __slots__ = ("kpi", "colour", "reason", "value", "has_value", "target")
@@ -197,7 +199,7 @@ class TrendPoint(_message.Message):
     def __init__(self, week_start: _Optional[str] = ..., week_end: _Optional[str] = ..., visits: _Optional[int] = ..., ecard_visits: _Optional[int] = ..., physical_visits: _Optional[int] = ..., ecard_share: _Optional[float] = ..., physical_share: _Optional[float] = ..., holders: _Optional[int] = ..., coverage: _Optional[float] = ...) -> None: ...
 
 class KpiReport(_message.Message):
-    __slots__ = ("period", "area_code", "area_name", "org_code", "summary", "levels", "hospitals", "counties", "trend", "targets")
+    __slots__ = ("period", "area_code", "area_name", "org_code", "summary", "levels", "hospitals", "counties", "trend", "targets", "pilot")
     PERIOD_FIELD_NUMBER: _ClassVar[int]
     AREA_CODE_FIELD_NUMBER: _ClassVar[int]
     AREA_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -208,6 +210,7 @@ class KpiReport(_message.Message):
     COUNTIES_FIELD_NUMBER: _ClassVar[int]
     TREND_FIELD_NUMBER: _ClassVar[int]
     TARGETS_FIELD_NUMBER: _ClassVar[int]
+    PILOT_FIELD_NUMBER: _ClassVar[int]
     period: PeriodInfo
     area_code: str
     area_name: str
@@ -218,7 +221,8 @@ class KpiReport(_message.Message):
     counties: _containers.RepeatedCompositeFieldContainer[CountyRow]
     trend: _containers.RepeatedCompositeFieldContainer[TrendPoint]
     targets: _containers.RepeatedCompositeFieldContainer[TargetInfo]
-    def __init__(self, period: _Optional[_Union[PeriodInfo, _Mapping]] = ..., area_code: _Optional[str] = ..., area_name: _Optional[str] = ..., org_code: _Optional[str] = ..., summary: _Optional[_Union[Summary, _Mapping]] = ..., levels: _Optional[_Iterable[_Union[LevelRow, _Mapping]]] = ..., hospitals: _Optional[_Iterable[_Union[HospitalRow, _Mapping]]] = ..., counties: _Optional[_Iterable[_Union[CountyRow, _Mapping]]] = ..., trend: _Optional[_Iterable[_Union[TrendPoint, _Mapping]]] = ..., targets: _Optional[_Iterable[_Union[TargetInfo, _Mapping]]] = ...) -> None: ...
+    pilot: CountyRow
+    def __init__(self, period: _Optional[_Union[PeriodInfo, _Mapping]] = ..., area_code: _Optional[str] = ..., area_name: _Optional[str] = ..., org_code: _Optional[str] = ..., summary: _Optional[_Union[Summary, _Mapping]] = ..., levels: _Optional[_Iterable[_Union[LevelRow, _Mapping]]] = ..., hospitals: _Optional[_Iterable[_Union[HospitalRow, _Mapping]]] = ..., counties: _Optional[_Iterable[_Union[CountyRow, _Mapping]]] = ..., trend: _Optional[_Iterable[_Union[TrendPoint, _Mapping]]] = ..., targets: _Optional[_Iterable[_Union[TargetInfo, _Mapping]]] = ..., pilot: _Optional[_Union[CountyRow, _Mapping]] = ...) -> None: ...
 
 class Rating(_message.Message):
     __slots__ = ("entity", "code", "name", "level", "area_code", "visits", "kpi", "colour", "reason", "value", "has_value", "target")
