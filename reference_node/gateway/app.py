@@ -8,6 +8,7 @@ never a 500.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import math
@@ -17,6 +18,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.routing import APIRoute
 from google.protobuf import json_format
 from starlette.concurrency import run_in_threadpool
 
@@ -180,10 +182,7 @@ def create_app(node: Node, auth: Authenticator) -> FastAPI:
                     "200": {"description": "OK", "content": {"application/json": {"schema": resp_ref}}},
                     "4XX": {"description": "refused: {code, number, message, field}"},
                 },
-                "parameters": [
-                    {"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
-                    for h in ("x-ehc-terminal", "x-ehc-timestamp", "x-ehc-nonce", "x-ehc-signature")
-                ],
+                "security": SIGNED,
             },
         )
 
@@ -204,8 +203,12 @@ def create_app(node: Node, auth: Authenticator) -> FastAPI:
     from reference_node.extensions import load_extensions
 
     load_extensions()
+    routes = list(app.routes)
     for factory in HTTP_EXTENSIONS:
-        app.include_router(factory(node, auth))
+        router = factory(node, auth)
+        routes += router.routes
+        app.include_router(router)
+    grpc_methods = _rpc_mirror(app, routes, node, auth, components)
 
     original = app.openapi
 
@@ -213,6 +216,7 @@ def create_app(node: Node, auth: Authenticator) -> FastAPI:
         if app.openapi_schema is None:
             schema = original()
             schema.setdefault("components", {}).setdefault("schemas", {}).update(components)
+            _document_signing(schema, grpc_methods)
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -220,4 +224,150 @@ def create_app(node: Node, auth: Authenticator) -> FastAPI:
     return app
 
 
-__all__ = ["create_app", "ROUTES", "json"]
+# ---------------------------------------------------------------- every gRPC operation, signing
+# The request signature is four headers computed together (docs/node.md): OpenAPI shows them as one
+# security requirement of four apiKey schemes (all required), not as plain parameters.
+SIGNATURE_HEADERS = {
+    "ehcTerminal": ("x-ehc-terminal", "the calling terminal's id (its credential, `ehc node client`)"),
+    "ehcTimestamp": ("x-ehc-timestamp", "Unix time in milliseconds; within the node's replay window"),
+    "ehcNonce": ("x-ehc-nonce", "a fresh random value per call (replays are refused)"),
+    "ehcSignature": (
+        "x-ehc-signature",
+        "hex HMAC-SM3 with the terminal's secret over `POST <path>` LF timestamp LF nonce LF "
+        "hex SM3 of the raw body (reference_node.auth.sign computes all four headers)",
+    ),
+}
+SIGNED: list[dict[str, list[str]]] = [{name: [] for name in SIGNATURE_HEADERS}]
+RPC_PREFIX = "/v1/rpc"
+
+
+def _rpc_mirror(
+    app: FastAPI, routes: list[Any], node: Node, auth: Authenticator, components: dict[str, Any]
+) -> dict[str, tuple[str, dict[str, Any], dict[str, Any]]]:
+    """``POST /v1/rpc/<Service>/<Method>`` for every gRPC operation no other route serves.
+
+    The short paths (ROUTES) and an extension's own routes (e.g. /v1/supervision/*) are kept; an
+    operation is served by a route when the route's endpoint closes over it (``op``). Streaming
+    methods take a JSON array of requests and answer a JSON array (bounded by the body limit).
+    Returns route path -> (``ehc.node.v1.Service/Method``, request schema, response schema) for
+    every route serving an operation."""
+    from google.protobuf import descriptor_pool
+
+    from reference_node.server import PACKAGE, SERVICES
+
+    served: dict[Callable[..., Any], str] = {}
+    for route in routes:  # the app's own and the extensions' routers' (included routers are wrapped)
+        if isinstance(route, APIRoute) and inspect.isfunction(route.endpoint):
+            op = inspect.getclosurevars(route.endpoint).nonlocals.get("op")
+            if callable(op):
+                served.setdefault(op, route.path)
+    methods: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {}
+    pool = descriptor_pool.Default()
+    for service, table in SERVICES.items():
+        for name, (op, req_type, kind) in table.items():
+            full = f"{PACKAGE}.{service}/{name}"
+            out = pool.FindMethodByName(f"{PACKAGE}.{service}.{name}").output_type
+            req_ref = message_schema(req_type.DESCRIPTOR, components)
+            resp_ref = message_schema(out, components)
+            if kind != "unary":  # a stream as one JSON array each way
+                req_ref = {"type": "array", "items": req_ref}
+                resp_ref = {"type": "array", "items": resp_ref}
+            if op in served:  # an extension's route may not describe its body: the schemas are known here
+                methods[served[op]] = (full, req_ref, resp_ref)
+                continue
+            path = f"{RPC_PREFIX}/{service}/{name}"
+            methods[path] = (full, req_ref, resp_ref)
+            app.add_api_route(
+                path,
+                _mirror_endpoint(node, auth, path, op, req_type, kind),
+                methods=["POST"],
+                summary=f"{service}.{name}" + (" (stream: a JSON array each way)" if kind != "unary" else ""),
+                tags=[f"{PACKAGE}.{service}"],
+                openapi_extra={
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": req_ref}}},
+                    "responses": {
+                        "200": {"description": "OK", "content": {"application/json": {"schema": resp_ref}}},
+                        "4XX": {"description": "refused: {code, number, message, field}"},
+                    },
+                    "security": SIGNED,
+                },
+            )
+    return methods
+
+
+def _mirror_endpoint(
+    node: Node, auth: Authenticator, path: str, op: Callable[..., Any], req_type: Any, kind: str
+) -> Callable[[Request], Any]:
+    def parse(raw: bytes) -> Any:
+        try:
+            text = raw.decode("utf-8")
+            if kind == "unary":
+                return json_format.Parse(text or "{}", req_type(), ignore_unknown_fields=False)
+            items = json.loads(text or "[]")
+            if not isinstance(items, list):
+                raise ValueError(f"a streaming method takes a JSON array of {req_type.DESCRIPTOR.name}")
+            return [json_format.ParseDict(item, req_type(), ignore_unknown_fields=False) for item in items]
+        except (json_format.ParseError, UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
+            raise EhcError(
+                FIELD_BAD_FORMAT, f"body is not a valid {req_type.DESCRIPTOR.name}: {parser_message(exc)}"
+            ) from None
+
+    def call(caller: Any, msg: Any) -> Any:
+        if kind == "unary":
+            return json_format.MessageToDict(op(node, caller, msg), preserving_proto_field_name=True)
+        return [
+            json_format.MessageToDict(r, preserving_proto_field_name=True)
+            for r in op(node, caller, iter(msg))
+        ]
+
+    async def endpoint(request: Request) -> Any:
+        raw = await request.body()
+        try:
+            caller = auth.authenticate(
+                f"POST {path}", {k.lower(): v for k, v in request.headers.items()}, raw
+            )
+            result = await run_in_threadpool(call, caller, parse(raw))
+        except EhcError as err:
+            node.metrics.inc("ehc_node_http_requests_total", path=path, result=err.code.name)
+            return _error(err)
+        except Exception as exc:  # noqa: BLE001 - never a stack trace to the client
+            ref = node.new_id()[:12]
+            log(LOG, logging.ERROR, "internal error", path=path, ref=ref, error=type(exc).__name__)
+            return _error(EhcError(INTERNAL, f"internal error, reference {ref}"))
+        node.metrics.inc("ehc_node_http_requests_total", path=path, result="OK")
+        return JSONResponse(result)
+
+    return endpoint
+
+
+def _document_signing(
+    schema: dict[str, Any], grpc_methods: dict[str, tuple[str, dict[str, Any], dict[str, Any]]]
+) -> None:
+    """Signature headers as a security scheme on every signed operation; each operation names
+    the gRPC method it mirrors (``x-grpc-method``)."""
+    schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+    for name, (header, doc) in SIGNATURE_HEADERS.items():
+        schemes[name] = {"type": "apiKey", "in": "header", "name": header, "description": doc}
+    headers = {h for h, _ in SIGNATURE_HEADERS.values()}
+    for path, ops in schema.get("paths", {}).items():
+        for method, op in ops.items():
+            params = [p for p in op.get("parameters", []) if p.get("name", "").lower() not in headers]
+            if len(params) != len(op.get("parameters", [])):
+                op["parameters"] = params
+                if not params:
+                    del op["parameters"]
+            if method == "post" and path.startswith("/v1/"):
+                op.setdefault("security", SIGNED)
+            if path in grpc_methods:
+                full, req_ref, resp_ref = grpc_methods[path]
+                op["x-grpc-method"] = full
+                op.setdefault(
+                    "requestBody", {"required": True, "content": {"application/json": {"schema": req_ref}}}
+                )
+                ok = op.setdefault("responses", {}).setdefault("200", {"description": "OK"})
+                json_body = ok.setdefault("content", {}).setdefault("application/json", {})
+                if not json_body.get("schema"):
+                    json_body["schema"] = resp_ref
+
+
+__all__ = ["create_app", "ROUTES", "RPC_PREFIX", "json"]
