@@ -45,7 +45,7 @@ def node() -> None:
     "--data-dir",
     type=click.Path(file_okay=False),
     default=None,
-    help="default $EHC_NODE_HOME or ./var/ehc-node",
+    help="default $EHC_NODE_HOME, else per-user (~/.local/share/ehc/node; docs/cli.md)",
 )
 @click.option(
     "--keys",
@@ -420,7 +420,7 @@ def keys_wrap(path: str | None, data_dir: str | None, kek_file: str | None) -> N
     "--client-file", type=click.Path(dir_okay=False), default=None, help="default DATA_DIR/client.json"
 )
 @click.option(
-    "--data-dir", type=click.Path(file_okay=False), default=None, help="default $EHC_NODE_HOME or per-user"
+    "--data-dir", type=click.Path(file_okay=False), default=None, help="the node's (default $EHC_NODE_HOME or per-user)"
 )
 @click.option("--as", "role", type=click.Choice(["terminal", "admin"]), default="terminal", show_default=True)
 @json_option("JSON (always; indented at a terminal); errors as JSON on stderr too")

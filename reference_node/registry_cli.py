@@ -25,7 +25,7 @@ def _store_options(f: Callable) -> Callable:
         "--data-dir",
         type=click.Path(file_okay=False),
         default=None,
-        help="default $EHC_NODE_HOME or ./var/ehc-node",
+        help="default $EHC_NODE_HOME, else per-user (docs/cli.md)",
     )(f)
 
 

@@ -28,7 +28,10 @@ ADMIN_TERMINAL = "3708000009900"
 
 
 def default_data_dir() -> Path:
-    return Path(os.environ.get("EHC_NODE_HOME", "var/ehc-node"))
+    """$EHC_NODE_HOME, else the per-user data location: the same from any working directory."""
+    from ehc.userdirs import node_home
+
+    return node_home()
 
 
 @dataclass

@@ -12,6 +12,7 @@ import click
 
 from ehc.clitools import fail
 from ehc.errors import EhcError
+from ehc.userdirs import frontend_home
 
 
 @click.command("frontend")
@@ -39,9 +40,9 @@ from ehc.errors import EhcError
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False),
-    default="var/ehc-frontend",
-    show_default=True,
-    help="frontend.db (terminal credentials, usage outbox, relay log) and terminal client files",
+    default=None,
+    help="frontend.db (terminal credentials, usage outbox, relay log) and terminal client files "
+    "(default $EHC_FRONTEND_HOME, else per-user: docs/cli.md)",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="listen address (0.0.0.0 for all)")
 @click.option("--port", type=int, default=50061, show_default=True, help="gRPC port for terminals (0 = any)")
@@ -145,7 +146,7 @@ def frontend(**o: Any) -> None:
         tls_files = client_file_tls(o["client_file"])
     except (OSError, ValueError, KeyError) as exc:
         fail(EhcError(CONFIG_INVALID, f"cannot read client file ({type(exc).__name__})"))
-    data = Path(o["data_dir"])
+    data = Path(o["data_dir"]) if o["data_dir"] else frontend_home()
     if o["show_status"]:
         store = FrontendStore(data / "frontend.db")
         try:

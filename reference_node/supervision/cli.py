@@ -31,7 +31,7 @@ def _store_options(f: Any) -> Any:
     f = click.option(
         "--db", "db_url", default=None, help="postgresql://... or SQLite path (default DATA_DIR/node.db)"
     )(f)
-    return click.option("--data-dir", default=None, help="default $EHC_NODE_HOME or ./var/ehc-node")(f)
+    return click.option("--data-dir", default=None, help="default $EHC_NODE_HOME, else per-user (docs/cli.md)")(f)
 
 
 @click.group("supervision")
