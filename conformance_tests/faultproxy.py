@@ -34,9 +34,14 @@ _SKIP_METADATA = {
 
 
 def _decoders() -> dict[str, Any]:
-    from reference_node.proto.ehc.node.v1 import main_index_pb2, usage_pb2, verification_pb2
+    from reference_node.proto.ehc.node.v1 import main_index_pb2, settlement_pb2, usage_pb2, verification_pb2
 
+    settle = "/ehc.node.v1.SettlementService/"
     return {
+        settle + "CreateOrder": settlement_pb2.CreateOrderRequest,
+        settle + "Pay": settlement_pb2.PayRequest,
+        settle + "Refund": settlement_pb2.RefundRequest,
+        settle + "Reconcile": settlement_pb2.ReconcileRequest,
         "/ehc.node.v1.VerificationService/VerifyQr": verification_pb2.VerifyQrRequest,
         "/ehc.node.v1.VerificationService/VerifyChipCard": verification_pb2.VerifyChipCardRequest,
         "/ehc.node.v1.MainIndexService/Resolve": main_index_pb2.ResolveRequest,
@@ -77,6 +82,10 @@ class ProxyCall:
                 "qr_text",
                 "identifier",
                 "issuer",
+                "order_id",
+                "payment_id",
+                "category",
+                "amount_cents",
             ):
                 value = getattr(r, name, None)
                 if value:

@@ -26,6 +26,7 @@ import sys
 import uuid
 from typing import Any
 
+from conformance_tests.drivers.his_payment import PaymentDesk
 from ehc.errors import EhcError
 
 PROTOCOL = "ehc-his-driver/1"
@@ -68,7 +69,7 @@ class Ack:
         self.accepted, self.duplicate = accepted, duplicate
 
 
-class His:
+class His(PaymentDesk):
     def __init__(self) -> None:
         self.client: Any = None
         self.api = "grpc"
@@ -125,8 +126,19 @@ class His:
             who = self.identify(req["patient"], self.scenes[steps[0]], day)
         except Refused as exc:
             return {"patient": None, "error": {"code": exc.code, "message": str(exc)}, "steps": []}
-        done = [self.report_step(who, step, req.get("visit_type", "O")) for step in steps]
-        return {"patient": {"main_index": who["main_index"]}, "pay_later": self.pay_later(who), "steps": done}
+        done = [
+            # a billed 收费 step is a consulting-room payment (his_payment.PaymentDesk)
+            self.pay_step(who, req)
+            if step == "payment" and req.get("bill")
+            else self.report_step(who, step, req.get("visit_type", "O"))
+            for step in steps
+        ]
+        return {
+            "patient": {"main_index": who["main_index"]},
+            "pay_later": self.pay_later(who),
+            "steps": done,
+            "visit_id": self.remember_visit(who),
+        }
 
     def hospital_card(self, req: dict) -> dict:
         """action=issue: issue a legacy hospital card to ``patient`` on ``date`` (linked at the node)."""
