@@ -18,11 +18,11 @@ import statistics
 import sys
 import time
 from contextlib import ExitStack
-from html import escape
 from pathlib import Path
 from typing import Any
 
 from load_tests.orchestrate import Prepared, RunOptions, check, prepare, run_prepared
+from load_tests.report import write_bench_page
 
 __all__ = ["bench", "spread", "write_bench_html", "FIGURES"]
 
@@ -143,10 +143,6 @@ def _x(v: float | None, digits: int = 3) -> str:
     return "–" if v is None else f"{v:.{digits}f}×"
 
 
-def _ms(v: float | None) -> str:
-    return "–" if v is None else f"{v:.2f}"
-
-
 def headline(result: dict[str, Any]) -> str:
     t, p = result["throughput_ratio"], result["p99_ratio"]
     return (
@@ -156,61 +152,7 @@ def headline(result: dict[str, Any]) -> str:
     )
 
 
-_CSS = """body{font:14px system-ui,sans-serif;margin:2em;max-width:70em}
-table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.3em .6em;text-align:right}
-th{background:#eee}td.l,th.l{text-align:left}.big{font-size:1.6em;margin:.2em 0}
-.warn{background:#fff3cd;border:1px solid #e0b400;padding:.5em;margin:.5em 0}"""
-
-
 def write_bench_html(path: Path, r: dict[str, Any]) -> None:
-    """One self-contained page: the ratios first, then every pair with links to its two runs."""
-    t, p = r["throughput_ratio"], r["p99_ratio"]
-    rows = []
-    for run in r["runs"]:
-        for side in ("echo", "target"):
-            f = run[side]
-            first = f"<td rowspan=2>{run['pair']}</td>" if side == "echo" else ""
-            ratios = (
-                f"<td rowspan=2>{_x(run['throughput_ratio'])}</td><td rowspan=2>{_x(run['p99_ratio'], 2)}</td>"
-                if side == "echo"
-                else ""
-            )
-            rows.append(
-                f"<tr>{first}<td class=l><a href='{escape(f['report'])}'>{side}</a>"
-                f"{' (first)' if run['order'][0] == side else ''}</td><td>{f['samples']:,}</td>"
-                f"<td>{f['rps_steady']:.1f}</td><td>{_ms(f['p50_ms'])}</td><td>{_ms(f['p95_ms'])}</td>"
-                f"<td>{_ms(f['p99_ms'])}</td><td>{(f['error_ratio'] or 0) * 100:.2f} %</td>{ratios}</tr>"
-            )
-    warns = "".join(f"<div class=warn>{escape(w)}</div>" for w in r["warnings"])
-    la = r["load_average"]
-    html = f"""<!doctype html><html lang=en><meta charset=utf-8><title>ehc load bench</title>
-<style>{_CSS}</style><h1>Bench: {escape(r["target"])} vs echo</h1>
-<p class=big>throughput ratio (target/echo): <b>{_x(t["median"])}</b> median, spread {_x(t["min"])}–{
-        _x(t["max"])
-    }</p>
-<p class=big>p99 ratio (target/echo): <b>{_x(p["median"], 2)}</b> median, spread {_x(p["min"], 2)}–{
-        _x(p["max"], 2)
-    }</p>
-{warns}
-<p>{r["pairs"]} interleaved pairs (order alternates), scenario <b>{escape(r["scenario"])}</b>, API {
-        escape(r["api"])
-    },
-{r["users"]} users, {r["duration_s"]:g} s per run, think scale {r["think_scale"]:g}, {
-        r["population"]:,} residents
-(target prepared and seeded in {r["prepare_target_s"]:.1f} s). Echo: {escape(r["echo"])}.
-Load average before {la["before"][0]:.2f}, after {la["after"][0]:.2f} (the machine may be shared). Finished {
-        r["finished"]
-    }.</p>
-<table><tr><th>pair</th><th class=l>side (report)</th><th>requests</th><th>rps steady</th><th>p50 ms</th>
-<th>p95 ms</th><th>p99 ms</th><th>errors</th><th>throughput ratio</th><th>p99 ratio</th></tr>
-{"".join(rows)}</table>
-<p>Residents presented per run (distinct, of {r["population"]:,}): {
-        ", ".join(
-            f"pair {x['pair']} {s} {x[s]['distinct_residents'] or 0:,}"
-            for x in r["runs"]
-            for s in ("echo", "target")
-        )
-    }.</p>
-<p>Command: <code>{escape(r["command"])}</code></p></html>
-"""
-    path.write_text(html, encoding="utf-8")
+    """One self-contained page (load_tests/templates/bench.html): the ratios first, node and echo
+    side by side, charts, every pair with links to its two runs."""
+    write_bench_page(path, r)

@@ -74,12 +74,12 @@ def _check_bench(out: Path, pairs: int, endpoints: set[str]) -> dict:
         assert s["median"] == pytest.approx(statistics.median(values))
         assert s["min"] == pytest.approx(min(values)) and s["max"] == pytest.approx(max(values))
     html = (out / "bench.html").read_text()
-    top = html[: html.index("<table>")]
+    top = html[: html.index('id="sides"')]  # the ratios come first, before the side-by-side figures
     assert (
         f"{bench['throughput_ratio']['median']:.3f}×" in top and f"{bench['p99_ratio']['median']:.2f}×" in top
     )
     for run in bench["runs"]:
-        assert f"href='{run['echo']['report']}'" in html and f"href='{run['target']['report']}'" in html
+        assert f'href="{run["echo"]["report"]}"' in html and f'href="{run["target"]["report"]}"' in html
     assert not re.search(r"""(src|href)=["']https?://""", html)
     return bench
 

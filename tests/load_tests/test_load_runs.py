@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from xml.etree import ElementTree
 
 import pytest
 
@@ -39,10 +38,15 @@ def _check_outputs(out: Path) -> dict:
         rows = [r for r in csv.DictReader(f) if r["name"] == "ALL"]
     assert sum(int(r["ok"]) + int(r["refused"]) + int(r["error"]) for r in rows) == summary["samples"]
     html = (out / "report.html").read_text()
-    svgs = re.findall(r"<svg.*?</svg>", html, re.S)
-    assert len(svgs) == 3  # latency over time, throughput over time, histogram
-    for svg in svgs:
-        ElementTree.fromstring(svg)  # well-formed XML
+    data = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', html, re.S)
+    charts = json.loads(data.group(1))["charts"]  # drawn by the inlined Chart.js (tests/browser)
+    assert [c["id"] for c in charts] == ["chart-latency", "chart-throughput", "chart-histogram"]
+    assert all(f'<canvas id="{c["id"]}"' in html for c in charts)
+    # the throughput chart plots the time series: answered per second x bucket = every answer
+    per_s = sum(p["y"] for d in charts[1]["datasets"][:2] for p in d["data"])
+    assert per_s * int(rows[0]["bucket_s"]) == pytest.approx(
+        sum(int(r["ok"]) + int(r["refused"]) for r in rows)
+    )
     assert not re.search(r"""(src|href)=["']https?://""", html), "report must be self-contained"
     assert f"{summary['samples']:,}" in html  # the report states the sample count
     return summary
