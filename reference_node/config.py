@@ -11,6 +11,17 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+
+# Priority groups of issuance (seed 004 §三(一), DIGEST §3): person attributes set at registration,
+# each with a coverage KPI of its own (profile kpi.coverage population = NAME). "poverty" is the
+# person's poverty_relief flag (建档立卡); a person registered on a birth certificate is a newborn.
+PRIORITY_GROUPS: dict[str, str] = {
+    "poverty": "贫困人口 (扶贫部门建档立卡)",
+    "employee": "机关、单位（企业）职工",
+    "family-planning": "计划生育家庭奖励扶助、特别扶助对象",
+    "birth-registration": "办理生育登记的对象及家庭成员",
+    "newborn": "新生儿 (出生医学证明)",
+}
 TIME_FORMAT = "%Y%m%d%H%M%S"
 
 

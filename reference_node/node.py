@@ -69,6 +69,8 @@ class PersonRecord:
     family_id: str
     merged_into: str | None
     org_code: str = ""  # owner organisation: the one whose terminal registered the person
+    # priority groups (config.PRIORITY_GROUPS) other than "poverty", which is poverty_relief
+    priority_groups: tuple[str, ...] = ()
 
     def to_proto(self) -> c.Person:
         return c.Person(
@@ -85,6 +87,7 @@ class PersonRecord:
             poverty_relief=self.poverty_relief,
             family_id=self.family_id,
             merged_into=self.merged_into or "",
+            priority_groups=(["poverty"] if self.poverty_relief else []) + list(self.priority_groups),
         )
 
 
@@ -126,7 +129,7 @@ CARD_COLUMNS = (
 )
 PERSON_COLUMNS = (
     "main_index, doc_type, doc_enc, pii_enc, sex, nation, birth_date, area_code, poverty_relief, family_id, "
-    "merged_into, org_code"
+    "merged_into, org_code, priority_groups"
 )
 
 
@@ -393,11 +396,13 @@ class Node:
         return self.hsm.seal(json.dumps([name, phone, address], ensure_ascii=False).encode())
 
     def person_from_row(self, row: tuple) -> PersonRecord:
-        mi, doc_type, doc_enc, pii_enc, sex, nation, birth, area, poverty, family_id, merged, org = row
+        mi, doc_type, doc_enc, pii_enc, sex, nation, birth, area, poverty, family_id, merged, org, groups = (
+            row
+        )
         name, phone, address = json.loads(self.hsm.open(bytes(pii_enc)).decode())
         return PersonRecord(
             mi, doc_type, self.hsm.open(bytes(doc_enc)).decode(), name, phone, address, sex, nation, birth, area,
-            bool(poverty), family_id, merged, org or "",
+            bool(poverty), family_id, merged, org or "", tuple(g for g in (groups or "").split(",") if g),
         )  # fmt: skip
 
     def load_person(self, cur: Cursor, main_index: str) -> PersonRecord:

@@ -11,7 +11,7 @@ from ehc.spec import codes
 from ehc.spec.identifiers import citizen_id_facts, mask_id
 from qr_codec import text as qrtext
 from reference_node import validation as v
-from reference_node.config import fmt_time
+from reference_node.config import PRIORITY_GROUPS, fmt_time
 from reference_node.errors import (
     CARD_CANCELLED,
     CARD_NOT_TEMPORARY,
@@ -22,6 +22,7 @@ from reference_node.errors import (
     DOCUMENT_INVALID,
     EMPI_KEY_REQUIRED,
     FAMILY_INVALID,
+    FIELD_BAD_CODE,
     FIELD_BAD_FORMAT,
     FIELD_MISSING,
     IDENTITY_CONFLICT,
@@ -87,9 +88,13 @@ def prepare(
     if attribute == FORMAL and node.config.empi_key == "citizen-id" and doc_type not in ("01", "02"):
         # profile empi.key (Zibo, seed 002): the citizen ID is the main index; others get temporary cards
         raise EhcError(EMPI_KEY_REQUIRED, field="document_type")
+    groups = priority_groups(req.priority_groups)
+    if doc_type == "08" or (temporary and doc_type == "99"):
+        groups.add("newborn")  # registered on the birth certificate (出生医学证明): a newborn
     person = PersonRecord(
         node.hsm.main_index(node.config.node_id, identity_type(doc_type), number), doc_type, number, name, phone, address, sex,
-        nation, birth, area, req.poverty_relief, family_id, None, ctx.org_code,
+        nation, birth, area, req.poverty_relief or "poverty" in groups, family_id, None, ctx.org_code,
+        _stored_groups(groups),
     )  # fmt: skip
     return Prepared(
         index,
@@ -103,6 +108,25 @@ def prepare(
         ssc,
         ctx.org_code,
     )
+
+
+def priority_groups(values: Iterable[str], field: str = "priority_groups") -> set[str]:
+    """The priority groups named (config.PRIORITY_GROUPS); FIELD_BAD_CODE for any other name."""
+    groups = set()
+    for value in values:
+        if value not in PRIORITY_GROUPS:
+            raise EhcError(
+                FIELD_BAD_CODE,
+                f"priority group {value[:40]!r} is not one of {', '.join(PRIORITY_GROUPS)}",
+                field=field,
+            )
+        groups.add(value)
+    return groups
+
+
+def _stored_groups(groups: set[str]) -> tuple[str, ...]:
+    """The groups kept in persons.priority_groups, in vocabulary order: "poverty" is poverty_relief."""
+    return tuple(g for g in PRIORITY_GROUPS if g in groups and g != "poverty")
 
 
 @dataclass(slots=True)
@@ -167,7 +191,7 @@ def commit_registrations(node: Node, caller: Caller, items: list[Prepared]) -> l
                 new_persons.append((
                     mi, p.doc_type, doc_sealed, node.seal_pii(pr.name, pr.phone, pr.address),
                     pr.sex, pr.nation, pr.birth_date, pr.area_code, int(pr.poverty_relief), pr.family_id, now, now,
-                    p.org_code,
+                    p.org_code, ",".join(pr.priority_groups),
                 ))  # fmt: skip
                 new_media.append((MEDIUM_DOCUMENT, p.blind, mi, doc_sealed, now))
                 if p.ssc_number:
@@ -178,7 +202,8 @@ def commit_registrations(node: Node, caller: Caller, items: list[Prepared]) -> l
             planned.append((p, mi, created))
         cur.many(
             "INSERT INTO persons (main_index, doc_type, doc_enc, pii_enc, sex, nation, birth_date, area_code, "
-            "poverty_relief, family_id, created_at, updated_at, org_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "poverty_relief, family_id, created_at, updated_at, org_code, priority_groups) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (main_index) DO NOTHING",
             new_persons,
         )
@@ -667,6 +692,7 @@ def modify(node: Node, caller: Caller, req: pb.ModifyRequest) -> pb.CardResponse
     v.phone(req.phone)
     v.text(req.address, "address", required=False, max_len=200)
     v.area(req.area_code, required=False)
+    groups = priority_groups(req.priority_groups) if req.set_priority_groups else None
     with node.db.transaction() as cur:
         card = node.load_card(cur, req.ehcid)
         require_card_owner(caller, card, "Modify")
@@ -680,12 +706,18 @@ def modify(node: Node, caller: Caller, req: pb.ModifyRequest) -> pb.CardResponse
         if req.set_poverty_relief:
             p.poverty_relief = req.poverty_relief
             changed.append("poverty_relief")
+        if groups is not None:  # the list replaces the person's groups; "poverty" is the flag
+            p.poverty_relief = "poverty" in groups or (req.set_poverty_relief and req.poverty_relief)
+            p.priority_groups = _stored_groups(groups)
+            changed.append("priority_groups")
         cur.run(
-            "UPDATE persons SET pii_enc = ?, area_code = ?, poverty_relief = ?, updated_at = ? WHERE main_index = ?",
+            "UPDATE persons SET pii_enc = ?, area_code = ?, poverty_relief = ?, priority_groups = ?, updated_at = ? "
+            "WHERE main_index = ?",
             (
                 node.seal_pii(p.name, p.phone, p.address),
                 p.area_code,
                 int(p.poverty_relief),
+                ",".join(p.priority_groups),
                 node.now_text(),
                 p.main_index,
             ),

@@ -237,6 +237,15 @@ MIGRATIONS: list[tuple[int, str, list[Step]]] = [
         "sealed personal fields authenticated (encrypt-then-MAC): old SM4-CBC values rewritten",
         [reseal_authenticated],
     ),
+    (
+        7,
+        "priority groups of each person (seed 004: employees, family-planning, birth registration, newborns)",
+        [
+            "ALTER TABLE persons ADD COLUMN priority_groups TEXT NOT NULL DEFAULT ''",
+            # persons registered on a birth certificate are newborns (RegisterNewborn)
+            "UPDATE persons SET priority_groups = 'newborn' WHERE doc_type = '08'",
+        ],
+    ),
 ]
 
 

@@ -24,13 +24,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from ehc.spec import areas
+from reference_node.config import PRIORITY_GROUPS
 from reference_node.policy import REFUSED_ACTION
 from reference_node.store.db import Database
 from reference_node.supervision import population
 from reference_node.supervision.periods import Period, cst_day
 from reference_node.supervision.profile import (
+    GROUP_KPIS,
     KPI_COVERAGE,
-    KPI_COVERAGE_POVERTY,
     KPI_ECARD_SHARE,
     KPI_PHYSICAL_SHARE,
     RED,
@@ -215,30 +216,67 @@ class KpiEngine:
         )
         return {r[0]: int(r[1]) for r in rows}
 
-    def poverty_coverage_at(self, instant: str, area_code: str = "") -> tuple[int, int]:
-        """(members of the poverty group holding a card at ``instant``, registered members): the
-        priority group the node knows from registration (persons.poverty_relief)."""
+    def group_coverage_at(self, instant: str, area_code: str = "") -> dict[str, tuple[int, int]]:
+        """Priority group → (registered members holding a card at ``instant``, registered members),
+        for every group of config.PRIORITY_GROUPS; one query over the persons in any group (the
+        node knows the groups from registration: persons.poverty_relief and priority_groups)."""
         cte, params = self._holders_cte()
-        where, where_params = ["p.merged_into IS NULL", "p.poverty_relief = 1", "p.created_at < ?"], [instant]
+        where = [
+            "p.merged_into IS NULL",
+            "(p.poverty_relief = 1 OR p.priority_groups <> '')",
+            "p.created_at < ?",
+        ]
+        where_params: list[Any] = [instant]
         if area_code:
             where.append("p.area_code LIKE ?")
             where_params.append(area_prefix(area_code) + "%")
+        held = "per.since < ? AND per.until >= ?"
+        cols, col_params = [], []
+        for group in PRIORITY_GROUPS:
+            member = (
+                "p.poverty_relief = 1" if group == "poverty" else "(',' || p.priority_groups || ',') LIKE ?"
+            )
+            extra = [] if group == "poverty" else [f"%,{group},%"]
+            cols += [f"SUM(CASE WHEN {member} THEN 1 ELSE 0 END)",
+                     f"SUM(CASE WHEN {member} AND {held} THEN 1 ELSE 0 END)"]  # fmt: skip
+            col_params += [*extra, *extra, instant, instant]
         row = self.db.one(
-            f"{cte}SELECT COUNT(*), SUM(CASE WHEN per.since < ? AND per.until >= ? THEN 1 ELSE 0 END) "
-            f"FROM persons p LEFT JOIN per ON per.main_index = p.main_index WHERE {' AND '.join(where)}",
-            [*params, instant, instant, *where_params],
+            f"{cte}SELECT {', '.join(cols)} FROM persons p LEFT JOIN per ON per.main_index = p.main_index "
+            f"WHERE {' AND '.join(where)}",
+            [*params, *col_params, *where_params],
         )
-        return (int(row[1] or 0), int(row[0] or 0)) if row else (0, 0)
+        row = row or (0,) * (2 * len(PRIORITY_GROUPS))
+        return {
+            group: (int(row[2 * i + 1] or 0), int(row[2 * i] or 0)) for i, group in enumerate(PRIORITY_GROUPS)
+        }
 
-    def _rate_poverty(self, instant: str, area_code: str, on: date) -> Mark | None:
-        target = self.profile.target_for(KPI_COVERAGE_POVERTY, on)
-        if target is None:
-            return None
-        holders, members = self.poverty_coverage_at(instant, area_code)
-        if not members:
-            return Mark(KPI_COVERAGE_POVERTY, None, UNRATED, target, "no registered member of the group")
-        value = holders / members
-        return Mark(KPI_COVERAGE_POVERTY, value, self.profile.rate(value, target), target)
+    def poverty_coverage_at(self, instant: str, area_code: str = "") -> tuple[int, int]:
+        """(members of the poverty group holding a card at ``instant``, registered members)."""
+        return self.group_coverage_at(instant, area_code)["poverty"]
+
+    def groups(self, instant: str, area_code: str, on: date) -> list[dict[str, Any]]:
+        """A row per priority group the profile targets or the area has members of: members,
+        holders, coverage, rated against the group's target in force on ``on``."""
+        targeted = {t.kpi for t in self.profile.targets}
+        rows = []
+        for group, (holders, members) in self.group_coverage_at(instant, area_code).items():
+            kpi = GROUP_KPIS[group]
+            if kpi not in targeted and not members:
+                continue
+            marks = []
+            if (target := self.profile.target_for(kpi, on)) is not None:
+                if not members:
+                    marks.append(Mark(kpi, None, UNRATED, target, "no registered member of the group"))
+                else:
+                    marks.append(
+                        Mark(kpi, holders / members, self.profile.rate(holders / members, target), target)
+                    )
+            rows.append({
+                "group": group, "kpi": kpi, "name": PRIORITY_GROUPS[group], "members": members,
+                "holders": holders, "coverage": _ratio(holders, members),
+                "rating": worst([m.colour for m in marks]), "marks": [m.to_dict() for m in marks],
+            })  # fmt: skip
+        return rows
 
     def holder_changes_by_day(self, area_code: str = "") -> tuple[dict[str, int], dict[str, int]]:
         """Day → residents who became holders that day, and who stopped holding (all cards cancelled)."""
@@ -383,12 +421,13 @@ class KpiEngine:
             })  # fmt: skip
         coverage_mark = self._rate_coverage(total_holders, total_pop, period.end, area_code)
         tertiary = by_level.get("3", Counts())
+        groups = self.groups(hi, area_code, period.end) if not org_code else []
         summary_marks = [m for m in (
             coverage_mark,
-            self._rate_poverty(hi, area_code, period.end),
             self._rate_share(KPI_ECARD_SHARE, tertiary, "3", period.end) if tertiary.visits else None,
             self._rate_share(KPI_PHYSICAL_SHARE, total, None, period.end) if total.visits else None,
         ) if m is not None]  # fmt: skip
+        group_marks = [m for g in groups for m in g["marks"]]  # already dicts: the priority groups'
         return {
             "period": period.describe(),
             "area_code": area_code,
@@ -402,8 +441,10 @@ class KpiEngine:
                 "tertiary_visits": tertiary.visits,
                 "tertiary_ecard_visits": tertiary.ecard,
                 "tertiary_ecard_share": _ratio(tertiary.ecard, tertiary.visits),
-                "rating": worst([m.colour for m in summary_marks]),
-                "marks": [m.to_dict() for m in summary_marks],
+                "rating": worst([m.colour for m in summary_marks] + [m["colour"] for m in group_marks]),
+                "marks": [m.to_dict() for m in summary_marks[:1]]
+                + group_marks
+                + [m.to_dict() for m in summary_marks[1:]],
                 "hospital_cards_refused": self.hospital_cards_refused(period, area_code, org_code),
             },  # fmt: skip
             "levels": [
@@ -415,6 +456,7 @@ class KpiEngine:
             # the profile's pilot county/district (area.county / area.district), rated against its own
             # coverage target: seed 003 祁东县 all residents by end-2018; seed 002 淄川区's own plan
             **({"pilot": next(r for r in county_rows if r["area_code"] == pilot)} if pilot else {}),
+            "groups": groups,  # coverage of each priority group (seed 003: the poor; seed 004: five groups)
             "trend": self._trend(period, daily, area_code, total_pop),
             "targets": [_target_dict(t) for t in self.profile.targets],
         }

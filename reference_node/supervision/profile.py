@@ -13,15 +13,19 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from reference_node.config import PRIORITY_GROUPS
+
 KPI_COVERAGE = "coverage"
 KPI_ECARD_SHARE = "ecard_share"
 KPI_PHYSICAL_SHARE = "physical_share"
-# coverage of a priority group: its registered members holding a card ÷ its registered members
-# (the node knows the group from registration: the poverty flag, 建档立卡贫困人口)
-KPI_COVERAGE_POVERTY = "coverage_poverty"
-KPIS = (KPI_COVERAGE, KPI_ECARD_SHARE, KPI_PHYSICAL_SHARE, KPI_COVERAGE_POVERTY)
+# coverage of a priority group (seed 003: the poor; seed 004: the poor, employees, family-planning
+# beneficiaries, birth registrants, newborns): its registered members holding a card ÷ its registered
+# members (the node knows the group from registration: config.PRIORITY_GROUPS)
+GROUP_KPIS = {group: "coverage_" + group.replace("-", "_") for group in PRIORITY_GROUPS}
+KPI_COVERAGE_POVERTY = GROUP_KPIS["poverty"]
+KPIS = (KPI_COVERAGE, KPI_ECARD_SHARE, KPI_PHYSICAL_SHARE, *GROUP_KPIS.values())
 # profile kpi.coverage[].population -> KPI ("" or "all": the resident population)
-POPULATIONS = {"": KPI_COVERAGE, "all": KPI_COVERAGE, "poverty": KPI_COVERAGE_POVERTY}
+POPULATIONS = {"": KPI_COVERAGE, "all": KPI_COVERAGE, **GROUP_KPIS}
 
 AT_LEAST = ">="
 AT_MOST = "<="

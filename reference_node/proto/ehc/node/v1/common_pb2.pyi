@@ -79,7 +79,7 @@ class RemoteRef(_message.Message):
     def __init__(self, node_id: _Optional[str] = ..., main_index: _Optional[str] = ...) -> None: ...
 
 class Person(_message.Message):
-    __slots__ = ("main_index", "name", "document_type", "document_number", "sex", "nation", "birth_date", "address", "phone", "area_code", "poverty_relief", "family_id", "remote", "merged_into")
+    __slots__ = ("main_index", "name", "document_type", "document_number", "sex", "nation", "birth_date", "address", "phone", "area_code", "poverty_relief", "family_id", "remote", "merged_into", "priority_groups")
     MAIN_INDEX_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -94,6 +94,7 @@ class Person(_message.Message):
     FAMILY_ID_FIELD_NUMBER: _ClassVar[int]
     REMOTE_FIELD_NUMBER: _ClassVar[int]
     MERGED_INTO_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_GROUPS_FIELD_NUMBER: _ClassVar[int]
     main_index: str
     name: str
     document_type: str
@@ -108,7 +109,8 @@ class Person(_message.Message):
     family_id: str
     remote: RemoteRef
     merged_into: str
-    def __init__(self, main_index: _Optional[str] = ..., name: _Optional[str] = ..., document_type: _Optional[str] = ..., document_number: _Optional[str] = ..., sex: _Optional[str] = ..., nation: _Optional[str] = ..., birth_date: _Optional[str] = ..., address: _Optional[str] = ..., phone: _Optional[str] = ..., area_code: _Optional[str] = ..., poverty_relief: _Optional[bool] = ..., family_id: _Optional[str] = ..., remote: _Optional[_Union[RemoteRef, _Mapping]] = ..., merged_into: _Optional[str] = ...) -> None: ...
+    priority_groups: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, main_index: _Optional[str] = ..., name: _Optional[str] = ..., document_type: _Optional[str] = ..., document_number: _Optional[str] = ..., sex: _Optional[str] = ..., nation: _Optional[str] = ..., birth_date: _Optional[str] = ..., address: _Optional[str] = ..., phone: _Optional[str] = ..., area_code: _Optional[str] = ..., poverty_relief: _Optional[bool] = ..., family_id: _Optional[str] = ..., remote: _Optional[_Union[RemoteRef, _Mapping]] = ..., merged_into: _Optional[str] = ..., priority_groups: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Card(_message.Message):
     __slots__ = ("ehcid", "main_index", "status", "attribute", "document_type", "application_mode", "issued_at", "area_code", "org_code", "status_reason", "previous_ehcids", "superseded_by")

@@ -8,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class RegisterRequest(_message.Message):
-    __slots__ = ("application_mode", "name", "document_type", "document_number", "sex", "nation", "birth_date", "phone", "address", "area_code", "poverty_relief", "social_security_card_number", "family_id", "request_id", "context")
+    __slots__ = ("application_mode", "name", "document_type", "document_number", "sex", "nation", "birth_date", "phone", "address", "area_code", "poverty_relief", "social_security_card_number", "family_id", "request_id", "context", "priority_groups")
     APPLICATION_MODE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -24,6 +24,7 @@ class RegisterRequest(_message.Message):
     FAMILY_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_GROUPS_FIELD_NUMBER: _ClassVar[int]
     application_mode: str
     name: str
     document_type: str
@@ -39,7 +40,8 @@ class RegisterRequest(_message.Message):
     family_id: str
     request_id: str
     context: _common_pb2.TerminalContext
-    def __init__(self, application_mode: _Optional[str] = ..., name: _Optional[str] = ..., document_type: _Optional[str] = ..., document_number: _Optional[str] = ..., sex: _Optional[str] = ..., nation: _Optional[str] = ..., birth_date: _Optional[str] = ..., phone: _Optional[str] = ..., address: _Optional[str] = ..., area_code: _Optional[str] = ..., poverty_relief: _Optional[bool] = ..., social_security_card_number: _Optional[str] = ..., family_id: _Optional[str] = ..., request_id: _Optional[str] = ..., context: _Optional[_Union[_common_pb2.TerminalContext, _Mapping]] = ...) -> None: ...
+    priority_groups: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, application_mode: _Optional[str] = ..., name: _Optional[str] = ..., document_type: _Optional[str] = ..., document_number: _Optional[str] = ..., sex: _Optional[str] = ..., nation: _Optional[str] = ..., birth_date: _Optional[str] = ..., phone: _Optional[str] = ..., address: _Optional[str] = ..., area_code: _Optional[str] = ..., poverty_relief: _Optional[bool] = ..., social_security_card_number: _Optional[str] = ..., family_id: _Optional[str] = ..., request_id: _Optional[str] = ..., context: _Optional[_Union[_common_pb2.TerminalContext, _Mapping]] = ..., priority_groups: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class RegisterResponse(_message.Message):
     __slots__ = ("person", "card", "qr_text", "person_created", "card_created")
@@ -184,7 +186,7 @@ class CardResponse(_message.Message):
     def __init__(self, card: _Optional[_Union[_common_pb2.Card, _Mapping]] = ..., person: _Optional[_Union[_common_pb2.Person, _Mapping]] = ...) -> None: ...
 
 class ModifyRequest(_message.Message):
-    __slots__ = ("ehcid", "name", "phone", "address", "area_code", "set_poverty_relief", "poverty_relief", "context")
+    __slots__ = ("ehcid", "name", "phone", "address", "area_code", "set_poverty_relief", "poverty_relief", "context", "set_priority_groups", "priority_groups")
     EHCID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PHONE_FIELD_NUMBER: _ClassVar[int]
@@ -193,6 +195,8 @@ class ModifyRequest(_message.Message):
     SET_POVERTY_RELIEF_FIELD_NUMBER: _ClassVar[int]
     POVERTY_RELIEF_FIELD_NUMBER: _ClassVar[int]
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    SET_PRIORITY_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_GROUPS_FIELD_NUMBER: _ClassVar[int]
     ehcid: str
     name: str
     phone: str
@@ -201,7 +205,9 @@ class ModifyRequest(_message.Message):
     set_poverty_relief: bool
     poverty_relief: bool
     context: _common_pb2.TerminalContext
-    def __init__(self, ehcid: _Optional[str] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., address: _Optional[str] = ..., area_code: _Optional[str] = ..., set_poverty_relief: _Optional[bool] = ..., poverty_relief: _Optional[bool] = ..., context: _Optional[_Union[_common_pb2.TerminalContext, _Mapping]] = ...) -> None: ...
+    set_priority_groups: bool
+    priority_groups: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ehcid: _Optional[str] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., address: _Optional[str] = ..., area_code: _Optional[str] = ..., set_poverty_relief: _Optional[bool] = ..., poverty_relief: _Optional[bool] = ..., context: _Optional[_Union[_common_pb2.TerminalContext, _Mapping]] = ..., set_priority_groups: _Optional[bool] = ..., priority_groups: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class BindFamilyRequest(_message.Message):
     __slots__ = ("guardian_ehcid", "member_ehcid", "relation", "context")

@@ -199,7 +199,7 @@ class TrendPoint(_message.Message):
     def __init__(self, week_start: _Optional[str] = ..., week_end: _Optional[str] = ..., visits: _Optional[int] = ..., ecard_visits: _Optional[int] = ..., physical_visits: _Optional[int] = ..., ecard_share: _Optional[float] = ..., physical_share: _Optional[float] = ..., holders: _Optional[int] = ..., coverage: _Optional[float] = ...) -> None: ...
 
 class KpiReport(_message.Message):
-    __slots__ = ("period", "area_code", "area_name", "org_code", "summary", "levels", "hospitals", "counties", "trend", "targets", "pilot")
+    __slots__ = ("period", "area_code", "area_name", "org_code", "summary", "levels", "hospitals", "counties", "trend", "targets", "pilot", "groups")
     PERIOD_FIELD_NUMBER: _ClassVar[int]
     AREA_CODE_FIELD_NUMBER: _ClassVar[int]
     AREA_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -211,6 +211,7 @@ class KpiReport(_message.Message):
     TREND_FIELD_NUMBER: _ClassVar[int]
     TARGETS_FIELD_NUMBER: _ClassVar[int]
     PILOT_FIELD_NUMBER: _ClassVar[int]
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
     period: PeriodInfo
     area_code: str
     area_name: str
@@ -222,7 +223,28 @@ class KpiReport(_message.Message):
     trend: _containers.RepeatedCompositeFieldContainer[TrendPoint]
     targets: _containers.RepeatedCompositeFieldContainer[TargetInfo]
     pilot: CountyRow
-    def __init__(self, period: _Optional[_Union[PeriodInfo, _Mapping]] = ..., area_code: _Optional[str] = ..., area_name: _Optional[str] = ..., org_code: _Optional[str] = ..., summary: _Optional[_Union[Summary, _Mapping]] = ..., levels: _Optional[_Iterable[_Union[LevelRow, _Mapping]]] = ..., hospitals: _Optional[_Iterable[_Union[HospitalRow, _Mapping]]] = ..., counties: _Optional[_Iterable[_Union[CountyRow, _Mapping]]] = ..., trend: _Optional[_Iterable[_Union[TrendPoint, _Mapping]]] = ..., targets: _Optional[_Iterable[_Union[TargetInfo, _Mapping]]] = ..., pilot: _Optional[_Union[CountyRow, _Mapping]] = ...) -> None: ...
+    groups: _containers.RepeatedCompositeFieldContainer[GroupRow]
+    def __init__(self, period: _Optional[_Union[PeriodInfo, _Mapping]] = ..., area_code: _Optional[str] = ..., area_name: _Optional[str] = ..., org_code: _Optional[str] = ..., summary: _Optional[_Union[Summary, _Mapping]] = ..., levels: _Optional[_Iterable[_Union[LevelRow, _Mapping]]] = ..., hospitals: _Optional[_Iterable[_Union[HospitalRow, _Mapping]]] = ..., counties: _Optional[_Iterable[_Union[CountyRow, _Mapping]]] = ..., trend: _Optional[_Iterable[_Union[TrendPoint, _Mapping]]] = ..., targets: _Optional[_Iterable[_Union[TargetInfo, _Mapping]]] = ..., pilot: _Optional[_Union[CountyRow, _Mapping]] = ..., groups: _Optional[_Iterable[_Union[GroupRow, _Mapping]]] = ...) -> None: ...
+
+class GroupRow(_message.Message):
+    __slots__ = ("group", "kpi", "name", "members", "holders", "coverage", "rating", "marks")
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    KPI_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    HOLDERS_FIELD_NUMBER: _ClassVar[int]
+    COVERAGE_FIELD_NUMBER: _ClassVar[int]
+    RATING_FIELD_NUMBER: _ClassVar[int]
+    MARKS_FIELD_NUMBER: _ClassVar[int]
+    group: str
+    kpi: str
+    name: str
+    members: int
+    holders: int
+    coverage: float
+    rating: str
+    marks: _containers.RepeatedCompositeFieldContainer[Mark]
+    def __init__(self, group: _Optional[str] = ..., kpi: _Optional[str] = ..., name: _Optional[str] = ..., members: _Optional[int] = ..., holders: _Optional[int] = ..., coverage: _Optional[float] = ..., rating: _Optional[str] = ..., marks: _Optional[_Iterable[_Union[Mark, _Mapping]]] = ...) -> None: ...
 
 class Rating(_message.Message):
     __slots__ = ("entity", "code", "name", "level", "area_code", "visits", "kpi", "colour", "reason", "value", "has_value", "target")
