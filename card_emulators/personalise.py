@@ -18,6 +18,7 @@ from card_emulators.engine import image as _image
 from card_emulators.engine import image_check as _image_check
 from card_emulators.engine import scheme
 from card_emulators.engine.card import IsoCard
+from card_emulators.engine.filesystem import DF, TransparentEF
 from card_emulators.engine.security import encode_pin, set_key, set_pin
 from card_emulators.errors import CARD_BAD_IMAGE, CARD_BAD_PERSON
 from card_emulators.personalities import encodings
@@ -234,23 +235,19 @@ def new_psam(
 ) -> Psam:
     """A powered-down PSAM holding every master key of ``keys`` (TEST-ONLY when the keys are)."""
     psam = Psam(atr, key_indexes=sorted(keys.masters))
-    df01 = psam.mf.children[0xDF01]
+    df01 = psam.mf.child(0xDF01, DF)
     for index, master in keys.masters.items():
-        set_key(psam, df01.keys[index], master)  # type: ignore[union-attr]
+        set_key(psam, df01.keys[index], master)
     pin_obj = psam.mf.pins[0x00]
     set_pin(psam, pin_obj, encode_pin(pin, 6), encode_pin(puk, 8), pin_obj.max_tries, pin_obj.puk_max_tries)
-    files = df01.children  # type: ignore[union-attr]
-    writes = [(files[PSAM_FILES["sam_number"]].region, 0, encodings.encode_an(sam_number, 22))]
+    files = {name: df01.child(fid, TransparentEF) for name, fid in PSAM_FILES.items()}
+    writes = [(files["sam_number"].region, 0, encodings.encode_an(sam_number, 22))]
     if issuer_certificate:
-        writes.append(
-            (files[PSAM_FILES["issuer_certificate"]].region, 0, issuer_certificate[:180].ljust(180, b"\0"))
-        )
+        writes.append((files["issuer_certificate"].region, 0, issuer_certificate[:180].ljust(180, b"\0")))
     if org_certificate:
-        writes.append(
-            (files[PSAM_FILES["org_certificate"]].region, 0, org_certificate[:180].ljust(180, b"\0"))
-        )
+        writes.append((files["org_certificate"].region, 0, org_certificate[:180].ljust(180, b"\0")))
     if sign_key is not None:
-        writes.append((files[PSAM_FILES["sign_key"]].region, 0, sign_key.to_bytes()))
+        writes.append((files["sign_key"].region, 0, sign_key.to_bytes()))
     psam.write(writes)
     return psam
 

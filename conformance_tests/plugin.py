@@ -32,7 +32,7 @@ from .catalogue import default_catalogue, load_catalogue
 from .declaration import applicability, default_declaration, load_declaration
 from .masking import mask_text
 from .profiles import load_profile
-from .results import TestRecord, evaluate
+from .results import RunResult, TestRecord, evaluate
 from .transcript import Transcript, TranscriptHolder
 from .waivers import load_waivers
 
@@ -95,7 +95,7 @@ class ConformanceRun:
         self.holder = TranscriptHolder()
         self.started = dt.datetime.now(dt.UTC)
         self.finished: dt.datetime | None = None
-        self.result = None
+        self.result: RunResult | None = None
         self.adapter: Any = None
         self.adapter_info: dict[str, Any] = {}
         self.collection_problems: list[str] = []
@@ -105,7 +105,7 @@ class ConformanceRun:
         from hypothesis import HealthCheck, settings
         from hypothesis.database import DirectoryBasedExampleDatabase
 
-        common = dict(
+        common: dict[str, Any] = dict(
             max_examples=self.max_examples,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
@@ -445,7 +445,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         pytest.ExitCode.INTERNAL_ERROR,
     ):
         return
-    run.result = evaluate(
+    result = run.result = evaluate(
         run.catalogue,
         run.role,
         run.profile,
@@ -458,18 +458,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         from .reports import write_reports
 
         write_reports(run)
-    counts = run.result.counts()
-    verdict = "PASS" if run.result.passed else "FAIL"
+    counts = result.counts()
+    verdict = "PASS" if result.passed else "FAIL"
     summary = ", ".join(f"{k} {v}" for k, v in counts.items())
     _say(session.config, f"ehc certify: {verdict} — requirements: {summary}")
-    for problem in run.result.waiver_problems:
+    for problem in result.waiver_problems:
         _say(
             session.config,
             f"  waiver {problem.problem}: {problem.waiver.requirement} ({problem.waiver.reason})",
         )
     if run.out is not None:
         _say(session.config, f"ehc certify: report in {run.out}")
-    session.exitstatus = pytest.ExitCode.OK if run.result.passed else pytest.ExitCode.TESTS_FAILED
+    session.exitstatus = pytest.ExitCode.OK if result.passed else pytest.ExitCode.TESTS_FAILED
 
 
 def _say(config: pytest.Config, line: str) -> None:

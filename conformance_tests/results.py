@@ -166,7 +166,7 @@ def evaluate(
             results.append(RequirementResult(req.id, PASS, app.gating, None, names))
         else:
             if app.out_of_scope:
-                reason = app.reason
+                reason = app.reason or ""  # the catalogue check makes it non-empty
             elif recs:
                 reason = "all tests skipped: " + "; ".join(t.message for t in recs if t.message)[:400]
             else:

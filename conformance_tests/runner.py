@@ -6,8 +6,12 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from .plugin import ConformanceRun
 
 SUITES_DIR = Path(__file__).with_name("suites")
 
@@ -104,7 +108,7 @@ class _Capture:
     """Keeps the finished run (verdicts) for callers such as the self-test."""
 
     def __init__(self) -> None:
-        self.run = None
+        self.run: ConformanceRun | None = None
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

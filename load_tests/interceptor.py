@@ -16,6 +16,8 @@ from typing import Any
 
 import grpc
 
+from reference_node.client import trailers_of
+
 __all__ = [
     "Expect",
     "LocustInterceptor",
@@ -75,7 +77,7 @@ class UnexpectedOutcome(Exception):
 def error_code_of(err: grpc.RpcError) -> str:
     """The kit's stable error code from trailing metadata (``ehc-error-code``), or ''."""
     try:
-        for key, value in err.trailing_metadata() or ():
+        for key, value in trailers_of(err):
             if key == "ehc-error-code":
                 return value if isinstance(value, str) else value.decode()
     except Exception:  # a channel-level failure has no trailers
@@ -140,9 +142,9 @@ class LocustInterceptor(grpc.UnaryUnaryClientInterceptor):
             err = exc
         elapsed_ms = (time.perf_counter() - t0) * 1000.0
         if self.mirror and err is None:
-            outcome, code, exc = ("refused" if expect.refusal else "ok"), "", None
+            outcome, code, failure = ("refused" if expect.refusal else "ok"), "", None
         else:
-            outcome, code, exc = classify(expect, response, err)
+            outcome, code, failure = classify(expect, response, err)
         self.last = CallResult(response, err, outcome, code)
         self.environment.events.request.fire(
             request_type="grpc",
@@ -151,7 +153,7 @@ class LocustInterceptor(grpc.UnaryUnaryClientInterceptor):
             response_length=_message_size(response),
             response=response,
             context={"outcome": outcome, "error_code": code},
-            exception=exc,
+            exception=failure,
             start_time=started,
         )
         return call

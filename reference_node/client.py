@@ -213,9 +213,19 @@ def signed_channel(
     return grpc.intercept_channel(plain_channel(target, tls), SigningInterceptor(credentials))
 
 
+def trailers_of(exc: grpc.RpcError) -> tuple[tuple[str, str | bytes], ...]:
+    """The trailing metadata of a refused call as (key, value) pairs, () when it has none.
+
+    grpc's errors are also ``grpc.Call`` objects whose trailers are plain pairs; the types-grpcio
+    stub declares ``RpcError.trailing_metadata`` with an opaque item type, hence the one reading here.
+    """
+    trailing = getattr(exc, "trailing_metadata", None)
+    return tuple((str(k), v) for k, v in (trailing() or ())) if trailing is not None else ()
+
+
 def error_of(exc: grpc.RpcError) -> EhcError:
     """The kit's error code carried by a refused call (trailing metadata ``ehc-error-*``)."""
-    trailers = dict(exc.trailing_metadata() or ()) if hasattr(exc, "trailing_metadata") else {}
+    trailers = dict(trailers_of(exc))
     info_bytes = trailers.get("ehc-error-bin")
     if info_bytes:
         info = common_pb2.ErrorInfo.FromString(info_bytes)

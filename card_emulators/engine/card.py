@@ -162,7 +162,7 @@ class IsoCard:
         """Apply the Le rules: 61xx when Le is absent on T=0, 6Cxx when Le is wrong."""
         if not data:
             return _SW_OK
-        if type(data) is Reply:
+        if isinstance(data, Reply):
             return data.data + sw_bytes(data.sw)
         if cmd.le is None:
             if self.t0_get_response:

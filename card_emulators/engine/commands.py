@@ -6,6 +6,8 @@ the Le rules) or a :class:`Reply`, and raises :class:`StatusError` to answer an 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from card_emulators.engine import scheme
 from card_emulators.engine.apdu import SW, Command, Reply, StatusError
 from card_emulators.engine.filesystem import DF, EF, Access, Node, RecordEF, TransparentEF
@@ -17,6 +19,9 @@ from card_emulators.engine.security import (
     set_pin,
     spend_try,
 )
+
+if TYPE_CHECKING:
+    from card_emulators.engine.card import Handler
 
 __all__ = ["STANDARD_HANDLERS", "check_access", "fci"]
 
@@ -438,7 +443,7 @@ def get_response(card, cmd: Command) -> Reply:
     return Reply(out, SW.OK)
 
 
-STANDARD_HANDLERS = {
+STANDARD_HANDLERS: dict[int, tuple[Handler, frozenset[int]]] = {
     0xA4: (select, PLAIN),
     0xB0: (read_binary, PLAIN),
     0xD6: (update_binary, PLAIN_OR_SM),

@@ -7,8 +7,11 @@ update is journaled (anti-tearing). Access conditions are per file and per opera
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from card_emulators.engine.nvm import NonVolatileMemory
+
+_NodeT = TypeVar("_NodeT", bound="Node")
 
 __all__ = ["Access", "DF", "EF", "TransparentEF", "RecordEF", "KeyObject", "PinObject", "FREE", "NEVER"]
 
@@ -100,6 +103,13 @@ class DF(Node):
             raise ValueError(f"FID {node.fid:04X} used twice under {self.path_text}")
         node.parent = self
         self.children[node.fid] = node
+        return node
+
+    def child(self, fid: int, kind: type[_NodeT]) -> _NodeT:
+        """The child ``fid``, which the layout makes a ``kind`` (KeyError if absent)."""
+        node = self.children[fid]
+        if not isinstance(node, kind):
+            raise TypeError(f"{node.path_text} is a {type(node).__name__}, not a {kind.__name__}")
         return node
 
     def ancestors_and_self(self) -> list[DF]:

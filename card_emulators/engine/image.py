@@ -15,6 +15,7 @@ from card_emulators.engine.filesystem import (
     DF,
     Access,
     KeyObject,
+    Node,
     PinObject,
     RecordEF,
     TransparentEF,
@@ -101,24 +102,25 @@ def tree_from_image(image: dict[str, Any]) -> DF:
         raise ValueError("first entry must be the MF 3F00")
     nodes: dict[str, DF] = {}
     mf: DF | None = None
+    node: Node
     for entry in files:
         fids = _fid_path(entry["path"])
         parent_text = "/".join(entry["path"].split("/")[:-1])
         label = str(entry.get("label", ""))
         kind = entry["type"]
         if kind == "DF":
-            node = DF(fids[-1], label=label, name=bytes.fromhex(entry.get("name", "")))
+            node = df = DF(fids[-1], label=label, name=bytes.fromhex(entry.get("name", "")))
             for k in entry.get("keys", []):
-                node.keys[int(k["ref"], 16)] = KeyObject(
+                df.keys[int(k["ref"], 16)] = KeyObject(
                     int(k["ref"], 16), str(k["usage"]), "", int(k["max_tries"]), str(k.get("label", ""))
                 )
             for p in entry.get("pins", []):
-                node.pins[int(p["ref"], 16)] = PinObject(
+                df.pins[int(p["ref"], 16)] = PinObject(
                     int(p["ref"], 16), "", int(p["max_tries"]), int(p["puk_max_tries"])
                 )
-            nodes[entry["path"]] = node
+            nodes[entry["path"]] = df
             if mf is None:
-                mf = node
+                mf = df
                 continue
         elif kind == "transparent":
             node = TransparentEF(

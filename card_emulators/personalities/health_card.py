@@ -7,9 +7,19 @@ Built empty here; :mod:`card_emulators.personalise` writes a person's data and t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from card_emulators.engine.card import IsoCard
-from card_emulators.engine.filesystem import DF, FREE, Access, KeyObject, PinObject, RecordEF, TransparentEF
+from card_emulators.engine.filesystem import (
+    DF,
+    FREE,
+    Access,
+    KeyObject,
+    Node,
+    PinObject,
+    RecordEF,
+    TransparentEF,
+)
 from card_emulators.errors import CARD_BAD_CONFIG
 from card_emulators.personalities import encodings
 from card_emulators.personalities.health_layout import (
@@ -193,10 +203,13 @@ class UserCard(IsoCard):
         return card_number_from_atr(self.atr)
 
     # --- direct (issuer-side) access used by the personaliser and the card-image writer -------------
-    def node(self, *path: int):
-        node = self.mf
+    def node(self, *path: int) -> Any:
+        """The DF or EF at ``path`` under the MF (Any: callers know from the layout which it is)."""
+        node: Node = self.mf
         for fid in path:
-            node = node.children[fid]  # type: ignore[union-attr]
+            if not isinstance(node, DF):
+                raise KeyError(f"{node.path_text} is an EF: no file {fid:04X} under it")
+            node = node.children[fid]
         return node
 
     def record_file(self, df: int, ef: int) -> RecordEF:

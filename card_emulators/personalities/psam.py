@@ -99,7 +99,7 @@ def perform_security_operation(card: Psam, cmd: Command) -> bytes:
         if len(cmd.data) != 32:
             raise StatusError(SW.WRONG_LENGTH)
         _require_pin(card)
-        raw = card.nvm.read(card.mf.children[0xDF01].children[0xEF0F].region)  # type: ignore[union-attr]
+        raw = card.nvm.read(card.mf.child(0xDF01, DF).child(0xEF0F, TransparentEF).region)
         if not any(raw):
             raise StatusError(SW.REFERENCE_DATA_UNUSABLE)
         return SM2PrivateKey.from_bytes(raw).sign_digest(cmd.data)

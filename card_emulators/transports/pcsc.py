@@ -230,7 +230,8 @@ class PcscTransport:
         target = next(r for r in sc.System.readers() if str(r) == self.reader)
         self._connection = target.createConnection()
         conn_cls = sc.CardConnection.CardConnection
-        proto = getattr(conn_cls, _PROTOCOLS[protocol]) if _PROTOCOLS[protocol] else None
+        attribute = _PROTOCOLS[protocol]
+        proto = getattr(conn_cls, attribute) if attribute else None
         try:
             if proto is None:
                 self._connection.connect()

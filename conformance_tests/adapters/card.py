@@ -24,7 +24,7 @@ from ehc.errors import EhcError
 
 from ..errors import ADAPTER_UNAVAILABLE, ADAPTER_UNKNOWN
 
-TEST_PERSON = {
+TEST_PERSON: dict[str, Any] = {
     "person_id": "CONF-0001",
     "name": "测试持卡人",
     "sex": "2",

@@ -30,7 +30,7 @@ import re
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ehc.errors import EhcError
 
@@ -53,6 +53,8 @@ TARGET_SYNTAX = "HOST:PORT;client=FILE[;ca=FILE][;cert=FILE;key=FILE][;name=SERV
 HEALTH_TIMEOUT_S = 5.0  # a node that does not answer its health check by then is unreachable
 _ADDRESS = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
 _KEYS = ("client", "ca", "cert", "key", "name", "tls")
+#: ``getpeercert()["subject"]``: RDNs, each a tuple of (attribute, value) pairs (Python ssl docs)
+_DistinguishedName = tuple[tuple[tuple[str, str], ...], ...]
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,9 @@ def probe(target: NodeTarget, timeout: float = HEALTH_TIMEOUT_S) -> None:
 
 
 class GrpcNode:
+    mutant: Any = None  # the vendor-node mutant in front of the reference (selftest), else None
+    tencent_url = ""  # the reference's Tencent front door, when the HIS adapter started one
+
     def __init__(
         self, run: Any, target: str, terminal: Any, admin: Any, owner: Any = None,
         identities: dict[str, Any] | None = None, tls: Any = None,
@@ -171,7 +176,8 @@ class GrpcNode:
             from reference_node.proto.ehc.node.v1 import supervision_pb2_grpc
 
             for client in self.clients.values():
-                client.supervision = supervision_pb2_grpc.SupervisionServiceStub(client.channel)
+                # NodeClient predates the service: the stub is added here, by the name call() uses
+                client.supervision = supervision_pb2_grpc.SupervisionServiceStub(client.channel)  # type: ignore[attr-defined]
         except ImportError:
             pass
         self._owner = owner  # a RunningNode the adapter started (stopped on close)
@@ -394,7 +400,7 @@ class GrpcNode:
                     "version": conn.version(),
                     "cipher": (conn.cipher() or ("",))[0],
                     "alpn": conn.selected_alpn_protocol(),
-                    "subject": str(dict(x[0] for x in peer.get("subject", ()))),
+                    "subject": str(dict(x[0] for x in cast(_DistinguishedName, peer.get("subject", ())))),
                     "not_after": peer.get("notAfter", ""),
                 }
         except ssl.SSLCertVerificationError as exc:

@@ -88,6 +88,8 @@ class NodeRecorder(FaultProxy):
     def forward(self, method: str, request: bytes, context: Any) -> bytes:
         import grpc
 
+        from reference_node.client import trailers_of
+
         cls = _request_class(method)
         decoded: Any = request
         if cls is not None:
@@ -96,13 +98,15 @@ class NodeRecorder(FaultProxy):
             except Exception:  # noqa: BLE001 - a malformed request is recorded as bytes
                 decoded = request
         short = method.rsplit("/", 1)[-1]
-        metadata = [(k, v) for k, v in context.invocation_metadata() if k not in _SKIP_METADATA]
-        call = self.upstream.unary_unary(method, request_serializer=None, response_deserializer=None)
+        metadata = tuple((k, v) for k, v in context.invocation_metadata() if k not in _SKIP_METADATA)
+        call: grpc.UnaryUnaryMultiCallable[bytes, bytes] = self.upstream.unary_unary(
+            method, request_serializer=None, response_deserializer=None
+        )
         try:
             response, outcome = call.with_call(request, metadata=metadata, timeout=30)
         except grpc.RpcError as exc:
             self._record(short, decoded, exc.code().name)
-            context.set_trailing_metadata(exc.trailing_metadata() or ())
+            context.set_trailing_metadata(trailers_of(exc))
             context.abort(exc.code(), exc.details() or "")
         self._record(short, decoded, "OK")
         context.set_trailing_metadata(outcome.trailing_metadata() or ())
@@ -153,6 +157,8 @@ def check_hello(hello: dict[str, Any]) -> None:
 
 
 class DriverTerminal:
+    mutant: Any = None  # the terminal mutant the driver runs (selftest), else None
+
     def __init__(self, run: Any, command: list[str], cards: str = "socket") -> None:
         from card_emulators.personalise import CardKeys, new_psam
         from ehc.gm import SM2PrivateKey

@@ -231,7 +231,8 @@ class His(PaymentDesk):
         if code == RESULT_CODES["SERVICE_UNAVAILABLE"]:
             raise Refused("PLATFORM_RETRY", str(common.get("errMsg", ""))[:200])
         names = {number: name for name, number in RESULT_CODES.items()}
-        raise Refused(names.get(code, f"RESULT_{code}"), str(common.get("errMsg", ""))[:200])
+        name = names.get(code, f"RESULT_{code}") if isinstance(code, int) else f"RESULT_{code}"
+        raise Refused(name, str(common.get("errMsg", ""))[:200])
 
     def now_text(self) -> str:
         return dt.datetime.now(CST).strftime("%Y-%m-%d %H:%M:%S")

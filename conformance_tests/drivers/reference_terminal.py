@@ -53,8 +53,8 @@ def open_slot(location: dict[str, str]) -> tuple[Any, bytes]:
     if location.get("transport") == "pcsc":
         from card_emulators.transports.pcsc import PcscTransport
 
-        transport = PcscTransport(location["reader"])
-        return transport, transport.atr
+        reader = PcscTransport(location["reader"])
+        return reader, reader.atr
     raise Refused("BAD_SLOT", f"unknown card transport {location.get('transport')!r}")
 
 

@@ -33,7 +33,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from ehc.errors import EhcError
 from ehc.gm import sm3
 from reference_node import validation as v
-from reference_node.client import Credentials, NodeClient, TlsConfig, error_of
+from reference_node.client import Credentials, NodeClient, TlsConfig, error_of, trailers_of
 from reference_node.config import CHINA_STANDARD_TIME, NodeConfig
 from reference_node.errors import (
     CONTEXT_MISMATCH,
@@ -150,12 +150,10 @@ class _Refusal(Exception):
     @classmethod
     def upstream(cls, exc: grpc.RpcError) -> _Refusal:
         code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
-        trailers = tuple(
-            (k, val) for k, val in (exc.trailing_metadata() or ()) if k.startswith("ehc-error")
-        ) if hasattr(exc, "trailing_metadata") else ()  # fmt: skip
+        trailers = tuple((k, val) for k, val in trailers_of(exc) if k.startswith("ehc-error"))
         if code in UNREACHABLE and not trailers:
             return cls.of(EhcError(UPSTREAM_UNAVAILABLE, f"city node: {code.name}"))
-        return cls(code, exc.details() if hasattr(exc, "details") else "", trailers)
+        return cls(code, (exc.details() or "") if hasattr(exc, "details") else "", trailers)
 
 
 def validate_usage(r: usage_pb2.UsageRecord, org_code: str, terminal_id: str) -> None:

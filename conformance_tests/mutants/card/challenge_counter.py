@@ -18,7 +18,8 @@ class CounterChallenge(CardMutant):
         super().__init__(run)
         counter = itertools.count(0x1234)
         serial = self.card.card_number[2:8]
-        self.card.random = lambda n: (serial + (next(counter) & 0xFFFF).to_bytes(2, "big"))[-n:]
+        # the defect is this one card's random source; the card class stays the reference's
+        self.card.random = lambda n: (serial + (next(counter) & 0xFFFF).to_bytes(2, "big"))[-n:]  # type: ignore[method-assign]
 
 
 MUTANT = CounterChallenge

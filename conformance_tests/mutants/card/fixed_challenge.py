@@ -15,7 +15,8 @@ class FixedChallenge(CardMutant):
 
     def __init__(self, run: Any) -> None:
         super().__init__(run)
-        self.card.random = lambda n: bytes(range(1, n + 1))
+        # the defect is this one card's random source; the card class stays the reference's
+        self.card.random = lambda n: bytes(range(1, n + 1))  # type: ignore[method-assign]
 
 
 MUTANT = FixedChallenge

@@ -23,7 +23,8 @@ class KeepsAuthAcrossDf(CardMutant):
 
     def __init__(self, run: Any) -> None:
         super().__init__(run)
-        self.card.set_current_df = lambda df: _set_current_df(self.card, df)
+        # patched on this one card: the card class stays the reference's
+        self.card.set_current_df = lambda df: _set_current_df(self.card, df)  # type: ignore[method-assign]
 
 
 MUTANT = KeepsAuthAcrossDf

@@ -17,8 +17,8 @@ def _raw_read(card: Any, cmd: Any) -> bytes:
         if offset >= ef.size:
             raise StatusError(SW.WRONG_P1P2_OFFSET)
         return card.nvm.read(ef.region, offset, min(ef.size - offset, 256 if cmd.le is None else cmd.le))
-    ef = commands._record_ef(card, cmd)
-    return commands.read_record_bytes(card, ef, commands.record_index(card, ef, cmd.p1 or 1))
+    rec = commands._record_ef(card, cmd)
+    return commands.read_record_bytes(card, rec, commands.record_index(card, rec, cmd.p1 or 1))
 
 
 def _by_class(standard: Any) -> Any:

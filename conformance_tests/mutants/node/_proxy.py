@@ -16,13 +16,14 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 from google.protobuf import message_factory
+from google.protobuf.message import Message
 
 from reference_node.auth import H_NONCE, H_SIGNATURE, H_TERMINAL, H_TIMESTAMP, sign
-from reference_node.client import Credentials
+from reference_node.client import Credentials, trailers_of
 from reference_node.proto.ehc.node.v1 import (
     common_pb2,
     issuance_pb2,
@@ -45,9 +46,9 @@ _SIGNATURE_HEADERS = {H_TERMINAL, H_TIMESTAMP, H_NONCE, H_SIGNATURE}
 _MAX = 64 * 1024 * 1024
 
 
-def _methods() -> dict[str, tuple[type, type, bool]]:
+def _methods() -> dict[str, tuple[type[Message], type[Message], bool]]:
     """/package.Service/Method -> (request class, response class, streaming)."""
-    out: dict[str, tuple[type, type, bool]] = {}
+    out: dict[str, tuple[type[Message], type[Message], bool]] = {}
     for module in (issuance_pb2, main_index_pb2, verification_pb2, usage_pb2, registry_pb2, supervision_pb2):
         for service in module.DESCRIPTOR.services_by_name.values():
             for m in service.methods:
@@ -95,7 +96,7 @@ class Call:
     raw: bytes
     metadata: list[tuple[str, Any]]
     request: Any
-    response_type: type
+    response_type: type[Message]
     signer: str  # x-ehc-terminal of the incoming signature
     sign_as: Credentials | None = None  # set by a mutant: forward signed as this identity
     answer: Any = None  # set by a mutant: answer this without asking the node
@@ -173,11 +174,13 @@ class VendorNode:
             metadata += list(sign(creds.secret, call.method, raw, terminal_id=creds.terminal_id).items())
         else:
             raw = call.raw
-        rpc = self.channel.unary_unary(call.method, request_serializer=None, response_deserializer=None)
+        rpc: grpc.UnaryUnaryMultiCallable[bytes, bytes] = self.channel.unary_unary(
+            call.method, request_serializer=None, response_deserializer=None
+        )
         try:
-            body = rpc(raw, metadata=metadata, timeout=30)
+            body = rpc(raw, metadata=tuple(metadata), timeout=30)
         except grpc.RpcError as exc:
-            raise Refusal(exc.code(), exc.details() or "", exc.trailing_metadata() or ()) from None
+            raise Refusal(exc.code(), exc.details() or "", trailers_of(exc)) from None
         return call.response_type.FromString(body)
 
     def call_as(self, creds: Credentials, method: str, request: Any) -> Any:
@@ -192,11 +195,13 @@ class VendorNode:
         if sign_as is not None:
             metadata = [(k, v) for k, v in metadata if k not in _SIGNATURE_HEADERS]
             metadata += list(sign(sign_as.secret, method, None, terminal_id=sign_as.terminal_id).items())
-        rpc = self.channel.stream_stream(method, request_serializer=None, response_deserializer=None)
+        rpc: grpc.StreamStreamMultiCallable[bytes, bytes] = self.channel.stream_stream(
+            method, request_serializer=None, response_deserializer=None
+        )
         try:
-            yield from rpc(requests, metadata=metadata, timeout=120)
+            yield from rpc(requests, metadata=tuple(metadata), timeout=120)
         except grpc.RpcError as exc:
-            raise Refusal(exc.code(), exc.details() or "", exc.trailing_metadata() or ()) from None
+            raise Refusal(exc.code(), exc.details() or "", trailers_of(exc)) from None
 
     def lockstep_stream(
         self, method: str, metadata: list, requests: Iterator[bytes], decide: Callable[[bytes], bytes | None]
@@ -252,12 +257,7 @@ class _Handler(grpc.GenericRpcHandler):
         if entry is None:  # health check: plain pass-through
 
             def passthrough(raw: bytes, context: grpc.ServicerContext) -> bytes:
-                meta = _metadata(context)
-                rpc = node.channel.unary_unary(method, request_serializer=None, response_deserializer=None)
-                try:
-                    return rpc(raw, metadata=meta, timeout=30)
-                except grpc.RpcError as exc:
-                    _abort(context, Refusal(exc.code(), exc.details() or "", exc.trailing_metadata() or ()))
+                return _forward_raw(node, method, raw, context)
 
             return grpc.unary_unary_rpc_method_handler(passthrough)
         request_type, response_type, streaming = entry
@@ -276,11 +276,7 @@ class _Handler(grpc.GenericRpcHandler):
             try:
                 request = request_type.FromString(raw)
             except Exception:  # noqa: BLE001 - undecodable: the node refuses it, unchanged
-                rpc = node.channel.unary_unary(method, request_serializer=None, response_deserializer=None)
-                try:
-                    return rpc(raw, metadata=meta, timeout=30)
-                except grpc.RpcError as exc:
-                    _abort(context, Refusal(exc.code(), exc.details() or "", exc.trailing_metadata() or ()))
+                return _forward_raw(node, method, raw, context)
             call = Call(method, raw, meta, request, response_type, dict(meta).get(H_TERMINAL, ""))
             try:
                 node.on_request(call)
@@ -301,6 +297,17 @@ def _metadata(context: grpc.ServicerContext) -> list[tuple[str, Any]]:
     return [(k, v) for k, v in context.invocation_metadata() if k not in _SKIP_METADATA]
 
 
-def _abort(context: grpc.ServicerContext, refusal: Refusal) -> None:
+def _abort(context: grpc.ServicerContext, refusal: Refusal) -> NoReturn:
     context.set_trailing_metadata(refusal.trailers)
     context.abort(refusal.code, refusal.details)
+
+
+def _forward_raw(node: VendorNode, method: str, raw: bytes, context: grpc.ServicerContext) -> bytes:
+    """The call as received, to the node (health checks, undecodable requests)."""
+    rpc: grpc.UnaryUnaryMultiCallable[bytes, bytes] = node.channel.unary_unary(
+        method, request_serializer=None, response_deserializer=None
+    )
+    try:
+        return rpc(raw, metadata=tuple(_metadata(context)), timeout=30)
+    except grpc.RpcError as exc:
+        _abort(context, Refusal(exc.code(), exc.details() or "", trailers_of(exc)))

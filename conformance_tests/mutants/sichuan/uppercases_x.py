@@ -12,7 +12,7 @@ class UppercasesX(ProxyPlatform):
     def rewrite_request(self, body):
         content = self.content(body)
         number = content.get("idNo") if content else None
-        if isinstance(number, str) and number != number.upper():
+        if content and isinstance(number, str) and number != number.upper():
             return self.with_content(body, content | {"idNo": number.upper()})
         return body
 

@@ -131,6 +131,7 @@ def _identified_first(calls: list, what: str, patient: dict | None = None) -> No
     asked = [c for c in calls[:first_report] if c.name in IDENTIFY and c.status == "OK"]
     if patient is not None:
         shown = patient.get("qr_text") or patient.get("identifier")
+        assert shown, f"{what}: the kit's patient has neither a QR text nor an identifier"
         asked = [c for c in asked if shown in _shown(c)]
     assert asked, f"{what}: no identification at the node before the first usage report ({_names(calls)})"
 

@@ -156,8 +156,10 @@ def card_action(dut: Any, action: str, ehcid: str) -> tuple[Any, dict | None]:
     )
 
 
-def assert_client_error(error: dict | None, what: str) -> None:
-    """Refused, with a stable code and a client-side gRPC status (never INTERNAL/UNKNOWN)."""
+def assert_client_error(error: dict | None, what: str) -> dict:
+    """Refused, with a stable code and a client-side gRPC status (never INTERNAL/UNKNOWN); the
+    error, for further checks."""
     assert error is not None, f"{what}: accepted"
     assert error.get("grpc") in CLIENT_ERRORS, f"{what}: refused as {error.get('grpc')} ({error.get('code')})"
     assert error.get("code"), f"{what}: no error code"
+    return error

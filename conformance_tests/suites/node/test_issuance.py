@@ -194,7 +194,7 @@ def test_suspend_and_resume(dut):
     r = register(dut)
     assert card_action(dut, "Suspend", r.card.ehcid)[1] is None
     _, error = verify(dut, r.qr_text)
-    assert_client_error(error, "verify a suspended card")
+    error = assert_client_error(error, "verify a suspended card")
     assert "SUSPEND" in error["code"].upper()
     assert card_action(dut, "Resume", r.card.ehcid)[1] is None
     assert verify(dut, r.qr_text)[1] is None

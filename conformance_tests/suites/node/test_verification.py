@@ -88,7 +88,7 @@ def test_context_codes_are_checked(dut, field, value):
 @given(ehcid=st.binary(min_size=32, max_size=32).map(lambda b: b.hex().upper()))
 def test_unknown_card_is_not_found(dut, ehcid):
     _, error = verify(dut, f"{ehcid}:1")
-    assert_client_error(error, "unknown EHCID")
+    error = assert_client_error(error, "unknown EHCID")
     assert error["grpc"] == "NOT_FOUND", f"unknown card answered {error['grpc']}"
 
 
@@ -106,7 +106,7 @@ def test_unknown_card_is_not_found(dut, ehcid):
 def test_negative_vectors_are_format_errors(dut, transcript, vector):
     transcript.note(f"tcId {vector['tcId']}: {vector['comment']}")
     _, error = verify(dut, vector["text"])
-    assert_client_error(error, f"tcId {vector['tcId']} ({vector['comment']})")
+    error = assert_client_error(error, f"tcId {vector['tcId']} ({vector['comment']})")
     assert error["grpc"] == "INVALID_ARGUMENT", (
         f"tcId {vector['tcId']}: {error['grpc']}, expected a format error"
     )
@@ -124,7 +124,7 @@ def test_arbitrary_text_never_breaks_the_node(dut, text):
 def test_errors_do_not_echo_identifiers(dut):
     r = register(dut)
     _, error = verify(dut, r.card.ehcid.lower() + ":1")
-    assert_client_error(error, "lower-case code")
+    error = assert_client_error(error, "lower-case code")
     assert (
         r.card.ehcid[:32] not in error["message"].upper()
         and r.card.ehcid[32:] not in error["message"].upper()
@@ -175,7 +175,7 @@ def test_expired_dynamic_code_is_refused(dut, expiring_code):
     left = expiring_code["minted_at"] + EXPIRY_LIFETIME_S + dut.clock_skew_s + 1.5 - time.monotonic()
     time.sleep(max(0.0, left))
     _, error = verify(dut, expiring_code["text"])
-    assert_client_error(error, "expired dynamic code")
+    error = assert_client_error(error, "expired dynamic code")
     assert "EXPIRED" in error["code"].upper()
 
 

@@ -64,7 +64,7 @@ def _scan_fresh(dut, short_codes) -> dict:
     mark = dut.mark()
     answer = dut.present_qr_text(code.qr_text)
     short_codes["scanned"] = True
-    assert _person(answer) and _person(answer)["main_index"] == holder.person.main_index, answer
+    assert (p := _person(answer)) and p["main_index"] == holder.person.main_index, answer
     assert _verify_texts(dut, mark) == [code.qr_text], "the node did not verify the dynamic code online"
     return answer
 
@@ -80,7 +80,7 @@ def test_static_code_at_every_ecc_level_is_sent_unchanged(dut, ec_level):
     r = register(dut.node)
     mark = dut.mark()
     answer = dut.present_qr_text(r.qr_text, ec_level=ec_level)
-    assert answer["ok"] and _person(answer) and _person(answer)["main_index"] == r.person.main_index, answer
+    assert answer["ok"] and (p := _person(answer)) and p["main_index"] == r.person.main_index, answer
     assert _verify_texts(dut, mark) == [r.qr_text], "the node did not receive the code text unchanged"
 
 
@@ -115,7 +115,7 @@ def test_200_pixel_code_image(dut):
     r = register(dut.node)
     big = Image.open(io.BytesIO(render_png(r.qr_text, scale=4)))
     buf = io.BytesIO()
-    big.convert("L").resize((200, 200), Image.NEAREST).save(buf, format="PNG")
+    big.convert("L").resize((200, 200), Image.Resampling.NEAREST).save(buf, format="PNG")
     answer = dut.present_qr_png(buf.getvalue(), "200x200 px static code")
     assert _person(answer), answer
 
@@ -409,7 +409,7 @@ def test_id_card_resolves_through_the_main_index(dut):
     r = register(dut.node, id_number=number)
     mark = dut.mark()
     answer = dut.request("present_id_card", record=_id_record(number))
-    assert _person(answer) and _person(answer)["main_index"] == r.person.main_index, answer
+    assert (p := _person(answer)) and p["main_index"] == r.person.main_index, answer
     assert [c.request.identifier for c in dut.received(mark, "Resolve")] == [number]
     assert number not in str(answer), "the terminal's answer shows the full ID number"
 
@@ -419,7 +419,7 @@ def test_social_security_card_resolves_through_the_main_index(dut):
     number = new_id_number()
     r = register(dut.node, id_number=number)
     answer = dut.request("present_ssc", record=_ssc_record(number))
-    assert _person(answer) and _person(answer)["main_index"] == r.person.main_index, answer
+    assert (p := _person(answer)) and p["main_index"] == r.person.main_index, answer
 
 
 @pytest.mark.requirement("TERM-012")
