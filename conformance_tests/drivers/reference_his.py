@@ -431,7 +431,9 @@ def main() -> None:
                 return
             op = str(req.get("op", ""))
             handler = (
-                getattr(his, op, None) if op in ("hello", "configure", "visit", "hospital_card") else None
+                getattr(his, op, None)
+                if op in ("hello", "configure", "visit", "hospital_card", "pay", "refund", "day_end")
+                else None
             )
             answer = (
                 {"ok": True, **handler(req)} if handler else {"ok": False, "error": {"code": "UNKNOWN_OP"}}
