@@ -145,6 +145,9 @@ def _validate_parameters(name: str, params: dict[str, Any], catalogue: Catalogue
     for feature in params.get("features", []):
         if feature not in vocab.features:
             raise EhcError(PROFILE_INVALID, f"profile {name}: unknown feature {feature!r}")
+    if "newborn" in params.get("features", []) and "birth-certificate" not in params.get("accepted_media", []):
+        # DIGEST §1.4 item 5: newborns are registered (and their cards found) on the birth certificate
+        raise EhcError(PROFILE_INVALID, f"profile {name}: feature newborn needs medium birth-certificate")
     lifetime = params.get("dynamic_code", {}).get("lifetime_seconds", 1)
     if not isinstance(lifetime, int) or lifetime <= 0:
         raise EhcError(PROFILE_INVALID, f"profile {name}: dynamic_code.lifetime_seconds must be > 0")

@@ -84,6 +84,11 @@ def profile_values(data: ProfileData) -> dict[str, Any]:
         raise EhcError(CONFIG_INVALID, f"profile {data.name}: {err.message}") from None
     if (media := p("accepted_media")) is not None:
         out["accepted_media"] = tuple(str(m) for m in media)
+        if "newborn" in (p("features") or ()) and "birth-certificate" not in out["accepted_media"]:
+            # DIGEST §1.4 item 5: a newborn's card is issued and found on the birth certificate
+            raise EhcError(
+                CONFIG_INVALID, f"profile {data.name}: feature newborn needs medium birth-certificate"
+            )
     if (lifetime := p("dynamic_code.lifetime_seconds")) is not None:
         out["dynamic_lifetime_s"] = int(lifetime)
     if (uses := p("dynamic_code.max_uses")) is not None:

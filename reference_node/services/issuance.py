@@ -26,6 +26,7 @@ from reference_node.errors import (
     FIELD_BAD_FORMAT,
     FIELD_MISSING,
     IDENTITY_CONFLICT,
+    MEDIUM_NOT_ACCEPTED,
     PERSON_UNKNOWN,
     QR_REISSUE_REFUSED,
 )
@@ -455,6 +456,13 @@ def error_info(err: EhcError) -> c.ErrorInfo:
 
 
 def register_newborn(node: Node, caller: Caller, req: pb.RegisterNewbornRequest) -> pb.RegisterResponse:
+    accepted = node.config.accepted_media
+    if accepted and "birth-certificate" not in accepted:
+        # the child's card is found by its birth certificate: a profile that does not take that
+        # medium cannot issue one (profile accepted_media)
+        raise EhcError(
+            MEDIUM_NOT_ACCEPTED, f"birth-certificate is not accepted under profile {node.config.profile}"
+        )
     doc_type = req.document_type or node.config.newborn_document_type
     if doc_type not in ("08", "99"):
         raise EhcError(FIELD_BAD_FORMAT, "newborn document_type must be 08 or 99", field="document_type")

@@ -60,7 +60,7 @@ CHANGES = {
     "area.province": '[parameters.area]\nprovince = "330000"\n',
     "area.county": '[parameters.area]\ncounty = "330127"\n',  # 淳安县 in basecity's Hangzhou
     "area.district": '[parameters.area]\ndistrict = "330102"\n',  # 上城区
-    "accepted_media": '[parameters]\naccepted_media = ["ehc-qr-static", "id-card"]\n',
+    "accepted_media": '[parameters]\naccepted_media = ["ehc-qr-static", "id-card", "birth-certificate"]\n',
     "dynamic_code.lifetime_seconds": "[parameters.dynamic_code]\nlifetime_seconds = 120\n",
     "dynamic_code.max_uses": "[parameters.dynamic_code]\nmax_uses = 3\n",
     "dynamic_code.refuse_reissue_while_valid": "[parameters.dynamic_code]\nrefuse_reissue_while_valid = true\n",
@@ -186,7 +186,7 @@ def profiled(tmp_path):
 
 
 def test_accepted_media_follow_the_profile(profiled):
-    """Zibo takes no bank card and no birth certificate; Hengyang takes the bank card."""
+    """Zibo takes no bank card; Hengyang takes the bank card."""
     zibo, hengyang = profiled("zibo").client(), profiled("hunan-hengyang").client()
     bank = mp.ResolveRequest(medium=mp.MEDIUM_BANK_CARD_TOKEN, identifier="tok_62220000abcdef")
     refused(lambda: zibo.main_index.Resolve(bank), S.FAILED_PRECONDITION, "NODE_MEDIUM_NOT_ACCEPTED")
