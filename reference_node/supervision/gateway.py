@@ -302,6 +302,7 @@ def _pages(r: APIRouter, node: Node) -> None:
             "time_zone": eng.profile.time_zone,
             "cities": list(cities.values()),
             "rule": eng.rule_text(),
+            "rule_zh": notice.rule_text_zh(eng),
             # the profile the node runs under (ehc node serve --profile) and its city / province
             "profile": node.config.profile,
             "profile_title": node.config.profile_title,
