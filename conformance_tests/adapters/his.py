@@ -73,6 +73,7 @@ class DriverHis:
         settings = {
             "scenes": run.profile.param("scenes"),
             "hospital_cards": run.profile.param("hospital_cards", {}),
+            "public_services": run.profile.param("public_services", {}),
         }
         if api == "tencent":
             c = self.credentials  # the app: appId = terminal id, appSecret = secret hex, hospitalId = org

@@ -43,6 +43,17 @@ DEPARTMENTS = {
     "inpatient": "0300",
     "checkup": "0100",
 }
+#: public services on the card (issue #16; seeds 000, 002, 003): the ``service`` operation
+PUBLIC_SERVICES = ("booking", "queue_reminder", "report_query", "record_query", "family_doctor")
+#: department of the card use of each public service (a booking: the department booked)
+SERVICE_DEPARTMENTS = {
+    "booking": "0300",
+    "queue_reminder": "0300",
+    "lab_report": "3000",
+    "imaging_report": "3200",
+    "record_query": "6000",
+    "family_doctor": "0200",
+}
 #: card type of the usage report per medium read (ehc.spec.codes.CARD_MEDIA)
 CARD_TYPES = {
     "ehc-qr-static": "11",
@@ -76,6 +87,7 @@ class His(PaymentDesk):
         self.platform: Any = None  # TencentClient in Tencent mode
         self.site: Any = None  # the HIS's own context (org, city, channel) in Tencent mode
         self.scenes: dict[str, str] = {}
+        self.services: dict[str, str] = {}  # public service -> scene (profile ``public_services``)
         self.stop_issue: dt.date | None = None
         self.stop_use: dt.date | None = None
         self.qr_of_card: dict[str, str] = {}  # healthCardId -> the code text read at this visit
@@ -89,6 +101,7 @@ class His(PaymentDesk):
                 "protocol": PROTOCOL,
                 "media": sorted(CARD_TYPES),
                 "apis": ["grpc", "tencent"],
+                "services": list(PUBLIC_SERVICES),
             }
         }
 
@@ -114,6 +127,7 @@ class His(PaymentDesk):
         else:
             raise Refused("API_UNSUPPORTED", f"api {str(req.get('api'))[:20]!r}: grpc or tencent")
         self.scenes = dict(req["scenes"])
+        self.services = dict(req.get("public_services") or {})
         cards = req.get("hospital_cards") or {}
         self.stop_issue = dt.date.fromisoformat(cards["stop_issue"]) if cards.get("stop_issue") else None
         self.stop_use = dt.date.fromisoformat(cards["stop_use"]) if cards.get("stop_use") else None
@@ -152,7 +166,83 @@ class His(PaymentDesk):
         self.link_hospital_card(who, number)
         return {"allowed": True, "issued": True, "identifier": number}
 
+    def service(self, req: dict) -> dict:
+        """A public service on the card (``service``: booking, queue_reminder, report_query with
+        ``kind`` lab|imaging, record_query, family_doctor): the patient is identified at the node
+        with the card or code presented, the service is done and its card use is reported with the
+        service's scene and the ``channel`` the patient used. A card the node refuses stops it."""
+        name = str(req.get("service", ""))
+        if name not in PUBLIC_SERVICES:
+            raise Refused("SERVICE_UNKNOWN", f"service {name[:20]!r}: one of {', '.join(PUBLIC_SERVICES)}")
+        scene = self.service_scene(name, req)
+        try:
+            who = self.identify(req["patient"], scene, dt.datetime.now(CST).date())
+        except Refused as exc:
+            return {"patient": None, "error": {"code": exc.code, "message": str(exc)}, "reported": False}
+        reported = self.report_service(who, name, scene, req)
+        return {
+            "patient": {"main_index": who["main_index"]},
+            "service": name,
+            "scene": scene,
+            "reported": reported,
+            **self.service_result(name, req, who),
+        }
+
     # ------------------------------------------------------------------ behaviour (mutants override)
+    def service_key(self, name: str, req: dict) -> str:
+        """The ``public_services`` key of a request: a report query by its kind."""
+        if name == "report_query":
+            kind = req.get("kind", "lab")
+            if kind not in ("lab", "imaging"):
+                raise Refused("SERVICE_UNKNOWN", "report_query kind: lab or imaging")
+            return f"{kind}_report"
+        return name
+
+    def service_scene(self, name: str, req: dict) -> str:
+        key = self.service_key(name, req)
+        if key not in self.services:
+            raise Refused("SERVICE_NOT_CONFIGURED", f"no scene configured for {key}")
+        return self.services[key]
+
+    def make_service_record(self, who: dict, name: str, scene: str, req: dict) -> Any:
+        from reference_node.proto.ehc.node.v1 import usage_pb2
+
+        ctx = self.context()
+        department = req.get("department") if name == "booking" else None
+        return usage_pb2.UsageRecord(
+            request_id=str(uuid.uuid4()),
+            time=dt.datetime.now(CST).strftime("%Y%m%d%H%M%S"),
+            org_code=ctx.org_code,
+            org_name=ctx.org_name,
+            use_city=ctx.use_city,
+            scene=scene,
+            medical_step=scene[:6],
+            department=department or SERVICE_DEPARTMENTS[self.service_key(name, req)],
+            card_type=who["card_type"],
+            channel=req.get("channel") or ctx.channel,  # where the patient used the card
+            visit_type="O",
+            terminal_id=ctx.terminal_id,
+            ehcid=who["ehcid"] if who["card_type"] == "11" else "",
+            card_number=who.get("card_number", ""),
+        )
+
+    def report_service(self, who: dict, name: str, scene: str, req: dict) -> bool:
+        ack = self.report(self.make_service_record(who, name, scene, req))
+        return bool(ack and (ack.accepted or ack.duplicate))
+
+    def service_result(self, name: str, req: dict, who: dict) -> dict:
+        """What the patient is shown (the HIS's own business; the kit checks only that a refused
+        card gets none of it)."""
+        if name == "booking":
+            return {"booking": {"slot": req.get("slot", ""), "number": uuid.uuid4().hex[:8].upper()}}
+        if name == "queue_reminder":
+            return {"reminder": {"ahead": 0}}
+        if name == "report_query":
+            return {"reports": []}
+        if name == "record_query":
+            return {"records": []}
+        return {"signed": {"doctor": req.get("doctor", ""), "main_index": who["main_index"]}}
+
     def hospital_cards_allowed(self, action: str, day: dt.date) -> bool:
         limit = self.stop_issue if action == "issue" else self.stop_use
         return limit is None or day < limit
@@ -432,7 +522,8 @@ def main() -> None:
             op = str(req.get("op", ""))
             handler = (
                 getattr(his, op, None)
-                if op in ("hello", "configure", "visit", "hospital_card", "pay", "refund", "day_end")
+                if op
+                in ("hello", "configure", "visit", "hospital_card", "service", "pay", "refund", "day_end")
                 else None
             )
             answer = (

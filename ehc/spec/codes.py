@@ -296,6 +296,9 @@ SCENES = CodeTable(
         # other
         _scene("0190041", "预防接种", "immunisation", "other", KIT),
         _scene("0190042", "妇幼保健", "maternal and child care", "other", KIT),
+        # public services on the card (seeds 000, 002, 003; kit codes, profile `public_services`)
+        _scene("0190043", "健康档案/病历查询", "health record / medical record query", "other", KIT),
+        _scene("0190044", "家庭医生签约", "family-doctor signing", "other", KIT),
         _scene("0000009", "其他", "other", "other", KIT),
     ],
 )
