@@ -11,6 +11,8 @@ import sys
 
 import click
 
+from ehc.clitools import PlainHelpContext, plain_help
+
 # name -> "module:attribute" of a click command or group; each package owns its own module.
 COMMANDS: dict[str, str] = {
     "id": "ehc.id_cli:id_group",
@@ -26,6 +28,8 @@ COMMANDS: dict[str, str] = {
 
 
 class LazyGroup(click.Group):
+    context_class = PlainHelpContext
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
@@ -35,7 +39,8 @@ class LazyGroup(click.Group):
             return None
         module, attr = target.split(":")
         try:
-            return getattr(importlib.import_module(module), attr)
+            # help without the docstrings' backticks (issue #17)
+            return plain_help(getattr(importlib.import_module(module), attr))
         except (ImportError, AttributeError) as exc:
             reason = str(exc)
 

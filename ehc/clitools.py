@@ -126,3 +126,33 @@ def always_json_option() -> Any:
     return click.option(
         "--json", "as_json", is_flag=True, expose_value=False, help="JSON (always; indented at a terminal)"
     )
+
+
+# ------------------------------------------------------------------ help text without markup (issue #17)
+def plain(text: str) -> str:
+    """``x`` and `x` (reStructuredText / Markdown quoting in docstrings) as x; also a lone quote left
+    where click cut a short help."""
+    return text.replace("`", "")
+
+
+class PlainHelpFormatter(click.HelpFormatter):
+    """Help output without the docstrings' quoting backticks (docstrings stay reStructuredText)."""
+
+    def write_text(self, text: str) -> None:
+        super().write_text(plain(text))
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        super().write_dl([(plain(a), plain(b)) for a, b in rows], col_max, col_spacing)
+
+
+class PlainHelpContext(click.Context):
+    formatter_class = PlainHelpFormatter
+
+
+def plain_help(cmd: click.Command) -> click.Command:
+    """Give ``cmd`` and every command below it help without markup."""
+    cmd.context_class = PlainHelpContext
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            plain_help(sub)
+    return cmd
