@@ -3,7 +3,7 @@
 Load tests, conformance suites and the CLI import this module (never the node internals)::
 
     from reference_node.client import NodeClient
-    with NodeClient.from_file("var/ehc-node/client.json") as nc:
+    with NodeClient.from_file(default_data_dir() / "client.json") as nc:  # reference_node.runtime
         nc.verification.VerifyQr(verification_pb2.VerifyQrRequest(qr_text=..., context=nc.context()))
 
 Errors: ``error_of(rpc_error)`` turns a refused call into the kit's ``EhcError`` (code + number).
