@@ -420,7 +420,10 @@ def keys_wrap(path: str | None, data_dir: str | None, kek_file: str | None) -> N
     "--client-file", type=click.Path(dir_okay=False), default=None, help="default DATA_DIR/client.json"
 )
 @click.option(
-    "--data-dir", type=click.Path(file_okay=False), default=None, help="the node's (default $EHC_NODE_HOME or per-user)"
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="the node's (default $EHC_NODE_HOME or per-user)",
 )
 @click.option("--as", "role", type=click.Choice(["terminal", "admin"]), default="terminal", show_default=True)
 @json_option("JSON (always; indented at a terminal); errors as JSON on stderr too")
@@ -758,13 +761,16 @@ def c_identities(ctx: click.Context, out: str, foreign_org: str | None) -> None:
         tls = TlsConfig.from_files(**tls_paths) if tls_paths else None
     except (OSError, ValueError, KeyError):
         fail(
-            EhcError(CONFIG_INVALID, f"cannot read terminal, admin and tls of client file {o['client_file']}")
+            EhcError(
+                CONFIG_INVALID, f"cannot read terminal, admin and tls of client file {o['client_file']}"
+            ),
+            o["as_json"],
         )
     target = o["target"] or file_target
     try:
         identities = provision_identities(target, terminal, admin, foreign_org=foreign_org, tls=tls)
     except grpc.RpcError as exc:
-        fail(error_of(exc))
+        fail(error_of(exc), o["as_json"])
     path = write_client_file(out, target, identities, tls_paths)
     emit({"client_file": str(path), "identities": {r: c.terminal_id for r, c in identities.items()}})
 

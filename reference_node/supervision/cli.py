@@ -31,7 +31,9 @@ def _store_options(f: Any) -> Any:
     f = click.option(
         "--db", "db_url", default=None, help="postgresql://... or SQLite path (default DATA_DIR/node.db)"
     )(f)
-    return click.option("--data-dir", default=None, help="default $EHC_NODE_HOME, else per-user (docs/cli.md)")(f)
+    return click.option(
+        "--data-dir", default=None, help="default $EHC_NODE_HOME, else per-user (docs/cli.md)"
+    )(f)
 
 
 @click.group("supervision")

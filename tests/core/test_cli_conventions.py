@@ -216,3 +216,40 @@ def test_the_convention_is_written_down() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
     for name in ("--target", "--client-file", "--profile", "--out", "--json", "--data-dir", "EHC_NODE_HOME"):
         assert f"`{name}" in text, name
+
+
+def test_certify_node_takes_the_client_file_by_the_kit_s_one_name(tmp_path: Path) -> None:
+    runner = CliRunner()
+    missing = tmp_path / "no-such-client.json"
+    spec = runner.invoke(
+        main, ["certify", "node", "--target", f"127.0.0.1:5;client={missing}", "--out", str(tmp_path / "a")]
+    )
+    named = runner.invoke(
+        main,
+        [
+            "certify",
+            "node",
+            "--target",
+            "127.0.0.1:5",
+            "--client-file",
+            str(missing),
+            "--out",
+            str(tmp_path / "b"),
+        ],
+    )
+    assert spec.exit_code == named.exit_code == 2 and str(missing) in named.stderr
+    assert spec.stderr == named.stderr  # the same check of the same file, before any test
+    both = runner.invoke(
+        main,
+        [
+            "certify",
+            "node",
+            "--target",
+            f"h:1;client={missing}",
+            "--client-file",
+            "x",
+            "--out",
+            str(tmp_path / "c"),
+        ],
+    )
+    assert both.exit_code == 2 and "--client-file" in both.stderr
