@@ -115,6 +115,9 @@ ROLE_CLI = {
     "node-sichuan": "node --api sichuan --target",
     "his": "his --driver",
 }
+#: transcript steps of a failure's evidence printed (the last ones: the minimal failing example's
+#: replay); the whole transcript is on screen and in report.json
+PRINT_STEPS = 40
 COLOURS = {
     "pass": "#2e8b47",
     "fail": "#c62828",
@@ -198,6 +201,7 @@ def _view(report: dict[str, Any], signer: dict[str, Any] | None) -> dict[str, An
             t["_reproduce"] = _reproduce(report, t)
     return {
         "r": report,
+        "PRINT_STEPS": PRINT_STEPS,
         "L": LABELS,
         "VZ": VERDICT_ZH,
         "OZ": OUTCOME_ZH,

@@ -181,7 +181,8 @@ def _rel_error_pct(alpha: float) -> str:
 def _run_charts(
     rows: list[tuple[int, str, EndpointStats]], total_hist: LatencyHistogram, t0: float, bucket_s: int
 ) -> list[dict[str, Any]]:
-    all_rows = [(sec - t0, st) for sec, name, st in rows if name == "ALL"]
+    # x = the bucket's start in whole seconds from the start (as timeseries.csv t_s): never below 0
+    all_rows = [(sec - int(t0), st) for sec, name, st in rows if name == "ALL"]
     lat: dict[str, list[dict[str, Any]]] = {"p50": [], "p95": [], "p99": []}
     for t, st in all_rows:
         q = st.hist.quantiles([0.5, 0.95, 0.99]) if st.hist.count else [math.nan] * 3
