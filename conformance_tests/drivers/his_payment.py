@@ -204,7 +204,7 @@ class PaymentDesk:
         """The order for the card holder; deferred for a poverty-relief person when the node's
         profile allows it (the node answers NODE_SETTLEMENT_DEFER_REFUSED otherwise: then billed)."""
         pb = self._pb()
-        defer = bool(self.pay_later(who))  # type: ignore[attr-defined]
+        defer = self.defer_bill(who)
         while True:
             request = pb.CreateOrderRequest(
                 request_id="ORD-" + uuid.uuid4().hex, context=self.client.context(),  # type: ignore[attr-defined]
@@ -217,6 +217,10 @@ class PaymentDesk:
                 if not (defer and exc.code == "NODE_SETTLEMENT_DEFER_REFUSED"):
                     raise
                 defer = False
+
+    def defer_bill(self, who: dict) -> bool:
+        """Treat first, pay later: the bill of a person the node flags poverty-relief is deferred."""
+        return bool(self.pay_later(who))  # type: ignore[attr-defined]
 
     def submit_payment(self, order: Any, bill: dict) -> Any:
         pb = self._pb()
