@@ -182,7 +182,7 @@ def render_pdf(
     sub = ParagraphStyle("u", parent=base, fontSize=10, leading=14, alignment=TA_CENTER)
     today = today or date.today()
     week, camp, s = data["week"], data["campaign"], data["summary"]
-    place = data["area_name"] or node_area or "全部地区"
+    place = data["area_name"] or "全部地区"  # the node's city is named below: a node may serve several
 
     def p(text: Any, style: ParagraphStyle = base) -> Paragraph:
         from xml.sax.saxutils import escape

@@ -59,6 +59,40 @@ def browser_page(tmp_path: Path):
 
 
 @pytest.fixture
+def strict_browser(tmp_path: Path):
+    """Chromium WITHOUT bypass_csp: a CSP violation (inline style/script, foreign source) is a
+    console error the tests see. Yields a function that opens a page at a viewport."""
+    reason = _why_not()
+    if reason:
+        print(f"SKIP browser test: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        exe = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+        browser = p.chromium.launch(executable_path=exe, headless=True, args=ARGS)
+        contexts = []
+
+        def open_page(width: int = 1400, height: int = 1000):
+            ctx = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
+            contexts.append(ctx)
+            page = ctx.new_page()
+            page.console_errors = []  # type: ignore[attr-defined]
+            page.requests = []  # type: ignore[attr-defined]
+            page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+            page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+            page.on("request", lambda r: page.requests.append(r.url))
+            return page
+
+        try:
+            yield open_page
+        finally:
+            for ctx in contexts:
+                ctx.close()
+            browser.close()
+
+
+@pytest.fixture
 def seeded_node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A node with the hand-computed history; profile with min_visits 1 so tiny hospitals are rated."""
     from sv_history import build_hand_history

@@ -1,12 +1,17 @@
-"""Screenshots of the dashboard (demo data) and the scanner bench into docs/screenshots/.
+"""Screenshots of the dashboard (demo data), its printed form, the weekly notice PDF and the
+scanner bench into docs/screenshots/.
 
     python tests/browser/make_screenshots.py        # ~1-2 minutes: seeds the demo history first
 
-Needs the same Debian chromium + Python playwright as the browser tests.
+Needs the same Debian chromium + Python playwright as the browser tests; the notice's picture
+needs Debian poppler-utils (pdftoppm), skipped with the reason otherwise. PNGs are reduced to a
+256-colour palette (docs stay small).
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -17,6 +22,30 @@ sys.path.insert(0, str(HERE))
 from conftest import ARGS, CHROMIUM  # noqa: E402
 
 OUT = HERE.parents[1] / "docs" / "screenshots"
+QUARTER = "start=2021-07-01&end=2021-09-26&city=370800"  # 2021 Q3 up to a Sunday: the notice's week is whole
+
+
+def small_png(path: Path) -> None:
+    """A 256-colour palette: the pages are flat colours and text, a fifth of the RGB size."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+
+
+def notice_png(base: str, tmp: str) -> None:
+    """Page 1 of the weekly notice PDF the node serves, as the official prints it."""
+    import httpx
+
+    pdf = Path(tmp) / "notice.pdf"
+    query = QUARTER.replace("city=", "area=")  # the page's filter: city → area of the API
+    pdf.write_bytes(httpx.get(f"{base}/dashboard/api/notice.pdf?{query}", timeout=120).content)
+    if not shutil.which("pdftoppm"):
+        print("SKIP weekly-notice.png: pdftoppm is not installed (apt-get install poppler-utils)")
+        return
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                    str(OUT / "weekly-notice")], check=True)  # fmt: skip
+    small_png(OUT / "weekly-notice.png")
 
 
 def main() -> int:
@@ -37,9 +66,15 @@ def main() -> int:
                     viewport={"width": 1440, "height": 900}, device_scale_factor=1, bypass_csp=True,
                 )  # fmt: skip
                 page = ctx.new_page()
-                page.goto(f"{base}/dashboard?start=2021-07-01&end=2021-09-30&city=370800")
+                page.goto(f"{base}/dashboard?{QUARTER}")
                 page.wait_for_function("document.body.dataset.loaded", timeout=60_000)
                 page.screenshot(path=str(OUT / "dashboard.png"), full_page=True)
+                page.emulate_media(media="print")  # what window.print() lays out (A4 landscape width)
+                page.set_viewport_size({"width": 1040, "height": 900})
+                page.screenshot(path=str(OUT / "dashboard-print.png"), full_page=True)
+                page.emulate_media(media="screen")
+                page.set_viewport_size({"width": 1440, "height": 900})
+                notice_png(base, tmp)
                 page.goto(f"{base}/scanner-bench")
                 page.fill("#scanner", "Vendor X-2000 (TEST-ONLY)")
                 page.fill("#operator", "测试员")
@@ -68,6 +103,8 @@ def main() -> int:
                 ctx.close()
         finally:
             node.stop()
+    for png in ("dashboard.png", "dashboard-print.png"):
+        small_png(OUT / png)
     print("written:", sorted(p.name for p in OUT.glob("*.png")))
     return 0
 

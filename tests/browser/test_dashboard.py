@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ARGS, CHROMIUM, _why_not
 from sv_history import H3A, H3B, H3C
 
 from reference_node.proto.ehc.node.v1 import registry_pb2
@@ -24,39 +22,6 @@ WORDS = {"red": "红牌", "yellow": "黄牌", "blue": "蓝牌"}
 # a selector, not wait_for_function: the page's CSP (no 'unsafe-eval') refuses evaluated strings
 LOADED = "body[data-loaded]:not([data-loaded=''])"
 VIEWPORTS = [(1400, 1000), (1024, 768), (390, 844)]  # the tests' and screenshots' size, a laptop, a phone
-
-
-@pytest.fixture
-def strict_browser(tmp_path: Path):
-    """Chromium WITHOUT bypass_csp: a CSP violation (inline style/script, foreign source) is a
-    console error the tests see. Yields a function that opens a page at a viewport."""
-    reason = _why_not()
-    if reason:
-        print(f"SKIP browser test: {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        contexts = []
-
-        def open_page(width: int = 1400, height: int = 1000):
-            ctx = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
-            contexts.append(ctx)
-            page = ctx.new_page()
-            page.console_errors = []  # type: ignore[attr-defined]
-            page.requests = []  # type: ignore[attr-defined]
-            page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
-            page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
-            page.on("request", lambda r: page.requests.append(r.url))
-            return page
-
-        try:
-            yield open_page
-        finally:
-            for ctx in contexts:
-                ctx.close()
-            browser.close()
 
 
 def _open(page, node, query: str = H2_2019) -> str:

@@ -195,12 +195,12 @@
       tr.dataset.org = h.org_code;
       tr.dataset.rating = h.rating;
       cell(tr, h.org_name, "name").title = h.org_code;
-      cell(tr, t("lv" + h.level));
-      cell(tr, h.area_name || h.area_code);
+      cell(tr, t("lv" + h.level), "nowrap");
+      cell(tr, h.area_name || h.area_code, "nowrap");
       cell(tr, num(h.visits), "num");
       shareCell(tr, h.ecard_share, "ecard", h.visits);
       shareCell(tr, h.physical_share, "legacy", h.visits);
-      cell(tr, badge(h.rating)).title = marksTitle(h.marks);
+      cell(tr, badge(h.rating), "nowrap").title = marksTitle(h.marks);
       tbody.appendChild(tr);
     }
   }
@@ -217,7 +217,7 @@
       cell(tr, num(c.holders), "num");
       cell(tr, c.population ? pct(c.coverage) : "–", "num");
       cell(tr, c.visits ? pct(c.physical_share) : "–", "num");
-      cell(tr, badge(c.rating)).title = marksTitle(c.marks);
+      cell(tr, badge(c.rating), "nowrap").title = marksTitle(c.marks);
       tbody.appendChild(tr);
     }
   }
@@ -234,7 +234,7 @@
     for (const x of e.escalations) {
       const tr = document.createElement("tr");
       tr.dataset.code = x.code;
-      cell(tr, t(x.entity));
+      cell(tr, t(x.entity), "nowrap");
       cell(tr, x.name || x.code, "name");
       cell(tr, String(x.reds), "num");
       cell(tr, x.red_weeks.join(" "), "mono");
