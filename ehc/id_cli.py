@@ -8,7 +8,7 @@ import importlib.util
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -122,7 +122,7 @@ def check(
 @click.option("--strict-area", is_flag=True, help="Also require known GB/T 2260 area codes.")
 @click.option("--details", is_flag=True, help="One line per invalid number: line, masked number, code.")
 @click.option("--json", "as_json", is_flag=True)
-def scan(source: click.utils.LazyFile, strict_area: bool, details: bool, as_json: bool) -> None:
+def scan(source: TextIO, strict_area: bool, details: bool, as_json: bool) -> None:
     """Check a file of citizen ID numbers (one per line, '-' for stdin) and count the errors.
 
     For cleaning a patient index before batch issuance. Numbers are masked in the output; exit 1

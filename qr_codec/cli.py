@@ -10,6 +10,7 @@ import json
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -264,11 +265,11 @@ def degrade_command(
         fail(err, as_json)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    entries = []
+    entries: list[dict[str, Any]] = []
     for s in items:
         name = f"{s.name}_{s.index:03d}.png"
         Image.fromarray(s.image).save(out / name)
-        entry = {
+        entry: dict[str, Any] = {
             "file": name,
             "preset": s.name,
             "severity": s.severity,

@@ -31,7 +31,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 
 from ehc.errors import EhcError
 from qr_codec.ehcid import validate_ehcid
@@ -182,8 +182,8 @@ class OpaqueToken:
 # ------------------------------------------------------------------------ cached ciphers
 class _Contexts(threading.local):
     def __init__(self) -> None:
-        self.enc: dict[bytes, object] = {}
-        self.dec: dict[bytes, object] = {}
+        self.enc: dict[bytes, CipherContext] = {}
+        self.dec: dict[bytes, CipherContext] = {}
 
 
 _ctx = _Contexts()
@@ -201,7 +201,7 @@ def _protect_key(key: bytes) -> bytes:
     return bytes(key)
 
 
-def _context(cache: dict, key: bytes, decrypt: bool):
+def _context(cache: dict[bytes, CipherContext], key: bytes, decrypt: bool) -> CipherContext:
     if type(key) is not bytes:  # bytearray/memoryview are unhashable; anything else is refused
         key = _protect_key(key)
     ctx = cache.get(key)

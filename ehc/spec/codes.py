@@ -438,7 +438,10 @@ NATIONS = CodeTable(
     "nation (民族)",
     "GB 3304-1991",
     [
-        *(Code(*item.split(" ", 2)) for item in _NATIONS.replace("\n", "").split("|")),
+        *(
+            Code(code, zh, en)
+            for code, zh, en in (i.split(" ", 2) for i in _NATIONS.replace("\n", "").split("|"))
+        ),
         Code("97", "其他未识别民族", "other (unrecognised)", KIT, "GB 3304 value; not listed in the digest"),
         Code(
             "98",
