@@ -179,10 +179,12 @@ def _reproduce(report: dict[str, Any], test: dict[str, Any]) -> list[str]:
 def _view(report: dict[str, Any], signer: dict[str, Any] | None) -> dict[str, Any]:
     tests = {t["nodeid"]: t for t in report["tests"]}
     reqs = report["requirements"]
+    failing_of: dict[str, list[dict[str, Any]]] = {}
+    duration_of: dict[str, float] = {}
     for r in reqs:
         r_tests = [tests[n] for n in r["tests"] if n in tests]
-        r["_failing"] = [t for t in r_tests if t["outcome"] in ("failed", "error")]
-        r["_duration"] = sum(t["duration_s"] for t in r_tests)
+        failing_of[r["id"]] = [t for t in r_tests if t["outcome"] in ("failed", "error")]
+        duration_of[r["id"]] = sum(t["duration_s"] for t in r_tests)
     failures = [r for r in reqs if r["verdict"] == "fail" or (r["verdict"] == "not-tested" and r["gating"])]
     failures.sort(key=lambda r: (r["level"] != "must", r["id"]))
     declaration = report["declaration"]
@@ -196,12 +198,15 @@ def _view(report: dict[str, Any], signer: dict[str, Any] | None) -> dict[str, An
     decl_dut = declaration.get("dut", {})
     counts = report["summary"]["requirements"]
     total = sum(counts.values()) or 1
-    for t in report["tests"]:
-        if t["outcome"] in ("failed", "error"):
-            t["_reproduce"] = _reproduce(report, t)
+    reproduce_of = {
+        t["nodeid"]: _reproduce(report, t) for t in report["tests"] if t["outcome"] in ("failed", "error")
+    }
     return {
         "r": report,
         "PRINT_STEPS": PRINT_STEPS,
+        "failing_of": failing_of,
+        "duration_of": duration_of,
+        "reproduce_of": reproduce_of,
         "L": LABELS,
         "VZ": VERDICT_ZH,
         "OZ": OUTCOME_ZH,
@@ -240,5 +245,5 @@ def _view(report: dict[str, Any], signer: dict[str, Any] | None) -> dict[str, An
 def render_html(report: dict[str, Any], signer: dict[str, Any] | None = None) -> str:
     """The page for ``report``; ``signer`` = {"label", "test_only", "fingerprint"} of the key that
     signs the directory (fingerprint = the manifest's ``signer.public_key_sm3``)."""
-    view = _view(json.loads(json.dumps(report)), signer)  # a copy: the view annotates it
+    view = _view(report, signer)
     return _env().get_template("report.html").render(**view)
