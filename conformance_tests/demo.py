@@ -63,11 +63,16 @@ STAGES = (
     "issue",
     "day of visits",
     "tencent envelope",
+    "front-end",
     "refusals",
     "usage",
     "certify node",
 )
 OUTPATIENT = ("registration", "queue", "consultation", "payment")
+# One visit through the hospital's front-end server (前置机, docs/frontend.md): adult:1 again (its
+# third registration today: still one KPI visit), with the e-card's static code.
+FRONTEND_VISIT = ("registration", "consultation")
+FRONTEND_TERMINAL = "HIS-FE-01"  # the HIS's terminal id at the front-end
 
 
 @dataclass(frozen=True)
@@ -570,6 +575,7 @@ class DemoRun:
             ("发卡", "issue", self.issue),
             ("门诊日", "day of visits", self.day_of_visits),
             ("微信接口", "tencent envelope", self.tencent_visit),
+            ("前置机", "front-end", self.frontend_visit),
             ("拒绝", "refusals", self.refusals),
             ("上报", "usage", self.usage),
             ("认证", "certify node", self.certify),
@@ -733,6 +739,80 @@ class DemoRun:
         self.summary["tencent_visit"] = {"operations": 4, "result_codes": [0, 0, 0, 0]}
         return "getAppToken → getDynamicQRCode → verifyQRCode → reportHISData: resultCode 0 each"
 
+    def frontend_visit(self) -> str:
+        """One visit through ``ehc node frontend`` (its own process) in front of the demo's node:
+        the front-end is enrolled at the node as a terminal of the hospital, the reference HIS calls
+        the front-end with its own credential there, the front-end acknowledges each usage report
+        once it is durable in its outbox and forwards it; the stage ends when the city node holds
+        the visit's reports, under the front-end's terminal id."""
+        from conformance_tests.drivers.reference_his import His
+        from reference_node.frontend.auth import enrol_at_node, write_client_file
+        from reference_node.frontend.testing import start_frontend_process
+        from reference_node.proto.ehc.node.v1 import usage_pb2 as up
+
+        assert self.tmp is not None  # set by start_node
+        day = self._day()
+        creds = self.running.credentials
+        fe_id = f"FE-{creds.org_code}"[:32]
+        hospital = enrol_at_node(
+            day.admin, fe_id, creds.org_code, certified=self.node_config.require_certified_terminals
+        )
+        client_file = write_client_file(
+            Path(self.tmp.name) / "frontend" / "hospital.json", self.running.target, hospital
+        )
+        ehcid = self.ehcid_of[self.roles["adult:1"].id_number]
+        since = (dt.datetime.now(dt.timezone(dt.timedelta(hours=8))) - dt.timedelta(seconds=1)).strftime(
+            "%Y%m%d%H%M%S"
+        )
+        fe = start_frontend_process(
+            Path(self.tmp.name) / "frontend", self.running.target, client_file, terminals=[FRONTEND_TERMINAL]
+        )
+        his = His()
+        try:
+            his.configure(
+                {
+                    "node": fe.target,
+                    "credentials": fe.credentials(FRONTEND_TERMINAL).to_dict(),
+                    "scenes": day.scenes,
+                }
+            )
+            code = day.code(ehcid, dynamic=False)
+            t0 = time.perf_counter()
+            done = his.visit(
+                {"patient": {"medium": "ehc-qr-static", "qr_text": code}, "steps": list(FRONTEND_VISIT)}
+            )
+            _expect(done.get("error") is None, f"HIS through the front-end: {done.get('error')}")
+            acked = [s["step"] for s in done["steps"] if s["reported"]]
+            _expect(len(acked) == len(FRONTEND_VISIT), f"the front-end acknowledged {len(acked)} reports")
+            # store and forward: the reports reach the city node in the background
+            request = up.QueryUsageRequest(ehcid=ehcid, from_time=since, limit=100)
+            held: list[Any] = []
+            while time.perf_counter() - t0 < 15:
+                held = [r for r in day.admin.usage.QueryUsage(request).records if r.terminal_id == fe_id]
+                if len(held) >= len(acked):
+                    break
+                time.sleep(0.05)
+            seconds = time.perf_counter() - t0
+        finally:
+            his.client.close()
+            fe.stop()
+        _expect(
+            sorted(r.scene for r in held) == sorted(day.scenes[s] for s in FRONTEND_VISIT),
+            f"the city node holds {len(held)} of the {len(acked)} reports the front-end acknowledged",
+        )
+        self.steps.update(acked)
+        self.summary["frontend_visit"] = {
+            "steps": acked,
+            "acknowledged": len(acked),
+            "at_node": len(held),
+            "node_terminal": fe_id,
+            "seconds": round(seconds, 2),
+        }
+        return (
+            f"HIS → ehc node frontend → city node: {len(acked)} reports acked, {len(held)} at the node "
+            f"({fe_id}) after {seconds:.1f} s"
+        )
+
     def refusals(self) -> str:
         from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
 
@@ -798,6 +878,7 @@ def _print_summary(echo: Callable[[str], None], s: dict[str, Any]) -> None:
     refused = ", ".join(f"{code} {n}" for code, n in sorted(s["verifications"]["refused"].items()))
     cert = s["certification"]
     kpi = s["kpi"]
+    fe = s["frontend_visit"]
     media = ", ".join(f"{k} {v}" for k, v in sorted(s["usage_by_medium"].items()))
     share = f"{100 * kpi['ecard_visits'] / kpi['visits']:.0f} %" if kpi["visits"] else "n/a"
     rows = [
@@ -806,6 +887,7 @@ def _print_summary(echo: Callable[[str], None], s: dict[str, Any]) -> None:
         ("就诊 visits", f"{s['visits']} visits, {s['usage_reports']} usage reports 用卡上报 ({media})"),
         ("环节 by step", steps),
         ("核验 checks", f"{s['verifications']['ok']} identifications OK, refused: {refused}"),
+        ("前置机 relay", f"{fe['acknowledged']} reports acked by the front-end, {fe['at_node']} forwarded"),
         ("监管 KPI", f"电子健康卡 share of today's visits {share} ({kpi['ecard_visits']}/{kpi['visits']})"),
         ("认证 verdict", f"{cert['verdict']} ({cert['tests']['passed']} tests passed), signature verifies"),
         ("报告 report", cert["report"]),

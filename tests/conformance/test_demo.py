@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance_tests.demo import DAY_PLAN, STAGES, STEP_NAMES
+from conformance_tests.demo import DAY_PLAN, FRONTEND_VISIT, STAGES, STEP_NAMES
 from conformance_tests.reportsign import verify_directory
 
 SEED = 3
@@ -54,13 +54,20 @@ def test_demo_summary_matches_the_day_plan(json_run):
     # the node also holds one registration visit made through the Tencent envelope (an e-card code)
     assert summary["tencent_visit"]["result_codes"] == [0, 0, 0, 0]
     planned["registration"] += 1
+    # and one visit through the front-end server, forwarded to the node before the usage stage
+    assert (
+        summary["frontend_visit"]["acknowledged"]
+        == summary["frontend_visit"]["at_node"]
+        == len(FRONTEND_VISIT)
+    )
+    planned.update(FRONTEND_VISIT)
     # what the node's store holds, step by step, is what the day did
     assert summary["usage_by_step"] == dict(planned)
     assert summary["usage_reports"] == sum(planned.values())
     by_medium = Counter()
     for v in DAY_PLAN:
         by_medium["ehc-qr" if v.medium.startswith("ehc-qr") else v.medium] += len(v.steps)
-    by_medium["ehc-qr"] += 1  # the Tencent visit
+    by_medium["ehc-qr"] += 1 + len(FRONTEND_VISIT)  # the Tencent and front-end visits (e-card codes)
     assert summary["usage_by_medium"] == dict(by_medium)  # chip-card steps reported as chip (10)
     assert summary["verifications"]["refused"] == {"QR_EXPIRED": 1, "NODE_CARD_SUSPENDED": 1}
     # every window identification plus every HIS identification of a multi-step visit
