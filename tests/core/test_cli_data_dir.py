@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def node_in(tmp_path: Path):
         [*EHC, "node", "serve", "--grpc-port", "0", "--processes", "1"],
         cwd=started_in, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
     )  # fmt: skip
+    drain = None
     try:
         deadline, seen = time.monotonic() + 60, []
         while time.monotonic() < deadline:
@@ -49,10 +51,14 @@ def node_in(tmp_path: Path):
             if "ehc node listening" in line or proc.poll() is not None:
                 break
         assert any("ehc node listening" in s for s in seen), "".join(seen)
+        drain = threading.Thread(target=proc.stderr.read, daemon=True)  # a full pipe would block the node
+        drain.start()
         yield env, started_in, "".join(seen)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        if drain is not None:
+            drain.join(timeout=10)
         if proc.stderr:
             proc.stderr.close()
 

@@ -136,6 +136,7 @@ class Readme:
         )
         self.values: dict[str, str] = {}
         self.server: subprocess.Popen[str] | None = None
+        self.drain: threading.Thread | None = None
         self.startup = ""
 
     def substitute(self, command: str) -> str:
@@ -167,7 +168,8 @@ class Readme:
             lines.append(self.server.stderr.readline())
         self.startup = "".join(lines)
         # keep reading the node's log, or a full pipe would block it
-        threading.Thread(target=self.server.stderr.read, daemon=True).start()
+        self.drain = threading.Thread(target=self.server.stderr.read, daemon=True)
+        self.drain.start()
         found = re.search(r"grpc (\S+?)(?: \(\d+ processes\))?, http http://[^:]+:(\d+)", self.startup)
         assert found, f"{command}: no start-up line:\n{self.startup}"
         self.values["HOST:PORT"], self.values["8080"] = found.group(1), found.group(2)
@@ -176,6 +178,9 @@ class Readme:
         if self.server is not None:
             self.server.terminate()
             self.server.wait(timeout=30)
+            if self.drain is not None:
+                self.drain.join(timeout=10)  # the pipe ends with the node
+                self.drain = None
             if self.server.stderr:
                 self.server.stderr.close()
             self.server = None
