@@ -5,8 +5,10 @@ population of 任城区 (济宁 370800); batch-register it (``ehc node import`` 
 children); personalise resident health cards (chip) for some residents; run a day of visits through
 the reference terminal (QR scanner on rendered images, chip-card reader with PSAM, ID-card reader)
 and the reference HIS (挂号 排队 就诊 收费 检验 检查 取药 住院 体检) - both in process, the same code
-their JSON-lines drivers run; show an expired code and a suspended card being refused; certify THAT
-node in certification mode over gRPC with its client file; verify the signed report; summarise.
+their JSON-lines drivers run; one registration through the Tencent envelope; one visit through the
+hospital's front-end server (``ehc node frontend`` in its own process: the HIS's reports acked by the
+front-end, forwarded to the node); show an expired code and a suspended card being refused; certify
+THAT node in certification mode over gRPC with its client file; verify the signed report; summarise.
 
 Everything is TEST-ONLY (keys, people). A ``--seed`` fixes the population and so every number of
 the summary; EHCIDs, keys and times are fresh on each run. Output goes to ``--out``.
