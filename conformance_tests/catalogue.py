@@ -12,8 +12,12 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
 from ehc.errors import EhcError
+from ehc.filemodels import FileModel, error, kit_problem, problems, validate
 
 from .errors import CATALOGUE_INVALID
 
@@ -22,19 +26,6 @@ VOCABULARY_FILE = "vocabulary.toml"
 ID_PATTERN = re.compile(r"^[A-Z]+(-[A-Z0-9]+)*-\d{3}$")
 LEVELS = ("must", "should")
 STATUSES = ("confirmed", "assumed")
-_FIELDS = {
-    "id",
-    "text",
-    "source",
-    "level",
-    "roles",
-    "profiles",
-    "status",
-    "media",
-    "feature",
-    "params",
-    "out_of_scope",
-}
 
 
 @dataclass(frozen=True)
@@ -120,81 +111,123 @@ class Catalogue:
         return sorted(out, key=lambda r: r.id)
 
 
-def _fail(problems: list[str]) -> EhcError:
-    return EhcError(CATALOGUE_INVALID, "; ".join(problems[:20]), problems=len(problems))
+HINT = "Fix the requirement files (format: docs/certification.md §1, 'The requirements catalogue')"
+
+
+class _VocabularyFile(FileModel):
+    roles: dict[str, str]
+    profiles: dict[str, str]
+    media: dict[str, str]
+    features: dict[str, str]
+
+
+class _RequirementsFile(FileModel):
+    # a typo such as [[requirment]] is refused rather than silently dropping the file's entries
+    requirement: list[dict[str, Any]] = Field(default_factory=list)
+
+
+def _known(values: list[str], vocabulary: dict[str, str], kind: str) -> list[str]:
+    unknown = [v for v in values if v not in vocabulary]
+    if unknown:
+        listed = ", ".join(f"unknown {kind} {v!r}" for v in unknown)
+        raise kit_problem(f"{listed} (known: {', '.join(sorted(vocabulary))} - or add it to vocabulary.toml)")
+    return values
+
+
+class _RequirementEntry(FileModel):
+    """One ``[[requirement]]`` table, checked against the vocabulary (validation context)."""
+
+    id: str
+    text: str
+    source: str
+    level: Literal["must", "should"]
+    roles: list[str] = Field(default_factory=list, validate_default=True)
+    profiles: list[str] = Field(default_factory=list, validate_default=True)
+    status: Literal["confirmed", "assumed"]
+    media: list[str] = Field(default_factory=list)
+    feature: str | None = None
+    params: list[str] = Field(default_factory=list)
+    out_of_scope: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not ID_PATTERN.match(v):
+            raise kit_problem(f"id {v!r} does not match AREA-NNN (upper-case area, 3 digits: QR-TEXT-001)")
+        return v
+
+    @field_validator("text", "source")
+    @classmethod
+    def _not_blank(cls, v: str, info: ValidationInfo) -> str:
+        if not v.strip():
+            raise kit_problem(f"'{info.field_name}' is required (non-blank text)")
+        return v
+
+    @field_validator("roles", "profiles")
+    @classmethod
+    def _roles_profiles(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        kind = info.field_name[:-1]  # role, profile
+        if not v:
+            raise kit_problem(f"at least one {kind} is required in {info.field_name}")
+        return _known(v, info.context[info.field_name], kind)
+
+    @field_validator("media")
+    @classmethod
+    def _media(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        return _known(v, info.context["media"], "medium")
+
+    @field_validator("feature")
+    @classmethod
+    def _feature(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is not None:
+            _known([v], info.context["features"], "feature")
+        return v
+
+    @field_validator("out_of_scope")
+    @classmethod
+    def _reason(cls, v: str | None) -> str | None:
+        if v is not None and len(v.strip()) < 10:
+            raise kit_problem("out_of_scope must give a reason (at least 10 characters)")
+        return v
 
 
 def _load_vocabulary(directory: Path) -> Vocabulary:
     path = directory / VOCABULARY_FILE
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise EhcError(CATALOGUE_INVALID, f"{path.name}: {exc}") from None
-    missing = [k for k in ("roles", "profiles", "media", "features") if k not in data]
-    if missing:
-        raise EhcError(CATALOGUE_INVALID, f"{path.name}: missing tables {missing}")
-    return Vocabulary(data["roles"], data["profiles"], data["media"], data["features"])
+    v = validate(_VocabularyFile, data, CATALOGUE_INVALID, path.name, hint=HINT)
+    return Vocabulary(v.roles, v.profiles, v.media, v.features)
 
 
-def _as_tuple(value: object, where: str, name: str, problems: list[str]) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        problems.append(f"{where}: '{name}' must be a list of strings")
-        return ()
-    return tuple(value)
-
-
-def _check_entry(entry: dict, where: str, vocab: Vocabulary, problems: list[str]) -> Requirement | None:
-    unknown = set(entry) - _FIELDS
-    if unknown:
-        problems.append(f"{where}: unknown fields {sorted(unknown)}")
-    rid = entry.get("id")
-    if not isinstance(rid, str) or not ID_PATTERN.match(rid):
-        problems.append(f"{where}: id {rid!r} does not match AREA-NNN")
+def _check_entry(entry: Any, where: str, vocab: Vocabulary, found: list[str]) -> Requirement | None:
+    rid = entry.get("id") if isinstance(entry, dict) else None
+    if isinstance(rid, str) and ID_PATTERN.match(rid):
+        where = f"{where} {rid}"
+    context = {
+        "roles": vocab.roles,
+        "profiles": vocab.profiles,
+        "media": vocab.media,
+        "features": vocab.features,
+    }
+    try:
+        e = _RequirementEntry.model_validate(entry, context=context)
+    except ValidationError as exc:
+        found.extend(problems(exc, _RequirementEntry, where))
         return None
-    where = f"{where} {rid}"
-    for key in ("text", "source"):
-        if not isinstance(entry.get(key), str) or not entry[key].strip():
-            problems.append(f"{where}: '{key}' is required")
-    if entry.get("level") not in LEVELS:
-        problems.append(f"{where}: level must be one of {LEVELS}")
-    if entry.get("status") not in STATUSES:
-        problems.append(f"{where}: status must be one of {STATUSES}")
-    roles = _as_tuple(entry.get("roles"), where, "roles", problems)
-    profiles = _as_tuple(entry.get("profiles"), where, "profiles", problems)
-    media = _as_tuple(entry.get("media"), where, "media", problems)
-    params = _as_tuple(entry.get("params"), where, "params", problems)
-    if not roles:
-        problems.append(f"{where}: at least one role is required")
-    if not profiles:
-        problems.append(f"{where}: at least one profile is required")
-    for kind, values, known in (
-        ("role", roles, vocab.roles),
-        ("profile", profiles, vocab.profiles),
-        ("medium", media, vocab.media),
-    ):
-        for v in values:
-            if v not in known:
-                problems.append(f"{where}: unknown {kind} {v!r}")
-    feature = entry.get("feature")
-    if feature is not None and feature not in vocab.features:
-        problems.append(f"{where}: unknown feature {feature!r}")
-    oos = entry.get("out_of_scope")
-    if oos is not None and (not isinstance(oos, str) or len(oos.strip()) < 10):
-        problems.append(f"{where}: out_of_scope must give a reason (at least 10 characters)")
     return Requirement(
-        id=rid,
-        text=str(entry.get("text", "")),
-        source=str(entry.get("source", "")),
-        level=str(entry.get("level", "")),
-        roles=roles,
-        profiles=profiles,
-        status=str(entry.get("status", "")),
-        media=media,
-        feature=feature,
-        params=params,
-        out_of_scope=oos,
+        id=e.id,
+        text=e.text,
+        source=e.source,
+        level=e.level,
+        roles=tuple(e.roles),
+        profiles=tuple(e.profiles),
+        status=e.status,
+        media=tuple(e.media),
+        feature=e.feature,
+        params=tuple(e.params),
+        out_of_scope=e.out_of_scope,
     )
 
 
@@ -206,31 +239,32 @@ def load_catalogue(directory: Path | str | None = None) -> Catalogue:
     directory = Path(directory) if directory is not None else REQUIREMENTS_DIR
     vocab = _load_vocabulary(directory)
     catalogue = Catalogue(vocab)
-    problems: list[str] = []
+    found: list[str] = []
     files = sorted(p for p in directory.glob("*.toml") if p.name != VOCABULARY_FILE)
     if not files:
         raise EhcError(CATALOGUE_INVALID, f"no requirement files in {directory}")
     for path in files:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            problems.append(f"{path.name}: {exc}")
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            found.append(f"{path.name}: {exc}")
             continue
-        entries = data.get("requirement", [])
-        if not isinstance(entries, list):
-            problems.append(f"{path.name}: 'requirement' must be an array of tables")
+        try:
+            entries = _RequirementsFile.model_validate(data).requirement
+        except ValidationError as exc:
+            found.extend(problems(exc, _RequirementsFile, path.name))
             continue
         for index, entry in enumerate(entries):
-            req = _check_entry(entry, f"{path.name}[{index}]", vocab, problems)
+            req = _check_entry(entry, f"{path.name}[{index}]", vocab, found)
             if req is None:
                 continue
             if req.id in catalogue.requirements:
                 other = catalogue.requirements[req.id].file
-                problems.append(f"{path.name}: duplicate id {req.id} (first in {other})")
+                found.append(f"{path.name}: duplicate id {req.id} (first in {other})")
                 continue
             catalogue.requirements[req.id] = Requirement(**{**req.__dict__, "file": path.name})
-    if problems:
-        raise _fail(problems)
+    if found:
+        raise error(CATALOGUE_INVALID, found, HINT)
     return catalogue
 
 

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
 from ehc.errors import EhcError
+from ehc.filemodels import FileModel, kit_problem, validate
 
 from .catalogue import Catalogue, Requirement
 from .errors import DECLARATION_INVALID
@@ -58,10 +61,117 @@ def default_declaration(role: str, dut_name: str = "unnamed DUT") -> Declaration
     return Declaration(dut={"name": dut_name}, roles=(role,), media=None, features=None, optional=None)
 
 
-def _strings(value: Any, what: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise EhcError(DECLARATION_INVALID, f"{what} must be a list of strings")
-    return tuple(value)
+HINT = "See docs/certification.md §3 for the declaration format"
+
+
+def _catalogue(info: ValidationInfo) -> Catalogue:
+    return info.context["catalogue"]
+
+
+def _known(values: list[str], vocabulary: dict[str, str], kind: str) -> list[str]:
+    unknown = [v for v in values if v not in vocabulary]
+    if unknown:
+        listed = ", ".join(f"unknown {kind} {v!r}" for v in unknown)
+        raise kit_problem(f"{listed} (known: {', '.join(sorted(vocabulary))})")
+    return values
+
+
+class _Claims(FileModel):
+    roles: list[str] = Field(default_factory=list, validate_default=True)
+    media: list[str] | None = None  # None = everything the profile accepts
+    features: list[str] | None = None  # None = everything the profile enables
+    optional: list[str] | None = None
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        if not v:
+            raise kit_problem("claims.roles must name at least one role")
+        return _known(v, _catalogue(info).vocabulary.roles, "role")
+
+    @field_validator("media")
+    @classmethod
+    def _media(cls, v: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        return v if v is None else _known(v, _catalogue(info).vocabulary.media, "medium")
+
+    @field_validator("features")
+    @classmethod
+    def _features(cls, v: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        return v if v is None else _known(v, _catalogue(info).vocabulary.features, "feature")
+
+    @field_validator("optional")
+    @classmethod
+    def _optional(cls, v: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        catalogue = _catalogue(info)
+        for rid in v or ():
+            if rid not in catalogue:
+                raise kit_problem(f"claims.optional names unknown requirement {rid}")
+            if catalogue[rid].level != "should":
+                raise kit_problem(f"{rid} is a must-requirement: it cannot be optional")
+        return v
+
+
+def _relaxation(table: str, entries: dict[str, str], catalogue: Catalogue) -> dict[str, str]:
+    """``[exclusions]`` / ``[not_claimed]``: should-requirement id -> the vendor's reason."""
+    for rid, reason in entries.items():
+        if rid not in catalogue:
+            raise kit_problem(f"[{table}] names unknown requirement {rid}")
+        if catalogue[rid].level == "must":
+            # A DUT may not opt out of a mandatory rule by declaration: only media/features/roles narrow.
+            raise kit_problem(f"{rid} is a must-requirement and cannot be relaxed")
+        if not reason.strip():
+            # No silent relaxation: the report shows why a should does not decide the run.
+            raise kit_problem(f"[{table}] entry {rid} needs a reason")
+    return {rid: reason.strip() for rid, reason in entries.items()}
+
+
+class _DeclarationFile(FileModel):
+    """A declaration TOML file (docs/certification.md §3); the catalogue is the validation context."""
+
+    dut: dict[str, Any]
+    claims: _Claims
+    exclusions: dict[str, str] = Field(default_factory=dict)
+    not_claimed: dict[str, str] = Field(default_factory=dict)
+    declared: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("dut")
+    @classmethod
+    def _dut(cls, v: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(v.get("name"), str) or not v["name"].strip():
+            raise kit_problem("[dut] with at least 'name' is required")
+        for key, value in v.items():
+            if isinstance(value, dict | list):
+                raise kit_problem(
+                    f"[dut] {key!r} must be a single value (text or number), not a table or list"
+                )
+        return v
+
+    @field_validator("exclusions", "not_claimed")
+    @classmethod
+    def _relaxations(cls, v: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        return _relaxation(str(info.field_name), v, _catalogue(info))
+
+    @field_validator("declared")
+    @classmethod
+    def _declared(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for key, value in v.items():
+            kind = DECLARABLE.get(key)
+            # bool is an int in Python, not a number of seconds
+            if kind is None or not isinstance(value, kind) or isinstance(value, bool):
+                raise kit_problem(
+                    f"[declared] {key!r}: declarable keys are {sorted(DECLARABLE)} "
+                    f"({', '.join(f'{k}: {t.__name__}' for k, t in DECLARABLE.items())})"
+                )
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> _DeclarationFile:
+        for rid in sorted(set(self.exclusions) & set(self.not_claimed)):
+            raise kit_problem(f"{rid} is both in [exclusions] and in [not_claimed]")
+        for table, entries in (("exclusions", self.exclusions), ("not_claimed", self.not_claimed)):
+            for rid in sorted(set(entries) & set(self.claims.optional or ())):
+                raise kit_problem(f"{rid} is claimed in claims.optional and in [{table}]")
+        return self
 
 
 def load_declaration(path: Path | str, catalogue: Catalogue) -> Declaration:
@@ -71,77 +181,21 @@ def load_declaration(path: Path | str, catalogue: Catalogue) -> Declaration:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:  # REL-F12: not UTF-8
         raise EhcError(DECLARATION_INVALID, f"{path.name}: {exc}") from None
-    dut = data.get("dut")
-    if not isinstance(dut, dict) or not dut.get("name"):
-        raise EhcError(DECLARATION_INVALID, "[dut] with at least 'name' is required")
-    claims = data.get("claims", {})
-    vocab = catalogue.vocabulary
-    roles = _strings(claims.get("roles", []), "claims.roles")
-    if not roles:
-        raise EhcError(DECLARATION_INVALID, "claims.roles must name at least one role")
-    for r in roles:
-        if r not in vocab.roles:
-            raise EhcError(DECLARATION_INVALID, f"unknown role {r!r}")
-    media = _strings(claims["media"], "claims.media") if "media" in claims else None
-    for m in media or ():
-        if m not in vocab.media:
-            raise EhcError(DECLARATION_INVALID, f"unknown medium {m!r}")
-    features = _strings(claims["features"], "claims.features") if "features" in claims else None
-    for f in features or ():
-        if f not in vocab.features:
-            raise EhcError(DECLARATION_INVALID, f"unknown feature {f!r}")
-    optional = _strings(claims["optional"], "claims.optional") if "optional" in claims else None
-    for rid in optional or ():
-        if rid not in catalogue:
-            raise EhcError(DECLARATION_INVALID, f"claims.optional names unknown requirement {rid}")
-        if catalogue[rid].level != "should":
-            raise EhcError(DECLARATION_INVALID, f"{rid} is a must-requirement: it cannot be optional")
-    exclusions = _relaxations(data, "exclusions", catalogue, optional)
-    not_claimed = _relaxations(data, "not_claimed", catalogue, optional)
-    for rid in set(exclusions) & set(not_claimed):
-        raise EhcError(DECLARATION_INVALID, f"{rid} is both in [exclusions] and in [not_claimed]")
-    declared: dict[str, Any] = {}
-    for key, value in data.get("declared", {}).items():
-        kind = DECLARABLE.get(key)
-        if kind is None or not isinstance(value, kind):
-            raise EhcError(
-                DECLARATION_INVALID, f"[declared] {key!r}: declarable keys are {sorted(DECLARABLE)}"
-            )
-        declared[key] = value
+    d = validate(
+        _DeclarationFile, data, DECLARATION_INVALID, path.name, context={"catalogue": catalogue}, hint=HINT
+    )
+    claims = d.claims
     return Declaration(
-        declared=declared,
-        dut={str(k): str(v) for k, v in dut.items()},
-        roles=roles,
-        media=media,
-        features=features,
-        optional=optional,
-        exclusions=exclusions,
-        not_claimed=not_claimed,
+        declared=dict(d.declared),
+        dut={str(k): str(v) for k, v in d.dut.items()},
+        roles=tuple(claims.roles),
+        media=None if claims.media is None else tuple(claims.media),
+        features=None if claims.features is None else tuple(claims.features),
+        optional=None if claims.optional is None else tuple(claims.optional),
+        exclusions=dict(d.exclusions),
+        not_claimed=dict(d.not_claimed),
         source=path.name,
     )
-
-
-def _relaxations(
-    data: dict[str, Any], table: str, catalogue: Catalogue, claimed: tuple[str, ...] | None
-) -> dict[str, str]:
-    """``[exclusions]`` / ``[not_claimed]``: should-requirement id -> the vendor's reason."""
-    entries = data.get(table, {})
-    if not isinstance(entries, dict):
-        raise EhcError(DECLARATION_INVALID, f"[{table}] must be a table of requirement id = reason")
-    out: dict[str, str] = {}
-    for rid, reason in entries.items():
-        if rid not in catalogue:
-            raise EhcError(DECLARATION_INVALID, f"[{table}] names unknown requirement {rid}")
-        if catalogue[rid].level == "must":
-            # A DUT may not opt out of a mandatory rule by declaration: only media/features/roles narrow.
-            raise EhcError(DECLARATION_INVALID, f"{rid} is a must-requirement and cannot be relaxed")
-        if not isinstance(reason, str) or not reason.strip():
-            # No silent relaxation: the report shows why a should does not decide the run.
-            raise EhcError(DECLARATION_INVALID, f"[{table}] entry {rid} needs a reason")
-        if claimed is not None and rid in claimed:
-            raise EhcError(DECLARATION_INVALID, f"{rid} is claimed in claims.optional and in [{table}]")
-        out[rid] = reason.strip()
-    return out
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field, ValidationInfo, field_validator
+
 from ehc.errors import EhcError
+from ehc.filemodels import FileModel, kit_problem, validate
 
 from .catalogue import Catalogue
 from .errors import WAIVERS_INVALID
@@ -43,38 +46,70 @@ class Waiver:
         }
 
 
+HINT = "See docs/certification.md §4 for the waiver format"
+
+
+class _WaiverEntry(FileModel):
+    """One ``[[waiver]]`` table; the catalogue is the validation context."""
+
+    requirement: str
+    reason: str
+    expires: dt.date = Field(default=None, validate_default=True)  # missing: "an expiry date is required"
+    test: str | None = None
+
+    @field_validator("requirement")
+    @classmethod
+    def _requirement(cls, v: str, info: ValidationInfo) -> str:
+        if v not in info.context["catalogue"]:
+            raise kit_problem(f"unknown requirement {v!r} (ids are listed by `ehc certify requirements`)")
+        return v
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, v: str) -> str:
+        if len(v.strip()) < 5:
+            raise kit_problem(
+                "a reason is required (at least 5 characters: the ticket, what fails, when fixed)"
+            )
+        return v.strip()
+
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> Any:
+        # TOML gives a date (expires = 2026-12-31); a quoted "2026-12-31" or a datetime is accepted too
+        if isinstance(v, str):
+            try:
+                return dt.date.fromisoformat(v)
+            except ValueError:
+                raise kit_problem(f"expires must be YYYY-MM-DD, not {v[:20]!r}") from None
+        if isinstance(v, dt.datetime):
+            return v.date()
+        if not isinstance(v, dt.date):
+            raise kit_problem("an expiry date is required (expires = YYYY-MM-DD)")
+        return v
+
+    @field_validator("test")
+    @classmethod
+    def _test(cls, v: str | None) -> str | None:
+        if v is not None and not v:
+            raise kit_problem("test must be a non-empty string (a substring of the test id)")
+        return v
+
+
+class _WaiversFile(FileModel):
+    # REL-F12: `waiver = "x"` or a single [waiver] table is refused: waivers are [[waiver]] tables
+    waiver: list[_WaiverEntry] = Field(default_factory=list)
+
+
 def load_waivers(path: Path | str, catalogue: Catalogue) -> list[Waiver]:
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise EhcError(WAIVERS_INVALID, f"{path.name}: {exc}") from None
-    entries = data.get("waiver", [])
-    if not isinstance(entries, list):  # REL-F12: `waiver = "x"` or a single [waiver] table
-        raise EhcError(WAIVERS_INVALID, "waivers are [[waiver]] tables")
-    out = []
-    for index, entry in enumerate(entries):
-        where = f"waiver[{index}]"
-        if not isinstance(entry, dict):
-            raise EhcError(WAIVERS_INVALID, f"{where}: must be a [[waiver]] table")
-        rid = entry.get("requirement")
-        if rid not in catalogue:
-            raise EhcError(WAIVERS_INVALID, f"{where}: unknown requirement {rid!r}")
-        reason = entry.get("reason")
-        if not isinstance(reason, str) or len(reason.strip()) < 5:
-            raise EhcError(WAIVERS_INVALID, f"{where}: a reason is required")
-        expires = entry.get("expires")
-        if isinstance(expires, str):
-            try:
-                expires = dt.date.fromisoformat(expires)
-            except ValueError:
-                raise EhcError(WAIVERS_INVALID, f"{where}: expires must be YYYY-MM-DD") from None
-        if isinstance(expires, dt.datetime):
-            expires = expires.date()
-        if not isinstance(expires, dt.date):
-            raise EhcError(WAIVERS_INVALID, f"{where}: an expiry date is required (expires = YYYY-MM-DD)")
-        test = entry.get("test")
-        if test is not None and (not isinstance(test, str) or not test):
-            raise EhcError(WAIVERS_INVALID, f"{where}: test must be a non-empty string")
-        out.append(Waiver(rid, reason.strip(), expires, test))
-    return out
+    if "waiver" in data and not isinstance(data["waiver"], list):
+        raise EhcError(WAIVERS_INVALID, f"{path.name}: waivers are [[waiver]] tables (an array of tables)")
+    parsed = validate(
+        _WaiversFile, data, WAIVERS_INVALID, path.name, context={"catalogue": catalogue}, hint=HINT
+    )
+    return [Waiver(w.requirement, w.reason, w.expires, w.test) for w in parsed.waiver]

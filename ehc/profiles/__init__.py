@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+
 from ehc.errors import PROFILE_FILE_INVALID, PROFILE_FILE_UNKNOWN, EhcError
+from ehc.filemodels import FileModel, kit_problem, validate
 
 PROFILES_DIR = Path(__file__).resolve().parent
+HINT = "See docs/certification.md §2 (profiles) and ehc/profiles/national.toml for the format"
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,63 @@ def available_profiles(directory: Path | str | None = None) -> list[str]:
     return sorted(p.stem for p in Path(directory or PROFILES_DIR).glob("*.toml"))
 
 
+# ---- the file's structure (issue #17: a typed model instead of hand checks). Parameters stay open
+# (the node and the suites read their own keys, conformance_tests/profiles.py checks them against
+# the catalogue); the few whose type every reader relies on are typed here.
+class _Header(FileModel):
+    name: str
+    title: str | None = None
+    extends: list[str] = Field(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str, info: ValidationInfo) -> str:
+        expected = (info.context or {}).get("name")
+        if expected is not None and v != expected:
+            raise kit_problem(f"name must be {expected!r} (the file name), not {v!r}")
+        return v
+
+
+class _Select(FileModel):
+    include: list[str] = Field(default_factory=list)
+    exclude: list[Any] = Field(default_factory=list)
+
+    @field_validator("exclude")
+    @classmethod
+    def _exclude(cls, v: list[Any]) -> list[Any]:
+        for item in v:
+            if isinstance(item, str):
+                continue
+            if (
+                not isinstance(item, dict)
+                or set(item) != {"id", "reason"}
+                or not all(isinstance(x, str) and x.strip() for x in item.values())
+            ):
+                raise kit_problem(
+                    f"entries are requirement ids or {{id, reason}} tables with text, not {str(item)[:40]}"
+                )
+        return v
+
+
+class _DynamicCode(FileModel):
+    model_config = ConfigDict(extra="allow")
+    lifetime_seconds: int | None = Field(default=None, gt=0)
+    max_uses: int | None = Field(default=None, ge=0)
+
+
+class _Parameters(FileModel):
+    model_config = ConfigDict(extra="allow")
+    accepted_media: list[str] | None = None
+    features: list[str] | None = None
+    dynamic_code: _DynamicCode | None = None
+
+
+class _ProfileFile(FileModel):
+    profile: _Header
+    select: _Select = Field(default_factory=_Select)
+    parameters: _Parameters = Field(default_factory=_Parameters)
+
+
 def read_profile_file(name: str, directory: Path | str | None = None) -> dict[str, Any]:
     """One profile file, parsed; its ``[profile] name`` must match the file name."""
     directory = Path(directory or PROFILES_DIR)
@@ -64,10 +125,9 @@ def read_profile_file(name: str, directory: Path | str | None = None) -> dict[st
         raise EhcError(PROFILE_FILE_UNKNOWN, f"no profile {name!r}; known: {known}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:  # not UTF-8, or not TOML
         raise EhcError(PROFILE_FILE_INVALID, f"{path.name}: {exc}") from None
-    if data.get("profile", {}).get("name") != name:
-        raise EhcError(PROFILE_FILE_INVALID, f"{path.name}: [profile] name must be {name!r}")
+    validate(_ProfileFile, data, PROFILE_FILE_INVALID, path.name, context={"name": name}, hint=HINT)
     return data
 
 
