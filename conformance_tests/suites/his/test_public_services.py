@@ -69,8 +69,9 @@ def _present(dut: Any, medium: str) -> tuple[Any, dict, str]:
 
 
 def _use(dut: Any, service: str, patient: dict, **fields: Any) -> tuple[dict, list, str]:
-    """The driver's answer, the calls the node received meanwhile, and the time the use began."""
-    since = (dt.datetime.now(CST) - dt.timedelta(seconds=2)).strftime("%Y%m%d%H%M%S")
+    """The driver's answer, the calls the node received meanwhile, and a time before the use (the
+    HIS dates its uses by its own clock: HIS-017 allows it 300 s; records are matched by request id)."""
+    since = (dt.datetime.now(CST) - dt.timedelta(seconds=600)).strftime("%Y%m%d%H%M%S")
     mark = dut.proxy.mark()
     answer = dut.request("service", service=service, patient=patient, **{**REQUESTS[service], **fields})
     return answer, dut.proxy.since(mark), since
