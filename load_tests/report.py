@@ -198,7 +198,8 @@ def _run_charts(
             "id": "chart-latency",
             "type": "line",
             "x": "linear",
-            "title": f"延迟随时间 Latency over time (all requests, {bucket_s}-s buckets)",
+            "title": f"延迟随时间 Latency over time (all requests, {bucket_s}-s buckets, "
+            f"±{BUCKET_ALPHA * 100:g} % per bucket)",
             "xTitle": "秒 seconds since start",
             "yTitle": "ms",
             "datasets": [
