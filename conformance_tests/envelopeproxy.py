@@ -9,7 +9,8 @@ attributes the suites read (``qr_text``, ``identifier``, ``medium``, ``request_i
 ``commonIn.requestId``, ``scene``, ``card_type``, ``time`` as YYYYMMDDHHMMSS, ``org_code``, …), and
 ``status`` is ``OK`` or the name of the ``commonOut.resultCode`` the HIS received.
 
-Faults, per node method suffix (the same suffixes as the gRPC proxy), for the next N calls:
+Faults, per node method suffix (the same suffixes as the gRPC proxy), for the next N calls (the
+transcript and fault table are ``proxycore.CallRecorder``, shared with the gRPC proxy):
 
 * ``fail_next``       answer ``resultCode`` 30001 (service unavailable, retry) without forwarding:
   nothing happened at the node (the envelope has no gRPC status; 30001 is its "retry" answer);
@@ -29,6 +30,8 @@ from typing import Any
 import httpx
 
 from reference_node.platforms.tencent_envelope import OPERATION_PREFIX, RESULT_CODES, TOKEN_PATH
+
+from .proxycore import FORWARDED, CallRecord, CallRecorder
 
 _RESULT_NAMES = {number: name for name, number in RESULT_CODES.items()}
 #: envelope operation -> the node method it reaches (names as the gRPC proxy records them)
@@ -125,28 +128,15 @@ def translate(operation: str, body: Any, app_of_token: dict[str, str]) -> Envelo
 
 
 @dataclass
-class ProxyCall:
-    """One envelope call the HIS made, as the proxy saw it (same shape as faultproxy.ProxyCall)."""
+class ProxyCall(CallRecord):
+    """One envelope call the HIS made, as the proxy saw it (the record of faultproxy.ProxyCall);
+    ``status`` is the RESULT_CODES name the HIS received (OK = resultCode 0)."""
 
-    seq: int
-    method: str  # the node method it reaches, e.g. /ehc.node.v1.UsageService/Report
-    outcome: str  # forwarded | refused (never reached the node) | reply-dropped (node done, reply lost)
-    status: str = "OK"  # RESULT_CODES name the HIS received (OK = resultCode 0)
     request: EnvelopeRequest = field(default_factory=EnvelopeRequest)
     detail: str = ""  # commonOut.errMsg of a refusal (never holds an ID number)
-    at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"))
 
-    @property
-    def name(self) -> str:
-        return self.method.rsplit("/", 1)[-1]
-
-    def summary(self) -> dict[str, Any]:
-        """Transcript form (the transcript masks identifiers)."""
-        out: dict[str, Any] = {"seq": self.seq, "method": self.name, "outcome": self.outcome}
-        if self.status != "OK":
-            out["status"] = self.status
-        if self.detail:
-            out["detail"] = self.detail
+    def details(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"detail": self.detail} if self.detail else {}
         for f in fields(EnvelopeRequest):
             value = getattr(self.request, f.name)
             if value:
@@ -154,16 +144,13 @@ class ProxyCall:
         return out
 
 
-class EnvelopeProxy:
+class EnvelopeProxy(CallRecorder[ProxyCall]):
     """``base_url`` is what the HIS is told; ``upstream`` the node's Tencent front door."""
 
     def __init__(self, upstream: str, listen: str | None = None) -> None:
+        super().__init__()
         self.upstream = httpx.Client(base_url=upstream.rstrip("/"), timeout=30.0)
-        self._fail: dict[str, int] = {}
-        self._drop: dict[str, int] = {}
-        self._lock = threading.Lock()
-        self._app_of_token: dict[str, str] = {}
-        self.transcript: list[ProxyCall] = []
+        self._app_of_token: dict[str, str] = {}  # guarded by the recorder's lock
         host, port = ("127.0.0.1", 0)
         if listen:
             h, _, p = listen.rpartition(":")
@@ -177,37 +164,6 @@ class EnvelopeProxy:
             target=self.server.serve_forever, name="ehc-envelope-proxy", daemon=True
         )
         self._thread.start()
-
-    # ------------------------------------------------------------------ faults
-    def fail_next(self, method_suffix: str, times: int = 1) -> None:
-        with self._lock:
-            self._fail[method_suffix] = times
-
-    def drop_reply_next(self, method_suffix: str, times: int = 1) -> None:
-        with self._lock:
-            self._drop[method_suffix] = times
-
-    @staticmethod
-    def _take(table: dict[str, int], method: str) -> bool:
-        for suffix, left in table.items():
-            if method.endswith(suffix) and left > 0:
-                table[suffix] = left - 1
-                return True
-        return False
-
-    # ------------------------------------------------------------------ evidence
-    @property
-    def calls(self) -> list[tuple[str, str]]:
-        return [(c.method, c.outcome) for c in self.transcript]
-
-    def mark(self) -> int:
-        with self._lock:
-            return len(self.transcript)
-
-    def since(self, mark: int, name: str | None = None) -> list[ProxyCall]:
-        with self._lock:
-            calls = self.transcript[mark:]
-        return [c for c in calls if name is None or c.name == name]
 
     # ------------------------------------------------------------------ forwarding
     def handle(self, path: str, raw: bytes) -> tuple[int, bytes | None]:
@@ -223,22 +179,22 @@ class EnvelopeProxy:
         except (UnicodeDecodeError, ValueError):
             body = None
         method = NODE_METHOD.get(operation, f"/tencent/{operation}")
-        with self._lock:
-            request = translate(operation, body, self._app_of_token)
-            call = ProxyCall(len(self.transcript) + 1, method, "forwarded", request=request)
-            self.transcript.append(call)
-            refuse = self._take(self._fail, method)
-            drop = not refuse and self._take(self._drop, method)
+        call, refuse, drop = self.record(
+            lambda seq: ProxyCall(
+                seq, method, FORWARDED, request=translate(operation, body, self._app_of_token)
+            )
+        )
+        request = call.request
         if refuse:
-            call.outcome, call.status = "refused", "SERVICE_UNAVAILABLE"
-            out = {
+            call.refused("SERVICE_UNAVAILABLE")
+            refusal = {
                 "commonOut": {
                     "requestId": request.request_id,
                     "resultCode": RESULT_CODES["SERVICE_UNAVAILABLE"],
                     "errMsg": "injected by the conformance kit: service unavailable, retry",
                 }
             }
-            return 200, json.dumps(out).encode("utf-8")
+            return 200, json.dumps(refusal).encode("utf-8")
         try:
             answer = self.upstream.post(path, content=raw, headers={"Content-Type": "application/json"})
         except httpx.HTTPError as exc:
@@ -256,7 +212,7 @@ class EnvelopeProxy:
             with self._lock:
                 self._app_of_token[token] = request.app_id
         if drop:
-            call.outcome, call.status = "reply-dropped", "REPLY_LOST"
+            call.reply_dropped("REPLY_LOST")
             return 0, None
         return answer.status_code, answer.content
 

@@ -17,6 +17,7 @@ from typing import Any
 from ehc.errors import EhcError
 
 from ..errors import ADAPTER_UNAVAILABLE, ADAPTER_UNKNOWN
+from ._shown import sized
 
 
 class QinghaiPlatform:
@@ -78,14 +79,7 @@ class QinghaiPlatform:
 
 def _strip(value: Any) -> Any:
     """Images become their size in the transcript."""
-    if isinstance(value, dict):
-        return {
-            k: (f"<{len(v)} chars>" if k.endswith("_img") and isinstance(v, str) else _strip(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_strip(v) for v in value]
-    return value
+    return sized(value, lambda key: key.endswith("_img"))
 
 
 def start_reference_platform(run: Any) -> tuple[Any, Any, str]:

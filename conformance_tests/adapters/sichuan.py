@@ -17,6 +17,7 @@ from typing import Any
 from ehc.errors import EhcError
 
 from ..errors import ADAPTER_UNAVAILABLE, ADAPTER_UNKNOWN
+from ._shown import sized
 
 
 class SichuanPlatform:
@@ -50,19 +51,13 @@ class SichuanPlatform:
         from reference_node.platforms.sichuan_envelope import aes_key, decrypt_biz
 
         text = envelope.get("bizContent")
-        shown = {
-            k: f"<{len(v)} chars>" if k == "bizContent" and isinstance(v, str) else v
-            for k, v in envelope.items()
-        }
+        shown: dict[str, Any] = sized(envelope, lambda key: key == "bizContent")
         if isinstance(text, str) and text:
             try:
                 biz = decrypt_biz(aes_key(self.secret), text, self.aes_mode)
             except ValueError:
                 return shown
-            shown["biz"] = {
-                k: f"<{len(v)} chars>" if k.endswith("Img") and isinstance(v, str) else v
-                for k, v in biz.items()
-            }
+            shown["biz"] = sized(biz, lambda key: key.endswith("Img"))
         return shown
 
     def info(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 from ehc.errors import EhcError
 
 from ..errors import ADAPTER_UNAVAILABLE, ADAPTER_UNKNOWN
+from ._shown import sized
 
 
 class TencentPlatform:
@@ -58,14 +59,7 @@ class TencentPlatform:
 
 def _strip(value: Any) -> Any:
     """The transcript keeps envelopes readable: images become their size, secrets never appear."""
-    if isinstance(value, dict):
-        return {
-            k: (f"<{len(v)} chars>" if k == "qrCodeImg" and isinstance(v, str) else _strip(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_strip(v) for v in value]
-    return value
+    return sized(value, lambda key: key == "qrCodeImg")
 
 
 def start_reference_platform(run: Any) -> tuple[Any, Any, str]:

@@ -5,39 +5,30 @@ Mianyang interface document.
 A mutant platform owns the app's MD5Key and AES key, as any platform does, so it can accept what it
 should refuse (sign a request again after a check it skipped, decrypt and change ``bizContent``) or
 answer what it should not (a plain ``bizContent``, code 0000 on a failure). The reference node
-behind it runs unchanged.
+behind it runs unchanged. The HTTP plumbing is shared with the Tencent mutants
+(``mutants._envelope_platform``).
 """
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-
-import httpx
 
 from reference_node.platforms.sichuan_envelope import PATH, aes_key, decrypt_biz, digest, encrypt_biz, md5_key
 
 from ...adapters.sichuan import SichuanPlatform, reference_aes_mode, start_reference_platform
+from .._envelope_platform import EnvelopePlatform
 
 
-class ProxyPlatform:
+class ProxyPlatform(EnvelopePlatform):
     """Subclass and override ``rewrite_request`` / ``rewrite_response``."""
 
-    mutant_name = ""
-    description = ""
-    defect_class = ""
-    catches: tuple[str, ...] = ()
-    profile = "national"
+    role = "node-sichuan"
 
     def __init__(self, upstream: str, secret: bytes, aes_mode: str) -> None:
-        self.upstream = upstream
+        super().__init__(upstream)
         self.md5_key = md5_key(secret)
         self.aes_key = aes_key(secret)
         self.aes_mode = aes_mode
-        self.http = httpx.Client(base_url=upstream, timeout=30)
-        self.lock = threading.Lock()
 
     # ------------------------------------------------------------------ hooks
     def rewrite_request(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -62,62 +53,23 @@ class ProxyPlatform:
         envelope["bizContent"] = encrypt_biz(self.aes_key, content, self.aes_mode)
         return self.resign(envelope)
 
-    # ------------------------------------------------------------------ plumbing
-    def forward(self, raw: bytes) -> bytes:
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = None
-        if isinstance(body, dict):
-            with self.lock:
-                body = self.rewrite_request(body)
-            out = self.http.post(PATH, json=body).json()
-            with self.lock:
-                out = self.rewrite_response(body, out)
-            return json.dumps(out, ensure_ascii=False).encode("utf-8")
-        return self.http.post(PATH, content=raw, headers={"Content-Type": "application/json"}).content
+    # ------------------------------------------------------------------ the Sichuan envelope
+    def upstream_path(self, path: str) -> str:
+        return PATH  # one endpoint: the operation is the envelope's ``method``
 
-    def serve(self) -> tuple[ThreadingHTTPServer, str]:
-        proxy = self
+    def on_request(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.rewrite_request(body)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                data = proxy.forward(raw)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        return server, f"http://127.0.0.1:{server.server_address[1]}"
+    def on_response(self, path: str, body: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+        return self.rewrite_response(body, out)
 
     @classmethod
-    def start(cls, run: Any) -> SichuanPlatform:
-        running, tmp, url = start_reference_platform(run)
-        creds = running.credentials
-        mode = reference_aes_mode()
-        mutant = cls(url, bytes(creds.secret), mode)
-        server, proxy_url = mutant.serve()
-        platform = SichuanPlatform(run, proxy_url, creds.terminal_id, creds.secret, mode)
+    def start_reference(cls, run: Any) -> tuple[Any, Any, str]:
+        return start_reference_platform(run)
 
-        class _Owner:
-            def stop(self) -> None:
-                server.shutdown()
-                server.server_close()
-                mutant.http.close()
-                running.stop()
+    @classmethod
+    def create(cls, upstream: str, credentials: Any) -> ProxyPlatform:
+        return cls(upstream, bytes(credentials.secret), reference_aes_mode())
 
-        platform._owner, platform._tmp = _Owner(), tmp
-        original_info = platform.info
-        platform.info = lambda: {  # type: ignore[method-assign]
-            **original_info(),
-            "adapter": f"node-sichuan:mutant:{cls.mutant_name}",
-            "mutant": cls.description,
-        }
-        return platform
+    def adapter(self, run: Any, base_url: str, credentials: Any) -> SichuanPlatform:
+        return SichuanPlatform(run, base_url, credentials.terminal_id, credentials.secret, self.aes_mode)
