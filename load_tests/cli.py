@@ -194,13 +194,21 @@ def load() -> None:
     is_flag=True,
     help="with --workers: do not start workers, wait for `ehc load worker`",
 )
+@click.option("--quiet", is_flag=True, help="no progress lines, only the result")
 def run_command(
-    slo: str | None, master_bind: str, master_port: int, external_workers: bool, as_json: bool, **kw: Any
+    slo: str | None,
+    master_bind: str,
+    master_port: int,
+    external_workers: bool,
+    as_json: bool,
+    quiet: bool,
+    **kw: Any,
 ) -> None:
     """One bounded run; writes report.html, summary.json, CSVs and run.json to --out."""
     try:
         opts = _opts(kw, kw["target"], kw["out"])
         opts.slo_file = _slo_path(slo, kw["scenario"])
+        opts.quiet = quiet
         opts.master_bind, opts.master_port, opts.expect_workers_externally = (
             master_bind,
             master_port,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import signal
 import sys
@@ -191,6 +192,12 @@ def node() -> None:
     "dates, KPI targets, terminal rule); options given explicitly still win",
 )
 @click.option("--today", default="", help="YYYY-MM-DD the profile's policy dates are judged on (testing)")
+@click.option(
+    "--test-settlement",
+    is_flag=True,
+    help="TEST-ONLY: serve the simulated settlement (诊间支付) a HIS's payment step is tested against "
+    "(docs/payment.md); no money moves",
+)
 @click.option("--log-level", default="INFO", show_default=True)
 @click.option(
     "--demo-data", is_flag=True, help="seed TEST-ONLY supervision demo history once (docs/supervision.md)"
@@ -225,6 +232,7 @@ def serve(**o: Any) -> None:
         http_header_timeout_s=o["http_header_timeout"],
         http_body_timeout_s=o["http_body_timeout"],
         apis=tuple(o["apis"]),
+        test_settlement=o["test_settlement"],
     )
     config = _with_profile(config, o)
     if o["apis"] and o["http_port"] is None:
@@ -881,6 +889,7 @@ def _chunks(records: Iterator[Any], size: int = 500) -> Iterator[Any]:
     help="progress file for resuming (default POPULATION.import-state; removed when the import ends)",
 )
 @click.option("--restart", is_flag=True, help="ignore a progress file left by an interrupted import")
+@click.option("--quiet", is_flag=True, help="no progress bars, only the result")
 @always_json_option()
 def import_population(
     population: str,
@@ -890,6 +899,7 @@ def import_population(
     errors_out: str | None,
     state: str | None,
     restart: bool,
+    quiet: bool,
 ) -> None:
     """Batch pre-generation (application mode 4) of a population file over RegisterBatchChunks;
     guardians are bound to their children in the same kind of stream (bindings per chunk). An
@@ -920,7 +930,8 @@ def import_population(
     bound = 0
     with nc:
         try:
-            with click.progressbar(length=total, label="registering", file=sys.stderr, show_pos=True) as bar:
+            bars = io.StringIO() if quiet else sys.stderr
+            with click.progressbar(length=total, label="registering", file=bars, show_pos=True) as bar:
                 bar.update(done_before)
                 started, sent_from = time.monotonic(), done_before
                 records = _skip(_records(path, bad, people), done_before)
@@ -932,7 +943,7 @@ def import_population(
             for index, ehcid in progress.ehcids.items():
                 if index < len(people):
                     ehcid_of[people[index][0]] = ehcid
-            bound = _bind_guardians(nc, people, ehcid_of)
+            bound = _bind_guardians(nc, people, ehcid_of, bars=bars)
         except grpc.RpcError as exc:
             fail(error_of(exc))
     rejected_items = progress.rejected
@@ -1022,7 +1033,7 @@ class _ImportState:
 
 
 def _bind_guardians(
-    nc: Any, people: list[tuple[str, str]], ehcid_of: dict[str, str], size: int = 2000
+    nc: Any, people: list[tuple[str, str]], ehcid_of: dict[str, str], size: int = 2000, bars: Any = None
 ) -> int:
     """Bind each registered child to a registered guardian (relation guardian): bindings travel in
     RegisterChunk messages of one stream, one transaction per chunk (not one unary call each)."""
@@ -1039,7 +1050,7 @@ def _bind_guardians(
         return 0
     chunks = (ip.RegisterChunk(bindings=bindings[i : i + size]) for i in range(0, len(bindings), size))
     bound = 0
-    with click.progressbar(length=len(bindings), label="binding guardians", file=sys.stderr) as bar:
+    with click.progressbar(length=len(bindings), label="binding guardians", file=bars or sys.stderr) as bar:
         for result in nc.issuance.RegisterBatchChunks(chunks):
             bar.update(len(result.bindings))
             bound = result.bound_so_far

@@ -253,3 +253,15 @@ def test_certify_node_takes_the_client_file_by_the_kit_s_one_name(tmp_path: Path
         ],
     )
     assert both.exit_code == 2 and "--client-file" in both.stderr
+
+
+# Commands that run long and show progress: each can be quiet.
+LONG_RUNNING = [
+    "ehc certify card", "ehc certify codec", "ehc certify his", "ehc certify node", "ehc certify psam",
+    "ehc certify terminal", "ehc load bench", "ehc load run", "ehc node import",
+]  # fmt: skip
+
+
+def test_every_long_running_command_can_be_quiet() -> None:
+    loud = [p for p in LONG_RUNNING if not any("--quiet" in o.opts and o.is_flag for o in _options(TREE[p]))]
+    assert not loud, loud
