@@ -265,3 +265,12 @@ LONG_RUNNING = [
 def test_every_long_running_command_can_be_quiet() -> None:
     loud = [p for p in LONG_RUNNING if not any("--quiet" in o.opts and o.is_flag for o in _options(TREE[p]))]
     assert not loud, loud
+
+
+def test_a_deprecated_flag_spelling_sets_the_flag() -> None:
+    result = CliRunner().invoke(
+        main, ["fixtures", "population", "-n", "1", "--area", "123456", "--json-errors"]
+    )
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 1 and lines[0] == "ehc: --json-errors is deprecated, use --json"
+    assert json.loads(lines[1])["error"]["code"] == "FIXTURES_BAD_REGION"
