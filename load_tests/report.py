@@ -334,7 +334,7 @@ def _bench_charts(out_dir: Path, r: dict[str, Any]) -> list[dict[str, Any]]:
         },
     ]
     for side, zh, en in (("target", "节点", "node"), ("echo", "回显基线", "echo")):
-        datasets = []
+        datasets: list[dict[str, Any]] = []
         for i, run in enumerate(r["runs"]):
             series = _side_series(out_dir, run, side)
             colour = PAIR_COLOURS[i % len(PAIR_COLOURS)]
