@@ -94,6 +94,9 @@ class NodeConfig:
     usage_requires_known_card: bool = True  # an EHCID this node never issued is refused
     # front doors in platform envelopes served on the HTTP port (reference_node/platforms, docs/platforms.md)
     apis: tuple[str, ...] = ()
+    # TEST-ONLY simulated settlement (诊间支付: orders, payments, refunds, reconciliation) for certifying
+    # a HIS's payment step (reference_node/settlement, docs/payment.md); never on a real deployment
+    test_settlement: bool = False
 
 
 def now_cst() -> datetime:

@@ -431,7 +431,8 @@ def reference_config(profile: Any) -> Any:
     max_uses = int(profile.param("dynamic_code.max_uses", 0))
     return NodeConfig(
         node_id=node_id_of(profile.parameters),  # the profile's city or province, national: 000000
-        profile=profile.name,  # rules read by name: the TEST-ONLY settlement's payment / pay-later
+        profile=profile.name,  # rules read by name: the TEST-ONLY settlement's pay-later rule
+        test_settlement=True,  # the kit's node serves the TEST-ONLY settlement (HIS payment step)
         dynamic_lifetime_s=int(profile.param("dynamic_code.lifetime_seconds", 300)),
         dynamic_max_verifications=max_uses if max_uses > 0 else 100,
         refuse_reissue_while_valid=bool(profile.param("dynamic_code.refuse_reissue_while_valid", False)),
