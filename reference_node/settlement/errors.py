@@ -7,7 +7,10 @@ from ehc.errors import define
 
 L = "reference_node"
 DISABLED = define(
-    "NODE_SETTLEMENT_DISABLED", 4970, L, "point-of-care payment is not enabled by this node's profile"
+    "NODE_SETTLEMENT_DISABLED",
+    4970,
+    L,
+    "this node serves no simulated settlement (TEST-ONLY, --test-settlement)",
 )
 CARD_REFUSED = define(
     "NODE_SETTLEMENT_CARD_REFUSED", 4971, L, "payment refused: the holder's card is suspended or cancelled"

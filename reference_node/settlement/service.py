@@ -51,36 +51,32 @@ REFUSED_STATUSES = {
 }
 
 
-@dataclass(frozen=True)
-class Rules:
-    enabled: bool  # the profile enables feature "payment" (a node without a profile: yes)
-    pay_later: str  # "" or "poverty-relief" (profile payment.pay_later, seed 003)
+_PAY_LATER: dict[str, str] = {}
 
 
-_RULES: dict[str, Rules] = {}
-
-
-def rules(node: Node) -> Rules:
-    """The node's payment rules, from the profile it runs under (``NodeConfig.profile``)."""
+def pay_later_rule(node: Node) -> str:
+    """Profile ``payment.pay_later`` of the node's profile (``NodeConfig.profile``): "" or
+    "poverty-relief" (seed 003 先诊疗后付费, hunan-hengyang)."""
     name = node.config.profile
     if not name:
-        return Rules(True, "")
-    if name not in _RULES:
+        return ""
+    if name not in _PAY_LATER:
         from ehc.profiles import load_profile_data
 
         try:
-            data = load_profile_data(name)
-        except EhcError:  # a profile from another directory: settlement on, nothing deferred
-            _RULES[name] = Rules(True, "")
-        else:
-            features = [str(f) for f in data.param("features", []) or []]
-            _RULES[name] = Rules("payment" in features, str(data.param("payment.pay_later", "") or ""))
-    return _RULES[name]
+            _PAY_LATER[name] = str(load_profile_data(name).param("payment.pay_later", "") or "")
+        except EhcError:  # a profile from another directory: nothing deferred
+            _PAY_LATER[name] = ""
+    return _PAY_LATER[name]
 
 
 def _enabled(node: Node) -> None:
-    if not rules(node).enabled:
-        raise EhcError(DISABLED, f"profile {node.config.profile} does not enable feature 'payment'")
+    # TEST-ONLY: served only by a node started for testing (NodeConfig.test_settlement,
+    # `ehc node serve --test-settlement`, the kit's reference node); a deployed node never fakes payments
+    if not getattr(node.config, "test_settlement", False):
+        raise EhcError(
+            DISABLED, "this node serves no simulated settlement (ehc node serve --test-settlement)"
+        )
     ensure_schema(node.db)
 
 
@@ -210,7 +206,7 @@ def create_order(node: Node, caller: Caller, req: pb.CreateOrderRequest) -> pb.O
         return _replayed_order(node, row, digest)
     holder = _holder(node, caller, ctx, h)
     _refuse_card(holder.status)
-    if req.defer and not (rules(node).pay_later == "poverty-relief" and holder.poverty):
+    if req.defer and not (pay_later_rule(node) == "poverty-relief" and holder.poverty):
         raise EhcError(
             DEFER_REFUSED,
             "treat first, pay later is for poverty-relief (建档立卡) persons under a profile that enables it",

@@ -35,7 +35,7 @@ def _today() -> str:
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory):
-    config = replace(NodeConfig(), profile="hunan-hengyang")  # payment + treat first, pay later
+    config = replace(NodeConfig(), profile="hunan-hengyang", test_settlement=True)  # + treat first, pay later
     node = start_node(tmp_path_factory.mktemp("settlement"), config=config)
     admin = node.client("admin")
     admin.registry.UpsertOrganisation(
@@ -231,8 +231,8 @@ def test_bad_input_is_refused_with_its_code(env):
             bad, "NODE_FIELD_BAD_FORMAT")  # fmt: skip
 
 
-def test_a_profile_without_payment_serves_no_settlement(tmp_path):
-    node = start_node(tmp_path, config=replace(NodeConfig(), profile="national"))
+def test_a_node_not_started_for_testing_serves_no_settlement(tmp_path):
+    node = start_node(tmp_path, config=replace(NodeConfig(), profile="hunan-hengyang"))
     try:
         with node.client() as client:
             ehcid = client.issuance.Register(register_request()).card.ehcid
@@ -241,8 +241,21 @@ def test_a_profile_without_payment_serves_no_settlement(tmp_path):
         node.stop()
 
 
+def test_pay_later_is_refused_where_the_profile_does_not_enable_it(tmp_path):
+    node = start_node(tmp_path, config=replace(NodeConfig(), profile="zibo", test_settlement=True))
+    try:
+        with node.client() as client:
+            poor = client.issuance.Register(register_request(poverty_relief=True))
+            refused(
+                lambda: _order(client, poor.card.ehcid, defer=True), FAILED, "NODE_SETTLEMENT_DEFER_REFUSED"
+            )
+            assert _order(client, poor.card.ehcid).status == sp.ORDER_OPEN
+    finally:
+        node.stop()
+
+
 def test_an_acknowledged_payment_survives_a_kill(tmp_path):
-    node = start_node(tmp_path, subprocess=True)
+    node = start_node(tmp_path, subprocess=True, extra_args=["--test-settlement"])
     try:
         client = node.client()
         order = _order(client, client.issuance.Register(register_request()).card.ehcid, 4321)
@@ -251,7 +264,7 @@ def test_an_acknowledged_payment_survives_a_kill(tmp_path):
         node.kill()
     finally:
         node.stop()
-    again = start_node(tmp_path, subprocess=True)
+    again = start_node(tmp_path, subprocess=True, extra_args=["--test-settlement"])
     try:
         with again.client() as client:
             assert payment.payment_id in {e.reference for e in _ledger(client).entries}
