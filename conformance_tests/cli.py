@@ -10,7 +10,6 @@ written (``preflight.py``), with one line on stderr that says what to pass.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 
@@ -227,7 +226,7 @@ def requirements_cmd(role: str | None, profile: str | None, as_json: bool) -> No
     except EhcError as exc:
         fail(exc, as_json, exit_code=2)
     if as_json:
-        click.echo(json.dumps([r.to_dict() for r in selected], ensure_ascii=False, indent=1))
+        emit([r.to_dict() for r in selected])
         return
     for r in selected:
         flag = "C" if r.status == "confirmed" else "I"
