@@ -4,7 +4,10 @@ exposed, and counts that add up over ``ehc node serve --processes 2`` (multiproc
 from __future__ import annotations
 
 import glob
+import json
 import os
+import signal
+import time
 
 import grpc
 import httpx
@@ -95,5 +98,15 @@ def test_counts_add_up_across_two_processes(tmp_path) -> None:
             seen.add(got.get(key))
             assert got[("ehc_node_request_seconds_count", frozenset({("method", "VerifyQr")}))] == calls
         assert seen == {calls}, seen
+        # a worker killed and restarted: the calls it served stay counted (its file stays)
+        info = json.loads((node.data_dir / "endpoint.json").read_text())
+        os.kill(info["workers"][0], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while len(glob.glob(os.path.join(node.data_dir, "metrics", "counter_*.db"))) < 3:
+            assert time.monotonic() < deadline, "the supervisor did not restart the worker"
+            time.sleep(0.2)
+        for _ in range(4):
+            got = _samples(httpx.get(f"http://127.0.0.1:{node.http_port}/metrics", timeout=30).text)
+            assert got.get(key) == calls, got.get(key)
     finally:
         node.stop()
