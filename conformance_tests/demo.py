@@ -33,6 +33,7 @@ from typing import Any
 import click
 
 from conformance_tests.errors import DEMO_STAGE_FAILED
+from ehc.clitools import deprecated_alias
 from ehc.errors import EhcError
 
 # Kept beside the demo (the only user): a stage that did not do what it must.
@@ -84,13 +85,14 @@ class Visit:
     who: str  # adult:N | poverty | newborn | chip:N
     medium: str
     steps: tuple[str, ...]
+    bill: tuple[int, str] | None = None  # 诊间支付: (cents, cardCostTypes) paid at the 收费 step
 
 
 # The day's plan: every medium, every step of the full process, a poverty-relief inpatient
 # (treat first, pay later) and a newborn whose e-card (its guardian's phone) shows a code.
 DAY_PLAN: tuple[Visit, ...] = (
     Visit("adult:0", "ehc-qr-dynamic", (*OUTPATIENT, "lab", "pharmacy")),
-    Visit("adult:1", "ehc-qr-static", (*OUTPATIENT, "imaging", "pharmacy")),
+    Visit("adult:1", "ehc-qr-static", (*OUTPATIENT, "imaging", "pharmacy"), bill=(12_345, "0200")),
     Visit("chip:0", "resident-card", (*OUTPATIENT, "lab", "imaging")),
     Visit("adult:2", "id-card", (*OUTPATIENT, "pharmacy")),
     Visit("poverty", "ehc-qr-dynamic", (*OUTPATIENT, "lab", "imaging", "pharmacy", "inpatient")),
@@ -353,14 +355,47 @@ class Day:
             if plan.medium.startswith("ehc-qr")
             else {"medium": plan.medium, "identifier": person.id_number}
         )
-        done = self.his.visit({"patient": patient, "steps": list(rest)})
+        request: dict[str, Any] = {"patient": patient, "steps": list(rest)}
+        if plan.bill:  # a consulting-room payment (TEST-ONLY settlement) at the 收费 step
+            request["bill"] = {"amount_cents": plan.bill[0], "category": plan.bill[1], "method": "wechat"}
+        done = self.his.visit(request)
         if done.get("error") is not None:
             self.refusals[done["error"]["code"]] += 1
         _expect(done.get("error") is None, f"HIS could not identify the patient: {done.get('error')}")
         self.accepted += 1
         reported = [s["step"] for s in done["steps"] if s["reported"]]
         _expect(len(reported) == len(rest), f"HIS reported {len(reported)} of {len(rest)} steps")
-        return {"steps": [plan.steps[0], *reported], "pay_later": done["pay_later"]}
+        paid = [s["payment"] for s in done["steps"] if s.get("payment")]
+        return {"steps": [plan.steps[0], *reported], "pay_later": done["pay_later"], "payments": paid}
+
+    def settlement(self, paid: list[dict[str, Any]]) -> dict[str, Any]:
+        """The node's ledger of the day against the payments the HIS made, and the HIS's day-end
+        reconciliation of its own books (docs/payment.md)."""
+        from reference_node.proto.ehc.node.v1 import settlement_pb2 as sp
+
+        today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
+        ledger = self.admin.settlement.GetLedger(
+            sp.LedgerRequest(
+                date=today, org_code=self.client.credentials.org_code, context=self.admin.context()
+            )
+        )
+        held = {(e.reference, e.amount_cents, e.category) for e in ledger.entries if e.kind == "payment"}
+        for p in paid:
+            _expect(p.get("status") == "paid", f"诊间支付 consulting-room payment not made: {p}")
+            _expect(
+                (p["payment_id"], p["amount_cents"], p["category"]) in held,
+                f"payment {p['payment_id']} is not on the node's ledger as the HIS made it",
+            )
+        day_end = self.his.day_end({"date": today})
+        _expect(bool(day_end.get("reconciled")), f"day-end reconciliation failed: {day_end}")
+        _expect(not day_end["mismatches"], f"day-end reconciliation: {day_end['mismatches']}")
+        return {
+            "payments": len(paid),
+            "cents": ledger.payments_cents,
+            "categories": sorted({p["category"] for p in paid}),
+            "reconciled": day_end["matched"],
+            "mismatches": len(day_end["mismatches"]),
+        }
 
 
 def _usage_by_step(running: Any, scenes: dict[str, str]) -> Counter[str]:
@@ -476,10 +511,19 @@ def _output_to(path: Path) -> Iterator[None]:
 
 
 # ---------------------------------------------------------------------------------- command
+@deprecated_alias("--people", "--count")
 @click.command("demo")
 @click.option("--out", type=click.Path(file_okay=False), default="ehc-demo", show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True, help="population and plan seed")
-@click.option("--people", type=int, default=60, show_default=True, help="population size")
+@click.option(
+    "--count",
+    "-n",
+    "people",
+    type=int,
+    default=60,
+    show_default=True,
+    help="residents (as in ehc fixtures population)",
+)
 @click.option("--profile", default="national", show_default=True, help="certification profile")
 @click.option("--serve", is_flag=True, help="keep the demo node running until Ctrl-C")
 @click.option("--json", "as_json", is_flag=True, help="print a JSON summary only")
@@ -669,6 +713,7 @@ class DemoRun:
         day = self._day()
         media: Counter[str] = Counter()
         pay_later = 0
+        paid: list[dict[str, Any]] = []
         for plan in DAY_PLAN:
             person = self.roles[plan.who]
             text = ""
@@ -678,12 +723,15 @@ class DemoRun:
             self.steps.update(done["steps"])
             media[plan.medium] += 1
             pay_later += int(done["pay_later"])
+            paid += done["payments"]
         expected = sum(1 for v in DAY_PLAN if self.roles[v.who].poverty_relief and len(v.steps) > 1)
         _expect(pay_later == expected, f"{pay_later} visits paid later, {expected} poverty-relief visits")
-        self.summary.update(visits=len(DAY_PLAN), steps=dict(self.steps), media=dict(media))
+        settled = day.settlement(paid)
+        self.summary.update(visits=len(DAY_PLAN), steps=dict(self.steps), media=dict(media), payment=settled)
         return (
             f"{len(DAY_PLAN)} visits, {sum(self.steps.values())} steps, "
-            f"{len(media)} media, {pay_later} 先诊疗后付费 pay-later"
+            f"{len(media)} media, {pay_later} 先诊疗后付费 pay-later, "
+            f"{settled['payments']} 诊间支付 paid ¥{settled['cents'] / 100:.2f}, day-end reconciled"
         )
 
     def tencent_visit(self) -> str:

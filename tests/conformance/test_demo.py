@@ -30,7 +30,7 @@ def _demo(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def json_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     out = tmp_path_factory.mktemp("demo-json") / "ehc-demo"
-    return out, _demo(out, "--people", str(PEOPLE), "--json")
+    return out, _demo(out, "--count", str(PEOPLE), "--json")
 
 
 def test_the_day_plan_covers_every_step_and_medium():
@@ -97,7 +97,7 @@ def test_demo_certifies_its_own_node_with_a_report_that_verifies(json_run):
 
 
 def test_demo_prints_one_line_per_stage_and_a_summary(tmp_path, json_run):
-    done = _demo(tmp_path / "text", "--people", str(PEOPLE))
+    done = _demo(tmp_path / "text", "--count", str(PEOPLE))
     assert done.returncode == 0, done.stdout[-1500:] + done.stderr[-1500:]
     lines = done.stdout.splitlines()
     stage_lines = [line for line in lines if line.startswith("  ✓ ")]
@@ -124,7 +124,7 @@ def test_unwritable_out_fails_with_an_error_code(tmp_path):
 
 
 def test_a_failing_stage_stops_the_demo_with_a_non_zero_exit(tmp_path):
-    done = _demo(tmp_path / "demo", "--people", str(PEOPLE), "--fail-stage", "day of visits", "--json")
+    done = _demo(tmp_path / "demo", "--count", str(PEOPLE), "--fail-stage", "day of visits", "--json")
     assert done.returncode == 1
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["ok"] is False and summary["error"]["code"] == "DEMO_STAGE_FAILED"

@@ -35,6 +35,7 @@ RETIRED = {
     "--silent": "--quiet",
     "--database": "--db",
     "--profile-name": "--profile",
+    "--people": "--count",
 }
 
 # Commands that print no record (so no --json), each with the reason.
