@@ -11,6 +11,7 @@ shows a translation nobody has checked; the labels, verdicts, roles and levels a
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
 from functools import cache
@@ -163,6 +164,18 @@ def _env() -> jinja2.Environment:
     return env
 
 
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def _beijing_date(started_at: str | None) -> str:
+    """YYYY-MM-DD of the run's start in Beijing time (UTC+8): the date a Chinese evaluator files."""
+    try:
+        when = dt.datetime.fromisoformat(started_at or "")
+    except ValueError:
+        return (started_at or "")[:10]
+    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(BEIJING).strftime("%Y-%m-%d")
+
+
 def _reproduce(report: dict[str, Any], test: dict[str, Any]) -> list[str]:
     """Commands that run this test again with the run's seed and saved examples."""
     role = report["role"]
@@ -223,7 +236,7 @@ def _view(report: dict[str, Any], signer: dict[str, Any] | None) -> dict[str, An
             "model": decl_dut.get("model") or dut.get("model"),
             "adapter": dut.get("adapter"),
         },
-        "date": (report["started_at"] or "")[:10],
+        "date": _beijing_date(report["started_at"]),
         "signer": signer,
         "failures": failures,
         "should_failed": [r for r in reqs if r["level"] == "should" and r["verdict"] == "fail"],

@@ -10,6 +10,7 @@ otherwise they go to the test's temporary directory, so a test run never dirties
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -119,7 +120,8 @@ def test_certification_report_page(codec_report: Path, browser_page: Any, tmp_pa
     assert manifest["signer"]["public_key_sm3"] in page.locator("#signature").inner_text()
     summary = page.locator("#summary").inner_text()
     assert "Acme QR SDK" in summary and "2.4.1" in summary and report["report_id"] in summary
-    assert report["started_at"][:10] in summary  # YYYY-MM-DD
+    started = dt.datetime.fromisoformat(report["started_at"]).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    assert f"{started:%Y-%m-%d} (北京时间" in summary  # YYYY-MM-DD, the Beijing calendar day
     headings = page.eval_on_selector_all("section[id]", "s => s.map(x => x.id)")
     assert headings[:3] == ["summary", "failures", "passes"]
     # every gating failure is a finding with its text, evidence and how to reproduce
