@@ -723,7 +723,7 @@ class DemoRun:
             self.steps.update(done["steps"])
             media[plan.medium] += 1
             pay_later += int(done["pay_later"])
-            paid += done["payments"]
+            paid += done.get("payments", [])
         expected = sum(1 for v in DAY_PLAN if self.roles[v.who].poverty_relief and len(v.steps) > 1)
         _expect(pay_later == expected, f"{pay_later} visits paid later, {expected} poverty-relief visits")
         settled = day.settlement(paid)
@@ -929,6 +929,7 @@ def _print_summary(echo: Callable[[str], None], s: dict[str, Any]) -> None:
     cert = s["certification"]
     kpi = s["kpi"]
     fe = s["frontend_visit"]
+    pay = s["payment"]
     media = ", ".join(f"{k} {v}" for k, v in sorted(s["usage_by_medium"].items()))
     share = f"{100 * kpi['ecard_visits'] / kpi['visits']:.0f} %" if kpi["visits"] else "n/a"
     rows = [
@@ -938,6 +939,11 @@ def _print_summary(echo: Callable[[str], None], s: dict[str, Any]) -> None:
         ("环节 by step", steps),
         ("核验 checks", f"{s['verifications']['ok']} identifications OK, refused: {refused}"),
         ("前置机 relay", f"{fe['acknowledged']} reports acked by the front-end, {fe['at_node']} forwarded"),
+        (
+            "支付 payment",
+            f"{pay['payments']} 诊间支付 consulting-room payment ¥{pay['cents'] / 100:.2f} "
+            f"(cardCostTypes {', '.join(pay['categories'])}), day-end: {pay['mismatches']} mismatches",
+        ),
         ("监管 KPI", f"电子健康卡 share of today's visits {share} ({kpi['ecard_visits']}/{kpi['visits']})"),
         ("认证 verdict", f"{cert['verdict']} ({cert['tests']['passed']} tests passed), signature verifies"),
         ("报告 report", cert["report"]),

@@ -70,6 +70,10 @@ def test_demo_summary_matches_the_day_plan(json_run):
     by_medium["ehc-qr"] += 1 + len(FRONTEND_VISIT)  # the Tencent and front-end visits (e-card codes)
     assert summary["usage_by_medium"] == dict(by_medium)  # chip-card steps reported as chip (10)
     assert summary["verifications"]["refused"] == {"QR_EXPIRED": 1, "NODE_CARD_SUSPENDED": 1}
+    # the paid consulting-room visit(s) of the plan, on the node's ledger, reconciled at day end
+    billed = [v.bill for v in DAY_PLAN if v.bill]
+    assert billed and summary["payment"]["payments"] == len(billed)
+    assert summary["payment"]["cents"] == sum(b[0] for b in billed) and summary["payment"]["mismatches"] == 0
     # every window identification plus every HIS identification of a multi-step visit
     assert summary["verifications"]["ok"] == len(DAY_PLAN) + sum(1 for v in DAY_PLAN if len(v.steps) > 1)
     # KPI engine: a visit opens at 挂号; the day's 体检-only visits are not visits
