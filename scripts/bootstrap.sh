@@ -9,7 +9,8 @@ SUDO=""
 
 # pcscd + the vpcd virtual reader + pyscard's build deps: the real PC/SC path for the card emulators.
 # postgresql: the production store, tested beside SQLite.
-# chromium + a CJK font: the browser tests of the dashboard and scanner bench (never `playwright install`).
+# chromium + a CJK font: the browser tests of the dashboard and scanner bench (never `playwright install`);
+# the font is also the one the node embeds in the weekly notice PDF (reference_node/supervision/notice.py).
 APT_PACKAGES=(pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools postgresql chromium fonts-wqy-microhei)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
