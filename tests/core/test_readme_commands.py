@@ -73,7 +73,7 @@ PARSE_ONLY: dict[str, tuple[str, str]] = {
     ),
     'ehc card read --reader "00 00"': (
         "needs the emulated card in pcscd",
-        "tests/conformance/test_card_over_pcscd.py",
+        "tests/card_emulators/pcsc/test_pcsc_cli.py",
     ),
 }
 
@@ -258,6 +258,13 @@ def _check_claim(readme: Readme, written: str, out: str) -> None:
         assert {"card.json", "card.psam.json", "card.keys.json"} <= {p.name for p in readme.work.iterdir()}
     elif written.startswith("ehc qr render"):
         assert out.strip().splitlines()[-1] == readme.values["<EHCID>"] + ":1"  # qr read gives the text back
+
+
+def test_each_parse_only_command_names_a_test_that_runs_it() -> None:
+    for prefix, (reason, where) in PARSE_ONLY.items():
+        files = re.findall(r"(?:tests|scripts)/[\w/.-]+\.(?:py|sh)", where)
+        assert reason and (files or where == ".ci/run itself"), prefix
+        assert all((ROOT / f).is_file() for f in files), (prefix, files)
 
 
 def test_the_extraction_joins_continuations_and_drops_comments() -> None:
