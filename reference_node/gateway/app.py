@@ -20,6 +20,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from google.protobuf import json_format
+from google.protobuf.message import Message
 from starlette.concurrency import run_in_threadpool
 
 from ehc.errors import EhcError
@@ -36,7 +37,8 @@ from reference_node.services import issuance, main_index, usage, verification
 
 LOG = logging.getLogger("reference_node")
 
-ROUTES = [
+#: path, operation, request and response message classes, summary
+ROUTES: list[tuple[str, Callable[..., Any], type[Message], type[Message], str]] = [
     ("/v1/register", issuance.register, issuance_pb2.RegisterRequest, issuance_pb2.RegisterResponse, "Register (find or create the main index, issue the e-card)"),
     ("/v1/newborn", issuance.register_newborn, issuance_pb2.RegisterNewbornRequest, issuance_pb2.RegisterResponse, "Temporary card for a newborn"),
     ("/v1/qr", issuance.get_qr_code, issuance_pb2.GetQrCodeRequest, issuance_pb2.GetQrCodeResponse, "Get a static or dynamic QR code"),
@@ -82,8 +84,9 @@ def _error(err: EhcError) -> JSONResponse:
     if err.detail.get("field"):
         body["field"] = str(err.detail["field"])
     headers = None
-    if "retry_after_s" in err.detail:  # NODE_RATE_LIMITED: whole seconds, rounded up (RFC 9110)
-        headers = {"Retry-After": str(max(1, math.ceil(float(err.detail["retry_after_s"]))))}
+    retry_after = err.detail.get("retry_after_s")
+    if isinstance(retry_after, int | float | str):  # NODE_RATE_LIMITED: whole seconds, rounded up (RFC 9110)
+        headers = {"Retry-After": str(max(1, math.ceil(float(retry_after))))}
     return JSONResponse(body, status_code=http_status(err.code), headers=headers)
 
 
@@ -239,6 +242,11 @@ SIGNATURE_HEADERS = {
 }
 SIGNED: list[dict[str, list[str]]] = [{name: [] for name in SIGNATURE_HEADERS}]
 RPC_PREFIX = "/v1/rpc"
+# Operations not mirrored, with the reason (listed in the OpenAPI document as x-grpc-only).
+GRPC_ONLY = {
+    "RegistryService/IssueCredential": "answers a terminal's new secret: gRPC only (TLS with --tls), "
+    "never over the plain-HTTP gateway",
+}
 
 
 def _rpc_mirror(
@@ -274,6 +282,8 @@ def _rpc_mirror(
                 resp_ref = {"type": "array", "items": resp_ref}
             if op in served:  # an extension's route may not describe its body: the schemas are known here
                 methods[served[op]] = (full, req_ref, resp_ref)
+                continue
+            if f"{service}/{name}" in GRPC_ONLY:
                 continue
             path = f"{RPC_PREFIX}/{service}/{name}"
             methods[path] = (full, req_ref, resp_ref)
@@ -345,6 +355,9 @@ def _document_signing(
 ) -> None:
     """Signature headers as a security scheme on every signed operation; each operation names
     the gRPC method it mirrors (``x-grpc-method``)."""
+    schema.setdefault("info", {})["x-grpc-only"] = [
+        {"method": f"ehc.node.v1.{method}", "reason": reason} for method, reason in GRPC_ONLY.items()
+    ]
     schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
     for name, (header, doc) in SIGNATURE_HEADERS.items():
         schemes[name] = {"type": "apiKey", "in": "header", "name": header, "description": doc}
