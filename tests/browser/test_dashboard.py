@@ -80,6 +80,12 @@ def test_chinese_ratings_charts_dates_offline(seeded_node, strict_browser):
     dates = re.findall(r"\d+[-/.]\d+[-/.]\d+|(?<![\d-])\d{1,2}-\d{1,2}(?![\d-])", text)
     assert dates and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in dates), dates
     assert page.input_value("#f-start") == "2019-07-01"  # a text field: no locale date format
+    # a date is never broken across lines (a browser may break after a hyphen)
+    split = page.eval_on_selector_all(
+        "#escalations td.mono .date",
+        "els => els.filter(e => e.getClientRects().length > 1).map(e => e.textContent)",
+    )
+    assert page.locator("#escalations td.mono .date").count() >= 40 and split == [], split
 
 
 def test_language_switch_persists(seeded_node, strict_browser):

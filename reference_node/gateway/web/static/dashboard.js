@@ -237,7 +237,15 @@
       cell(tr, t(x.entity), "nowrap");
       cell(tr, x.name || x.code, "name");
       cell(tr, String(x.reds), "num");
-      cell(tr, x.red_weeks.join(" "), "mono");
+      const weeks = document.createElement("span");  // each date on one line: a break only between dates
+      x.red_weeks.forEach((w, i) => {
+        const d = document.createElement("span");
+        d.className = "date";
+        d.textContent = w;
+        if (i) weeks.appendChild(document.createTextNode(" "));
+        weeks.appendChild(d);
+      });
+      cell(tr, weeks, "mono");
       tbody.appendChild(tr);
     }
   }
