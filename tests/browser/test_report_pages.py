@@ -143,6 +143,14 @@ def test_certification_report_page(codec_report: Path, browser_page: Any, tmp_pa
     rows, folded = _print_shows_every_row(page)
     # the other not-applicable groups were still folded on screen, and print laid them all out
     assert rows > n_na and folded > 0
+    # and the PDF Chromium prints holds them: every requirement id of the report is on paper
+    from pypdf import PdfReader
+
+    page.emulate_media(media="print")  # what "Save as PDF" uses (the fixture left screen media set)
+    pdf = PdfReader(io.BytesIO(page.pdf(format="A4", print_background=True)))
+    on_paper = "".join(p.extract_text() for p in pdf.pages).replace("\n", "")
+    missing = [r["id"] for r in report["requirements"] if r["id"] not in on_paper]
+    assert len(pdf.pages) > 3 and missing == [], missing[:10]
     assert page.console_errors == []
     _local_only(urls)
     assert verify_directory(codec_report).ok  # the page is a signed file; opening it changed nothing
