@@ -23,7 +23,7 @@ from pydantic_core import PydanticCustomError
 from ehc.errors import EhcError, ErrorCode
 from ehc.spec.identifiers import mask_id
 
-__all__ = ["FileModel", "kit_problem", "problems", "validate", "MAX_SHOWN"]
+__all__ = ["FileModel", "kit_problem", "problems", "shown", "validate", "MAX_SHOWN"]
 
 MAX_SHOWN = 20  # problems listed in one message; the count of all is in the error's detail
 
@@ -65,7 +65,7 @@ _COMPARISON = {
 _DIGITS = re.compile(r"[0-9A-Za-z]*[0-9][0-9A-Za-z]*")
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     """What the file gave, short; runs of 6+ digits masked (an ID number must not reach a message)."""
     if isinstance(value, Mapping):
         return "a table"
@@ -128,9 +128,9 @@ def problems(exc: ValidationError, model: type[BaseModel], where: str = "") -> l
             allowed = _fields_at(model, loc[:-1])
             text = f"unknown field {path!r}" + (f" (allowed here: {', '.join(allowed)})" if allowed else "")
         elif kind in _EXPECTED:
-            text = f"{path} must be {_EXPECTED[kind]}, not {_shown(given)}"
+            text = f"{path} must be {_EXPECTED[kind]}, not {shown(given)}"
         elif kind == "literal_error":
-            text = f"{path} must be {ctx.get('expected')}, not {_shown(given)}"
+            text = f"{path} must be {ctx.get('expected')}, not {shown(given)}"
         elif kind == "too_short":
             text = f"{path} must have at least {ctx.get('min_length')} item(s)"
         elif kind == "string_too_short":
@@ -138,10 +138,10 @@ def problems(exc: ValidationError, model: type[BaseModel], where: str = "") -> l
         elif kind == "string_too_long":
             text = f"{path} must have at most {ctx.get('max_length')} characters"
         elif kind == "string_pattern_mismatch":
-            text = f"{path} {_shown(given)} does not match {ctx.get('pattern')}"
+            text = f"{path} {shown(given)} does not match {ctx.get('pattern')}"
         elif kind in _COMPARISON:
             op, key = _COMPARISON[kind]
-            text = f"{path} must be {op} {ctx.get(key)}, not {_shown(given)}"
+            text = f"{path} must be {op} {ctx.get(key)}, not {shown(given)}"
         elif kind == "ehc":
             # the kit's own wording usually names the field already ("level must be ...")
             last = str(loc[-1]) if loc and isinstance(loc[-1], str) else ""
@@ -153,7 +153,7 @@ def problems(exc: ValidationError, model: type[BaseModel], where: str = "") -> l
                 parent = _path(loc[:-1]) if named else path
                 text = f"{parent}: {msg}" if parent else msg
         else:  # any other pydantic check: its message, with the field path and the value given
-            text = f"{path}: {err['msg']} (given {_shown(given)})"
+            text = f"{path}: {err['msg']} (given {shown(given)})"
         out.append(f"{where}: {text}" if where else text)
     return out
 

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from ehc.errors import PROFILE_FILE_INVALID, PROFILE_FILE_UNKNOWN, EhcError
-from ehc.filemodels import FileModel, kit_problem, validate
+from ehc.filemodels import FileModel, kit_problem, shown, validate
 
 PROFILES_DIR = Path(__file__).resolve().parent
 HINT = "See docs/certification.md §2 (profiles) and ehc/profiles/national.toml for the format"
@@ -91,8 +91,13 @@ class _Select(FileModel):
                 or set(item) != {"id", "reason"}
                 or not all(isinstance(x, str) and x.strip() for x in item.values())
             ):
+                given = (
+                    f"a table of {', '.join(shown(k) for k in item)}"
+                    if isinstance(item, dict)
+                    else shown(item)
+                )
                 raise kit_problem(
-                    f"entries are requirement ids or {{id, reason}} tables with text, not {str(item)[:40]}"
+                    f"entries are requirement ids or {{id, reason}} tables with text, not {given}"
                 )
         return v
 
