@@ -6,7 +6,6 @@ printed); 2 bad input or a failed run (error code printed, e.g. LOAD_BAD_TARGET)
 
 from __future__ import annotations
 
-import json
 import shlex
 import subprocess
 import sys
@@ -267,6 +266,46 @@ def bench_command(ctx: click.Context, pairs: int, api: str, quiet: bool, as_json
     click.echo(f"bench page: {kw['out']}/bench.html (and bench.json)")
 
 
+@load.command("frontend")
+@click.option(
+    "--scenario", type=click.Choice(["verify-only", "report-only"]), default="verify-only", show_default=True
+)
+@click.option("--users", type=click.IntRange(1, 10_000), default=10, show_default=True)
+@click.option("--duration", default="10s", show_default=True, help="per run, e.g. 10s, 1m")
+@click.option(
+    "--pairs", type=click.IntRange(1, 50), default=3, show_default=True, help="direct/relayed pairs"
+)
+@click.option("--population", type=click.IntRange(1, 1_000_000), default=200, show_default=True)
+@click.option(
+    "--think-scale", type=click.FloatRange(0), default=0.0, show_default=True, help="0 = closed loop"
+)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--quiet", is_flag=True, help="no progress lines, only the result")
+@json_option("print frontend.json instead of the headline; errors as JSON too")
+def frontend_command(as_json: bool, quiet: bool, pairs: int, **kw: Any) -> None:
+    """What the hospital front-end server adds: the same scenario against one reference node, direct
+    and through `ehc node frontend` in front of it, in interleaved pairs; ratios relayed / direct."""
+    from load_tests.frontend_bench import frontend_bench, headline
+
+    try:
+        opts = RunOptions(
+            target="reference", scenario=kw["scenario"], out=kw["out"], users=kw["users"],
+            spawn_rate=float(max(10, kw["users"])), duration_s=parse_duration(kw["duration"]),
+            population=kw["population"], think_scale=kw["think_scale"], seed=kw["seed"], quiet=quiet,
+        )  # fmt: skip
+        result = frontend_bench(opts, pairs, command="ehc " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
+    except EhcError as err:
+        fail(err, as_json, exit_code=2)
+    for w in result["warnings"]:
+        click.echo(f"WARNING: {w}", err=True)
+    if as_json:
+        emit(result)
+        return
+    click.echo(headline(result))
+    click.echo(f"runs: {kw['out']}/pair-N/direct|relayed/report.html; figures: {kw['out']}/frontend.json")
+
+
 @load.command("report")
 @click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @json_option("print summary.json instead of the text summary; errors as JSON too")
@@ -301,7 +340,7 @@ def compare_command(baseline: Path, candidate: Path, as_json: bool) -> None:
     except EhcError as err:
         fail(err, as_json, exit_code=2)
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        emit(result)
         return
     click.echo(f"baseline  {result['baseline']['label']}\ncandidate {result['candidate']['label']}")
     if result["warnings"]:
