@@ -1,4 +1,4 @@
-"""Load tests for city nodes: Locust actors, exact percentiles, SLO gating, reports.
+"""Load tests for city nodes: Locust actors, percentiles within 0.1 %, SLO gating, reports.
 
 Modules, by the side of the process boundary they live on:
 
