@@ -17,8 +17,10 @@ supervisor (this module, in the ``ehc node serve`` process):
 Workers die with the supervisor (PR_SET_PDEATHSIG): a SIGKILL of the supervisor leaves no orphan
 serving the port. What is shared between processes lives in the store: usage reports and
 dynamic-code counters (atomic statements, group-committed per process), nonces (``shared_nonces``
-is turned on), card changes (the change feed). What stays per process: the card cache (bounded by
-``change_poll_ms``), the rate limiter (per connection's process: docs/node.md), gRPC stream slots.
+is turned on), card changes (the change feed). Metrics: each worker writes its own file under
+``<data dir>/metrics`` (prometheus_client multiprocess mode) and /metrics of any worker adds them
+all up. What stays per process: the card cache (bounded by ``change_poll_ms``), the rate limiter
+(per connection's process: docs/node.md), gRPC stream slots.
 """
 
 from __future__ import annotations
