@@ -101,3 +101,34 @@ def report_cmd(start: str, end: str, tz: str, area: str, table: str | None, esca
             click.echo(json.dumps(engine.report(period, area), ensure_ascii=False, indent=1))
     except EhcError as err:
         fail(err, True)
+
+
+@supervision.command("notice")
+@click.option(
+    "--start", required=True, help="YYYY-MM-DD: first day of the campaign (reds are counted from it)"
+)
+@click.option(
+    "--end", required=True, help="YYYY-MM-DD: the notice is for the Monday-Sunday week containing it"
+)
+@click.option("--tz", default="Asia/Shanghai", show_default=True)
+@click.option("--area", default="", help="GB/T 2260 city or county (default: every area of the node)")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="PDF file to write")
+@_store_options
+def notice_cmd(start: str, end: str, tz: str, area: str, out: str, data_dir: str | None, db_url: str | None,
+               keys: str | None) -> None:  # fmt: skip
+    """The weekly notice (周通报) as PDF, as GET /dashboard/api/notice.pdf serves it."""
+    from reference_node.supervision import notice
+    from reference_node.supervision.periods import Period
+    from reference_node.supervision.service import _area, engine
+
+    try:
+        node = _node(data_dir, db_url, keys)
+        period = Period.parse(start, end, tz)
+        # engine(): $EHC_SUPERVISION_PROFILE applies here as in the node serving the dashboard
+        pdf = notice.weekly_notice_pdf(engine(node), period, _area(area))
+        Path(out).write_bytes(pdf)
+        week = notice.notice_week(period)
+        emit({"written": out, "bytes": len(pdf), "week_start": week.start.isoformat(),
+              "week_end": week.end.isoformat()}, True)  # fmt: skip
+    except EhcError as err:
+        fail(err, True)

@@ -116,3 +116,22 @@ def test_missing_font_is_a_coded_error(hand_node, min1, monkeypatch, tmp_path):
     assert "fonts-wqy-microhei" in err.value.message
     r = _post(hand_node, "/v1/supervision/notice.pdf", CAMPAIGN)
     assert r.status_code == 503 and r.json()["code"] == "NODE_SUPERVISION_NOTICE_FONT_MISSING"
+
+
+def test_cli_writes_the_notice(hand_node, min1, tmp_path, db_url):
+    from click.testing import CliRunner
+
+    from reference_node.supervision.cli import supervision
+
+    out = tmp_path / "notice.pdf"
+    store = ["--db", db_url] if db_url else []
+    args = ["notice", "--start", "2019-07-01", "--end", "2019-11-10", "--area", "370812", "--out", str(out)]
+    res = CliRunner().invoke(supervision, [*args, "--data-dir", str(tmp_path / "ehc-node"), *store])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["week_start"] == "2019-11-04"
+    text = _text(out.read_bytes())
+    assert "兖州区电子健康卡推广应用周通报" in text and "兖州三级医院C(测试)" in text
+    assert "任城三级医院A(测试)" not in text  # another county
+    bad = CliRunner().invoke(supervision, ["notice", "--start", "2019-07-01", "--end", "x", "--out", str(out),
+                                           "--data-dir", str(tmp_path / "ehc-node"), *store])  # fmt: skip
+    assert bad.exit_code != 0 and "NODE_FIELD_BAD_FORMAT" in bad.output
