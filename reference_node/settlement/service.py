@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ehc.errors import EhcError
 from ehc.gm import sm3
@@ -44,7 +44,7 @@ PAY_METHODS = ("bank-card", "wechat", "alipay", "unionpay", "insurance", "cash",
 ENTRY_KINDS = ("payment", "refund", "deferred")
 MAX_AMOUNT_CENTS = 100_000_000_00  # one hundred million yuan: a bound, not a tariff
 MAX_ENTRIES = 20_000  # reconciliation list of one organisation-day
-REFUSED_STATUSES = {
+REFUSED_STATUSES: dict[int, str] = {  # CardStatus number -> how the refusal names it
     c.CARD_STATUS_SUSPENDED: "suspended",
     c.CARD_STATUS_CANCELLED: "cancelled",
     c.CARD_STATUS_SUPERSEDED: "superseded",
@@ -179,7 +179,7 @@ def _order_pb(cur: Cursor, row: tuple, duplicate: bool = False) -> pb.Order:
     paid = cur.one("SELECT payment_id, amount_cents FROM settlement_payments WHERE order_id = ?", (order_id,))
     refunded = cur.one("SELECT SUM(amount_cents) FROM settlement_refunds WHERE order_id = ?", (order_id,))
     return pb.Order(
-        order_id=order_id, status=int(status), category=category, amount_cents=int(amount),
+        order_id=order_id, status=cast(pb.OrderStatus, int(status)), category=category, amount_cents=int(amount),
         paid_cents=int(paid[1]) if paid else 0, refunded_cents=int(refunded[0] or 0) if refunded else 0,
         main_index=mi, ehcid=ehcid, bill_number=bill, org_code=org, created_at=created,
         deferred=bool(deferred), duplicate=duplicate, payment_id=paid[0] if paid else "",
@@ -226,6 +226,7 @@ def create_order(node: Node, caller: Caller, req: pb.CreateOrderRequest) -> pb.O
             f"SELECT {_ORDER_COLUMNS} FROM settlement_orders WHERE org_code = ? AND request_id = ?",
             (org, req.request_id),
         )
+        assert row is not None  # inserted above, or the conflicting row of the same request
         if not inserted:  # the same request committed meanwhile (another process)
             return _replayed_order(node, row, digest)
         out = _order_pb(cur, row)
@@ -276,6 +277,9 @@ def pay(node: Node, caller: Caller, req: pb.PayRequest) -> pb.Payment:
     org = ctx.org_code
     digest = _digest(req.order_id, req.amount_cents, req.method)
     with node.db.transaction() as cur:
+        # a write first: concurrent payments of one order queue here (SQLite's write lock, the
+        # PostgreSQL row lock) instead of both reading "open" and racing to insert
+        cur.run("UPDATE settlement_orders SET status = status WHERE order_id = ?", (req.order_id,))
         row = cur.one(
             f"SELECT {_PAY_COLUMNS} FROM settlement_payments WHERE org_code = ? AND request_id = ?",
             (org, req.request_id),
@@ -293,12 +297,16 @@ def pay(node: Node, caller: Caller, req: pb.PayRequest) -> pb.Payment:
         payment_id = "PAY" + node.new_id()
         cur.run(
             "INSERT INTO settlement_payments (payment_id, org_code, request_id, digest, terminal_id, order_id, "
-            "amount_cents, category, method, paid_at, settlement_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "amount_cents, category, method, paid_at, settlement_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
             (payment_id, org, req.request_id, digest, caller.terminal_id, req.order_id, req.amount_cents,
              order[6], req.method, node.now_text(), _day(node)),
         )  # fmt: skip
-        cur.run("UPDATE settlement_orders SET status = ? WHERE order_id = ?", (pb.ORDER_PAID, req.order_id))
         row = cur.one(f"SELECT {_PAY_COLUMNS} FROM settlement_payments WHERE payment_id = ?", (payment_id,))
+        if row is None:  # the store's UNIQUE refused it: the order was paid meanwhile
+            raise EhcError(ALREADY_PAID, field="order_id")
+        cur.run("UPDATE settlement_orders SET status = ? WHERE order_id = ?", (pb.ORDER_PAID, req.order_id))
+        assert row is not None  # inserted above in this transaction
     # committed (WAL fsync'd / PostgreSQL commit) before the answer: acknowledged = durable
     return _payment_pb(row)
 
@@ -325,6 +333,12 @@ def refund(node: Node, caller: Caller, req: pb.RefundRequest) -> pb.RefundRecord
     org = ctx.org_code
     digest = _digest(req.payment_id, req.amount_cents, req.reason)
     with node.db.transaction() as cur:
+        # a write first: concurrent refunds of one payment queue here, so their sum is checked
+        # against what the others committed (never more than paid)
+        cur.run(
+            "UPDATE settlement_payments SET amount_cents = amount_cents WHERE payment_id = ?",
+            (req.payment_id,),
+        )
         row = cur.one(
             f"SELECT {_REFUND_COLUMNS} FROM settlement_refunds WHERE org_code = ? AND request_id = ?",
             (org, req.request_id),
@@ -357,6 +371,7 @@ def refund(node: Node, caller: Caller, req: pb.RefundRequest) -> pb.RefundRecord
              req.amount_cents, paid[4], req.reason, node.now_text(), _day(node)),
         )  # fmt: skip
         row = cur.one(f"SELECT {_REFUND_COLUMNS} FROM settlement_refunds WHERE refund_id = ?", (refund_id,))
+        assert row is not None  # inserted above in this transaction
     return _refund_pb(row)
 
 

@@ -270,3 +270,45 @@ def test_an_acknowledged_payment_survives_a_kill(tmp_path):
             assert payment.payment_id in {e.reference for e in _ledger(client).entries}
     finally:
         again.stop()
+
+
+def test_concurrent_submissions_charge_once_and_refund_within_the_payment(tmp_path, db_url):
+    """Eight cashiers pay the same order at once (each its own request id), then eight refund 30 %
+    each at once: one payment, the others NODE_SETTLEMENT_ALREADY_PAID; refunds stop at what was
+    paid. On SQLite and PostgreSQL (the store's locks, not luck)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reference_node.client import error_of
+
+    node = start_node(tmp_path, db_url, config=replace(NodeConfig(), test_settlement=True))
+    try:
+        clients = [node.client() for _ in range(8)]
+        order = _order(clients[0], clients[0].issuance.Register(register_request()).card.ehcid, 10_000)
+
+        def attempt(call):  # noqa: ANN001, ANN202
+            try:
+                return "ok", call()
+            except grpc.RpcError as exc:
+                return error_of(exc).code.name, None
+
+        with ThreadPoolExecutor(8) as pool:
+            paid = list(pool.map(lambda c: attempt(lambda: _pay(c, order)), clients))
+        assert sorted(r for r, _ in paid) == ["NODE_SETTLEMENT_ALREADY_PAID"] * 7 + ["ok"], paid
+        payment = next(p for r, p in paid if r == "ok")
+
+        def refund(c: NodeClient):  # noqa: ANN202
+            return attempt(lambda: c.settlement.Refund(sp.RefundRequest(
+                request_id=_rid("R"), context=c.context(), payment_id=payment.payment_id, amount_cents=3000)))  # fmt: skip
+
+        with ThreadPoolExecutor(8) as pool:
+            refunds = list(pool.map(refund, clients))
+        assert sorted(r for r, _ in refunds) == ["NODE_SETTLEMENT_REFUND_EXCEEDS"] * 5 + ["ok"] * 3, refunds
+        got = clients[0].settlement.GetOrder(
+            sp.GetOrderRequest(order_id=order.order_id, context=clients[0].context())
+        )
+        assert got.paid_cents == 10_000 and got.refunded_cents == 9_000
+        assert [e.kind for e in _ledger(clients[0]).entries].count("payment") == 1
+        for c in clients:
+            c.close()
+    finally:
+        node.stop()
