@@ -10,6 +10,8 @@ from dataclasses import replace
 
 import grpc
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from node_helpers import refused, register_request
 
 from reference_node.client import Credentials, NodeClient
@@ -312,3 +314,54 @@ def test_concurrent_submissions_charge_once_and_refund_within_the_payment(tmp_pa
             c.close()
     finally:
         node.stop()
+
+
+_KINDS = st.sampled_from(["payment", "refund", "deferred", "", "x"])
+_CODES = st.sampled_from(["0100", "0200", "0300", "0000", "", "0400", "01000", "１００"])
+_TOKENS = st.one_of(st.text(max_size=70), st.sampled_from(["", "ORD1", "PAY1", "A" * 64, "x" * 65]))
+_CENTS = st.one_of(st.integers(-(2**63), 2**63 - 1), st.sampled_from([0, 1, -1, 10**10, 10**10 + 1]))
+
+
+@pytest.fixture(scope="module")
+def fuzz_env(tmp_path_factory: pytest.TempPathFactory):
+    node = start_node(
+        tmp_path_factory.mktemp("settle-fuzz"), config=replace(NodeConfig(), test_settlement=True)
+    )
+    client = node.client()
+    ehcid = client.issuance.Register(register_request()).card.ehcid
+    yield node, client, ehcid
+    client.close()
+    node.stop()
+
+
+@settings(max_examples=120, suppress_health_check=list(HealthCheck), deadline=None)
+@given(data=st.data())
+def test_random_settlement_requests_are_coded_refusals_or_answers(fuzz_env, data):
+    from reference_node.client import error_of
+
+    _, client, ehcid = fuzz_env
+    ctx = client.context()
+    holder = sp.Holder(
+        medium=data.draw(st.sampled_from([0, mp.MEDIUM_EHCID, mp.MEDIUM_EHC_QR, mp.MEDIUM_CITIZEN_ID, 99])),
+        identifier=data.draw(st.one_of(st.just(ehcid), _TOKENS)),
+    )
+    entry = sp.LedgerEntry(kind=data.draw(_KINDS), reference=data.draw(_TOKENS), amount_cents=data.draw(_CENTS),
+                           category=data.draw(_CODES), payment_id=data.draw(_TOKENS))  # fmt: skip
+    method, request = data.draw(st.sampled_from([
+        ("CreateOrder", sp.CreateOrderRequest(request_id=data.draw(_TOKENS), context=ctx, holder=holder,
+                                              category=data.draw(_CODES), amount_cents=data.draw(_CENTS),
+                                              bill_number=data.draw(_TOKENS), defer=data.draw(st.booleans()))),
+        ("Pay", sp.PayRequest(request_id=data.draw(_TOKENS), context=ctx, order_id=data.draw(_TOKENS),
+                              amount_cents=data.draw(_CENTS), method=data.draw(st.sampled_from(["cash", "", "x"])))),
+        ("Refund", sp.RefundRequest(request_id=data.draw(_TOKENS), context=ctx, payment_id=data.draw(_TOKENS),
+                                    amount_cents=data.draw(_CENTS), reason=data.draw(st.text(max_size=120)))),
+        ("GetOrder", sp.GetOrderRequest(order_id=data.draw(_TOKENS), context=ctx)),
+        ("GetLedger", sp.LedgerRequest(date=data.draw(st.one_of(st.text(max_size=12), st.just("2026-12-03"))),
+                                       org_code=data.draw(_TOKENS), context=ctx)),
+        ("Reconcile", sp.ReconcileRequest(date="2026-12-03", context=ctx, entries=[entry])),
+    ]))  # fmt: skip
+    try:
+        getattr(client.settlement, method)(request, timeout=30)
+    except grpc.RpcError as exc:
+        assert exc.code() not in (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN), (method, exc.details())
+        assert error_of(exc).code.number > 0
