@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
 from ehc.errors import EhcError
-from ehc.filemodels import FileModel, error, kit_problem, problems, validate
+from ehc.filemodels import FileModel, context_of, error, kit_problem, problems, validate
 
 from .errors import CATALOGUE_INVALID
 
@@ -166,21 +166,22 @@ class _RequirementEntry(FileModel):
     @field_validator("roles", "profiles")
     @classmethod
     def _roles_profiles(cls, v: list[str], info: ValidationInfo) -> list[str]:
-        kind = info.field_name[:-1]  # role, profile
+        name = info.field_name or ""
+        kind = name[:-1]  # role, profile
         if not v:
-            raise kit_problem(f"at least one {kind} is required in {info.field_name}")
-        return _known(v, info.context[info.field_name], kind)
+            raise kit_problem(f"at least one {kind} is required in {name}")
+        return _known(v, context_of(info)[name], kind)
 
     @field_validator("media")
     @classmethod
     def _media(cls, v: list[str], info: ValidationInfo) -> list[str]:
-        return _known(v, info.context["media"], "medium")
+        return _known(v, context_of(info)["media"], "medium")
 
     @field_validator("feature")
     @classmethod
     def _feature(cls, v: str | None, info: ValidationInfo) -> str | None:
         if v is not None:
-            _known([v], info.context["features"], "feature")
+            _known([v], context_of(info)["features"], "feature")
         return v
 
     @field_validator("out_of_scope")

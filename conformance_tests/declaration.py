@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ehc.errors import EhcError
-from ehc.filemodels import FileModel, kit_problem, validate
+from ehc.filemodels import FileModel, context_of, kit_problem, validate
 
 from .catalogue import Catalogue, Requirement
 from .errors import DECLARATION_INVALID
@@ -65,7 +65,7 @@ HINT = "See docs/certification.md §3 for the declaration format"
 
 
 def _catalogue(info: ValidationInfo) -> Catalogue:
-    return info.context["catalogue"]
+    return context_of(info)["catalogue"]
 
 
 def _known(values: list[str], vocabulary: dict[str, str], kind: str) -> list[str]:

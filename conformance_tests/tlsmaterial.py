@@ -170,6 +170,7 @@ class TlsTerminator:
             try:
                 raw.settimeout(10)
                 tls_record = raw.recv(1, socket.MSG_PEEK) == b"\x16"  # a TLS handshake record
+                front: socket.socket  # an ssl.SSLSocket, or the plain socket of a plaintext client
                 if tls_record or not self._plaintext_too:
                     front = self._context.wrap_socket(raw, server_side=True)
                 else:
@@ -198,7 +199,8 @@ class TlsTerminator:
         peer = {front: back, back: front}
         try:
             while True:
-                ready = [key.fileobj for key, _ in selector.select(timeout=1.0)]
+                # the selector holds exactly the two sockets registered above
+                ready: list[Any] = [key.fileobj for key, _ in selector.select(timeout=1.0)]
                 if isinstance(front, ssl.SSLSocket) and front.pending() and front not in ready:
                     ready.append(front)
                 for src in ready:

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import Field, ValidationInfo, field_validator
 
 from ehc.errors import EhcError
-from ehc.filemodels import FileModel, kit_problem, validate
+from ehc.filemodels import FileModel, context_of, kit_problem, validate
 
 from .catalogue import Catalogue
 from .errors import WAIVERS_INVALID
@@ -60,7 +60,7 @@ class _WaiverEntry(FileModel):
     @field_validator("requirement")
     @classmethod
     def _requirement(cls, v: str, info: ValidationInfo) -> str:
-        if v not in info.context["catalogue"]:
+        if v not in context_of(info)["catalogue"]:
             raise kit_problem(f"unknown requirement {v!r} (ids are listed by `ehc certify requirements`)")
         return v
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from ehc.errors import EhcError, ErrorCode
@@ -34,6 +34,11 @@ class FileModel(BaseModel):
     """Base of every file model: strict types, unknown fields refused, immutable."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def context_of(info: ValidationInfo) -> dict[str, Any]:
+    """The validation context of a validator: :func:`validate` always passes one (a dict)."""
+    return info.context if isinstance(info.context, dict) else {}
 
 
 def kit_problem(message: str) -> PydanticCustomError:

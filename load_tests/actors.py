@@ -23,7 +23,7 @@ from __future__ import annotations
 import random
 import secrets
 import time
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import grpc
 from locust import task
@@ -110,7 +110,8 @@ class NodeActor(GrpcUser):
             channel = grpc.intercept_channel(
                 self._raw_channel, self.interceptor, *signing_interceptors(self.ctx.dataset["issuer"])
             )
-            self._issuer_node = NodeCalls(_Via(self, channel), self.ctx.mode)
+            # _Via stands in for this user (the same attributes and call) on the issuer's channel
+            self._issuer_node = NodeCalls(cast(GrpcUser, _Via(self, channel)), self.ctx.mode)
         return self._issuer_node
 
     # --- presenting a medium -----------------------------------------------------------------
@@ -196,13 +197,14 @@ class NodeActor(GrpcUser):
         if person is not None:  # the caller holds the person (a whole journey)
             self._use(person, scene, step, visit_type, kind, report, terminal)
             return
-        person = self.ctx.pool.checkout() if self.ctx.pool else None
-        if person is None:
+        pool = self.ctx.pool
+        person = pool.checkout() if pool else None
+        if pool is None or person is None:
             return
         try:
             self._use(person, scene, step, visit_type, kind, report, terminal)
         finally:
-            self.ctx.pool.giveback(person)
+            pool.giveback(person)
 
     def _use(
         self,
@@ -367,8 +369,9 @@ class PatientJourney(NodeActor):
         else:
             steps = list(JOURNEY)
             visit_type = "O"
-        person = self.ctx.pool.checkout() if self.ctx.pool else None
-        if person is None:
+        pool = self.ctx.pool
+        person = pool.checkout() if pool else None
+        if pool is None or person is None:
             return
         try:
             for _stage, scene, step, role, probability in steps:
@@ -383,7 +386,7 @@ class PatientJourney(NodeActor):
                 )
                 self._pause()
         finally:
-            self.ctx.pool.giveback(person)
+            pool.giveback(person)
 
 
 class _Registrar(NodeActor):

@@ -35,7 +35,7 @@ class _BytesSigningInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.StreamStre
         self._secret = secret
         self._proto = SigningInterceptor(Credentials(terminal_id=terminal_id, secret=secret, org_code=""))
 
-    def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
+    def intercept_unary_unary(self, continuation, client_call_details, request):
         if not isinstance(request, bytes | bytearray):
             return self._proto.intercept_unary_unary(continuation, client_call_details, request)
         from reference_node.auth import sign
@@ -53,7 +53,7 @@ class _BytesSigningInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.StreamStre
         )
         return continuation(details, request)
 
-    def intercept_stream_stream(self, continuation, client_call_details, request_iterator):  # type: ignore[no-untyped-def]
+    def intercept_stream_stream(self, continuation, client_call_details, request_iterator):
         # streams (RegisterBatch) are signed over an empty body, by the node's own interceptor
         return self._proto.intercept_stream_stream(continuation, client_call_details, request_iterator)
 

@@ -30,6 +30,8 @@ class GrpcUser(User):
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
         self.interceptor = LocustInterceptor(environment)
+        if not self.host:
+            raise ValueError("a gRPC load user needs a host (HOST:PORT)")
         raw = grpc.insecure_channel(self.host)
         self.channel = grpc.intercept_channel(raw, self.interceptor, *self.extra_interceptors())
         self._raw_channel = raw

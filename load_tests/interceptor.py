@@ -125,7 +125,7 @@ class LocustInterceptor(grpc.UnaryUnaryClientInterceptor):
         self.last: CallResult | None = None
         self.mirror = False  # echo baseline: an answer counts as the outcome the actor expected
 
-    def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
+    def intercept_unary_unary(self, continuation, client_call_details, request):
         name, expect = self.pending
         self.pending = (None, Expect.answer())
         method = client_call_details.method

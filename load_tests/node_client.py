@@ -13,6 +13,8 @@ import time
 import uuid
 from typing import Any
 
+import grpc
+
 from load_tests.echo import FULL_METHOD
 from load_tests.grpc_user import CallResult, Expect, GrpcUser, UnexpectedOutcome
 from load_tests.messages import china_time, register_request
@@ -36,7 +38,7 @@ class NodeCalls:
         self.user = user
         self.mode = mode
         if mode == "echo":
-            self._echo = user.channel.unary_unary(FULL_METHOD)
+            self._echo: grpc.UnaryUnaryMultiCallable[bytes, bytes] = user.channel.unary_unary(FULL_METHOD)
         else:
             self.verification = verification_pb2_grpc.VerificationServiceStub(user.channel)
             self.issuance = issuance_pb2_grpc.IssuanceServiceStub(user.channel)

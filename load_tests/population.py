@@ -65,8 +65,8 @@ def synthetic_population(
         try:
             from fixtures.population import generate
         except ImportError:
-            generate = None
-        if generate is not None:
+            pass
+        else:
             try:  # newborns (birth certificate only) are skipped: ask for a few more
                 people = [p for p in generate(count=count + count // 20 + 10, seed=seed) if p.id_type == "01"]
             except (TypeError, ValueError):  # another signature or configuration: fall back

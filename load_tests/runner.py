@@ -148,6 +148,7 @@ def _schedule_stop(
         else:
             meta["stopped_by"] = "duration"
         meta["stopped_at"] = time.time()
+        assert env.runner is not None  # the local runner is created before this greenlet starts
         env.runner.stop()
 
     return gevent.spawn(watch)

@@ -68,7 +68,7 @@ def seed_node(
     ``dynamic_codes``: also fetch that many long-lived dynamic codes (residents spread evenly over
     the population) for verify-only, so the timed part verifies without calling GetQrCode."""
     from reference_node.client import error_of
-    from reference_node.proto.ehc.node.v1 import issuance_pb2, registry_pb2
+    from reference_node.proto.ehc.node.v1 import common_pb2, issuance_pb2, registry_pb2
 
     nc = _admin_client(target, credentials_file)
     try:
@@ -119,7 +119,10 @@ def seed_node(
         for entry in persons[:expired_codes]:
             r = nc.issuance.GetQrCode(
                 issuance_pb2.GetQrCodeRequest(
-                    ehcid=entry["ehcid"], code_type=0, lifetime_seconds=EXPIRED_LIFETIME_S, context=ctx
+                    ehcid=entry["ehcid"],
+                    code_type=common_pb2.CODE_TYPE_DYNAMIC,
+                    lifetime_seconds=EXPIRED_LIFETIME_S,
+                    context=ctx,
                 )
             )
             expired.append(r.qr_text)
@@ -144,7 +147,7 @@ def seed_node(
 def _dynamic_codes(nc: Any, persons: list[dict[str, Any]], count: int, ctx: Any) -> tuple[list[str], int]:
     """``count`` dynamic codes of residents spread over the population; returns them and the
     fewest verifications any of them allows (the node may grant less than asked)."""
-    from reference_node.proto.ehc.node.v1 import issuance_pb2
+    from reference_node.proto.ehc.node.v1 import common_pb2, issuance_pb2
 
     if count <= 0 or not persons:
         return [], 0
@@ -154,7 +157,7 @@ def _dynamic_codes(nc: Any, persons: list[dict[str, Any]], count: int, ctx: Any)
         r = nc.issuance.GetQrCode(
             issuance_pb2.GetQrCodeRequest(
                 ehcid=entry["ehcid"],
-                code_type=0,
+                code_type=common_pb2.CODE_TYPE_DYNAMIC,
                 lifetime_seconds=DYNAMIC_LIFETIME_S,
                 max_verifications=DYNAMIC_MAX_USES,
                 context=ctx,

@@ -22,7 +22,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ehc.errors import EhcError
@@ -54,6 +54,12 @@ _SIGNATURE = re.compile(r"[0-9A-Fa-f]{64}")  # hex of an HMAC-SM3; anything else
 # REL-F19: an unknown terminal is answered like a wrong signature, after the same HMAC work (with
 # this stand-in secret), so a caller cannot enumerate terminal ids; the node's log keeps the reason
 _STAND_IN_SECRET = bytes(32)
+
+
+def text_metadata(metadata: Iterable[tuple[str, str | bytes]]) -> dict[str, str]:
+    """gRPC metadata as the text headers ``authenticate`` reads: binary (``-bin``) entries, which
+    carry no signature field, are left out."""
+    return {k: v for k, v in metadata if isinstance(v, str)}
 
 
 def string_to_sign(method: str, timestamp: str, nonce: str, body_digest_hex: str) -> bytes:

@@ -10,13 +10,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 
 from ehc.clitools import SharedOptionsGroup, always_json_option, emit, fail, json_option
 from ehc.errors import EhcError
 
+# main_index_pb2.Medium numbers (the generated code is imported only by the commands that call)
 _MEDIA = {
     "linked-code": 11,
     "citizen-id": 1,
@@ -259,6 +260,7 @@ def serve(**o: Any) -> None:
     if o["demo_data"]:
         from reference_node.supervision.demo import seed_demo
 
+        assert running.node is not None  # the node runs in this process
         click.echo(f"supervision demo data: {seed_demo(running.node)}", err=True)
     click.echo(
         f"ehc node listening: grpc {running.target}"
@@ -561,11 +563,12 @@ def c_upgrade(ctx: click.Context, ehcid: str, id_number: str) -> None:
 @click.pass_context
 def c_qr(ctx: click.Context, ehcid: str, dynamic: bool, lifetime: int, max_verifications: int) -> None:
     """Get a dynamic (default) or static QR code text."""
+    from reference_node.proto.ehc.node.v1 import common_pb2 as cp
     from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
 
     req = ip.GetQrCodeRequest(
         ehcid=ehcid,
-        code_type=0 if dynamic else 1,
+        code_type=cp.CODE_TYPE_DYNAMIC if dynamic else cp.CODE_TYPE_STATIC,
         lifetime_seconds=lifetime,
         max_verifications=max_verifications,
     )
@@ -699,7 +702,11 @@ def c_resolve(
     if medium is None:
         medium = "citizen-id" if id_type in (None, "01") else "document"
     req = mp.ResolveRequest(
-        medium=_MEDIA[medium], identifier=identifier, document_type=id_type or "", issuer=issuer, atr=atr
+        medium=cast(mp.Medium, _MEDIA[medium]),
+        identifier=identifier,
+        document_type=id_type or "",
+        issuer=issuer,
+        atr=atr,
     )
     _call(ctx, lambda nc: nc.main_index.Resolve(req))
 
@@ -727,7 +734,7 @@ def c_link(ctx: click.Context, **o: Any) -> None:
 
     req = mp.LinkMediumRequest(
         main_index=o["main_index"], remote=cp.RemoteRef(node_id=o["remote_node"], main_index=o["remote_main_index"]),
-        medium=_MEDIA[o["medium"]], identifier=o["identifier"], document_type=o["id_type"], issuer=o["issuer"],
+        medium=cast(mp.Medium, _MEDIA[o["medium"]]), identifier=o["identifier"], document_type=o["id_type"], issuer=o["issuer"],
         atr=o["atr"], card_medium=o["card_medium"],
     )  # fmt: skip
     _call(ctx, lambda nc: (nc.main_index.UnlinkMedium if o["unlink"] else nc.main_index.LinkMedium)(req))

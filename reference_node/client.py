@@ -227,7 +227,7 @@ def error_of(exc: grpc.RpcError) -> EhcError:
     """The kit's error code carried by a refused call (trailing metadata ``ehc-error-*``)."""
     trailers = dict(trailers_of(exc))
     info_bytes = trailers.get("ehc-error-bin")
-    if info_bytes:
+    if isinstance(info_bytes, bytes) and info_bytes:  # a -bin trailer is always bytes
         info = common_pb2.ErrorInfo.FromString(info_bytes)
         try:
             code = lookup(info.code)

@@ -15,6 +15,7 @@ import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 from ehc.errors import EhcError
 from reference_node.config import NodeConfig, fmt_time, now_cst
@@ -95,8 +96,8 @@ class PersonRecord:
 class CardRecord:
     ehcid: str
     main_index: str
-    status: int
-    attribute: int
+    status: int  # a c.CardStatus number
+    attribute: int  # a c.CardAttribute number
     doc_type: str
     application_mode: str
     issued_at: str
@@ -110,8 +111,8 @@ class CardRecord:
         return c.Card(
             ehcid=self.ehcid,
             main_index=self.main_index,
-            status=self.status,
-            attribute=self.attribute,
+            status=cast(c.CardStatus, self.status),  # the stored number is the enum value
+            attribute=cast(c.CardAttribute, self.attribute),
             document_type=self.doc_type,
             application_mode=self.application_mode,
             issued_at=self.issued_at,
@@ -134,7 +135,9 @@ PERSON_COLUMNS = (
 
 
 def card_from_row(row: tuple) -> CardRecord:
-    return CardRecord(
+    # row[:10] is exactly the ten columns before ``previous`` (the SELECT of every caller); mypy sees
+    # a tuple of unknown length that could also fill ``previous``
+    return CardRecord(  # type: ignore[misc]
         *row[:10], previous=[p for p in (row[10] or "").split(",") if p], superseded_by=row[11] or ""
     )
 

@@ -8,6 +8,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ehc.errors import EhcError
 from reference_node.client import Credentials, NodeClient
@@ -112,7 +113,7 @@ def provision_demo(
     """On first start: a demo organisation + terminal and an admin terminal, with credentials in
     ``client.json`` (mode 0600) where ``ehc node client`` finds them. TEST-ONLY identities."""
     client_file = data_dir / "client.json"
-    existing = None
+    existing: Any = None  # the file's JSON, when it exists
     if client_file.exists():
         check_private_file(client_file, "client file")
         try:
@@ -144,7 +145,7 @@ def provision_demo(
             terminal, secret, org, org_name, use_city, "0100", "010101", "5500" if trole == 1 else ""
         )
     if kek is None:
-        doc = {"target": target, "note": "TEST-ONLY credentials of a local demo node"}
+        doc: dict[str, Any] = {"target": target, "note": "TEST-ONLY credentials of a local demo node"}
         doc.update({role: c.to_dict() for role, c in creds.items()})
     else:  # secrets sealed under the KEK: the client needs EHC_NODE_KEK(_FILE) to use them
         doc = {"target": target, "note": "demo credentials, secrets sealed under the node's KEK"}

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from ehc.errors import EhcError
-from reference_node.auth import Authenticator
+from reference_node.auth import Authenticator, text_metadata
 from reference_node.errors import INTERNAL, PORT_BUSY, STREAM_TIMEOUT, grpc_status
 from reference_node.node import Caller, Node
 from reference_node.observability import log
@@ -37,7 +38,7 @@ MAX_MESSAGE = 64 * 1024 * 1024  # largest message the node sends (a QueryUsage p
 
 # service -> method -> (operation, request type, kind) ; kind: unary | stream (bidi)
 Operation = Callable[[Node, Caller, Any], Any]
-SERVICES: dict[str, dict[str, tuple[Operation, type, str]]] = {
+SERVICES: dict[str, dict[str, tuple[Operation, type[Message], str]]] = {
     "IssuanceService": {
         "Register": (issuance.register, issuance_pb2.RegisterRequest, "unary"),
         "RegisterBatch": (issuance.register_batch, issuance_pb2.RegisterRequest, "stream"),
@@ -85,7 +86,7 @@ SERVICES: dict[str, dict[str, tuple[Operation, type, str]]] = {
 SERVICE_NAMES = tuple(f"{PACKAGE}.{s}" for s in SERVICES)  # the core services
 
 
-def register_service(service: str, methods: dict[str, tuple[Operation, type, str]]) -> None:
+def register_service(service: str, methods: dict[str, tuple[Operation, type[Message], str]]) -> None:
     """Add a service of package ehc.node.v1 (an extension: see ``reference_node.extensions``).
     ``methods``: name -> (operation(node, caller, request), request type, "unary" | "stream").
     Its pb2 module must be imported (reflection finds it in the default descriptor pool)."""
@@ -121,6 +122,7 @@ class _Handlers(grpc.GenericRpcHandler):
         for service, methods in SERVICES.items():
             for name, (op, req_type, kind) in methods.items():
                 full = f"/{PACKAGE}.{service}/{name}"
+                handler: grpc.RpcMethodHandler[Any, Any]
                 if kind == "unary":
                     handler = grpc.unary_unary_rpc_method_handler(
                         _unary(node, auth, full, op, req_type),
@@ -153,14 +155,14 @@ def _serialize(message: Any) -> bytes:
     return message.SerializeToString()
 
 
-def _unary(node: Node, auth: Authenticator, full: str, op: Operation, req_type: type) -> Callable:
+def _unary(node: Node, auth: Authenticator, full: str, op: Operation, req_type: type[Message]) -> Callable:
     short = full.rsplit("/", 1)[1]
 
     def behaviour(raw: bytes, context: grpc.ServicerContext) -> Any:
         started = time.perf_counter()
         result = "OK"
         try:
-            caller = auth.authenticate(full, dict(context.invocation_metadata()), raw)
+            caller = auth.authenticate(full, text_metadata(context.invocation_metadata()), raw)
             try:
                 request = req_type.FromString(raw)
             except Exception:  # noqa: BLE001 - undecodable bytes are a client error
@@ -194,7 +196,7 @@ def _stream(node: Node, auth: Authenticator, streams: StreamGuard, full: str, op
         result = "OK"
         slot = None
         try:
-            caller = auth.authenticate(full, dict(context.invocation_metadata()), None)
+            caller = auth.authenticate(full, text_metadata(context.invocation_metadata()), None)
             slot = streams.acquire(caller.terminal_id, context)  # REL-F16: streams cannot take every worker
             with node.db.wait_budget(_lock_wait_ms(node, context)):
                 for response in op(node, caller, slot.requests(requests)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import grpc
 from locust import task
 
 from load_tests.actors import think
@@ -23,7 +24,7 @@ class EchoCaller(GrpcUser):
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
-        self._echo = self.channel.unary_unary(FULL_METHOD)
+        self._echo: grpc.UnaryUnaryMultiCallable[bytes, bytes] = self.channel.unary_unary(FULL_METHOD)
         self._payload = os.urandom(PAYLOAD_BYTES)
 
     @task

@@ -21,13 +21,13 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ehc.errors import EhcError
+from ehc.errors import EhcError, ErrorCode
 from reference_node.errors import CARD_CANCELLED, CARD_SUPERSEDED, CARD_SUSPENDED
 from reference_node.proto.ehc.node.v1 import common_pb2 as c
 from reference_node.proto.ehc.node.v1 import verification_pb2 as vp
 
 NORMAL = c.CARD_STATUS_NORMAL
-REFUSAL_BY_STATUS = {
+REFUSAL_BY_STATUS: dict[int, ErrorCode] = {  # CardStatus number -> the refusal
     c.CARD_STATUS_SUSPENDED: CARD_SUSPENDED,
     c.CARD_STATUS_CANCELLED: CARD_CANCELLED,
     c.CARD_STATUS_SUPERSEDED: CARD_SUPERSEDED,

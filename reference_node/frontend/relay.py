@@ -28,11 +28,13 @@ from typing import Any
 
 import grpc
 from google.protobuf import message_factory
+from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from ehc.errors import EhcError
 from ehc.gm import sm3
 from reference_node import validation as v
+from reference_node.auth import text_metadata
 from reference_node.client import Credentials, NodeClient, TlsConfig, error_of, trailers_of
 from reference_node.config import CHINA_STANDARD_TIME, NodeConfig
 from reference_node.errors import (
@@ -99,8 +101,8 @@ class FrontendConfig:
 @dataclass
 class _Method:
     full: str
-    request: type
-    response: type
+    request: type[Message]
+    response: type[Message]
     streaming: bool
 
 
@@ -282,6 +284,7 @@ class _Relay(grpc.GenericRpcHandler):
         self.fe = fe
         self._handlers: dict[str, grpc.RpcMethodHandler] = {}
         for m in _methods(RELAYED_MODULES):
+            h: grpc.RpcMethodHandler[Any, Any]
             if m.full == VERIFY_QR:
                 h = grpc.unary_unary_rpc_method_handler(self._unary(m, fe.verify_qr), None, _serialize)
             elif m.full == REPORT:
@@ -308,7 +311,9 @@ class _Relay(grpc.GenericRpcHandler):
     def _unary(self, m: _Method, op: Callable[[_Method, str, Any, grpc.ServicerContext], Any]) -> Callable:
         def behaviour(raw: bytes, context: grpc.ServicerContext) -> Any:
             try:
-                terminal = self.fe.auth.authenticate(m.full, dict(context.invocation_metadata()), raw)
+                terminal = self.fe.auth.authenticate(
+                    m.full, text_metadata(context.invocation_metadata()), raw
+                )
                 try:
                     request = m.request.FromString(raw)
                 except Exception:  # noqa: BLE001 - undecodable bytes are a client error
@@ -340,7 +345,9 @@ class _Relay(grpc.GenericRpcHandler):
     def _report_stream(self, m: _Method) -> Callable:
         def behaviour(requests: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
             try:
-                terminal = self.fe.auth.authenticate(m.full, dict(context.invocation_metadata()), None)
+                terminal = self.fe.auth.authenticate(
+                    m.full, text_metadata(context.invocation_metadata()), None
+                )
             except EhcError as err:
                 refusal = _Refusal.of(err)
                 context.set_trailing_metadata(refusal.trailers)
@@ -364,7 +371,9 @@ class _Relay(grpc.GenericRpcHandler):
         def behaviour(requests: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
             refusal = None
             try:
-                terminal = self.fe.auth.authenticate(m.full, dict(context.invocation_metadata()), None)
+                terminal = self.fe.auth.authenticate(
+                    m.full, text_metadata(context.invocation_metadata()), None
+                )
                 call = self.fe.upstream.channel.stream_stream(
                     m.full, request_serializer=_serialize, response_deserializer=m.response.FromString
                 )

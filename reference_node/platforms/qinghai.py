@@ -467,7 +467,7 @@ class QinghaiFrontDoor:
         )
         return {"ecardId": done.card.ehcid, "main_index": done.person.main_index, "qr_code": done.qr_text}
 
-    def _qr(self, call: Call, ehcid: str, code_type: int) -> issuance_pb2.GetQrCodeResponse:
+    def _qr(self, call: Call, ehcid: str, code_type: c.CodeType) -> issuance_pb2.GetQrCodeResponse:
         return issuance.get_qr_code(
             self.node,
             call.caller,
@@ -480,7 +480,9 @@ class QinghaiFrontDoor:
             raise _business(
                 call.business, "FIELD_BAD_FORMAT", "qrcode_type must be 0 (dynamic) or 1 (static)"
             )
-        code = self._qr(call, call.msg["ecard_id"], int(kind))
+        code = self._qr(
+            call, call.msg["ecard_id"], c.CODE_TYPE_STATIC if kind == "1" else c.CODE_TYPE_DYNAMIC
+        )
         return {"qr_code": code.qr_text, "qrcode_type": kind, "valid_until": code.valid_until}
 
     def get_qr(self, call: Call) -> dict[str, Any]:
@@ -644,7 +646,13 @@ class QinghaiFrontDoor:
         from fastapi import APIRouter
 
         router = APIRouter()
-        router.add_route(PATH, WSGIMiddleware(self.wsgi()), methods=["GET", "POST"], include_in_schema=False)
+        # Starlette serves a non-function endpoint as an ASGI app; its stub types only request handlers
+        router.add_route(
+            PATH,
+            WSGIMiddleware(self.wsgi()),  # type: ignore[arg-type]
+            methods=["GET", "POST"],
+            include_in_schema=False,
+        )
         return router
 
 

@@ -334,7 +334,7 @@ class SichuanFrontDoor:
             call.caller,
             issuance_pb2.GetQrCodeRequest(
                 ehcid=call.biz["ehealthCardId"],
-                code_type=int(kind),
+                code_type=c.CODE_TYPE_STATIC if kind == "1" else c.CODE_TYPE_DYNAMIC,
                 context=c.TerminalContext(terminal_id=call.caller.terminal_id, org_code=call.caller.org_code),
             ),
         )

@@ -474,7 +474,9 @@ class TencentFrontDoor:
             self.node,
             call.caller,
             issuance_pb2.GetQrCodeRequest(
-                ehcid=ehcid, code_type=int(code_type), context=self._context(call, point_of_care=False)
+                ehcid=ehcid,
+                code_type=c.CODE_TYPE_STATIC if code_type == "1" else c.CODE_TYPE_DYNAMIC,
+                context=self._context(call, point_of_care=False),
             ),
         )
         png = render_png(code.qr_text)

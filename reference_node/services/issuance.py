@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from ehc.errors import EhcError
 from ehc.spec import codes
@@ -349,7 +350,7 @@ class _Batch:
         self.failures.clear()
         return self.result(items=items)
 
-    def result(self, **fields: object) -> pb.RegisterBatchResult:
+    def result(self, **fields: Any) -> pb.RegisterBatchResult:
         return pb.RegisterBatchResult(
             accepted_so_far=self.accepted, rejected_so_far=self.rejected, bound_so_far=self.bound, **fields
         )
@@ -407,6 +408,7 @@ def _owner_of_card(node: Node, cur: Cursor, ehcid: str) -> tuple[str, str]:
         if not person[0]:
             return mi, person[1] or ""
         mi = person[0]
+    assert person is not None  # the loop ran: each turn returned, raised or found a person
     return mi, person[1] or ""
 
 
@@ -616,7 +618,9 @@ def get_qr_code(node: Node, caller: Caller, req: pb.GetQrCodeRequest) -> pb.GetQ
             require_card_owner(caller, card, "GetQrCode (dynamic)")
         _usable(card)
         if req.code_type == 1:
-            return pb.GetQrCodeResponse(qr_text=qrtext.make_static(card.ehcid), code_type=1, ehcid=card.ehcid)
+            return pb.GetQrCodeResponse(
+                qr_text=qrtext.make_static(card.ehcid), code_type=c.CODE_TYPE_STATIC, ehcid=card.ehcid
+            )
         now = node.now()
         now_text = fmt_time(now)
         if cfg.refuse_reissue_while_valid:
@@ -642,7 +646,7 @@ def get_qr_code(node: Node, caller: Caller, req: pb.GetQrCodeRequest) -> pb.GetQ
     node.metrics.inc("ehc_node_qr_issued_total", code_type="dynamic")
     return pb.GetQrCodeResponse(
         qr_text=node.hsm.make_dynamic(card.ehcid, until),
-        code_type=0,
+        code_type=c.CODE_TYPE_DYNAMIC,
         valid_until=until_text,
         surplus_num=uses,
         ehcid=card.ehcid,

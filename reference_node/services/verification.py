@@ -41,7 +41,7 @@ def _flags(view: CardView) -> c.PointOfCareFlags:
 
 def _template(view: CardView) -> pb.VerifyResponse:
     template = view.extra.get("verify")
-    if template is None:
+    if not isinstance(template, pb.VerifyResponse):
         template = view.extra["verify"] = pb.VerifyResponse(
             person=view.person_pb, card=view.card_pb, flags=_flags(view)
         )
@@ -85,7 +85,7 @@ def verify_qr(node: Node, caller: Caller, req: pb.VerifyQrRequest) -> pb.VerifyR
             _usable(view.card)
             response = pb.VerifyResponse()
             response.CopyFrom(_template(view))
-            response.code_type = 1
+            response.code_type = c.CODE_TYPE_STATIC
             response.verification_id = _record(node, ctx, medium, code_type, ehcid, main_index, None)
             return response
         ehcid = code.ehcid
@@ -95,8 +95,9 @@ def verify_qr(node: Node, caller: Caller, req: pb.VerifyQrRequest) -> pb.VerifyR
         _usable(view.card)
         response = pb.VerifyResponse()
         response.CopyFrom(_template(view))  # person, card and flags, built once per cached card
-        response.code_type = int(code_type)
+        response.code_type = c.CODE_TYPE_DYNAMIC if code.kind == "dynamic" else c.CODE_TYPE_STATIC
         if code.kind == "dynamic":
+            assert code.valid_until is not None  # a dynamic code always carries its validity
             until = fmt_time(code.valid_until)
             response.valid_until = until
             response.surplus_num = _consume(node, ehcid, until)

@@ -94,7 +94,7 @@ def evaluate(samples_by_id: dict[str, Sample], results: list[dict[str, Any]]) ->
     """Recompute verdicts server-side from what was typed (a page cannot mark itself correct)."""
     if not isinstance(results, list) or len(results) > MAX_RESULTS:
         raise EhcError(BAD_INPUT, f"results must be a list of at most {MAX_RESULTS} entries", field="results")
-    scored = []
+    scored: list[dict[str, Any]] = []
     for i, r in enumerate(results):
         sid = str(r.get("sample_id", ""))
         sample = samples_by_id.get(sid)

@@ -26,6 +26,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from google.protobuf import json_format
+from google.protobuf.message import Message
 from starlette.concurrency import run_in_threadpool
 
 from ehc.errors import EhcError
@@ -87,7 +88,7 @@ def router(node: Node, auth: Authenticator) -> APIRouter:
 
 
 def _area_name(code: str) -> str:
-    return areas.area_name(code) if areas.is_known_area(code) else ""
+    return (areas.area_name(code) or "") if areas.is_known_area(code) else ""
 
 
 def notice_pdf(node: Node, period: Period, area: str) -> Response:
@@ -146,7 +147,7 @@ def _notice_route(r: APIRouter, node: Node, auth: Authenticator) -> None:
 
 
 def _signed_route(
-    r: APIRouter, node: Node, auth: Authenticator, path: str, op: Any, req_type: type, summary: str
+    r: APIRouter, node: Node, auth: Authenticator, path: str, op: Any, req_type: type[Message], summary: str
 ) -> None:
     async def endpoint(request: Request) -> Any:
         raw = await request.body()

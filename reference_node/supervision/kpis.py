@@ -384,10 +384,10 @@ class KpiEngine:
             counties = sorted({*counties, pilot})
 
         per_org: dict[str, Counts] = defaultdict(Counts)
-        for org, _day, n, e, p in daily:
-            per_org[org].add(Counts(n, e, p))
-            if org not in orgs:  # usage at an organisation missing from the registry still counts
-                orgs[org] = Org(org, "(not in registry)", "9", "")
+        for org_code, _day, n, e, p in daily:
+            per_org[org_code].add(Counts(n, e, p))
+            if org_code not in orgs:  # usage at an organisation missing from the registry still counts
+                orgs[org_code] = Org(org_code, "(not in registry)", "9", "")
         snap = Snapshot(period.start, period.end, dict(per_org), holders)
         org_marks, county_marks, county_counts = self.rate_snapshot(snap, orgs, pops, counties)
 
@@ -564,8 +564,8 @@ class KpiEngine:
         for code, org in orgs.items():
             names[("hospital", code)] = org.name
         for county in counties:
-            names[("county", county)] = areas.area_name(county) if areas.is_known_area(county) else ""
-        listed = [
+            names[("county", county)] = (areas.area_name(county) or "") if areas.is_known_area(county) else ""
+        listed: list[dict[str, Any]] = [
             {
                 "entity": kind,
                 "code": code,

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from google.protobuf import json_format
+from google.protobuf.message import Message
 
 from ehc.errors import EhcError
 from reference_node.node import Caller, Node
@@ -24,6 +25,9 @@ from reference_node.supervision.kpis import KpiEngine
 from reference_node.supervision.periods import Period
 from reference_node.supervision.profile import SupervisionProfile
 from reference_node.supervision.schema import ensure_schema
+
+if TYPE_CHECKING:
+    from reference_node.server import Operation
 
 _ENGINES: dict[int, KpiEngine] = {}
 
@@ -37,7 +41,7 @@ def engine(node: Node) -> KpiEngine:
         path = os.environ.get("EHC_SUPERVISION_PROFILE")
         configured = getattr(node.config, "supervision", None)
         profile = SupervisionProfile.from_file(path) if path else configured or SupervisionProfile()
-        if not profile.pilot_area and getattr(node.config, "pilot_area", ""):
+        if not profile.pilot_area and node.config.pilot_area:
             profile = replace(profile, pilot_area=node.config.pilot_area)  # profile area.county/district
         eng = _ENGINES[id(node)] = KpiEngine(node.db, profile)
     return eng
@@ -175,7 +179,7 @@ def list_bench_runs(node: Node, caller: Caller, req: pb.ListBenchRunsRequest) ->
     return _msg({"runs": runs}, pb.ListBenchRunsResponse())
 
 
-METHODS = {
+METHODS: dict[str, tuple[Operation, type[Message], str]] = {
     "Kpis": (kpis, pb.KpiRequest, "unary"),
     "Ratings": (ratings, pb.KpiRequest, "unary"),
     "Escalations": (escalations, pb.KpiRequest, "unary"),

@@ -55,7 +55,7 @@ def card_access(events: list[Any]) -> CardAccess:
         apdus.append(event)
         ins, p2 = event.command[1], event.command[3]
         if ins == 0xA4 and len(event.command) >= 7 and event.command[4] == 2:
-            fid = int.from_bytes(event.command[5:7], "big")
+            fid: int | None = int.from_bytes(event.command[5:7], "big")
             if _ok(event):
                 current_ef = None if fid in DF_FIDS else fid
         elif ins == 0x82:
