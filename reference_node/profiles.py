@@ -116,6 +116,12 @@ def profile_values(data: ProfileData) -> dict[str, Any]:
     return out
 
 
+def profile_config(data: ProfileData, base: NodeConfig | None = None) -> NodeConfig:
+    """``base`` (default: the node's defaults) with every node key of an already resolved profile
+    (the conformance kit's reference node under certification, which resolved the profile itself)."""
+    return replace(base or NodeConfig(), **profile_values(data))
+
+
 def apply_profile(
     config: NodeConfig,
     name: str,

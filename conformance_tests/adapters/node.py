@@ -423,23 +423,24 @@ REFERENCE_CLOCK_SKEW_S = 2
 
 
 def reference_config(profile: Any) -> Any:
-    """The reference node configured as the profile says (lifetime, count limit, re-issue rule)."""
-    from reference_node.config import NodeConfig
-    from reference_node.profiles import node_id_of
-    from reference_node.supervision.profile import from_profile_params
+    """The reference node configured by the profile as `ehc node serve --profile` does (city,
+    profile name, accepted media, dynamic-code rules, newborn document, main-index key, pilot area,
+    KPI targets), with three exceptions: the clock skew of its declaration, no certificate rule for
+    the suite's own identities, and the hospital-card dates applied only around a visit
+    (set_policy_day)."""
+    from dataclasses import replace
 
-    max_uses = int(profile.param("dynamic_code.max_uses", 0))
-    return NodeConfig(
-        node_id=node_id_of(profile.parameters),  # the profile's city or province, national: 000000
-        profile=profile.name,  # rules read by name: the TEST-ONLY settlement's pay-later rule
-        test_settlement=True,  # the kit's node serves the TEST-ONLY settlement (HIS payment step)
-        dynamic_lifetime_s=int(profile.param("dynamic_code.lifetime_seconds", 300)),
-        dynamic_max_verifications=max_uses if max_uses > 0 else 100,
-        refuse_reissue_while_valid=bool(profile.param("dynamic_code.refuse_reissue_while_valid", False)),
-        newborn_document_type=str(profile.param("newborn.document_type", "08")),
-        # the profile's KPI targets and rating rule (SUP-008/SUP-009), as `ehc node serve --profile`
-        supervision=from_profile_params(profile.parameters, profile.name),
+    from ehc.profiles import ProfileData
+    from reference_node.profiles import profile_config
+
+    data = ProfileData(profile.name, profile.title, tuple(profile.chain), profile.parameters)
+    return replace(
+        profile_config(data),
         clock_skew_s=REFERENCE_CLOCK_SKEW_S,
+        require_certified_terminals=False,
+        hospital_card_stop_issue="",
+        hospital_card_stop_use="",
+        test_settlement=True,  # the kit's node serves the TEST-ONLY settlement (HIS payment step)
     )
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from google.protobuf.message import Message
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -57,7 +56,7 @@ def card_of(dut: Any, ehcid: str) -> Any:
     return got
 
 
-def resolve_as_admin(dut: Any, medium: M.Medium, identifier: str) -> tuple[Any, dict | None]:
+def resolve_as_admin(dut: Any, medium: int, identifier: str) -> tuple[Any, dict | None]:
     request = M.ResolveRequest(medium=medium, identifier=identifier, context=dut.context("admin"))
     return dut.call("main_index", "Resolve", request, "admin")
 
@@ -70,6 +69,13 @@ def family_of(dut: Any, main_index: str) -> list[str]:
 
 def token() -> str:
     return f"TOKAUTHZ{new_digits(12)}"  # fresh for the run (helpers)
+
+
+def linked_medium(dut: Any) -> int:
+    """A card medium linked by token that the profile takes: the bank card, else (national, Zibo)
+    the social security card, which every profile takes."""
+    media = getattr(getattr(dut, "profile", None), "media", ())
+    return M.MEDIUM_BANK_CARD_TOKEN if not media or "bank-card" in media else M.MEDIUM_SOCIAL_SECURITY_CARD
 
 
 @dataclass
@@ -134,14 +140,14 @@ def _minted(dut: Any, r: Any, ctx: dict) -> Any:
 def _link(dut: Any, role: str, r: Any, ctx: dict) -> tuple[Any, dict | None]:
     ctx.setdefault("token", token())
     request = M.LinkMediumRequest(
-        main_index=r.person.main_index, medium=M.MEDIUM_BANK_CARD_TOKEN, identifier=ctx["token"],
+        main_index=r.person.main_index, medium=linked_medium(dut), identifier=ctx["token"],
         context=dut.context(role),
     )  # fmt: skip
     return dut.call("main_index", "LinkMedium", request, role)
 
 
 def _linked(dut: Any, r: Any, ctx: dict) -> Any:
-    response, error = resolve_as_admin(dut, M.MEDIUM_BANK_CARD_TOKEN, ctx["token"])
+    response, error = resolve_as_admin(dut, linked_medium(dut), ctx["token"])
     if error is not None:
         return "unlinked" if error.get("grpc") == "NOT_FOUND" else error.get("grpc")
     return "linked" if response.person.main_index == r.person.main_index else "linked elsewhere"
@@ -153,7 +159,7 @@ def _link_first(dut: Any, issuer: str, r: Any, ctx: dict) -> None:
 
 def _unlink(dut: Any, role: str, r: Any, ctx: dict) -> tuple[Any, dict | None]:
     request = M.LinkMediumRequest(
-        main_index=r.person.main_index, medium=M.MEDIUM_BANK_CARD_TOKEN, identifier=ctx["token"],
+        main_index=r.person.main_index, medium=linked_medium(dut), identifier=ctx["token"],
         context=dut.context(role),
     )  # fmt: skip
     return dut.call("main_index", "UnlinkMedium", request, role)
@@ -261,7 +267,6 @@ def _usage_ids(dut: Any, ehcid: str) -> set[str]:
 @pytest.mark.requirement("NODE-AUTHZ-005", "SEC-004")
 def test_any_terminal_may_verify_resolve_and_report_and_the_issuer_reads_its_records(dut):
     r = register_as(dut, "terminal")
-    request: Message
     for role in ("peer", "foreign"):
         request = V.VerifyQrRequest(qr_text=r.qr_text, context=dut.context(role))
         response, error = dut.call("verification", "VerifyQr", request, role)
