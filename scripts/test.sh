@@ -23,6 +23,9 @@ echo "== lint (ruff)"
 ruff check .
 ruff format --check .
 
+echo "== types (mypy: the seven packages, configured in pyproject.toml [tool.mypy])"
+mypy
+
 # A fresh Hypothesis seed per run, printed so any failure can be replayed with HYPOTHESIS_SEED=<n>.
 SEED="${HYPOTHESIS_SEED:-$(python -c 'import random; print(random.randrange(2**32))')}"
 echo "== tests (hypothesis seed $SEED)"
