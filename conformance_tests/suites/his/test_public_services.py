@@ -25,6 +25,12 @@ from reference_node.proto.ehc.node.v1 import usage_pb2 as U
 CST = dt.timezone(dt.timedelta(hours=8))
 IDENTIFY = ("VerifyQr", "Resolve", "Register")
 CARD_TYPE = {"ehc-qr-static": "11", "resident-card": "10", "id-card": "20", "ssc": "30"}
+#: the main-index medium a card read by number is resolved as (the card it is, not its number's)
+RESOLVE_AS = {
+    "resident-card": M.MEDIUM_RESIDENT_HEALTH_CARD,
+    "id-card": M.MEDIUM_CITIZEN_ID,
+    "ssc": M.MEDIUM_SOCIAL_SECURITY_CARD,
+}
 #: what a service shows or does for the patient (must be absent when the node refuses the card)
 RESULTS = ("booking", "reminder", "reports", "records", "signed")
 #: one request per service, with the channel the patient uses it through (CHANNELS)
@@ -125,6 +131,12 @@ def _check_use(
             assert _step(c) == scene[:6], (
                 f"{what}: the code was verified for medical step {_step(c) or '(none)'}, "
                 f"the service's step is {scene[:6]}"
+            )
+        elif c.name == "Resolve" and getattr(dut, "api", "grpc") == "grpc":
+            # a resident health card is looked up as that card (its link, its chip), not as the ID
+            # number it carries; the Tencent envelope registers every document as idType 01
+            assert c.request.medium == RESOLVE_AS[patient["medium"]], (
+                f"{what}: the {patient['medium']} was resolved as medium {c.request.medium}"
             )
     sent = _reports(calls)
     assert sent, f"{what}: no card use reached the node ({_names(calls)})"
