@@ -155,3 +155,22 @@ def test_a_coverage_target_of_the_pilot_area_needs_the_area_key(tmp_path):
     )
     (target,) = cfg.supervision.targets
     assert (target.area_code, cfg.pilot_area) == ("430424", "430424")
+
+
+def test_the_worked_example_of_a_users_own_city_runs(tmp_path):
+    """docs/assumptions.md's worked example (Hangzhou, not among the five) is a valid profile: it
+    runs as its city, with its pilot district's own target."""
+    import re
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "assumptions.md").read_text(encoding="utf-8")
+    example = docs[docs.index("Worked example") :]
+    (body,) = re.findall(r"```toml\n(.*?)```", example, re.S)[:1]
+    d = tmp_path / "profiles"
+    shutil.copytree(PROFILES_DIR, d, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    (d / "zhejiang-hangzhou.toml").write_text(body, encoding="utf-8")
+    cfg = apply_profile(NodeConfig(), "zhejiang-hangzhou", directory=d)
+    assert (cfg.node_id, cfg.pilot_area, cfg.hospital_card_stop_use) == ("330100", "330106", "2024-07-01")
+    assert "citizen-card" in cfg.accepted_media
+    on = dt.date(2024, 3, 1)
+    assert cfg.supervision.target_for("coverage", on, area="330106").threshold == 1.0
+    assert cfg.supervision.target_for("coverage", on, area="330105").threshold == 0.9
