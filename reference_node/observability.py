@@ -109,6 +109,11 @@ class Metrics:
             self._children[key] = child
         return child
 
+    def child(self, name: str, **labels: str) -> Any:
+        """The labelled child itself (its ``inc``/``observe``), for a hot path that records the
+        same labels on every call: it keeps it and skips the per-call label lookup (issue #14)."""
+        return self._child(name, labels)
+
     def inc(self, name: str, value: float = 1.0, **labels: str) -> None:
         self._child(name, labels).inc(value)
 

@@ -17,7 +17,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from ehc.errors import EhcError
-from reference_node.auth import Authenticator, text_metadata
+from reference_node.auth import Authenticator
 from reference_node.errors import INTERNAL, PORT_BUSY, STREAM_TIMEOUT, grpc_status
 from reference_node.node import Caller, Node
 from reference_node.observability import log
@@ -157,12 +157,18 @@ def _serialize(message: Any) -> bytes:
 
 def _unary(node: Node, auth: Authenticator, full: str, op: Operation, req_type: type[Message]) -> Callable:
     short = full.rsplit("/", 1)[1]
+    metrics = node.metrics
+    # this method's "OK" counter and latency histogram, looked up on its first call (not at start:
+    # an uncalled method shows no series) and kept: no label lookup per call (issue #14)
+    ok_count: Any = None
+    latency: Any = None
 
     def behaviour(raw: bytes, context: grpc.ServicerContext) -> Any:
+        nonlocal ok_count, latency
         started = time.perf_counter()
         result = "OK"
         try:
-            caller = auth.authenticate(full, text_metadata(context.invocation_metadata()), raw)
+            caller = auth.authenticate_metadata(full, context.invocation_metadata(), raw)
             try:
                 request = req_type.FromString(raw)
             except Exception:  # noqa: BLE001 - undecodable bytes are a client error
@@ -183,8 +189,15 @@ def _unary(node: Node, auth: Authenticator, full: str, op: Operation, req_type: 
             LOG.debug("internal error %s", ref, exc_info=True)
             _abort(context, EhcError(INTERNAL, f"internal error, reference {ref}"))
         finally:
-            node.metrics.inc("ehc_node_requests_total", method=short, result=result)
-            node.metrics.observe("ehc_node_request_seconds", time.perf_counter() - started, method=short)
+            if result != "OK":
+                metrics.inc("ehc_node_requests_total", method=short, result=result)
+            else:
+                if ok_count is None:
+                    ok_count = metrics.child("ehc_node_requests_total", method=short, result="OK")
+                ok_count.inc()
+            if latency is None:
+                latency = metrics.child("ehc_node_request_seconds", method=short)
+            latency.observe(time.perf_counter() - started)
 
     return behaviour
 
@@ -196,7 +209,7 @@ def _stream(node: Node, auth: Authenticator, streams: StreamGuard, full: str, op
         result = "OK"
         slot = None
         try:
-            caller = auth.authenticate(full, text_metadata(context.invocation_metadata()), None)
+            caller = auth.authenticate_metadata(full, context.invocation_metadata(), None)
             slot = streams.acquire(caller.terminal_id, context)  # REL-F16: streams cannot take every worker
             with node.db.wait_budget(_lock_wait_ms(node, context)):
                 for response in op(node, caller, slot.requests(requests)):

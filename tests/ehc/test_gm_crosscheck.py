@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from ehc.errors import GM_BAD_BLOCK, GM_BAD_KEY, GM_BAD_PADDING, GM_BAD_SIGNATURE, EhcError
 from ehc.gm import (
     DEFAULT_SIGNER_ID,
+    HmacSm3,
     N,
     SM2PrivateKey,
     SM2PublicKey,
@@ -317,6 +318,28 @@ def gm_hmac_sm3(key: bytes, data: bytes) -> bytes:
 @given(st.binary(max_size=100), st.binary(max_size=200))
 def test_hmac_sm3_matches_gmssl_construction(key: bytes, data: bytes) -> None:
     assert hmac_sm3(key, data) == gm_hmac_sm3(key, data)
+
+
+@settings(max_examples=100)
+@given(st.binary(max_size=100), st.lists(st.binary(max_size=200), min_size=1, max_size=4))
+def test_keyed_hmac_sm3_matches_gmssl_construction(key: bytes, messages: list[bytes]) -> None:
+    # the precomputed key states are copied, never consumed: every message under one key agrees
+    mac = HmacSm3(key)
+    for data in messages:
+        assert mac.digest(data) == gm_hmac_sm3(key, data) == hmac_sm3(key, data)
+    assert repr(mac) == "HmacSm3(<key>)"  # never the key
+
+
+def test_sm3_without_hashlib_sm3_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
+    # an OpenSSL without SM3 in hashlib: the cryptography fallback gives the same digests and MACs
+    import ehc.gm as gm
+
+    monkeypatch.setattr(gm, "_SM3_BASE", None)
+    for data in (b"", b"abc", bytes(range(256)) * 3):
+        assert gm.sm3(data) == gm_sm3_hash(data)
+        assert (
+            gm.HmacSm3(b"k" * 70).digest(data) == gm.hmac_sm3(b"k" * 70, data) == gm_hmac_sm3(b"k" * 70, data)
+        )
 
 
 @settings(max_examples=200)
