@@ -844,7 +844,8 @@ class DemoRun:
                 time.sleep(0.05)
             seconds = time.perf_counter() - t0
         finally:
-            his.client.close()
+            if his.client is not None:  # None when configure failed
+                his.client.close()
             fe.stop()
         _expect(
             sorted(r.scene for r in held) == sorted(day.scenes[s] for s in FRONTEND_VISIT),
