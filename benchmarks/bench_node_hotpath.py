@@ -33,6 +33,7 @@ import cProfile
 import json
 import os
 import pstats
+import shutil
 import statistics
 import subprocess
 import sys
@@ -250,9 +251,34 @@ def server_cpu_per_call(
         os.unlink(f.name)
 
 
-def grpc_figures(bench: Bench, n: int, threads: int) -> dict[str, float]:
+class ServeNode:
+    """The node as deployed: ``python -m reference_node serve`` in a child process (as
+    ``bench_node.py`` runs it), 50 residents with static codes."""
+
+    def __init__(self, tmp: Path) -> None:
+        from reference_node.proto.ehc.node.v1 import verification_pb2 as vp
+        from reference_node.testing import start_node
+
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from bench_node import residents
+
+        (tmp / "serve").mkdir(parents=True, exist_ok=True)
+        self.node = start_node(tmp / "serve", subprocess=True, extra_args=["--rate-limit", "0"])
+        with self.node.client() as c:
+            regs = [r for res in c.issuance.RegisterBatch(residents(50, start=20_000_000)) for r in res.items]
+            ctx = c.context()
+        self.static = [
+            vp.VerifyQrRequest(qr_text=r.ehcid + ":1", context=ctx).SerializeToString() for r in regs
+        ]
+
+    def stop(self) -> None:
+        self.node.stop()
+
+
+def grpc_figures(bench: Bench, serve: ServeNode, n: int, threads: int) -> dict[str, float]:
     """Server CPU per gRPC call: the echo server without and with the node's signature metadata,
-    and this process's node (static and dynamic VerifyQr), the same client for all."""
+    this process's node (static and dynamic VerifyQr) and a ``serve`` child process (static), the
+    same client for all."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from bench_node import ECHO_METHOD, ECHO_SERVER, cpu_seconds
 
@@ -286,6 +312,15 @@ def grpc_figures(bench: Bench, n: int, threads: int) -> dict[str, float]:
     out["node_verify_dynamic"] = server_cpu_per_call(
         bench.running.target, method, dynamic, time.process_time, threads
     )
+    sc = serve.node.credentials
+    served = [
+        (b, tuple(sign(sc.secret, method, b, terminal_id=sc.terminal_id).items()))
+        for b in (serve.static[i % len(serve.static)] for i in range(n))
+    ]
+    pid = serve.node.process.pid
+    out["serve_verify_static"] = server_cpu_per_call(
+        serve.node.target, method, served, lambda: cpu_seconds(pid), threads
+    )
     return out
 
 
@@ -305,6 +340,7 @@ def main() -> int:
     paths = [p for p in a.paths.split(",") if p]
     tmp = Path(tempfile.mkdtemp(prefix="bench-hotpath-"))
     bench = Bench(tmp)
+    serve = ServeNode(tmp) if a.grpc else None
     out: dict[str, Any] = {"calls": a.calls, "rounds": a.rounds, "load": os.getloadavg()[0]}
     try:
         if a.profile:
@@ -322,11 +358,14 @@ def main() -> int:
         for rnd in range(a.rounds):
             for p in paths if rnd % 2 == 0 else reversed(paths):  # interleaved, order alternating
                 samples[p].append(bench.run(p, a.calls, f"{rnd}")["cpu_us"])
-            if a.grpc:
-                for k, v in grpc_figures(bench, a.calls, a.grpc_threads).items():
+            if serve is not None:
+                for k, v in grpc_figures(bench, serve, a.calls, a.grpc_threads).items():
                     grpc_samples.setdefault(k, []).append(v)
     finally:
         bench.stop()
+        if serve is not None:
+            serve.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
     echo = statistics.median(samples["echo"]) if "echo" in samples else 0.0
     print(
         f"node CPU per call without gRPC, median of {a.rounds} rounds x {a.calls} calls (load {out['load']:.1f})"
