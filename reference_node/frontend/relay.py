@@ -55,6 +55,7 @@ from reference_node.proto.ehc.node.v1 import (
     issuance_pb2,
     main_index_pb2,
     registry_pb2,
+    settlement_pb2,
     supervision_pb2,
     usage_pb2,
     verification_pb2,
@@ -62,7 +63,10 @@ from reference_node.proto.ehc.node.v1 import (
 
 LOG = logging.getLogger("reference_node.frontend")
 PACKAGE = "ehc.node.v1"
-RELAYED_MODULES = (issuance_pb2, main_index_pb2, verification_pb2, usage_pb2)
+# settlement (the TEST-ONLY point-of-care payment service) passes straight through: a payment is
+# answered by the node or not at all (never cached, never stored and forwarded); a retry with the same
+# request id charges once at the node
+RELAYED_MODULES = (issuance_pb2, main_index_pb2, verification_pb2, usage_pb2, settlement_pb2)
 REFUSED_MODULES = (registry_pb2, supervision_pb2)  # operator APIs: call the node directly
 UNREACHABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 # the node's answer about the code or card itself (card refused, code unknown, malformed, expired)

@@ -336,3 +336,54 @@ def test_one_terminal_cannot_use_up_the_hospitals_budget(tmp_path: Path) -> None
     finally:
         fe.stop()
         node.stop()
+
+
+def test_a_consulting_room_payment_passes_through_under_the_hospital_identity(tmp_path: Path) -> None:
+    """Issue #16: payment at the point of care behind the front-end — answered by the node (never from
+    a cache or an outbox), once per request id, on the hospital's ledger; refused when the node is down."""
+    from dataclasses import replace
+
+    from reference_node.config import NodeConfig
+    from reference_node.proto.ehc.node.v1 import main_index_pb2 as mp
+    from reference_node.proto.ehc.node.v1 import settlement_pb2 as sp
+
+    node = start_node(tmp_path, config=replace(NodeConfig(), test_settlement=True))
+    fe = start_frontend(
+        tmp_path / "fe", node.target, node.credentials, config=FrontendConfig(upstream_timeout_s=2.0)
+    )
+    creds = issue_terminal(fe.store, "HIS-0002", node.credentials)
+    try:
+        with node.client() as nc, NodeClient(fe.target, creds) as tc:
+            ehcid, _ = new_card(nc)
+            order = tc.settlement.CreateOrder(
+                sp.CreateOrderRequest(
+                    request_id="FE-ORDER-1", context=tc.context(), category="0200", amount_cents=4321,
+                    holder=sp.Holder(medium=mp.MEDIUM_EHCID, identifier=ehcid),
+                )
+            )  # fmt: skip
+            assert order.org_code == node.credentials.org_code and order.amount_cents == 4321
+            pay = sp.PayRequest(
+                request_id="FE-PAY-1",
+                context=tc.context(),
+                order_id=order.order_id,
+                amount_cents=4321,
+                method="wechat",
+            )
+            first, again = tc.settlement.Pay(pay), tc.settlement.Pay(pay)
+            assert not first.duplicate and again.duplicate and again.payment_id == first.payment_id
+            # the node's own ledger: one payment, to the cent, for the hospital
+            ledger = nc.settlement.GetLedger(
+                sp.LedgerRequest(date=first.settlement_date, context=nc.context())
+            )
+            mine = [(e.kind, e.amount_cents) for e in ledger.entries if e.order_id == order.order_id]
+            assert mine == [("payment", 4321)]
+            assert ("HIS-0002", "Pay", "upstream", "OK") in [row[:4] for row in fe.store.log_rows()]
+            node.stop()  # a payment is never acknowledged by the front-end alone
+            refused(
+                lambda: tc.settlement.Pay(sp.PayRequest(request_id="FE-PAY-2", context=tc.context(),
+                                                        order_id=order.order_id, amount_cents=1, method="cash")),
+                UNAVAILABLE, "NODE_FRONTEND_UPSTREAM_UNAVAILABLE",
+            )  # fmt: skip
+    finally:
+        fe.stop()
+        node.stop()
