@@ -39,7 +39,7 @@ _FREE_MEDIA = {
 
 # media a profile's accepted_media governs (profile vocabulary names); the e-card itself (QR,
 # EHCID) is always accepted, a hospital card follows the policy dates instead
-_PROFILE_MEDIA = {
+_PROFILE_MEDIA: dict[int, str] = {
     pb.MEDIUM_CITIZEN_ID: "id-card",
     pb.MEDIUM_SOCIAL_SECURITY_CARD: "ssc",
     pb.MEDIUM_RESIDENT_HEALTH_CARD: "resident-card",
@@ -198,8 +198,8 @@ def _link(node: Node, caller: Caller, req: pb.LinkMediumRequest, link: bool) -> 
             if row is not None and not same:
                 raise EhcError(MEDIUM_TAKEN)
             changed = row is None
-            reissue = same and req.medium == pb.MEDIUM_RESIDENT_HEALTH_CARD and atr and row[3]
-            if reissue and row[3].upper() != atr.upper():
+            reissue = same and req.medium == pb.MEDIUM_RESIDENT_HEALTH_CARD and atr and row and row[3]
+            if reissue and row is not None and row[3].upper() != atr.upper():
                 # 补卡: the same card number (the holder's ID number) on a new chip for a lost or
                 # damaged card; from now on the old chip's ATR is refused (NODE_CHIP_ATR_MISMATCH)
                 cur.run("UPDATE media SET atr = ? WHERE medium = ? AND key_blind = ?", (atr, medium, blind))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from google.protobuf.message import Message
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -56,7 +57,7 @@ def card_of(dut: Any, ehcid: str) -> Any:
     return got
 
 
-def resolve_as_admin(dut: Any, medium: int, identifier: str) -> tuple[Any, dict | None]:
+def resolve_as_admin(dut: Any, medium: M.Medium, identifier: str) -> tuple[Any, dict | None]:
     request = M.ResolveRequest(medium=medium, identifier=identifier, context=dut.context("admin"))
     return dut.call("main_index", "Resolve", request, "admin")
 
@@ -71,7 +72,7 @@ def token() -> str:
     return f"TOKAUTHZ{new_digits(12)}"  # fresh for the run (helpers)
 
 
-def linked_medium(dut: Any) -> int:
+def linked_medium(dut: Any) -> M.Medium:
     """A card medium linked by token that the profile takes: the bank card, else (national, Zibo)
     the social security card, which every profile takes."""
     media = getattr(getattr(dut, "profile", None), "media", ())
@@ -267,6 +268,7 @@ def _usage_ids(dut: Any, ehcid: str) -> set[str]:
 @pytest.mark.requirement("NODE-AUTHZ-005", "SEC-004")
 def test_any_terminal_may_verify_resolve_and_report_and_the_issuer_reads_its_records(dut):
     r = register_as(dut, "terminal")
+    request: Message
     for role in ("peer", "foreign"):
         request = V.VerifyQrRequest(qr_text=r.qr_text, context=dut.context(role))
         response, error = dut.call("verification", "VerifyQr", request, role)

@@ -13,7 +13,7 @@ from reference_node.proto.ehc.node.v1 import usage_pb2 as U
 from .helpers import assert_client_error, card_action, new_digits, new_request_id, person_request, register
 
 
-def resolve(dut, medium: int, identifier: str, **extra):
+def resolve(dut, medium: M.Medium, identifier: str, **extra):
     return dut.call(
         "main_index",
         "Resolve",
@@ -21,7 +21,7 @@ def resolve(dut, medium: int, identifier: str, **extra):
     )
 
 
-def link(dut, main_index: str, medium: int, identifier: str, **extra):
+def link(dut, main_index: str, medium: M.Medium, identifier: str, **extra):
     request = M.LinkMediumRequest(
         main_index=main_index, medium=medium, identifier=identifier, context=dut.context("admin"), **extra
     )
