@@ -309,9 +309,10 @@ class Day:
         request = ip.GetQrCodeRequest(
             ehcid=ehcid, code_type=kind, lifetime_seconds=lifetime, context=self.client.context()
         )
-        held = getattr(self, "_held_codes", None)
+        held: dict[str, str] | None = getattr(self, "_held_codes", None)  # EHCID -> code held
         if held is None:
-            held = self._held_codes = {}
+            held = {}
+            self._held_codes = held
         try:
             text = self.client.issuance.GetQrCode(request).qr_text
         except grpc.RpcError as exc:
