@@ -256,24 +256,28 @@ class KpiEngine:
 
     def groups(self, instant: str, area_code: str, on: date) -> list[dict[str, Any]]:
         """A row per priority group the profile targets or the area has members of: members,
-        holders, coverage, rated against the group's target in force on ``on``."""
+        holders, coverage, rated against the group's target in force on ``on``. The denominator
+        is the group's size from its register when the operator set it for the area
+        (SetPopulation with ``group``), else the registered members."""
         targeted = {t.kpi for t in self.profile.targets}
+        sizes = population.load_groups(self.db)
         rows = []
         for group, (holders, members) in self.group_coverage_at(instant, area_code).items():
             kpi = GROUP_KPIS[group]
-            if kpi not in targeted and not members:
+            size = population.population_of(sizes.get(group, {}), area_code) or 0
+            if kpi not in targeted and not members and not size:
                 continue
+            base = size or members
             marks = []
             if (target := self.profile.target_for(kpi, on)) is not None:
-                if not members:
+                if not base:
                     marks.append(Mark(kpi, None, UNRATED, target, "no registered member of the group"))
                 else:
-                    marks.append(
-                        Mark(kpi, holders / members, self.profile.rate(holders / members, target), target)
-                    )
+                    value = holders / base
+                    marks.append(Mark(kpi, value, self.profile.rate(value, target), target))
             rows.append({
                 "group": group, "kpi": kpi, "name": PRIORITY_GROUPS[group], "members": members,
-                "holders": holders, "coverage": _ratio(holders, members),
+                "holders": holders, "population": size, "coverage": _ratio(holders, base),
                 "rating": worst([m.colour for m in marks]), "marks": [m.to_dict() for m in marks],
             })  # fmt: skip
         return rows

@@ -51,6 +51,44 @@ def set_population(db: Database, figures: Mapping[str, int], source: str) -> int
     return len(rows)
 
 
+def set_group_population(db: Database, group: str, figures: Mapping[str, int], source: str) -> int:
+    """Insert or replace a priority group's size per area (its own register: the 扶贫 roll,
+    employers' lists, 计生 and birth registrations); validated first, all or nothing."""
+    from reference_node.config import PRIORITY_GROUPS
+
+    if group not in PRIORITY_GROUPS:
+        raise EhcError(BAD_INPUT, f"group must be one of {', '.join(PRIORITY_GROUPS)}", field="group")
+    ensure_schema(db)
+    rows = []
+    for code, count in figures.items():
+        if not (isinstance(code, str) and len(code) == 6 and code.isdigit() and areas.is_known_area(code)):
+            raise EhcError(
+                BAD_INPUT, f"{str(code)[:12]!r} is not a known GB/T 2260 area code", field="area_code"
+            )
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 2_000_000_000:
+            raise EhcError(
+                BAD_INPUT, f"size of {group} in {code} must be a whole number ≥ 0", field="population"
+            )
+        rows.append((code, group, count, source[:100], fmt_time(now_cst())))
+    with db.transaction() as cur:
+        cur.many(
+            "INSERT INTO supervision_group_population (area_code, grp, population, source, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (area_code, grp) DO UPDATE SET population = excluded.population, "
+            "source = excluded.source, updated_at = excluded.updated_at",
+            rows,
+        )
+    return len(rows)
+
+
+def load_groups(db: Database) -> dict[str, dict[str, int]]:
+    """Group -> area -> the group's size there."""
+    ensure_schema(db)
+    out: dict[str, dict[str, int]] = {}
+    for area, group, count in db.query("SELECT area_code, grp, population FROM supervision_group_population"):
+        out.setdefault(group, {})[area] = int(count)
+    return out
+
+
 def load(db: Database) -> dict[str, int]:
     ensure_schema(db)
     return {r[0]: int(r[1]) for r in db.query("SELECT area_code, population FROM supervision_population")}

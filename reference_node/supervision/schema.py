@@ -52,6 +52,20 @@ STEPS: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        3,
+        "size of each priority group per area (the coverage denominator of a group, from its register)",
+        [
+            """CREATE TABLE IF NOT EXISTS supervision_group_population (
+                area_code TEXT NOT NULL,
+                grp TEXT NOT NULL,
+                population INTEGER NOT NULL,
+                source TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (area_code, grp)
+            )""",
+        ],
+    ),
 ]
 
 _done: weakref.WeakSet[Database] = weakref.WeakSet()

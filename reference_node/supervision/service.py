@@ -122,10 +122,17 @@ def export(node: Node, caller: Caller, req: pb.ExportCsvRequest) -> pb.CsvFile:
 def set_population(node: Node, caller: Caller, req: pb.SetPopulationRequest) -> pb.SetPopulationResponse:
     if not caller.is_admin:
         raise EhcError(FORBIDDEN, "population figures are set by the node operator")
-    figures: dict[str, int] = {}
-    for f in req.figures:
-        figures[f.area_code] = int(f.population)
-    written = population.set_population(node.db, figures, req.source or f"api:{caller.terminal_id}")
+    by_group: dict[str, dict[str, int]] = {}
+    for f in req.figures:  # "" = residents; a priority group's size otherwise
+        by_group.setdefault(f.group, {})[f.area_code] = int(f.population)
+    source = req.source or f"api:{caller.terminal_id}"
+    written = 0
+    for group, figures in by_group.items():
+        written += (
+            population.set_group_population(node.db, group, figures, source)
+            if group
+            else population.set_population(node.db, figures, source)
+        )
     return pb.SetPopulationResponse(written=written)
 
 

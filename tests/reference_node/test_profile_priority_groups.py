@@ -144,3 +144,39 @@ def test_national_lists_groups_it_has_members_of_unrated(profiled):
     ((row),) = report["groups"]
     assert (row["group"], row["members"], row["marks"], row["rating"]) == ("employee", 1, [], "unrated")
     assert not [m for m in report["summary"]["marks"] if m["kpi"].startswith("coverage_")]
+
+
+def test_a_groups_size_from_its_register_is_the_denominator(sichuan_node):
+    """The operator sets a group's size per area (SetPopulation with ``group``: the employers'
+    lists say 8 employees in 锦江区): coverage is then holders over that size, not over the
+    registered members; other areas and groups keep their own figures."""
+    node = sichuan_node
+    client = node.client()
+    for _ in range(3):
+        client.issuance.Register(register_request(citizen_id("510104"), priority_groups=["employee"]))
+    client.issuance.Register(register_request(citizen_id("510105"), priority_groups=["employee"]))
+    with node.client("admin") as admin:
+        stub = supervision_pb2_grpc.SupervisionServiceStub(admin.channel)
+        figures = [sp.PopulationFigure(area_code="510104", population=8, group="employee"),
+                   sp.PopulationFigure(area_code="510104", population=1000)]  # fmt: skip
+        assert stub.SetPopulation(sp.SetPopulationRequest(figures=figures, source="test")).written == 2
+        with pytest.raises(grpc.RpcError) as info:
+            stub.SetPopulation(
+                sp.SetPopulationRequest(
+                    figures=[sp.PopulationFigure(area_code="510104", population=1, group="x")]
+                )
+            )
+        assert info.value.code() == S.INVALID_ARGUMENT
+        today = _today().start.isoformat()
+        rep = stub.Kpis(sp.KpiRequest(start_date=today, end_date=today, area_code="510104"))
+    (employee,) = [g for g in rep.groups if g.group == "employee"]
+    assert (employee.holders, employee.members, employee.population) == (3, 3, 8)
+    assert employee.coverage == pytest.approx(0.375) and employee.rating == "red"
+    assert rep.summary.population == 1000  # the residents' figure is its own
+    # 青羊区 (510105) has no size set: its registered member is the denominator
+    other = {g["group"]: g for g in engine(node.node).report(_today(), "510105")["groups"]}
+    assert (other["employee"]["holders"], other["employee"]["population"], other["employee"]["coverage"]) == (
+        1,
+        0,
+        1.0,
+    )

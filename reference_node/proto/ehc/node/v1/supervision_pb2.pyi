@@ -227,7 +227,7 @@ class KpiReport(_message.Message):
     def __init__(self, period: _Optional[_Union[PeriodInfo, _Mapping]] = ..., area_code: _Optional[str] = ..., area_name: _Optional[str] = ..., org_code: _Optional[str] = ..., summary: _Optional[_Union[Summary, _Mapping]] = ..., levels: _Optional[_Iterable[_Union[LevelRow, _Mapping]]] = ..., hospitals: _Optional[_Iterable[_Union[HospitalRow, _Mapping]]] = ..., counties: _Optional[_Iterable[_Union[CountyRow, _Mapping]]] = ..., trend: _Optional[_Iterable[_Union[TrendPoint, _Mapping]]] = ..., targets: _Optional[_Iterable[_Union[TargetInfo, _Mapping]]] = ..., pilot: _Optional[_Union[CountyRow, _Mapping]] = ..., groups: _Optional[_Iterable[_Union[GroupRow, _Mapping]]] = ...) -> None: ...
 
 class GroupRow(_message.Message):
-    __slots__ = ("group", "kpi", "name", "members", "holders", "coverage", "rating", "marks")
+    __slots__ = ("group", "kpi", "name", "members", "holders", "coverage", "rating", "marks", "population")
     GROUP_FIELD_NUMBER: _ClassVar[int]
     KPI_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -236,6 +236,7 @@ class GroupRow(_message.Message):
     COVERAGE_FIELD_NUMBER: _ClassVar[int]
     RATING_FIELD_NUMBER: _ClassVar[int]
     MARKS_FIELD_NUMBER: _ClassVar[int]
+    POPULATION_FIELD_NUMBER: _ClassVar[int]
     group: str
     kpi: str
     name: str
@@ -244,7 +245,8 @@ class GroupRow(_message.Message):
     coverage: float
     rating: str
     marks: _containers.RepeatedCompositeFieldContainer[Mark]
-    def __init__(self, group: _Optional[str] = ..., kpi: _Optional[str] = ..., name: _Optional[str] = ..., members: _Optional[int] = ..., holders: _Optional[int] = ..., coverage: _Optional[float] = ..., rating: _Optional[str] = ..., marks: _Optional[_Iterable[_Union[Mark, _Mapping]]] = ...) -> None: ...
+    population: int
+    def __init__(self, group: _Optional[str] = ..., kpi: _Optional[str] = ..., name: _Optional[str] = ..., members: _Optional[int] = ..., holders: _Optional[int] = ..., coverage: _Optional[float] = ..., rating: _Optional[str] = ..., marks: _Optional[_Iterable[_Union[Mark, _Mapping]]] = ..., population: _Optional[int] = ...) -> None: ...
 
 class Rating(_message.Message):
     __slots__ = ("entity", "code", "name", "level", "area_code", "visits", "kpi", "colour", "reason", "value", "has_value", "target")
@@ -349,12 +351,14 @@ class CsvFile(_message.Message):
     def __init__(self, filename: _Optional[str] = ..., content_type: _Optional[str] = ..., content: _Optional[bytes] = ...) -> None: ...
 
 class PopulationFigure(_message.Message):
-    __slots__ = ("area_code", "population")
+    __slots__ = ("area_code", "population", "group")
     AREA_CODE_FIELD_NUMBER: _ClassVar[int]
     POPULATION_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
     area_code: str
     population: int
-    def __init__(self, area_code: _Optional[str] = ..., population: _Optional[int] = ...) -> None: ...
+    group: str
+    def __init__(self, area_code: _Optional[str] = ..., population: _Optional[int] = ..., group: _Optional[str] = ...) -> None: ...
 
 class SetPopulationRequest(_message.Message):
     __slots__ = ("figures", "source")
