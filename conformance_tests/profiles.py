@@ -145,7 +145,8 @@ def _validate_parameters(name: str, params: dict[str, Any], catalogue: Catalogue
     for feature in params.get("features", []):
         if feature not in vocab.features:
             raise EhcError(PROFILE_INVALID, f"profile {name}: unknown feature {feature!r}")
-    if "newborn" in params.get("features", []) and "birth-certificate" not in params.get("accepted_media", []):
+    media = params.get("accepted_media", [])
+    if "newborn" in params.get("features", []) and "birth-certificate" not in media:
         # DIGEST §1.4 item 5: newborns are registered (and their cards found) on the birth certificate
         raise EhcError(PROFILE_INVALID, f"profile {name}: feature newborn needs medium birth-certificate")
     lifetime = params.get("dynamic_code", {}).get("lifetime_seconds", 1)
