@@ -81,14 +81,16 @@ class FakeContext:
 
 
 class Bench:
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, workers: int = 16) -> None:
         from reference_node.config import NodeConfig
         from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
         from reference_node.proto.ehc.node.v1 import verification_pb2 as vp
         from reference_node.runtime import start
 
         # one terminal drives every call: the per-terminal rate limit would measure itself
-        self.running = start(tmp / "node", config=NodeConfig(rate_limit_per_s=0.0), write_endpoint=False)
+        self.running = start(
+            tmp / "node", config=NodeConfig(rate_limit_per_s=0.0), write_endpoint=False, workers=workers
+        )
         node = self.running.node
         assert node is not None and self.running.grpc is not None
         self.node = node
@@ -255,7 +257,7 @@ class ServeNode:
     """The node as deployed: ``python -m reference_node serve`` in a child process (as
     ``bench_node.py`` runs it), 50 residents with static codes."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, workers: int = 16) -> None:
         from reference_node.proto.ehc.node.v1 import verification_pb2 as vp
         from reference_node.testing import start_node
 
@@ -263,7 +265,9 @@ class ServeNode:
         from bench_node import residents
 
         (tmp / "serve").mkdir(parents=True, exist_ok=True)
-        self.node = start_node(tmp / "serve", subprocess=True, extra_args=["--rate-limit", "0"])
+        self.node = start_node(
+            tmp / "serve", subprocess=True, extra_args=["--rate-limit", "0", "--workers", str(workers)]
+        )
         with self.node.client() as c:
             regs = [r for res in c.issuance.RegisterBatch(residents(50, start=20_000_000)) for r in res.items]
             ctx = c.context()
@@ -275,7 +279,7 @@ class ServeNode:
         self.node.stop()
 
 
-def grpc_figures(bench: Bench, serve: ServeNode, n: int, threads: int) -> dict[str, float]:
+def grpc_figures(bench: Bench, serve: ServeNode, n: int, threads: int, workers: int = 16) -> dict[str, float]:
     """Server CPU per gRPC call: the echo server without and with the node's signature metadata,
     this process's node (static and dynamic VerifyQr) and a ``serve`` child process (static), the
     same client for all."""
@@ -287,7 +291,8 @@ def grpc_figures(bench: Bench, serve: ServeNode, n: int, threads: int) -> dict[s
     c = bench.creds
     method = "/ehc.node.v1.VerificationService/VerifyQr"
     out: dict[str, float] = {}
-    proc = subprocess.Popen([sys.executable, "-c", ECHO_SERVER], stdout=subprocess.PIPE, text=True)
+    echo_server = ECHO_SERVER.replace("max_workers=16", f"max_workers={workers}")
+    proc = subprocess.Popen([sys.executable, "-c", echo_server], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         echo = f"127.0.0.1:{proc.stdout.readline().strip()}"
@@ -333,14 +338,17 @@ def main() -> int:
     ap.add_argument("--profile", choices=PATHS, help="cProfile one path (one round) and print the top")
     ap.add_argument("--grpc", action="store_true", help="also server CPU per real gRPC call: echo and node")
     ap.add_argument("--grpc-threads", type=int, default=1, help="client threads of the --grpc calls")
+    ap.add_argument(
+        "--workers", type=int, default=16, help="gRPC worker threads of the servers (node and echo)"
+    )
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     if a.quick:
         a.calls, a.rounds = 600, 3
     paths = [p for p in a.paths.split(",") if p]
     tmp = Path(tempfile.mkdtemp(prefix="bench-hotpath-"))
-    bench = Bench(tmp)
-    serve = ServeNode(tmp) if a.grpc else None
+    bench = Bench(tmp, a.workers)
+    serve = ServeNode(tmp, a.workers) if a.grpc else None
     out: dict[str, Any] = {"calls": a.calls, "rounds": a.rounds, "load": os.getloadavg()[0]}
     try:
         if a.profile:
@@ -359,7 +367,7 @@ def main() -> int:
             for p in paths if rnd % 2 == 0 else reversed(paths):  # interleaved, order alternating
                 samples[p].append(bench.run(p, a.calls, f"{rnd}")["cpu_us"])
             if serve is not None:
-                for k, v in grpc_figures(bench, serve, a.calls, a.grpc_threads).items():
+                for k, v in grpc_figures(bench, serve, a.calls, a.grpc_threads, a.workers).items():
                     grpc_samples.setdefault(k, []).append(v)
     finally:
         bench.stop()
@@ -384,6 +392,11 @@ def main() -> int:
             med = statistics.median(v)
             out[f"grpc_{k}"] = {"median_us": med, "min_us": min(v), "max_us": max(v)}
             print(f"  {k:22s} {med:8.1f} us   ({min(v):.1f}-{max(v):.1f})")
+        # a CPU-bound server's calls/s go as 1 / CPU per call: the echo's CPU over the node's is
+        # the throughput ratio the node reaches when the machine's cores are the limit
+        echo_cpu = out["grpc_echo"]["median_us"]
+        for k in ("node_verify_static", "node_verify_dynamic", "serve_verify_static"):
+            print(f"  CPU ratio echo / {k}: {echo_cpu / out[f'grpc_{k}']['median_us']:.2f}")
     if a.json:
         print(json.dumps(out))
     return 0
