@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import json
 import logging
 import os
 import time
@@ -31,6 +30,7 @@ from ehc.spec.identifiers import ID_LOWERCASE_X
 from reference_node.auth import Authenticator
 from reference_node.node import Caller, Node
 from reference_node.observability import log
+from reference_node.platforms import loads_json
 from reference_node.proto.ehc.node.v1 import common_pb2 as c
 from reference_node.proto.ehc.node.v1 import issuance_pb2, usage_pb2, verification_pb2
 from reference_node.services import issuance, usage, verification
@@ -192,9 +192,9 @@ class SichuanFrontDoor:
     @staticmethod
     def _body(raw: bytes) -> dict[str, str]:
         try:
-            body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise Refused("MALFORMED", "body is not UTF-8 JSON") from None
+            body = loads_json(raw)
+        except ValueError as exc:
+            raise Refused("MALFORMED", str(exc)) from None
         if not isinstance(body, dict):
             raise Refused("MALFORMED", "body is not a JSON object")
         out: dict[str, str] = {}

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from ehc.gm import sm3
+from reference_node.platforms import loads_json
 
 PATH = "/sichuan/gateway"
 VERSION = "1.0"
@@ -147,8 +148,8 @@ def decrypt_biz(key: bytes, text: str, mode: str = DEFAULT_AES_MODE) -> dict[str
     unpadder = padding.PKCS7(128).unpadder()
     try:
         data = unpadder.update(dec.update(raw) + dec.finalize()) + unpadder.finalize()
-        content = json.loads(data.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        content = loads_json(data)
+    except ValueError:
         raise ValueError("bizContent does not decrypt to UTF-8 JSON") from None
     if not isinstance(content, dict):
         raise ValueError("bizContent is not a JSON object")

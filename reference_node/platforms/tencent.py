@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hmac
-import json
 import logging
 import secrets
 import threading
@@ -35,6 +34,7 @@ from ehc.spec.identifiers import mask_id
 from reference_node.auth import Authenticator
 from reference_node.node import Caller, Node
 from reference_node.observability import log
+from reference_node.platforms import loads_json
 from reference_node.proto.ehc.node.v1 import common_pb2 as c
 from reference_node.proto.ehc.node.v1 import issuance_pb2, main_index_pb2, usage_pb2, verification_pb2
 from reference_node.services import issuance, main_index, usage, verification
@@ -259,9 +259,9 @@ class TencentFrontDoor:
         request_id = ""
         try:
             try:
-                body = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError):
-                raise PlatformError("ENVELOPE_MALFORMED", "body is not UTF-8 JSON") from None
+                body = loads_json(raw)
+            except ValueError as exc:
+                raise PlatformError("ENVELOPE_MALFORMED", str(exc)) from None
             if not isinstance(body, dict):
                 raise PlatformError("ENVELOPE_MALFORMED", "body is not a JSON object")
             common_in, req = body.get("commonIn"), body.get("req", {})

@@ -280,8 +280,12 @@ def test_replayed_envelope_is_refused(platform, client):
 
 
 @pytest.mark.parametrize(
-    "raw", [b"not json", b"[]", b'{"method": 1.5}', b"\xff\xfe", b'{"method": {"a": 1}}', b"{}"]
-)
+    "raw",
+    [
+        b"not json", b"[]", b'{"method": 1.5}', b"\xff\xfe", b'{"method": {"a": 1}}', b"{}",
+        b'{"method": "healthcard.register", "appId": "A\\ud800"}',  # an escape without its pair
+    ],
+)  # fmt: skip
 def test_malformed_envelopes_never_crash(client, raw):
     out = client.post(raw)
     expected = {RESULT_CODES["MALFORMED"], RESULT_CODES["FIELD_BAD_FORMAT"], RESULT_CODES["FIELD_MISSING"]}

@@ -40,10 +40,12 @@ def test_the_worked_signature_example_of_the_docs_holds():
     # values without & and =: the platform's k=v&k=v input is ambiguous for them (docs/platforms.md)
     st.dictionaries(
         st.text("abcdefgXYZ", min_size=1, max_size=6),
-        st.text(st.characters(blacklist_characters="&="), max_size=8),
+        # no lone surrogates: no UTF-8 JSON body carries one (the node refuses such a body before
+        # signing: test_malformed_envelopes_never_crash)
+        st.text(st.characters(blacklist_characters="&=", blacklist_categories=("Cs",)), max_size=8),
         max_size=6,
     ),
-    st.text(min_size=1, max_size=12),
+    st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12),
 )
 @settings(max_examples=50, deadline=None)
 def test_sign_input_is_sorted_pairs_without_empty_values(req, secret):
@@ -251,7 +253,15 @@ def test_field_errors_have_their_own_codes(platform, req, expected):
     assert not re.search(r"\d{17}[\dXx]", out["commonOut"]["errMsg"]), "an ID number in errMsg"
 
 
-@pytest.mark.parametrize("raw", [b"not json", b"[]", b'{"commonIn": 1}', b'{"commonIn": {}}', b"\xff\xfe"])
+LONE_SURROGATE = (
+    b'{"commonIn": {"requestId": "R\\ud800", "timestamp": "1", "sign": "x"}, "req": {}}',
+    b'{"commonIn": {"requestId": "R1", "timestamp": "1", "sign": "x"}, "req": {"qrCode": "\\uDC00"}}',
+)
+
+
+@pytest.mark.parametrize(
+    "raw", [b"not json", b"[]", b'{"commonIn": 1}', b'{"commonIn": {}}', b"\xff\xfe", *LONE_SURROGATE]
+)
 def test_malformed_envelopes_never_crash(platform, raw):
     _, client = platform
     out = client.post(OPERATION_PREFIX + "verifyQRCode", raw)
