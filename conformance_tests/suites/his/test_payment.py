@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from conformance_tests.suites.node.helpers import card_action, new_digits, register
+from conformance_tests.suites.node.helpers import card_action, new_digits, new_id_number, register
+from reference_node.proto.ehc.node.v1 import issuance_pb2 as I
 from reference_node.proto.ehc.node.v1 import main_index_pb2 as M
 from reference_node.proto.ehc.node.v1 import settlement_pb2 as S
 from reference_node.proto.ehc.node.v1 import usage_pb2 as U
@@ -102,10 +103,12 @@ def _qr(r: Any) -> dict:
     return {"medium": "ehc-qr-static", "qr_text": r.qr_text}
 
 
-def _visit(dut: Any, r: Any, bill: dict | None, steps: list[str] | None = None) -> tuple[dict, list]:
+def _visit(
+    dut: Any, r: Any, bill: dict | None, steps: list[str] | None = None, patient: dict | None = None
+) -> tuple[dict, list]:
     mark = dut.proxy.mark()
     fields = {"bill": bill} if bill else {}
-    answer = dut.request("visit", patient=_qr(r), steps=steps or OUTPATIENT, **fields)
+    answer = dut.request("visit", patient=patient or _qr(r), steps=steps or OUTPATIENT, **fields)
     return answer, dut.proxy.since(mark)
 
 
@@ -113,6 +116,36 @@ def _payment_of(answer: dict) -> dict:
     step = next((s for s in answer.get("steps", []) if s.get("step") == "payment"), None)
     assert step is not None, f"the HIS answered no 收费 step: {answer}"
     return step.get("payment") or {}
+
+
+def _card_read(r: Any, medium: str, number: str) -> dict:
+    """A card read by its number at the desk (ID card, social security card: the holder's ID number)."""
+    p = r.person
+    return {"medium": medium, "identifier": number, "name": p.name, "sex": p.sex, "nation": p.nation,
+            "birth_date": p.birth_date}  # fmt: skip
+
+
+def _card_uses(dut: Any, calls: list, number: str, since: str) -> list:
+    """The node's usage records of the reports the HIS sent for a card read by number (the node
+    masks the number: the proxy transcript names the card, the node's record is the evidence)."""
+    ids = {c.request.request_id for c in calls if c.name == "Report" and c.request is not None
+           and c.request.card_number == number}  # fmt: skip
+    records, error = dut.node.call(
+        "usage",
+        "QueryUsage",
+        U.QueryUsageRequest(org_code=dut.credentials.org_code, from_time=since, limit=1000),
+        "admin",
+    )
+    assert error is None, error
+    return [u for u in records.records if u.request_id in ids]
+
+
+def _flag(dut: Any, r: Any, flagged: bool) -> None:
+    """The node flags (or unflags) the person poverty-relief, as the county's roster changes."""
+    _, error = dut.node.call("issuance", "Modify", I.ModifyRequest(
+        ehcid=r.card.ehcid, set_poverty_relief=True, poverty_relief=flagged,
+        context=dut.node.context("admin")), "admin")  # fmt: skip
+    assert error is None, f"the kit could not change the poverty-relief flag at the node: {error}"
 
 
 def _names(calls: list) -> str:
@@ -174,13 +207,26 @@ def test_a_later_payment_charges_the_patient_of_its_visit(dut):
 
 
 @pytest.mark.requirement("HIS-PAY-002")
-@pytest.mark.parametrize("category", ["0200", "0300"])
-def test_the_paid_step_is_reported_with_its_payment_category(dut, profile, category):
-    r, _, _ = _paid_visit(dut, category)
+@pytest.mark.parametrize(
+    ("category", "medium"),
+    [("0200", "ehc-qr-static"), ("0300", "ehc-qr-static"), ("0200", "ssc"), ("0300", "id-card")],
+)
+def test_the_paid_step_is_reported_with_its_payment_category(dut, profile, category, medium):
+    # a code scanned and a card read by number take different lanes at a cashier's desk: both seen
+    number = new_id_number()
+    r = register(dut.node, id_number=number)
+    since = (dt.datetime.now(CST) - dt.timedelta(minutes=2)).strftime("%Y%m%d%H%M%S")
+    patient = _qr(r) if medium.startswith("ehc") else _card_read(r, medium, number)
+    answer, calls = _visit(dut, r, _bill(category), patient=patient)
+    claimed = _payment_of(answer)
+    assert claimed.get("status") == "paid", (
+        f"{medium}: the HIS did not pay the bill: {claimed} ({_names(calls)})"
+    )
     paid = _of(dut, r.person.main_index, "payment")
     assert len(paid) == 1, f"{len(paid)} payments at the node"
     scene = str(profile.param("scenes.payment"))
-    uses = [u for u in _usage(dut, r.card.ehcid) if u.scene == scene]
+    held = _usage(dut, r.card.ehcid) if medium.startswith("ehc") else _card_uses(dut, calls, number, since)
+    uses = [u for u in held if u.scene == scene]
     assert len(uses) == 1, f"{len(uses)} uses of the paid step (scene {scene}) at the node"
     assert uses[0].payment_category == paid[0].category, (
         f"paid under {paid[0].category}, the use reported payment category {uses[0].payment_category or 'none'}"
@@ -316,9 +362,15 @@ def _kit_compare(node: list, his: list) -> set[tuple[str, str]]:
 
 
 @pytest.mark.requirement("HIS-PAY-006")
-def test_day_end_reconciliation_reports_every_mismatch(dut):
+def test_day_end_reconciliation_reports_every_mismatch(dut, profile):
     _, _, one = _paid_visit(dut, "0100")
     _, _, two = _paid_visit(dut, "0200")
+    owed: list = []
+    if profile.param("payment.pay_later"):  # the day's deferrals belong to the HIS's books too
+        poor = register(dut.node, poverty_relief=True)
+        _visit(dut, poor, _bill("0200"))
+        owed = _of(dut, poor.person.main_index, "deferred")
+        assert len(owed) == 1, f"the bill of a poverty-relief patient was not deferred: {len(owed)} deferrals"
     refunded = dut.request("refund", payment_id=one["payment_id"], amount_cents=100, reason="退费 TEST-ONLY")
     assert refunded.get("refunded"), refunded
     # another cashier of the same hospital takes a payment and makes a refund the HIS never booked:
@@ -350,6 +402,10 @@ def test_day_end_reconciliation_reports_every_mismatch(dut):
     ):
         assert (kind, ref) in listed, f"the HIS's day-end list lacks its own {kind} {ref or '(no id)'}"
         assert listed[(kind, ref)].amount_cents == claim.get("amount_cents"), f"{kind} {ref}: amount differs"
+    for e in owed:
+        assert ("deferred", e.reference) in listed, (
+            f"the HIS's day-end list lacks the day's deferral {e.reference} (先诊疗后付费): its books leave out deferred bills"
+        )
     expected = _kit_compare(_ledger(dut), his_list)
     for injected in (("missing", stray.payment_id), ("refund", kit_refund.refund_id)):
         assert injected in expected, (
@@ -383,6 +439,15 @@ def test_treat_first_pay_later_defers_a_flagged_persons_bill(dut, profile):
     )
     other, _, _ = _paid_visit(dut, "0200")  # a person without the flag pays
     assert not _of(dut, other.person.main_index, "deferred"), "a person without the flag was deferred"
+    # the county's roster changes: the node's current flag decides the next bill, not the HIS's memory
+    _flag(dut, other, True)
+    _flag(dut, poor, False)
+    for who, kind in ((other, "deferred"), (poor, "payment")):
+        before = len(_of(dut, who.person.main_index, kind))
+        _, calls = _visit(dut, who, _bill("0200"))
+        assert len(_of(dut, who.person.main_index, kind)) == before + 1, (
+            f"the node's flag changed since the last visit; the next bill is not a {kind} ({_names(calls)})"
+        )
 
 
 @pytest.mark.requirement("HIS-PAY-008")
