@@ -27,6 +27,7 @@ PROTOCOL = "ehc-terminal-driver/2"
 MEDIA = ["ehc-qr-static", "ehc-qr-dynamic", "opaque-token", "resident-card", "id-card", "ssc"]
 #: usage-report card type per medium (ehc.spec.codes.CARD_MEDIA)
 CARD_TYPE = {"qr": "11", "resident-card": "10", "id-card": "20", "ssc": "30"}
+KIOSK_MODE = "2"  # application mode of a self-service kiosk (ehc.spec.codes.APPLICATION_MODES)
 
 
 def _to_dict(message: Any) -> Any:
@@ -143,6 +144,24 @@ class Terminal:
 
         return self._document(lambda: read_ssc(req["record"]), "ssc", req)
 
+    def apply_with_id_card(self, req: dict) -> dict:
+        """Self-service kiosk (seed 002 §二(三)): apply for the resident health card with the ID card.
+
+        The identity comes from the ID-card reader (the chip), never from the screen: of what the
+        applicant typed (``form``) only the contact phone is used, which the card does not hold."""
+        from card_emulators.readers.idcard import read_id_card
+
+        self.scene = None
+        try:
+            medium_read = read_id_card(req["record"])
+            self.read = {"medium": medium_read.medium, "identifier": mask_id(medium_read.identifier)}
+            response = self.register_applicant(medium_read.raw, dict(req.get("form") or {}))
+        except Refused as refused:
+            return {"read": self.read, "result": {"error": refused.error}}
+        except EhcError as exc:
+            return {"read": None, "result": {"error": {"code": exc.code.name, "message": exc.message}}}
+        return {"read": self.read, "result": {"issued": self.issued_of(response)}}
+
     # ------------------------------------------------------------------ steps (mutants replace one)
     def check_text(self, text: str) -> None:
         """Local check before anything is sent: a national code, or an opaque token within the limit."""
@@ -215,6 +234,41 @@ class Terminal:
             self.call(self.client.usage, "Report", record)
         except Refused:
             pass  # the person is still shown; a lost report is the node's business to flag
+
+    def register_applicant(self, chip: dict[str, str], form: dict[str, str]) -> Any:
+        """Register at the node: the chip's data, application mode 2 (kiosk), the terminal's context."""
+        from reference_node.proto.ehc.node.v1 import issuance_pb2
+
+        number = chip["id_number"]
+        birth = chip["birth_date"]
+        request = issuance_pb2.RegisterRequest(
+            application_mode=KIOSK_MODE,
+            name=chip["name"],
+            document_type="01",  # 居民身份证
+            document_number=number,
+            sex=chip["sex"],
+            nation=chip["nation"],
+            birth_date=f"{birth[:4]}-{birth[4:6]}-{birth[6:]}",
+            address=chip["address"],
+            # residence: the ID number's GB 11643 address code (the card's address is free text)
+            area_code=number[:6],
+            phone=str(form.get("phone", "")),
+            request_id=str(uuid.uuid4()),
+            context=self.ctx(None),
+        )
+        return self.call(self.client.issuance, "Register", request)
+
+    def issued_of(self, response: Any) -> dict[str, Any]:
+        """What the kiosk shows: the card's EHCID and its static code, as text and as the image."""
+        from qr_codec.image import render_png
+
+        return {
+            "main_index": response.person.main_index,
+            "ehcid": response.card.ehcid,
+            "qr_text": response.qr_text,
+            "qr_png_b64": base64.b64encode(render_png(response.qr_text)).decode("ascii"),
+            "card_created": response.card_created,
+        }
 
     def on_refusal(self, key: tuple[str, str], refused: Refused) -> dict | None:
         """A person to show anyway when the presentation is refused: never, for a conformant terminal."""
@@ -299,7 +353,15 @@ def serve(terminal: Terminal, stdin: Any = None, stdout: Any = None) -> None:
         print(json.dumps(answer, ensure_ascii=False), file=stdout, flush=True)
 
 
-_OPS = {"hello", "configure", "present_qr", "insert_card", "present_id_card", "present_ssc"}
+_OPS = {
+    "hello",
+    "configure",
+    "present_qr",
+    "insert_card",
+    "present_id_card",
+    "present_ssc",
+    "apply_with_id_card",  # optional: kiosks only (a terminal without it answers UNKNOWN_OP)
+}
 
 
 def main() -> None:
