@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import qr, register, verify
+from .helpers import apply_hospital_card_dates, qr, register, verify
 
 EXPIRY_LIFETIME_S = 1
 
@@ -34,3 +34,12 @@ def expiring_code(request: pytest.FixtureRequest) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - reported by the test that needs the code
         out["error"] = f"{type(exc).__name__}: {exc}"
     return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def province_dates(request: pytest.FixtureRequest) -> None:
+    """The kit's reference node refuses hospital cards from the profile's dates for the whole node
+    suite, as a province's node does on its own clock (the reference certifies with them off for
+    the HIS suite, which moves a visit around them)."""
+    if "dut" in request.fixturenames:
+        apply_hospital_card_dates(request.getfixturevalue("dut"), request.getfixturevalue("profile"))

@@ -163,3 +163,30 @@ def assert_client_error(error: dict | None, what: str) -> dict:
     assert error.get("grpc") in CLIENT_ERRORS, f"{what}: refused as {error.get('grpc')} ({error.get('code')})"
     assert error.get("code"), f"{what}: no error code"
     return error
+
+
+def reference_node(dut: Any) -> Any:
+    """The kit's reference node behind the adapter (directly, or behind a mutant's proxy), None
+    for a remote node (its rules are on as it runs, judged on its own clock)."""
+    return getattr(getattr(dut, "_owner", None), "node", None)
+
+
+def apply_hospital_card_dates(dut: Any, profile: Any) -> None:
+    """The profile's hospital-card stop dates on the reference node (a remote node has its own)."""
+    from dataclasses import replace
+
+    node = reference_node(dut)
+    if node is None:
+        return
+    cards = profile.param("hospital_cards", {}) or {}
+    node.config = replace(
+        node.config,
+        hospital_card_stop_issue=str(cards.get("stop_issue", "")),
+        hospital_card_stop_use=str(cards.get("stop_use", "")),
+    )
+
+
+def refuses_hospital_cards(profile: Any, day: dt.date) -> bool:
+    """Whether the profile refuses a hospital card (card type 80) used on ``day`` (seed 001)."""
+    stop = profile.param("hospital_cards.stop_use")
+    return bool(stop) and day >= dt.date.fromisoformat(str(stop))

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from reference_node.proto.ehc.node.v1 import common_pb2 as C
 from reference_node.proto.ehc.node.v1 import issuance_pb2 as I
 from reference_node.proto.ehc.node.v1 import main_index_pb2 as M
 from reference_node.proto.ehc.node.v1 import registry_pb2 as R
@@ -41,21 +42,28 @@ from .helpers import (
     new_request_id,
     person_request,
     qr,
+    reference_node,
     register,
     verify,
 )
 
 
-def _reference_node(dut: Any) -> Any:
-    """The kit's reference node behind the adapter (directly or behind a mutant's proxy), None
-    for a remote node."""
-    return getattr(getattr(dut, "_owner", None), "node", None)
+def _pin_day(dut: Any, day: dt.date | None) -> bool:
+    """Pin (None: release) the day the reference node judges the hospital-card dates on (the
+    dates themselves are on for the whole suite, conftest.py); False for a remote node."""
+    node = reference_node(dut)
+    if node is None:
+        return False
+    from reference_node.policy import set_policy_day
+
+    set_policy_day(node, day)
+    return True
 
 
 @contextlib.contextmanager
 def _certificate_rule(dut: Any) -> Iterator[None]:
     """The 检测备案 rule on for the block (the reference node certifies with it off)."""
-    node = _reference_node(dut)
+    node = reference_node(dut)
     if node is None:
         yield
         return
@@ -142,14 +150,10 @@ def test_no_hospital_card_is_issued_after_the_stop_issuing_date(dut, profile):
     _stop(profile, "stop_issue")
     person = register(dut)
     card = f"HC{new_digits(10)}"
-    dut.set_policy_day(_today())  # the reference: its own day, dates on (a remote node: its clock)
-    try:
-        error = _link_hospital_card(dut, person.person.main_index, card)
-        assert_client_error(error, "hospital card linked after the stop-issuing date")
-        _, error = _resolve_hospital_card(dut, card)
-        assert error is not None, "a hospital card linked after the stop-issuing date resolves to a person"
-    finally:
-        dut.set_policy_day(None)
+    error = _link_hospital_card(dut, person.person.main_index, card)
+    assert_client_error(error, "hospital card linked after the stop-issuing date")
+    _, error = _resolve_hospital_card(dut, card)
+    assert error is not None, "a hospital card linked after the stop-issuing date resolves to a person"
 
 
 @pytest.mark.requirement("NODE-HOSP-001")
@@ -159,7 +163,7 @@ def test_hospital_cards_are_refused_everywhere_after_the_stop_using_date(dut, pr
     card = f"HC{new_digits(10)}"
     # the reference node: a card issued the day before the stop-issuing date, then the node's day
     # is today; a remote node's clock is past both dates (it holds no card it may still accept)
-    linked = dut.set_policy_day(stop_issue - dt.timedelta(days=1))
+    linked = _pin_day(dut, stop_issue - dt.timedelta(days=1))
     try:
         if linked:
             assert _link_hospital_card(dut, person.person.main_index, card) is None, (
@@ -167,7 +171,7 @@ def test_hospital_cards_are_refused_everywhere_after_the_stop_using_date(dut, pr
             )
             found, error = _resolve_hospital_card(dut, card)
             assert error is None and found.person.main_index == person.person.main_index, error
-            dut.set_policy_day(_today())
+            _pin_day(dut, _today())
         # presented after the stop-using date: refused on the node's clock, also when the terminal
         # says it is the day before the date
         for told in ("", f"{stop_use - dt.timedelta(days=1):%Y%m%d}100000"):
@@ -184,7 +188,7 @@ def test_hospital_cards_are_refused_everywhere_after_the_stop_using_date(dut, pr
         for record in (unary, streamed):
             assert not _stored(dut, record), "a refused card-type-80 usage report is stored"
     finally:
-        dut.set_policy_day(None)
+        _pin_day(dut, None)
 
 
 # ----------------------------------------------------------------- Jining: certified terminals
@@ -241,7 +245,9 @@ def test_a_terminal_without_a_certification_report_may_not_use_the_node(dut):
             "GetQrCode (static)": lambda: dut.call(
                 "issuance",
                 "GetQrCode",
-                I.GetQrCodeRequest(ehcid=holder.card.ehcid, code_type=1, context=dut.context(role)),
+                I.GetQrCodeRequest(
+                    ehcid=holder.card.ehcid, code_type=C.CODE_TYPE_STATIC, context=dut.context(role)
+                ),
                 role,
             )[1],  # fmt: skip
             "Register": lambda: dut.call(

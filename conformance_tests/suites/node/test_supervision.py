@@ -9,12 +9,21 @@ and sizes its records so that the rated share or coverage is the one it checks w
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 
 from reference_node.proto.ehc.node.v1 import usage_pb2 as U
 
-from .helpers import card_action, fresh, new_digits, new_id_number, new_request_id, register
+from .helpers import (
+    card_action,
+    fresh,
+    new_digits,
+    new_id_number,
+    new_request_id,
+    refuses_hospital_cards,
+    register,
+)
 
 
 def recent(days_ago: int) -> dt.date:
@@ -77,13 +86,33 @@ def kpis(dut, start: dt.date, end: dt.date, **scope):
 
 
 @pytest.mark.requirement("SUP-002", "SUP-003", "SUP-010")
-def test_visits_are_counted_once_and_shares_follow(dut):
+def test_visits_are_counted_once_and_shares_follow(dut, profile):
     day = recent(1)
     org = dut.context().org_code
     before = kpis(dut, day, day, org_code=org).summary
     people = [register(dut) for _ in range(3)]
     records = [visit(dut, day, ehcid=p.card.ehcid) for p in people]  # 3 e-card visits
-    records.append(visit(dut, day, card_type="80", card_number=legacy_card()))  # legacy hospital card
+    legacy = visit(dut, day, card_type="80", card_number=legacy_card())  # legacy hospital card
+    # past the profile's stop-using date (Jining, seed 001) the node refuses it: no physical visit,
+    # a refusal the KPIs count (on the node's day) instead
+    refused = refuses_hospital_cards(profile, day)
+    if refused:
+        today = recent(0)
+        refused_before = kpis(dut, today, today, org_code=org).summary.hospital_cards_refused
+        (ack,) = dut.stream("usage", "ReportStream", [legacy])
+        assert ack.error.code, (
+            "hospital card (type 80) reported after the profile's stop-using date: accepted"
+        )
+        for _ in range(40):  # a node may log refusals in the background (the reference: every 50 ms)
+            refused_after = kpis(dut, today, today, org_code=org).summary.hospital_cards_refused
+            if refused_after > refused_before:
+                break
+            time.sleep(0.05)
+        assert refused_after - refused_before == 1, (
+            f"refused hospital cards {refused_before} -> {refused_after}"
+        )
+    else:
+        records.append(legacy)
     records.append(visit(dut, day, card_type="20", card_number=new_id_number()))  # ID card
     records.append(visit(dut, day, hour=11, ehcid=people[0].card.ehcid))  # re-scan the same day: same visit
     records.append(
@@ -98,7 +127,8 @@ def test_visits_are_counted_once_and_shares_follow(dut):
         summary.ecard_visits - before.ecard_visits,
         summary.physical_visits - before.physical_visits,
     )
-    assert added == (5, 3, 1), f"visits, e-card, legacy added: {added} (before: {before}, after: {summary})"
+    expected = (4, 3, 0) if refused else (5, 3, 1)
+    assert added == expected, f"visits, e-card, legacy added: {added} (before: {before}, after: {summary})"
     assert summary.ecard_share == pytest.approx(summary.ecard_visits / summary.visits)
     assert summary.physical_share == pytest.approx(summary.physical_visits / summary.visits)
 
@@ -184,21 +214,46 @@ def test_county_coverage_is_rated_against_the_latest_target(dut):
 
 
 @pytest.mark.requirement("SUP-006", "SUP-007")
-def test_two_red_weeks_of_legacy_cards_escalate(dut):
+def test_two_red_weeks_of_legacy_cards_escalate(dut, profile):
     S = _supervision()
     # two Mondays of complete recent weeks, the latest target (<= 5 %, from 2021-07-01) in force
     last_monday = recent(0) - dt.timedelta(days=recent(0).weekday())
     weeks = [last_monday - dt.timedelta(weeks=5), last_monday - dt.timedelta(weeks=3)]
     org = dut.context().org_code
+    # past the profile's stop-using date (Jining, seed 001) a legacy card is refused, so no week can
+    # be red for its legacy share: the refusal keeps the share down, and the two red weeks come
+    # from the tertiary e-card share (>= 80 %) instead
+    refused = refuses_hospital_cards(profile, weeks[0])
+    first = kpis(dut, weeks[0], weeks[0] + dt.timedelta(days=6), org_code=org).summary
     for monday in weeks:
+        held = kpis(dut, monday, monday + dt.timedelta(days=6), org_code=org).summary
+        if refused:
+            (ack,) = dut.stream(
+                "usage", "ReportStream", [visit(dut, monday, card_type="80", card_number=legacy_card())]
+            )
+            assert ack.error.code, (
+                "hospital card (type 80) reported after the profile's stop-using date: accepted"
+            )
+            # ID-card visits so that the week's e-card share is at most 10 %: E0 / (V0 + n) <= 0.1
+            n = max(32, 10 * held.ecard_visits - held.visits)
+            report_all(
+                dut, [visit(dut, monday, card_type="20", card_number=new_id_number()) for _ in range(n)]
+            )
+            continue
         # enough legacy-card visits that the week's legacy share is at least 90 % whatever the
         # node held: (P0 + n) / (V0 + n) >= 0.9
-        held = kpis(dut, monday, monday + dt.timedelta(days=6), org_code=org).summary
         n = max(32, 9 * held.visits - 10 * held.physical_visits)
         report_all(dut, [visit(dut, monday, card_type="80", card_number=legacy_card()) for _ in range(n)])
     week = kpis(dut, weeks[0], weeks[0] + dt.timedelta(days=6), org_code=org).summary
     legacy = _mark(week, "physical_share")
-    assert legacy.target.comparison == "<=" and legacy.colour == "red", legacy
+    assert legacy.target.comparison == "<=", legacy
+    if refused:
+        latest = profile.param("kpi.physical_card_share")[-1]
+        assert legacy.target.threshold == pytest.approx(latest["max"]), legacy
+        assert week.physical_visits == first.physical_visits, "a refused hospital card counted as a visit"
+        assert legacy.colour != "red" and _mark(week, "ecard_share").colour == "red", week.marks
+    else:
+        assert legacy.colour == "red", legacy
     report, error = dut.call(
         "supervision",
         "Escalations",
