@@ -302,6 +302,16 @@ def test_a_formal_card_needs_the_citizen_id(dut, profile):
         M.ResolveRequest(medium=M.MEDIUM_DOCUMENT, document_type="03", identifier=passport, context=dut.context()),
     )  # fmt: skip
     assert error is not None, "a person keyed on a passport was created"
+    # the batch importer (pre-generation, mode 4) follows the same key
+    batch_passport = f"E{new_digits(8)}"
+    rid = new_request_id("empi")
+    record = person_request(
+        dut, document_type="03", document_number=batch_passport, area_code="370302", application_mode="4",
+        request_id=rid, birth_date="1990-01-01",
+    )  # fmt: skip
+    results = dut.stream("issuance", "RegisterBatch", [record], role="admin")
+    items = {item.request_id: item for result in results for item in result.items}
+    assert rid in items and not items[rid].ok, "a formal card keyed on a passport in a batch registration"
 
 
 # ----------------------------------------------------------------- newborns
