@@ -98,6 +98,14 @@ def _step(call: Any) -> str:
     return getattr(r, "medical_step", "") or r.context.medical_step
 
 
+def _usage_of(dut: Any, ehcid: str) -> list:
+    records, error = dut.node.call(
+        "usage", "QueryUsage", U.QueryUsageRequest(ehcid=ehcid, limit=100), "admin"
+    )
+    assert error is None, error
+    return list(records.records)
+
+
 def _reports(calls: list, accepted_only: bool = True) -> list:
     return [c for c in calls if c.name == "Report" and (not accepted_only or c.status == "OK")]
 
@@ -155,10 +163,19 @@ def _check_use(
         assert all(c.request.card_number == number for c in sent), f"{what}: the use names another card"
 
 
+def _known_by_code(dut: Any, r: Any, service: str) -> None:
+    """The patient used a service through the app with the e-card code before: the HIS has a patient
+    record (and a session) for them — what it does next must still follow what is read now."""
+    answer, calls, _ = _use(dut, service, {"medium": "ehc-qr-static", "qr_text": r.qr_text})
+    assert answer.get("patient"), f"{service} with the code: {answer} ({_names(calls)})"
+
+
 @pytest.mark.requirement("HIS-PUB-001")
 @pytest.mark.parametrize("medium", ["ehc-qr-static", "resident-card", "id-card"])
 def test_time_slot_booking_is_a_reported_card_use(dut, profile, medium):
     r, patient, number = _present(dut, medium)
+    if medium != "ehc-qr-static":  # the card type is the medium read now, not the patient record's
+        _known_by_code(dut, r, "record_query")
     answer, calls, since = _use(dut, "booking", patient)
     assert answer.get("patient") and answer["patient"].get("main_index") == r.person.main_index, answer
     _check_use(
@@ -178,10 +195,14 @@ def test_queue_reminder_is_reported_as_a_queue_status_query(dut, profile):
 @pytest.mark.requirement("HIS-PUB-003")
 @pytest.mark.parametrize("kind", ["lab", "imaging"])
 def test_report_queries_are_reported_by_kind(dut, profile, kind):
+    # the patient browses: the other kind first, then this kind twice — every query is its own
+    # use with its own kind's scene (not the menu's last, not once per patient and day)
     r, patient, number = _present(dut, "ehc-qr-static")
-    scene = _scene(profile, f"{kind}_report")
-    _, calls, since = _use(dut, "report_query", patient, kind=kind)
-    _check_use(dut, f"{kind} report query", r, patient, number, calls, since, scene, "0200")
+    other = "imaging" if kind == "lab" else "lab"
+    for i, k in enumerate((other, kind, kind)):
+        _, calls, since = _use(dut, "report_query", patient, kind=k)
+        what = f"{k} report query #{i + 1} of the patient"
+        _check_use(dut, what, r, patient, number, calls, since, _scene(profile, f"{k}_report"), "0200")
 
 
 @pytest.mark.requirement("HIS-PUB-004")
@@ -189,14 +210,17 @@ def test_report_queries_are_reported_by_kind(dut, profile, kind):
 def test_record_queries_are_reported(dut, profile, medium):
     r, patient, number = _present(dut, medium)
     scene = _scene(profile, "record_query")
-    _, calls, since = _use(dut, "record_query", patient)
-    _check_use(dut, f"record query with {medium}", r, patient, number, calls, since, scene, "0403")
+    for i in (1, 2):  # every query is a use, the second of the day too
+        _, calls, since = _use(dut, "record_query", patient)
+        _check_use(dut, f"record query #{i} with {medium}", r, patient, number, calls, since, scene, "0403")
 
 
 @pytest.mark.requirement("HIS-PUB-005")
 @pytest.mark.parametrize("medium", ["resident-card", "ehc-qr-static"])
 def test_family_doctor_signing_is_confirmed_with_the_card(dut, profile, medium):
     r, patient, number = _present(dut, medium)
+    if medium != "ehc-qr-static":  # the card type is the medium read now, not the patient record's
+        _known_by_code(dut, r, "booking")
     answer, calls, since = _use(dut, "family_doctor", patient)
     assert answer.get("patient") and answer["patient"].get("main_index") == r.person.main_index, answer
     scene = _scene(profile, "family_doctor")
@@ -208,6 +232,11 @@ def test_family_doctor_signing_is_confirmed_with_the_card(dut, profile, medium):
 @pytest.mark.parametrize("service", list(REQUESTS))
 def test_a_card_the_node_refuses_gets_no_public_service(dut, service, refusal):
     r, patient, _ = _present(dut, "ehc-qr-static")
+    # the patient used the service with the card before: a HIS that remembers them (an app session,
+    # a patient table) must still ask the node now and serve nothing once the node refuses the card
+    before, calls, _ = _use(dut, service, patient)
+    assert before.get("patient"), f"{service} before the card was stopped: {before} ({_names(calls)})"
+    used = len(_usage_of(dut, r.card.ehcid))
     _, error = card_action(dut.node, refusal, r.card.ehcid)
     assert error is None, error
     answer, calls, _ = _use(dut, service, patient)
@@ -215,10 +244,7 @@ def test_a_card_the_node_refuses_gets_no_public_service(dut, service, refusal):
     assert asked, f"{service}: the node was not asked about the code ({_names(calls)})"
     assert all(c.status != "OK" for c in asked), f"{service}: the node did not refuse ({_names(calls)})"
     assert not _reports(calls, accepted_only=False), f"{service}: card use reported: {_names(calls)}"
-    records, error = dut.node.call(
-        "usage", "QueryUsage", U.QueryUsageRequest(ehcid=r.card.ehcid, limit=10), "admin"
-    )
-    assert error is None and not records.records, f"{service}: the node holds card uses of a refused card"
+    assert len(_usage_of(dut, r.card.ehcid)) == used, f"{service}: the node holds card uses of a refused card"
     given = [k for k in RESULTS if answer.get(k)]
     assert not given and not (answer.get("patient") or {}).get("main_index"), (
         f"{service}: a card the node refused got {', '.join(given) or 'a patient'}"
