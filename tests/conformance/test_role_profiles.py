@@ -180,3 +180,35 @@ def test_a_terminal_declaring_no_kiosk_makes_node_reg_007_not_applicable(tmp_pat
     row = _row(report, "NODE-REG-007")
     assert row["verdict"] == "not-applicable" and row["reason"].endswith(reason)
     assert all(t["outcome"] == "skipped" for t in report["tests"] if "kiosk" in t["nodeid"])
+
+
+# ------------------------------------------------------------------ a HIS on the Tencent envelope
+def test_a_tencent_route_his_passes_under_hengyang_when_it_declares_what_the_envelope_cannot_carry(tmp_path):
+    """The envelope has no payment operation and answers no poverty flag: without a declaration
+    HIS-PAY-* and HIS-013 are not tested and the run fails (step-1 runs); a HIS that reaches the
+    node only through the envelope leaves ``payment`` and ``poverty-flag`` out of its claimed
+    features (docs/payment.md) and the reference then passes under the profile that selects both."""
+    ics = tmp_path / "ics.toml"
+    features = ["dynamic-code", "static-code", "temporary-card", "newborn", "family", "usage-report"]
+    ics.write_text(
+        f'[dut]\nname = "WeChat-route HIS"\n\n[claims]\nroles = ["his"]\nfeatures = {json.dumps(features)}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "report"
+    code, _ = run_with_result(
+        RunOptions(
+            role="his",
+            dut="api:tencent;reference",
+            profile="hunan-hengyang",
+            declaration=str(ics),
+            out=str(out),
+            max_examples=3,
+            quiet=True,
+        )
+    )
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    rows = {r["id"]: r for r in report["requirements"]}
+    assert (code, report["verdict"]) == (0, "pass"), report["summary"]
+    for rid in ("HIS-013", "HIS-PAY-001", "HIS-PAY-007"):
+        assert rows[rid]["verdict"] == "not-applicable" and "not claimed" in rows[rid]["reason"], rows[rid]
+    assert rows["HIS-001"]["verdict"] == "pass"
