@@ -128,6 +128,19 @@ def _dump(message: Any) -> Any:
     return MessageToDict(message, preserving_proto_field_name=True)
 
 
+def _shortened(value: Any) -> Any:
+    """Images (``*_b64``, in requests and answers) logged by size only: they bloat the report, and
+    a code image carries the EHCID where the report's masking cannot see it."""
+    if isinstance(value, dict):
+        return {
+            k: (f"<{len(v)} chars>" if k.endswith("_b64") and isinstance(v, str) else _shortened(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_shortened(v) for v in value]
+    return value
+
+
 def parse_spec(spec: str) -> tuple[list[str], str]:
     """``CMD ARGS;cards=socket|pcsc`` -> (command, card channel)."""
     command_text, _, options = spec.removeprefix("driver:").partition(";")
@@ -248,12 +261,8 @@ class DriverTerminal:
         if not isinstance(answer, dict) or answer.get("id") != message["id"]:
             got = answer.get("id") if isinstance(answer, dict) else None
             raise EhcError(DRIVER_PROTOCOL, f"answer id {got} for request {message['id']}")
-        logged = {
-            k: (f"<{len(v)} chars>" if k.endswith("_b64") else v)
-            for k, v in fields.items()
-            if k != "credentials"
-        }
-        self.log.call(f"driver.{op}", logged, answer)
+        logged = {k: v for k, v in fields.items() if k != "credentials"}
+        self.log.call(f"driver.{op}", _shortened(logged), _shortened(answer))
         return answer
 
     def _read_answers(self) -> None:
