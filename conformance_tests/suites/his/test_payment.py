@@ -373,6 +373,9 @@ def test_day_end_reconciliation_reports_every_mismatch(dut, profile):
         assert len(owed) == 1, f"the bill of a poverty-relief patient was not deferred: {len(owed)} deferrals"
     refunded = dut.request("refund", payment_id=one["payment_id"], amount_cents=100, reason="退费 TEST-ONLY")
     assert refunded.get("refunded"), refunded
+    # a second refund of the same payment: a line of its own in the books, not added to the first
+    again = dut.request("refund", payment_id=one["payment_id"], amount_cents=50, reason="退药 TEST-ONLY")
+    assert again.get("refunded"), again
     # another cashier of the same hospital takes a payment and makes a refund the HIS never booked:
     # its own books lack them, so an honest day-end list shows them as mismatches
     other = register(dut.node)
@@ -399,6 +402,7 @@ def test_day_end_reconciliation_reports_every_mismatch(dut, profile):
         ("payment", one["payment_id"], one),
         ("payment", two["payment_id"], two),
         ("refund", (refunded.get("refund") or {}).get("refund_id", ""), refunded.get("refund") or {}),
+        ("refund", (again.get("refund") or {}).get("refund_id", ""), again.get("refund") or {}),
     ):
         assert (kind, ref) in listed, f"the HIS's day-end list lacks its own {kind} {ref or '(no id)'}"
         assert listed[(kind, ref)].amount_cents == claim.get("amount_cents"), f"{kind} {ref}: amount differs"
