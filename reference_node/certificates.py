@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,16 @@ from typing import Any
 from ehc.errors import EhcError
 from ehc.gm import SM2PrivateKey, SM2PublicKey, sm3
 from reference_node.config import fmt_time, now_cst
-from reference_node.errors import CERTIFICATE_INVALID, CERTIFICATE_UNKNOWN, TERMINAL_UNKNOWN
+from reference_node.errors import (
+    CERTIFICATE_INVALID,
+    CERTIFICATE_NOT_PASS,
+    CERTIFICATE_REVOKED,
+    CERTIFICATE_UNKNOWN,
+    CERTIFICATE_UNTRUSTED,
+    CERTIFICATE_WRONG_PROFILE,
+    CERTIFICATE_WRONG_ROLE,
+    TERMINAL_UNKNOWN,
+)
 from reference_node.store.db import Cursor, Database
 
 MANIFEST = "manifest.json"
@@ -49,6 +59,15 @@ _TABLE = """CREATE TABLE IF NOT EXISTS terminal_certificates (
     revoke_reason TEXT NOT NULL,
     PRIMARY KEY (cert_id, terminal_id)
 )"""
+# lab keys the operator trusts through the node's API (RegistryService.TrustLabKey), besides the
+# PEM files of DATA_DIR/trusted-labs the CLI reads
+_TRUSTED_TABLE = """CREATE TABLE IF NOT EXISTS trusted_lab_keys (
+    key_sm3 TEXT PRIMARY KEY,
+    public_key_pem TEXT NOT NULL,
+    label TEXT NOT NULL,
+    added_at TEXT NOT NULL
+)"""
+MAX_FILES = 2000  # a report directory holds a few dozen files; bound what a request may carry
 _done: weakref.WeakSet[Database] = weakref.WeakSet()
 _lock = threading.Lock()
 
@@ -58,6 +77,7 @@ def ensure_schema(db: Database) -> None:
         return
     with _lock, db.transaction() as cur:
         cur.run(db.ddl(_TABLE))
+        cur.run(db.ddl(_TRUSTED_TABLE))
         _done.add(db)
 
 
@@ -103,23 +123,41 @@ def _files(directory: Path) -> dict[str, Path]:
     }
 
 
-def verify_report(directory: Path | str, trusted: list[SM2PublicKey]) -> Certificate:
-    """The certificate a signed report directory stands for; CERTIFICATE_INVALID when it is not
-    signed by a trusted lab key, any file is altered, missing or added, or report.json is not a
-    certification report."""
+def read_report(directory: Path | str) -> dict[str, bytes]:
+    """Every file of a report directory (relative POSIX path -> bytes), manifest and signature too."""
     directory = Path(directory)
+    files = {rel: p.read_bytes() for rel, p in _files(directory).items()}
+    for name in (MANIFEST, SIGNATURE):
+        if (directory / name).is_file():
+            files[name] = (directory / name).read_bytes()
+    return files
+
+
+def verify_report(directory: Path | str, trusted: list[SM2PublicKey]) -> Certificate:
+    """``verify_files`` of a report directory."""
+    return verify_files(read_report(directory), trusted)
+
+
+def verify_files(files: dict[str, bytes], trusted: list[SM2PublicKey]) -> Certificate:
+    """The certificate a signed report stands for. CERTIFICATE_UNTRUSTED when the signer is not a
+    trusted lab key; CERTIFICATE_INVALID when the signature does not verify, any file is altered,
+    missing or added, or report.json is not a certification report."""
     if not trusted:
-        raise _invalid("no trusted lab key: give --lab-key or put PEM files in DATA_DIR/trusted-labs")
-    mpath, spath = directory / MANIFEST, directory / SIGNATURE
-    if not mpath.is_file() or not spath.is_file():
+        raise EhcError(
+            CERTIFICATE_UNTRUSTED,
+            "no trusted lab key: give --lab-key, put PEM files in DATA_DIR/trusted-labs or call TrustLabKey",
+        )
+    if len(files) > MAX_FILES:
+        raise _invalid(f"more than {MAX_FILES} files")
+    body, sig_text = files.get(MANIFEST), files.get(SIGNATURE)
+    if body is None or sig_text is None:
         raise _invalid(f"{MANIFEST} or {SIGNATURE} is missing (an unsigned report)")
-    body = mpath.read_bytes()
     try:
         manifest = json.loads(body)
         if manifest.get("schema") != SCHEMA or manifest.get("algorithm") != "SM2-SM3":
             raise ValueError("not an ehc-report-manifest/1 SM2-SM3 manifest")
         embedded = SM2PublicKey.from_pem(manifest["signer"]["public_key_pem"].encode("ascii"))
-        signature = bytes.fromhex(spath.read_text(encoding="ascii").strip())
+        signature = bytes.fromhex(sig_text.decode("ascii").strip())
         entries = manifest["files"]
         if not isinstance(entries, list) or not all(
             isinstance(e, dict) and isinstance(e.get("path"), str) and type(e.get("size")) is int
@@ -128,18 +166,18 @@ def verify_report(directory: Path | str, trusted: list[SM2PublicKey]) -> Certifi
             raise ValueError("files must be a list of {path, size, sm3}")
     except (ValueError, KeyError, TypeError, AttributeError, EhcError) as exc:
         raise _invalid(f"{MANIFEST} is malformed: {exc}") from None
+    # the key embedded in the manifest only names the signer: it counts when it is a trusted one
     signer = next((k for k in trusted if k.hex() == embedded.hex()), None)
     if signer is None:
-        raise _invalid("signed by a key that is not a trusted lab key")
+        raise EhcError(CERTIFICATE_UNTRUSTED, "signed by a key that is not a trusted lab key")
     if len(signature) != 64 or not signer.verify(signature, body):
         raise _invalid("manifest signature does not verify")
     listed = {e["path"]: e for e in entries}
-    present = _files(directory)
+    present = {rel: data for rel, data in files.items() if rel not in (MANIFEST, SIGNATURE)}
     for rel, entry in listed.items():
-        path = present.get(rel)
-        if path is None:
+        data = present.get(rel)
+        if data is None:
             raise _invalid(f"{rel} is missing")
-        data = path.read_bytes()
         if len(data) != entry["size"] or sm3(data).hex() != entry["sm3"]:
             raise _invalid(f"{rel} was altered after signing")
     if extra := sorted(set(present) - set(listed)):
@@ -147,7 +185,7 @@ def verify_report(directory: Path | str, trusted: list[SM2PublicKey]) -> Certifi
     if REPORT not in listed:
         raise _invalid(f"{REPORT} is not part of the signed report")
     try:
-        report = json.loads(present[REPORT].read_text(encoding="utf-8"))
+        report = json.loads(present[REPORT].decode("utf-8"))
         dut = report.get("dut") or {}
         cert = Certificate(
             cert_id=str(report["report_id"]),
@@ -163,6 +201,44 @@ def verify_report(directory: Path | str, trusted: list[SM2PublicKey]) -> Certifi
     if not cert.cert_id or cert.verdict not in ("pass", "fail"):
         raise _invalid(f"{REPORT}: report_id and a pass/fail verdict are required")
     return cert
+
+
+def check_fit(cert: Certificate, profile: str) -> None:
+    """A verified report that still does not certify a terminal of this node: refused with its own
+    code (a FAIL verdict, another role's report, another profile's; ``profile`` "" = any)."""
+    if cert.verdict != "pass":
+        raise EhcError(CERTIFICATE_NOT_PASS, f"verdict {cert.verdict}")
+    if cert.role != "terminal":
+        raise EhcError(CERTIFICATE_WRONG_ROLE, f"a {cert.role} report")
+    if profile and cert.profile != profile:
+        raise EhcError(CERTIFICATE_WRONG_PROFILE, f"report for profile {cert.profile}, node runs {profile}")
+
+
+def trust_lab_key(db: Database, pem: bytes, label: str, operator: str = "cli") -> str:
+    """Trust a lab's public key (PEM; audited); its SM3 fingerprint."""
+    try:
+        key = SM2PublicKey.from_pem(pem)
+    except (ValueError, EhcError) as exc:
+        raise _invalid(f"lab key: {exc}") from None
+    fingerprint = sm3(bytes.fromhex(key.hex())).hex()
+    ensure_schema(db)
+    with db.transaction() as cur:
+        cur.run("DELETE FROM trusted_lab_keys WHERE key_sm3 = ?", (fingerprint,))
+        cur.run(
+            "INSERT INTO trusted_lab_keys (key_sm3, public_key_pem, label, added_at) VALUES (?, ?, ?, ?)",
+            (fingerprint, key.to_pem().decode("ascii"), label, _now()),
+        )
+        _audit(cur, "lab_key_trusted", operator, key_sm3=fingerprint, label=label)
+    return fingerprint
+
+
+def trusted_keys(db: Database) -> list[SM2PublicKey]:
+    """Lab keys trusted through the node's API."""
+    ensure_schema(db)
+    return [
+        SM2PublicKey.from_pem(r[0].encode("ascii"))
+        for r in db.query("SELECT public_key_pem FROM trusted_lab_keys ORDER BY key_sm3", ())
+    ]
 
 
 def _now() -> str:
@@ -186,17 +262,26 @@ def _credential_changed(cur: Cursor, terminal_id: str) -> None:
 
 def register(
     db: Database,
-    directory: Path | str,
+    report: Path | str | dict[str, bytes],
     terminal_ids: list[str],
     trusted: list[SM2PublicKey],
     operator: str = "cli",
+    profile: str = "",
+    changed: Callable[[Cursor, str], None] | None = None,
 ) -> Certificate:
-    """Verify the report and record it for each terminal (which must be registered)."""
-    cert = verify_report(directory, trusted)
+    """Verify the report (a directory or its files), check it certifies a terminal of ``profile``
+    ("" = any) and record it for each terminal (which must be registered)."""
+    cert = verify_files(report if isinstance(report, dict) else read_report(report), trusted)
+    check_fit(cert, profile)
     if not terminal_ids:
         raise _invalid("name the terminal(s) the certificate is registered for")
     ensure_schema(db)
     with db.transaction() as cur:
+        # a revoked certificate stays revoked: registering the same report again would undo it
+        if cur.one(
+            "SELECT 1 FROM terminal_certificates WHERE cert_id = ? AND revoked_at <> ''", (cert.cert_id,)
+        ) is not None:  # fmt: skip
+            raise EhcError(CERTIFICATE_REVOKED, f"certificate {cert.cert_id} was revoked")
         for terminal_id in terminal_ids:
             if cur.one("SELECT 1 FROM terminals WHERE terminal_id = ?", (terminal_id,)) is None:
                 raise EhcError(TERMINAL_UNKNOWN, f"terminal {terminal_id} is not registered")
@@ -211,12 +296,19 @@ def register(
                  cert.verdict, cert.signer_sm3, _now()),
             )  # fmt: skip
             _audit(cur, "certificate_registered", operator, terminal=terminal_id, **cert.to_dict())
-            _credential_changed(cur, terminal_id)
+            (changed or _credential_changed)(cur, terminal_id)
     return cert
 
 
-def revoke(db: Database, cert_id: str, reason: str, operator: str = "cli") -> list[str]:
-    """Revoke a certificate for every terminal holding it (audited); the terminals it names."""
+def revoke(
+    db: Database,
+    cert_id: str,
+    reason: str,
+    operator: str = "cli",
+    changed: Callable[[Cursor, str], None] | None = None,
+) -> list[str]:
+    """Revoke a certificate for every terminal holding it (audited); the terminals it names.
+    ``changed``: the running node's own ``credential_changed`` (drops its cache at once too)."""
     ensure_schema(db)
     with db.transaction() as cur:
         rows = cur.all(
@@ -231,7 +323,7 @@ def revoke(db: Database, cert_id: str, reason: str, operator: str = "cli") -> li
         terminals = [r[0] for r in rows]
         for terminal_id in terminals:
             _audit(cur, "certificate_revoked", operator, terminal=terminal_id, cert_id=cert_id, reason=reason)
-            _credential_changed(cur, terminal_id)
+            (changed or _credential_changed)(cur, terminal_id)
     return terminals
 
 

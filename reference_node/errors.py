@@ -120,6 +120,26 @@ CERTIFICATE_INVALID = define(
     "certification report refused: unsigned, altered, untrusted key or malformed",
 )
 CERTIFICATE_UNKNOWN = define("NODE_CERTIFICATE_UNKNOWN", 4805, L, "no such registered certificate")
+# refusals of a certification report, each its own code (issue #15); 4804 stays the bad signature /
+# altered / malformed report
+CERTIFICATE_UNTRUSTED = define(
+    "NODE_CERTIFICATE_UNTRUSTED",
+    4806,
+    L,
+    "certification report signed by a key that is not a trusted lab key",
+)
+CERTIFICATE_NOT_PASS = define(
+    "NODE_CERTIFICATE_NOT_PASS", 4807, L, "certification report's verdict is not PASS"
+)
+CERTIFICATE_WRONG_ROLE = define(
+    "NODE_CERTIFICATE_WRONG_ROLE", 4808, L, "certification report is not a terminal's (another role's report)"
+)
+CERTIFICATE_WRONG_PROFILE = define(
+    "NODE_CERTIFICATE_WRONG_PROFILE", 4809, L, "certification report is for another profile than the node's"
+)
+CERTIFICATE_REVOKED = define(
+    "NODE_CERTIFICATE_REVOKED", 4810, L, "certificate was revoked: it cannot be registered again"
+)
 # --- node (49xx)
 KEYS_MISSING = define("NODE_KEYS_MISSING", 4901, L, "key file missing or unreadable")
 STORE_ERROR = define("NODE_STORE_ERROR", 4902, L, "database unavailable or failed")
@@ -188,6 +208,11 @@ _STATUS_BY_CODE: dict[str, grpc.StatusCode] = {
     TERMINAL_NOT_CERTIFIED.name: grpc.StatusCode.PERMISSION_DENIED,
     CERTIFICATE_UNKNOWN.name: grpc.StatusCode.NOT_FOUND,
     CERTIFICATE_INVALID.name: grpc.StatusCode.INVALID_ARGUMENT,
+    CERTIFICATE_UNTRUSTED.name: grpc.StatusCode.FAILED_PRECONDITION,
+    CERTIFICATE_NOT_PASS.name: grpc.StatusCode.FAILED_PRECONDITION,
+    CERTIFICATE_WRONG_ROLE.name: grpc.StatusCode.FAILED_PRECONDITION,
+    CERTIFICATE_WRONG_PROFILE.name: grpc.StatusCode.FAILED_PRECONDITION,
+    CERTIFICATE_REVOKED.name: grpc.StatusCode.FAILED_PRECONDITION,
     MEDIUM_TAKEN.name: grpc.StatusCode.ALREADY_EXISTS,
     IDENTITY_CONFLICT.name: grpc.StatusCode.ALREADY_EXISTS,
     USAGE_CONFLICT.name: grpc.StatusCode.ALREADY_EXISTS,

@@ -57,9 +57,18 @@ def registry() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="trusted lab public key PEM (repeatable; also DATA_DIR/trusted-labs/*.pem)",
 )
+@click.option(
+    "--profile",
+    default="",
+    help="the node's profile: a report for another profile is refused (default: any profile)",
+)
 @_store_options
-def add_certificate(report_dir: str, terminals: tuple[str, ...], lab_keys: tuple[str, ...], **o: Any) -> None:
-    """Verify REPORT_DIR (from `ehc certify terminal`) against the trusted lab keys and register it."""
+def add_certificate(
+    report_dir: str, terminals: tuple[str, ...], lab_keys: tuple[str, ...], profile: str, **o: Any
+) -> None:
+    """Verify REPORT_DIR (from `ehc certify terminal`) against the trusted lab keys and register it.
+    A FAIL verdict, another role's report, a revoked certificate (and another profile's with
+    --profile) are refused, each with its own code. Same core as RegistryService.AddCertificate."""
     from reference_node import certificates
 
     try:
@@ -68,9 +77,8 @@ def add_certificate(report_dir: str, terminals: tuple[str, ...], lab_keys: tuple
             trusted_files = [Path(p) for p in lab_keys] + sorted(
                 (data / certificates.TRUSTED_DIR).glob("*.pem")
             )
-            cert = certificates.register(
-                db, report_dir, list(terminals), certificates.load_trusted_keys(trusted_files)
-            )
+            trusted = certificates.load_trusted_keys(trusted_files) + certificates.trusted_keys(db)
+            cert = certificates.register(db, report_dir, list(terminals), trusted, profile=profile)
         finally:
             db.close()
     except EhcError as err:

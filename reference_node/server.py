@@ -81,6 +81,10 @@ SERVICES: dict[str, dict[str, tuple[Operation, type[Message], str]]] = {
         "ListTerminals": (registry.list_terminals, registry_pb2.ListTerminalsRequest, "unary"),
         "IssueCredential": (registry.issue_credential, registry_pb2.IssueCredentialRequest, "unary"),
         "RevokeCredential": (registry.revoke_credential, registry_pb2.IssueCredentialRequest, "unary"),
+        "TrustLabKey": (registry.trust_lab_key, registry_pb2.TrustLabKeyRequest, "unary"),
+        "AddCertificate": (registry.add_certificate, registry_pb2.AddCertificateRequest, "unary"),
+        "RevokeCertificate": (registry.revoke_certificate, registry_pb2.RevokeCertificateRequest, "unary"),
+        "ListCertificates": (registry.list_certificates, registry_pb2.ListCertificatesRequest, "unary"),
     },
 }
 SERVICE_NAMES = tuple(f"{PACKAGE}.{s}" for s in SERVICES)  # the core services

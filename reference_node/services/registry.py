@@ -5,6 +5,7 @@ from __future__ import annotations
 from ehc.errors import EhcError
 from ehc.gm import random_bytes
 from ehc.spec import codes
+from reference_node import certificates
 from reference_node import validation as v
 from reference_node.errors import FIELD_BAD_FORMAT, ORG_UNKNOWN, TERMINAL_UNKNOWN
 from reference_node.node import Caller, Node
@@ -165,3 +166,64 @@ def revoke_credential(node: Node, caller: Caller, req: pb.IssueCredentialRequest
         row = cur.one("SELECT created_at FROM credentials WHERE terminal_id = ?", (req.terminal_id,))
         node.credential_changed(cur, req.terminal_id)  # effective at once here, ≤ 1 poll elsewhere
     return pb.Credential(terminal_id=req.terminal_id, created_at=row[0] if row else "", revoked=True)
+
+
+# ---------------------------------------------------------------- 检测备案: terminal certificates
+
+
+def _records(rows: list[dict[str, str]]) -> pb.ListCertificatesResponse:
+    return pb.ListCertificatesResponse(certificates=[pb.CertificateRecord(**r) for r in rows])
+
+
+def trust_lab_key(node: Node, caller: Caller, req: pb.TrustLabKeyRequest) -> pb.TrustLabKeyResponse:
+    require_admin(caller)
+    v.text(req.label, "label", required=False, max_len=100)
+    if not req.public_key_pem or len(req.public_key_pem) > 4096:
+        raise EhcError(FIELD_BAD_FORMAT, "public_key_pem: an SM2 public key PEM", field="public_key_pem")
+    fingerprint = certificates.trust_lab_key(
+        node.db, req.public_key_pem.encode("utf-8", "replace"), req.label, caller.terminal_id
+    )
+    return pb.TrustLabKeyResponse(key_sm3=fingerprint)
+
+
+def add_certificate(node: Node, caller: Caller, req: pb.AddCertificateRequest) -> pb.ListCertificatesResponse:
+    """The same core as ``ehc node registry add-certificate``, against the node's own profile."""
+    require_admin(caller)
+    terminal_ids = [v.token(t, "terminal_ids", max_len=32) for t in req.terminal_ids]
+    cert = certificates.register(
+        node.db, dict(req.files), terminal_ids, certificates.trusted_keys(node.db),
+        operator=caller.terminal_id, profile=node.config.profile, changed=node.credential_changed,
+    )  # fmt: skip
+    return _records(
+        [
+            r
+            for r in certificates.list_certificates(node.db)
+            if r["cert_id"] == cert.cert_id and r["terminal_id"] in terminal_ids
+        ]
+    )
+
+
+def revoke_certificate(
+    node: Node, caller: Caller, req: pb.RevokeCertificateRequest
+) -> pb.ListCertificatesResponse:
+    require_admin(caller)
+    v.text(req.cert_id, "cert_id", max_len=64)
+    v.text(req.reason, "reason", max_len=200)
+    terminals = certificates.revoke(
+        node.db, req.cert_id, req.reason, operator=caller.terminal_id, changed=node.credential_changed
+    )
+    return _records(
+        [
+            r
+            for r in certificates.list_certificates(node.db)
+            if r["cert_id"] == req.cert_id and r["terminal_id"] in terminals
+        ]
+    )
+
+
+def list_certificates(
+    node: Node, caller: Caller, req: pb.ListCertificatesRequest
+) -> pb.ListCertificatesResponse:
+    require_admin(caller)
+    v.token(req.terminal_id, "terminal_id", required=False, max_len=32)
+    return _records(certificates.list_certificates(node.db, req.terminal_id))

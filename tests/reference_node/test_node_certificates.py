@@ -134,16 +134,23 @@ def test_only_a_valid_certificate_for_this_profile_counts(jining, tmp_path):
             data,
         )
 
-    # registered, but not a certificate of this node's profile / not a pass / not a terminal's
-    for kwargs in ({"profile": "national"}, {"verdict": "fail"}, {"role": "his"}):
+    # another profile's report: registered without --profile, but it does not count here
+    code, out = add(_report(tmp_path, key, profile="national"))
+    assert code == 0, out
+    # refused with their own codes: not a pass, not a terminal's, another profile's (--profile)
+    for kwargs, expected in (({"verdict": "fail"}, "NODE_CERTIFICATE_NOT_PASS"),
+                             ({"role": "his"}, "NODE_CERTIFICATE_WRONG_ROLE")):  # fmt: skip
         code, out = add(_report(tmp_path, key, **kwargs))
-        assert code == 0, out
+        assert code != 0 and expected in out, out
+    code, out = _cli("registry", "add-certificate", str(_report(tmp_path, key, profile="national")), "--terminal",
+                     tid, "--lab-key", str(pem), "--profile", "shandong-jining", "--data-dir", data)  # fmt: skip
+    assert code != 0 and "NODE_CERTIFICATE_WRONG_PROFILE" in out, out
     time.sleep(0.2)
     assert _calls(terminal) == "NODE_TERMINAL_NOT_CERTIFIED"
     # refused outright: another lab's signature, an altered or an added file, no signature
     other, _ = _lab(tmp_path)
     code, out = add(_report(tmp_path, other))
-    assert code != 0 and "NODE_CERTIFICATE_INVALID" in out and "not a trusted lab key" in out
+    assert code != 0 and "NODE_CERTIFICATE_UNTRUSTED" in out and "not a trusted lab key" in out
     altered = _report(tmp_path, key)
     (altered / "report.json").write_text(
         (altered / "report.json").read_text().replace('"fail"', '"pass"') + " "
@@ -219,3 +226,54 @@ def test_end_to_end_with_the_kits_own_terminal_certification(tmp_path):
         assert _wait_for(terminal, "") == ""
     finally:
         node.stop()
+
+
+def test_the_operator_registers_and_revokes_certificates_over_grpc(jining, tmp_path):
+    """RegistryService.TrustLabKey / AddCertificate / RevokeCertificate / ListCertificates: the
+    CLI's core on the running node, admin only, each refusal its own code, revocation at once."""
+    from reference_node.certificates import read_report
+    from reference_node.proto.ehc.node.v1 import registry_pb2 as rp
+
+    admin, terminal = jining.client("admin"), jining.client()
+    tid = jining.credentials.terminal_id
+    key, _ = _lab(tmp_path)
+
+    def add(report: Path, client=admin) -> str:
+        try:
+            client.registry.AddCertificate(
+                rp.AddCertificateRequest(files=read_report(report), terminal_ids=[tid])
+            )
+            return ""
+        except grpc.RpcError as exc:
+            return error_of(exc).code.name
+
+    pem = key.public_key.to_pem().decode()
+    assert add(_report(tmp_path, key)) == "NODE_CERTIFICATE_UNTRUSTED"  # nothing trusted yet
+    assert admin.registry.TrustLabKey(rp.TrustLabKeyRequest(public_key_pem=pem, label="lab")).key_sm3
+    assert add(_report(tmp_path, SM2PrivateKey.generate())) == "NODE_CERTIFICATE_UNTRUSTED"
+    assert add(_report(tmp_path, key, verdict="fail")) == "NODE_CERTIFICATE_NOT_PASS"
+    assert add(_report(tmp_path, key, role="his")) == "NODE_CERTIFICATE_WRONG_ROLE"
+    assert add(_report(tmp_path, key, profile="national")) == "NODE_CERTIFICATE_WRONG_PROFILE"
+    altered = _report(tmp_path, key)
+    (altered / "junit.xml").write_text("<testsuite tests='0'/>")
+    assert add(altered) == "NODE_CERTIFICATE_INVALID"
+    assert _calls(terminal) == "NODE_TERMINAL_NOT_CERTIFIED"
+    good = _report(tmp_path, key)
+    assert add(good) == ""
+    assert _calls(terminal) == ""  # at once: the node's own cache is dropped in the transaction
+    # a (certified) terminal may not trust keys or register certificates: operator only
+    with pytest.raises(grpc.RpcError) as refused:
+        terminal.registry.TrustLabKey(rp.TrustLabKeyRequest(public_key_pem=pem, label="lab"))
+    assert error_of(refused.value).code.name == "NODE_FORBIDDEN_ADMIN_ONLY"
+    assert add(_report(tmp_path, key), terminal) == "NODE_FORBIDDEN_ADMIN_ONLY"
+    listed = admin.registry.ListCertificates(rp.ListCertificatesRequest(terminal_id=tid)).certificates
+    assert [(c.verdict, c.profile, c.revoked_at) for c in listed] == [("pass", "shandong-jining", "")]
+    revoked = admin.registry.RevokeCertificate(
+        rp.RevokeCertificateRequest(cert_id=listed[0].cert_id, reason="recall")
+    )
+    assert [c.terminal_id for c in revoked.certificates] == [tid] and revoked.certificates[0].revoked_at
+    assert _calls(terminal) == "NODE_TERMINAL_NOT_CERTIFIED"
+    assert add(good) == "NODE_CERTIFICATE_REVOKED"  # re-registering the same report does not undo it
+    actions = [r[0] for r in jining.node.db.query("SELECT action FROM audit WHERE action LIKE '%_trusted' "
+                                                  "OR action LIKE 'certificate_%' ORDER BY id")]  # fmt: skip
+    assert actions == ["lab_key_trusted", "certificate_registered", "certificate_revoked"]

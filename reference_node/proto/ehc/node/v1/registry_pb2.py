@@ -24,17 +24,19 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x65hc/node/v1/registry.proto\x12\x0b\x65hc.node.v1\"L\n\x0cOrganisation\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05level\x18\x03 \x01(\t\x12\x11\n\tarea_code\x18\x04 \x01(\t\"&\n\x16GetOrganisationRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"-\n\x18ListOrganisationsRequest\x12\x11\n\tarea_code\x18\x01 \x01(\t\"M\n\x19ListOrganisationsResponse\x12\x30\n\rorganisations\x18\x01 \x03(\x0b\x32\x19.ehc.node.v1.Organisation\"\xc6\x01\n\x08Terminal\x12\x13\n\x0bterminal_id\x18\x01 \x01(\t\x12\x10\n\x08org_code\x18\x02 \x01(\t\x12\x15\n\rterminal_type\x18\x03 \x01(\t\x12>\n\x14\x63\x65rtification_status\x18\x04 \x01(\x0e\x32 .ehc.node.v1.CertificationStatus\x12\'\n\x04role\x18\x05 \x01(\x0e\x32\x19.ehc.node.v1.TerminalRole\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\")\n\x12GetTerminalRequest\x12\x13\n\x0bterminal_id\x18\x01 \x01(\t\"(\n\x14ListTerminalsRequest\x12\x10\n\x08org_code\x18\x01 \x01(\t\"A\n\x15ListTerminalsResponse\x12(\n\tterminals\x18\x01 \x03(\x0b\x32\x15.ehc.node.v1.Terminal\"-\n\x16IssueCredentialRequest\x12\x13\n\x0bterminal_id\x18\x01 \x01(\t\"Z\n\nCredential\x12\x13\n\x0bterminal_id\x18\x01 \x01(\t\x12\x12\n\nsecret_hex\x18\x02 \x01(\t\x12\x12\n\ncreated_at\x18\x03 \x01(\t\x12\x0f\n\x07revoked\x18\x04 \x01(\x08*\xa3\x01\n\x13\x43\x65rtificationStatus\x12$\n CERTIFICATION_STATUS_UNSPECIFIED\x10\x00\x12 \n\x1c\x43\x45RTIFICATION_STATUS_PENDING\x10\x01\x12\"\n\x1e\x43\x45RTIFICATION_STATUS_CERTIFIED\x10\x02\x12 \n\x1c\x43\x45RTIFICATION_STATUS_REVOKED\x10\x03*b\n\x0cTerminalRole\x12\x1d\n\x19TERMINAL_ROLE_UNSPECIFIED\x10\x00\x12\x1a\n\x16TERMINAL_ROLE_TERMINAL\x10\x01\x12\x17\n\x13TERMINAL_ROLE_ADMIN\x10\x02\x32\x96\x05\n\x0fRegistryService\x12J\n\x12UpsertOrganisation\x12\x19.ehc.node.v1.Organisation\x1a\x19.ehc.node.v1.Organisation\x12Q\n\x0fGetOrganisation\x12#.ehc.node.v1.GetOrganisationRequest\x1a\x19.ehc.node.v1.Organisation\x12\x62\n\x11ListOrganisations\x12%.ehc.node.v1.ListOrganisationsRequest\x1a&.ehc.node.v1.ListOrganisationsResponse\x12>\n\x0eUpsertTerminal\x12\x15.ehc.node.v1.Terminal\x1a\x15.ehc.node.v1.Terminal\x12\x45\n\x0bGetTerminal\x12\x1f.ehc.node.v1.GetTerminalRequest\x1a\x15.ehc.node.v1.Terminal\x12V\n\rListTerminals\x12!.ehc.node.v1.ListTerminalsRequest\x1a\".ehc.node.v1.ListTerminalsResponse\x12O\n\x0fIssueCredential\x12#.ehc.node.v1.IssueCredentialRequest\x1a\x17.ehc.node.v1.Credential\x12P\n\x10RevokeCredential\x12#.ehc.node.v1.IssueCredentialRequest\x1a\x17.ehc.node.v1.Credentialb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x65hc/node/v1/registry.proto\x12\x0b\x65hc.node.v1\"L\n\x0cOrganisation\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05level\x18\x03 \x01(\t\x12\x11\n\tarea_code\x18\x04 \x01(\t\"&\n\x16GetOrganisationRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"-\n\x18ListOrganisationsRequest\x12\x11\n\tarea_code\x18\x01 \x01(\t\"M\n\x19ListOrganisationsResponse\x12\x30\n\rorganisations\x18\x01 \x03(\x0b\x32\x19.ehc.node.v1.Organisation\"\xc6\x01\n\x08Terminal\x12\x13\n\x0bterminal_id\x18\x01 \x01(\t\x12\x10\n\x08org_code\x18\x02 \x01(\t\x12\x15\n\rterminal_type\x18\x03 \x01(\t\x12>\n\x14\x63\x65rtification_status\x18\x04 \x01(\x0e\x32 .ehc.node.v1.CertificationStatus\x12\'\n\x04role\x18\x05 \x01(\x0e\x32\x19.ehc.node.v1.TerminalRole\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\")\n\x12GetTerminalRequest\x12\x13\n\x0bterminal_id\x18\x01 \x01(\t\"(\n\x14ListTerminalsRequest\x12\x10\n\x08org_code\x18\x01 \x01(\t\"A\n\x15ListTerminalsResponse\x12(\n\tterminals\x18\x01 \x03(\x0b\x32\x15.ehc.node.v1.Terminal\"-\n\x16IssueCredentialRequest\x12\x13\n\x0bterminal_id\x18\x01 \x01(\t\"Z\n\nCredential\x12\x13\n\x0bterminal_id\x18\x01 \x01(\t\x12\x12\n\nsecret_hex\x18\x02 \x01(\t\x12\x12\n\ncreated_at\x18\x03 \x01(\t\x12\x0f\n\x07revoked\x18\x04 \x01(\x08\";\n\x12TrustLabKeyRequest\x12\x16\n\x0epublic_key_pem\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\"&\n\x13TrustLabKeyResponse\x12\x0f\n\x07key_sm3\x18\x01 \x01(\t\"\x99\x01\n\x15\x41\x64\x64\x43\x65rtificateRequest\x12<\n\x05\x66iles\x18\x01 \x03(\x0b\x32-.ehc.node.v1.AddCertificateRequest.FilesEntry\x12\x14\n\x0cterminal_ids\x18\x02 \x03(\t\x1a,\n\nFilesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x0c:\x02\x38\x01\";\n\x18RevokeCertificateRequest\x12\x0f\n\x07\x63\x65rt_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\".\n\x17ListCertificatesRequest\x12\x13\n\x0bterminal_id\x18\x01 \x01(\t\"\xcd\x01\n\x11\x43\x65rtificateRecord\x12\x0f\n\x07\x63\x65rt_id\x18\x01 \x01(\t\x12\x13\n\x0bterminal_id\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x0f\n\x07product\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\t\x12\x0f\n\x07profile\x18\x06 \x01(\t\x12\x0f\n\x07verdict\x18\x07 \x01(\t\x12\x15\n\rregistered_at\x18\x08 \x01(\t\x12\x12\n\nrevoked_at\x18\t \x01(\t\x12\x15\n\rrevoke_reason\x18\n \x01(\t\"P\n\x18ListCertificatesResponse\x12\x34\n\x0c\x63\x65rtificates\x18\x01 \x03(\x0b\x32\x1e.ehc.node.v1.CertificateRecord*\xa3\x01\n\x13\x43\x65rtificationStatus\x12$\n CERTIFICATION_STATUS_UNSPECIFIED\x10\x00\x12 \n\x1c\x43\x45RTIFICATION_STATUS_PENDING\x10\x01\x12\"\n\x1e\x43\x45RTIFICATION_STATUS_CERTIFIED\x10\x02\x12 \n\x1c\x43\x45RTIFICATION_STATUS_REVOKED\x10\x03*b\n\x0cTerminalRole\x12\x1d\n\x19TERMINAL_ROLE_UNSPECIFIED\x10\x00\x12\x1a\n\x16TERMINAL_ROLE_TERMINAL\x10\x01\x12\x17\n\x13TERMINAL_ROLE_ADMIN\x10\x02\x32\x89\x08\n\x0fRegistryService\x12J\n\x12UpsertOrganisation\x12\x19.ehc.node.v1.Organisation\x1a\x19.ehc.node.v1.Organisation\x12Q\n\x0fGetOrganisation\x12#.ehc.node.v1.GetOrganisationRequest\x1a\x19.ehc.node.v1.Organisation\x12\x62\n\x11ListOrganisations\x12%.ehc.node.v1.ListOrganisationsRequest\x1a&.ehc.node.v1.ListOrganisationsResponse\x12>\n\x0eUpsertTerminal\x12\x15.ehc.node.v1.Terminal\x1a\x15.ehc.node.v1.Terminal\x12\x45\n\x0bGetTerminal\x12\x1f.ehc.node.v1.GetTerminalRequest\x1a\x15.ehc.node.v1.Terminal\x12V\n\rListTerminals\x12!.ehc.node.v1.ListTerminalsRequest\x1a\".ehc.node.v1.ListTerminalsResponse\x12O\n\x0fIssueCredential\x12#.ehc.node.v1.IssueCredentialRequest\x1a\x17.ehc.node.v1.Credential\x12P\n\x10RevokeCredential\x12#.ehc.node.v1.IssueCredentialRequest\x1a\x17.ehc.node.v1.Credential\x12P\n\x0bTrustLabKey\x12\x1f.ehc.node.v1.TrustLabKeyRequest\x1a .ehc.node.v1.TrustLabKeyResponse\x12[\n\x0e\x41\x64\x64\x43\x65rtificate\x12\".ehc.node.v1.AddCertificateRequest\x1a%.ehc.node.v1.ListCertificatesResponse\x12\x61\n\x11RevokeCertificate\x12%.ehc.node.v1.RevokeCertificateRequest\x1a%.ehc.node.v1.ListCertificatesResponse\x12_\n\x10ListCertificates\x12$.ehc.node.v1.ListCertificatesRequest\x1a%.ehc.node.v1.ListCertificatesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ehc.node.v1.registry_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CERTIFICATIONSTATUS']._serialized_start=780
-  _globals['_CERTIFICATIONSTATUS']._serialized_end=943
-  _globals['_TERMINALROLE']._serialized_start=945
-  _globals['_TERMINALROLE']._serialized_end=1043
+  _globals['_ADDCERTIFICATEREQUEST_FILESENTRY']._loaded_options = None
+  _globals['_ADDCERTIFICATEREQUEST_FILESENTRY']._serialized_options = b'8\001'
+  _globals['_CERTIFICATIONSTATUS']._serialized_start=1436
+  _globals['_CERTIFICATIONSTATUS']._serialized_end=1599
+  _globals['_TERMINALROLE']._serialized_start=1601
+  _globals['_TERMINALROLE']._serialized_end=1699
   _globals['_ORGANISATION']._serialized_start=43
   _globals['_ORGANISATION']._serialized_end=119
   _globals['_GETORGANISATIONREQUEST']._serialized_start=121
@@ -55,6 +57,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ISSUECREDENTIALREQUEST']._serialized_end=685
   _globals['_CREDENTIAL']._serialized_start=687
   _globals['_CREDENTIAL']._serialized_end=777
-  _globals['_REGISTRYSERVICE']._serialized_start=1046
-  _globals['_REGISTRYSERVICE']._serialized_end=1708
+  _globals['_TRUSTLABKEYREQUEST']._serialized_start=779
+  _globals['_TRUSTLABKEYREQUEST']._serialized_end=838
+  _globals['_TRUSTLABKEYRESPONSE']._serialized_start=840
+  _globals['_TRUSTLABKEYRESPONSE']._serialized_end=878
+  _globals['_ADDCERTIFICATEREQUEST']._serialized_start=881
+  _globals['_ADDCERTIFICATEREQUEST']._serialized_end=1034
+  _globals['_ADDCERTIFICATEREQUEST_FILESENTRY']._serialized_start=990
+  _globals['_ADDCERTIFICATEREQUEST_FILESENTRY']._serialized_end=1034
+  _globals['_REVOKECERTIFICATEREQUEST']._serialized_start=1036
+  _globals['_REVOKECERTIFICATEREQUEST']._serialized_end=1095
+  _globals['_LISTCERTIFICATESREQUEST']._serialized_start=1097
+  _globals['_LISTCERTIFICATESREQUEST']._serialized_end=1143
+  _globals['_CERTIFICATERECORD']._serialized_start=1146
+  _globals['_CERTIFICATERECORD']._serialized_end=1351
+  _globals['_LISTCERTIFICATESRESPONSE']._serialized_start=1353
+  _globals['_LISTCERTIFICATESRESPONSE']._serialized_end=1433
+  _globals['_REGISTRYSERVICE']._serialized_start=1702
+  _globals['_REGISTRYSERVICE']._serialized_end=2735
 # @@protoc_insertion_point(module_scope)

@@ -108,3 +108,76 @@ class Credential(_message.Message):
     created_at: str
     revoked: bool
     def __init__(self, terminal_id: _Optional[str] = ..., secret_hex: _Optional[str] = ..., created_at: _Optional[str] = ..., revoked: _Optional[bool] = ...) -> None: ...
+
+class TrustLabKeyRequest(_message.Message):
+    __slots__ = ("public_key_pem", "label")
+    PUBLIC_KEY_PEM_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    public_key_pem: str
+    label: str
+    def __init__(self, public_key_pem: _Optional[str] = ..., label: _Optional[str] = ...) -> None: ...
+
+class TrustLabKeyResponse(_message.Message):
+    __slots__ = ("key_sm3",)
+    KEY_SM3_FIELD_NUMBER: _ClassVar[int]
+    key_sm3: str
+    def __init__(self, key_sm3: _Optional[str] = ...) -> None: ...
+
+class AddCertificateRequest(_message.Message):
+    __slots__ = ("files", "terminal_ids")
+    class FilesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: bytes
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[bytes] = ...) -> None: ...
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    TERMINAL_IDS_FIELD_NUMBER: _ClassVar[int]
+    files: _containers.ScalarMap[str, bytes]
+    terminal_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, files: _Optional[_Mapping[str, bytes]] = ..., terminal_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RevokeCertificateRequest(_message.Message):
+    __slots__ = ("cert_id", "reason")
+    CERT_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    cert_id: str
+    reason: str
+    def __init__(self, cert_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ListCertificatesRequest(_message.Message):
+    __slots__ = ("terminal_id",)
+    TERMINAL_ID_FIELD_NUMBER: _ClassVar[int]
+    terminal_id: str
+    def __init__(self, terminal_id: _Optional[str] = ...) -> None: ...
+
+class CertificateRecord(_message.Message):
+    __slots__ = ("cert_id", "terminal_id", "role", "product", "version", "profile", "verdict", "registered_at", "revoked_at", "revoke_reason")
+    CERT_ID_FIELD_NUMBER: _ClassVar[int]
+    TERMINAL_ID_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVOKE_REASON_FIELD_NUMBER: _ClassVar[int]
+    cert_id: str
+    terminal_id: str
+    role: str
+    product: str
+    version: str
+    profile: str
+    verdict: str
+    registered_at: str
+    revoked_at: str
+    revoke_reason: str
+    def __init__(self, cert_id: _Optional[str] = ..., terminal_id: _Optional[str] = ..., role: _Optional[str] = ..., product: _Optional[str] = ..., version: _Optional[str] = ..., profile: _Optional[str] = ..., verdict: _Optional[str] = ..., registered_at: _Optional[str] = ..., revoked_at: _Optional[str] = ..., revoke_reason: _Optional[str] = ...) -> None: ...
+
+class ListCertificatesResponse(_message.Message):
+    __slots__ = ("certificates",)
+    CERTIFICATES_FIELD_NUMBER: _ClassVar[int]
+    certificates: _containers.RepeatedCompositeFieldContainer[CertificateRecord]
+    def __init__(self, certificates: _Optional[_Iterable[_Union[CertificateRecord, _Mapping]]] = ...) -> None: ...

@@ -74,6 +74,26 @@ class RegistryServiceStub:
                 request_serializer=ehc_dot_node_dot_v1_dot_registry__pb2.IssueCredentialRequest.SerializeToString,
                 response_deserializer=ehc_dot_node_dot_v1_dot_registry__pb2.Credential.FromString,
                 _registered_method=True)
+        self.TrustLabKey = channel.unary_unary(
+                '/ehc.node.v1.RegistryService/TrustLabKey',
+                request_serializer=ehc_dot_node_dot_v1_dot_registry__pb2.TrustLabKeyRequest.SerializeToString,
+                response_deserializer=ehc_dot_node_dot_v1_dot_registry__pb2.TrustLabKeyResponse.FromString,
+                _registered_method=True)
+        self.AddCertificate = channel.unary_unary(
+                '/ehc.node.v1.RegistryService/AddCertificate',
+                request_serializer=ehc_dot_node_dot_v1_dot_registry__pb2.AddCertificateRequest.SerializeToString,
+                response_deserializer=ehc_dot_node_dot_v1_dot_registry__pb2.ListCertificatesResponse.FromString,
+                _registered_method=True)
+        self.RevokeCertificate = channel.unary_unary(
+                '/ehc.node.v1.RegistryService/RevokeCertificate',
+                request_serializer=ehc_dot_node_dot_v1_dot_registry__pb2.RevokeCertificateRequest.SerializeToString,
+                response_deserializer=ehc_dot_node_dot_v1_dot_registry__pb2.ListCertificatesResponse.FromString,
+                _registered_method=True)
+        self.ListCertificates = channel.unary_unary(
+                '/ehc.node.v1.RegistryService/ListCertificates',
+                request_serializer=ehc_dot_node_dot_v1_dot_registry__pb2.ListCertificatesRequest.SerializeToString,
+                response_deserializer=ehc_dot_node_dot_v1_dot_registry__pb2.ListCertificatesResponse.FromString,
+                _registered_method=True)
 
 
 class RegistryServiceServicer:
@@ -128,6 +148,32 @@ class RegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def TrustLabKey(self, request, context):
+        """检测备案 (issue #15): trust a lab's public key, register a signed terminal certification
+        report (the files of its directory) for terminals, revoke and list certificates. Audited.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddCertificate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeCertificate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCertificates(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RegistryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -170,6 +216,26 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     servicer.RevokeCredential,
                     request_deserializer=ehc_dot_node_dot_v1_dot_registry__pb2.IssueCredentialRequest.FromString,
                     response_serializer=ehc_dot_node_dot_v1_dot_registry__pb2.Credential.SerializeToString,
+            ),
+            'TrustLabKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.TrustLabKey,
+                    request_deserializer=ehc_dot_node_dot_v1_dot_registry__pb2.TrustLabKeyRequest.FromString,
+                    response_serializer=ehc_dot_node_dot_v1_dot_registry__pb2.TrustLabKeyResponse.SerializeToString,
+            ),
+            'AddCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddCertificate,
+                    request_deserializer=ehc_dot_node_dot_v1_dot_registry__pb2.AddCertificateRequest.FromString,
+                    response_serializer=ehc_dot_node_dot_v1_dot_registry__pb2.ListCertificatesResponse.SerializeToString,
+            ),
+            'RevokeCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeCertificate,
+                    request_deserializer=ehc_dot_node_dot_v1_dot_registry__pb2.RevokeCertificateRequest.FromString,
+                    response_serializer=ehc_dot_node_dot_v1_dot_registry__pb2.ListCertificatesResponse.SerializeToString,
+            ),
+            'ListCertificates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCertificates,
+                    request_deserializer=ehc_dot_node_dot_v1_dot_registry__pb2.ListCertificatesRequest.FromString,
+                    response_serializer=ehc_dot_node_dot_v1_dot_registry__pb2.ListCertificatesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -388,6 +454,114 @@ class RegistryService:
             '/ehc.node.v1.RegistryService/RevokeCredential',
             ehc_dot_node_dot_v1_dot_registry__pb2.IssueCredentialRequest.SerializeToString,
             ehc_dot_node_dot_v1_dot_registry__pb2.Credential.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TrustLabKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ehc.node.v1.RegistryService/TrustLabKey',
+            ehc_dot_node_dot_v1_dot_registry__pb2.TrustLabKeyRequest.SerializeToString,
+            ehc_dot_node_dot_v1_dot_registry__pb2.TrustLabKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ehc.node.v1.RegistryService/AddCertificate',
+            ehc_dot_node_dot_v1_dot_registry__pb2.AddCertificateRequest.SerializeToString,
+            ehc_dot_node_dot_v1_dot_registry__pb2.ListCertificatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ehc.node.v1.RegistryService/RevokeCertificate',
+            ehc_dot_node_dot_v1_dot_registry__pb2.RevokeCertificateRequest.SerializeToString,
+            ehc_dot_node_dot_v1_dot_registry__pb2.ListCertificatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCertificates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ehc.node.v1.RegistryService/ListCertificates',
+            ehc_dot_node_dot_v1_dot_registry__pb2.ListCertificatesRequest.SerializeToString,
+            ehc_dot_node_dot_v1_dot_registry__pb2.ListCertificatesResponse.FromString,
             options,
             channel_credentials,
             insecure,
