@@ -167,25 +167,41 @@ def test_the_digest_input_is_exactly_sorted_pairs_of_the_sent_envelope_plus_key(
 
 
 @pytest.mark.requirement("SICHUAN-003")
-@pytest.mark.parametrize("offset_s", [-3600, 900])
+@pytest.mark.parametrize("offset_s", [-3600, 900, "seconds"])
 def test_a_stale_or_future_timestamp_is_refused(dut, offset_s):
     card = _register(dut)
-    skewed = dut.new_client(clock=lambda: time.time() + offset_s)
-    try:
-        out = _call(dut, "healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]), client=skewed)
-    finally:
-        skewed.close()
-    assert _refused(dut, out), f"timestamp {offset_s:+d} s accepted ({out.get('code')})"
+    if offset_s == "seconds":
+        # the current time in seconds, correctly signed: read as the milliseconds the interface
+        # says, it is January 1970 (a platform that "tolerates" 10-digit timestamps accepts it)
+        body = dut.client.body("healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]))
+        body["timestamp"] = str(int(time.time()))
+        body["digest"] = digest(body, md5_key(dut.secret))
+        out = dut.client.post(body)
+    else:
+        skewed = dut.new_client(clock=lambda: time.time() + offset_s)
+        try:
+            out = _call(dut, "healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]), client=skewed)
+        finally:
+            skewed.close()
+    assert _refused(dut, out), f"timestamp {offset_s} accepted ({out.get('code')})"
 
 
 @pytest.mark.requirement("SICHUAN-004")
-def test_a_replayed_envelope_gives_no_person(dut):
+@pytest.mark.parametrize("method", ["healthcard.qrcode.verify", "healthcard.qrcode.get"])
+def test_a_replayed_envelope_gives_no_person(dut, method):
+    # every method, not only verify: a replayed qrcode.get hands a fresh code to whoever replays it
     card = _register(dut)
-    body = dut.client.body("healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]))
+    if method == "healthcard.qrcode.verify":
+        content = _verify(dut, card["healthCardNo"])
+    else:
+        content = {"ehealthCardId": card["ehealthCardId"], "codeType": "0"}
+    body = dut.client.body(method, content)
     first = dut.client.post(dict(body))
-    assert _ok(first), f"verify refused: {first.get('code')} {first.get('message')}"
+    assert _ok(first), f"{method} refused: {first.get('code')} {first.get('message')}"
     again = dut.client.post(dict(body))
-    assert _refused(dut, again), f"the same envelope was answered twice ({again.get('code')})"
+    assert _refused(dut, again) and not _content(dut, again).get("qrCode"), (
+        f"{method}: the same envelope was answered twice ({again.get('code')})"
+    )
 
 
 @pytest.mark.requirement("SICHUAN-005")
@@ -206,14 +222,36 @@ def test_answers_are_signed_and_encrypted(dut):
         wire = json.dumps(out, ensure_ascii=False)
         assert number not in wire and person["name"] not in wire, "holder data travels in plain text"
     assert _biz(dut, seen).get("idNo") == number
+    # a refusal once the app is known is signed too (docs/platforms.md "Digest"): an unsigned one
+    # could be forged by anyone on the path
+    refused = _call(dut, "healthcard.qrcode.verify", _verify(dut, f"{secrets.randbits(256):064X}:1"))
+    assert not _ok(refused), "an unknown card was accepted"
+    assert refused.get("digest") and refused["digest"] == digest(refused, md5_key(dut.secret)), (
+        f"a refusal ({refused.get('code')}) is not signed with the app's key"
+    )
 
 
 @pytest.mark.requirement("SICHUAN-006")
 @pytest.mark.parametrize(
-    "case", ["unknown-card", "garbage-code", "unknown-method", "malformed-body", "missing-field"]
+    "case",
+    [
+        "unknown-card",
+        "garbage-code",
+        "unknown-method",
+        "malformed-body",
+        "missing-field",
+        "undecryptable-biz",
+    ],
 )
 def test_every_refusal_has_a_code_other_than_0000(dut, case):
-    if case == "unknown-card":
+    if case == "undecryptable-biz":
+        # correctly signed, but bizContent is random bytes (bad padding): a decrypt error is a
+        # refusal, not an empty success
+        body = dut.client.body("healthcard.qrcode.get", {"ehealthCardId": "0" * 64, "codeType": "0"})
+        body["bizContent"] = base64.b64encode(secrets.token_bytes(48)).decode()
+        body["digest"] = digest(body, md5_key(dut.secret))
+        out = dut.client.post(body)
+    elif case == "unknown-card":
         out = _call(dut, "healthcard.qrcode.verify", _verify(dut, f"{secrets.randbits(256):064X}:1"))
     elif case == "garbage-code":
         out = _call(dut, "healthcard.qrcode.verify", _verify(dut, "NOT-A-HEALTH-CODE"))
