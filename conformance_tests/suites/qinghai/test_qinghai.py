@@ -114,17 +114,25 @@ def test_credentials_are_checked(dut, case):
 
 
 @pytest.mark.requirement("QINGHAI-002")
-def test_a_replayed_msg_guid_gives_no_person(dut):
+@pytest.mark.parametrize("second", ["same-call", "other-message"])
+def test_a_replayed_msg_guid_gives_no_person(dut, second):
     card = _register(dut)
     guid = uuid.uuid4().hex
     first = _call(dut, "RHC_E0003", _verify_fields(dut, card["qr_code"]), msg_guid=guid)
     assert _ok(first), f"verify refused: {first.get('resultCode')} {first.get('desc')}"
-    again = _call(dut, "RHC_E0003", _verify_fields(dut, card["qr_code"]), msg_guid=guid)
-    assert _refused(again), f"the same msgGuid was answered twice ({again.get('resultCode')})"
+    fields = _verify_fields(dut, card["qr_code"])
+    if second == "other-message":
+        # the msgGuid is what is unique, not the whole call: a replay cache keyed on the content
+        # lets the same msgGuid through with one field changed
+        fields["medstep_code"] = "010103"
+    again = _call(dut, "RHC_E0003", fields, msg_guid=guid)
+    assert _refused(again), f"{second}: the same msgGuid was answered twice ({again.get('resultCode')})"
 
 
 @pytest.mark.requirement("QINGHAI-003")
-@pytest.mark.parametrize("offset_s", [-3600, 900])
+# -28800: a HIS that writes msgCreateTime in UTC is eight hours stale in Beijing time; a platform
+# that falls back to reading it as UTC accepts any call captured in the last eight hours.
+@pytest.mark.parametrize("offset_s", [-3600, 900, -8 * 3600])
 def test_a_stale_or_future_create_time_is_refused(dut, offset_s):
     card = _register(dut)
     skewed = dut.new_client(clock=lambda: time.time() + offset_s)
@@ -172,6 +180,9 @@ def test_every_refusal_is_a_failure_with_a_non_zero_code(dut, case):
         out = _call(dut, "RHC_E0006", _person() | {"nickname": "小测"})
     else:
         out = _call(dut, "RHC_E0003", _verify_fields(dut, "NOT-A-HEALTH-CODE"))
+    # a well-formed SOAP call is answered in the body: a SOAP fault carries no resultCode a hospital
+    # system coded to the document can read (faults are for a SOAP request that is itself broken)
+    assert out.get("resultCode") != "soap-fault", f"{case}: answered as a SOAP fault ({out.get('desc')})"
     assert _refused(out), f"{case}: result {out.get('result')!r} resultCode {out.get('resultCode')!r}"
 
 
