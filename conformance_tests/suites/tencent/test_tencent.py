@@ -94,12 +94,25 @@ def test_a_new_token_invalidates_the_previous_one(dut):
 
 @pytest.mark.requirement("TENCENT-003")
 @pytest.mark.parametrize(
-    "alteration", ["req-after-signing", "common-after-signing", "sign-missing", "sign-garbage"]
+    "alteration",
+    [
+        "req-after-signing",
+        "common-after-signing",
+        "sign-missing",
+        "sign-garbage",
+        "sign-reused-new-request-id",
+    ],
 )
 def test_an_altered_or_unsigned_request_is_refused(dut, alteration):
     card = _register(dut)
     body = dut.client.body(_verify_req(dut, card["qrCodeText"]))
-    if alteration == "req-after-signing":
+    if alteration == "sign-reused-new-request-id":
+        # A sign that verified once must not verify again over another commonIn: a platform that
+        # caches "good signs" by req lets a captured request be re-sent with a fresh requestId.
+        first = dut.client.post(OPERATION_PREFIX + "verifyQRCode", body)
+        assert _ok(first), f"the correctly signed call failed: {first.get('commonOut')}"
+        body = {**body, "commonIn": {**body["commonIn"], "requestId": secrets.token_hex(16).upper()}}
+    elif alteration == "req-after-signing":
         body["req"]["medicalStep"] = "010103"
     elif alteration == "common-after-signing":
         body["commonIn"]["channelNum"] = 1
