@@ -140,6 +140,28 @@ def test_only_a_trusted_unaltered_pass_report_for_this_profile_certifies_its_own
         error = _verify_error(dut, "cert-good", holder.qr_text)
         assert error is None, f"a terminal with a good certificate is refused: {error}"
         _assert_refused(dut, "cert-other", holder.qr_text, "a terminal another terminal's certificate names")
+        # the operator's calls: a (certified) terminal may neither trust a key nor register a report
+        for method, request in (
+            (
+                "TrustLabKey",
+                R.TrustLabKeyRequest(public_key_pem=SM2PrivateKey.generate().public_key.to_pem().decode()),
+            ),
+            (
+                "AddCertificate",
+                R.AddCertificateRequest(files=_report(tmp_path, key, profile.name), terminal_ids=[mine]),
+            ),
+            (
+                "RevokeCertificate",
+                R.RevokeCertificateRequest(cert_id=records.certificates[0].cert_id, reason="x"),
+            ),
+        ):
+            _, error = dut.call("registry", method, request, "cert-good")
+            assert error is not None and error.get("code") == "NODE_FORBIDDEN_ADMIN_ONLY", (
+                f"{method} by a terminal: {error or 'accepted'} (expected NODE_FORBIDDEN_ADMIN_ONLY)"
+            )
+        assert _verify_error(dut, "cert-good", holder.qr_text) is None, (
+            "the terminal's own revocation attempt took effect"
+        )
 
 
 @pytest.mark.requirement("NODE-CERT-003")
