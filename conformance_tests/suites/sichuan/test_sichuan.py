@@ -330,3 +330,14 @@ def test_refusals_never_echo_an_id_number(dut):
     for out in outs:
         assert _refused(dut, out), out.get("code")
         assert not ID_RE.search(str(out.get("message", ""))), "message holds a full ID number"
+
+
+@pytest.mark.requirement("SICHUAN-011")
+def test_another_hospital_is_refused(dut):
+    # any organisation code but the app's: the suite does not need to know the app's own
+    card = _register(dut)
+    other = "91" + secrets.token_hex(8).upper()
+    out = _call(dut, "healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]) | {"hospitalCode": other})
+    assert _refused(dut, out), f"a hospitalCode of another organisation was accepted ({out.get('code')})"
+    control = _call(dut, "healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]))
+    assert _ok(control), f"the control call without hospitalCode failed: {control.get('code')}"

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from conformance_tests.suites.node.helpers import new_id_number
-from reference_node.platforms.tencent_envelope import OPERATION_PREFIX, sign_input
+from reference_node.platforms.tencent_envelope import OPERATION_PREFIX, sign, sign_input
 
 ID_RE = re.compile(r"\d{17}[\dXx]")
 
@@ -245,9 +245,40 @@ def test_a_visit_through_the_envelope(dut):
         "cardCostTypes": "0100",
     }
     request_id = secrets.token_hex(16).upper()
-    assert _ok(dut.client.call("reportHISData", report, request_id=request_id))
+    first = dut.client.call("reportHISData", report, request_id=request_id)
+    assert _ok(first), f"reportHISData refused: {first.get('commonOut')}"
+    assert (first.get("rsp") or {}).get("duplicate") is False, (
+        f"a first report is a duplicate: {first.get('rsp')}"
+    )
     retry = dut.client.call("reportHISData", report, request_id=request_id)
     assert _ok(retry), f"a HIS retry of the same report failed: {retry.get('commonOut')}"
+    # the retry must be the same record, not a second card use (requestId is the idempotency key)
+    assert (retry.get("rsp") or {}).get("duplicate") is True, (
+        f"a retry with the same requestId was stored as a new report: {retry.get('rsp')}"
+    )
+
+
+def _other_org(org: str) -> str:
+    """An organisation code of the same form that is not ``org``."""
+    return org[:-2] + ("00" if org[-2:] != "00" else "11")
+
+
+@pytest.mark.requirement("TENCENT-012")
+@pytest.mark.parametrize("where", ["req.hospitalCode", "commonIn.hospitalId"])
+def test_another_hospital_is_refused(dut, where):
+    card = _register(dut)
+    req = _verify_req(dut, card["qrCodeText"])
+    if where == "req.hospitalCode":
+        req["hospitalCode"] = _other_org(dut.hospital_id)
+        body = dut.client.body(req)
+    else:
+        body = dut.client.body(req)
+        body["commonIn"]["hospitalId"] = _other_org(dut.hospital_id)
+        body["commonIn"]["sign"] = sign(body["commonIn"], body["req"], dut.app_secret)
+    out = dut.client.post(OPERATION_PREFIX + "verifyQRCode", body)
+    assert _refused(out), f"{where} of another organisation accepted ({out.get('commonOut')})"
+    control = dut.client.call("verifyQRCode", _verify_req(dut, card["qrCodeText"]))
+    assert _ok(control), f"the control call of the app's own hospital failed: {control.get('commonOut')}"
 
 
 @pytest.mark.requirement("TENCENT-010")
