@@ -341,3 +341,18 @@ def test_another_hospital_is_refused(dut):
     assert _refused(dut, out), f"a hospitalCode of another organisation was accepted ({out.get('code')})"
     control = _call(dut, "healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]))
     assert _ok(control), f"the control call without hospitalCode failed: {control.get('code')}"
+
+
+@pytest.mark.requirement("SICHUAN-012")
+def test_bizcontent_in_the_other_aes_mode_is_refused(dut):
+    # correctly signed, encrypted with the app's key but in the mode the node is not configured for:
+    # a platform that "tries the other mode" accepts ECB where CBC was chosen
+    card = _register(dut)
+    other = "CBC" if dut.aes_mode == "ECB" else "ECB"
+    body = dut.client.body("healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]))
+    body["bizContent"] = encrypt_biz(aes_key(dut.secret), _verify(dut, card["healthCardNo"]), other)
+    body["digest"] = digest(body, md5_key(dut.secret))
+    out = dut.client.post(body)
+    assert _refused(dut, out), (
+        f"a bizContent in {other} was accepted by a {dut.aes_mode} node ({out.get('code')})"
+    )
