@@ -355,3 +355,21 @@ def test_refusals_never_echo_an_id_number(dut):
     for out in outs:
         assert _refused(out), f"{out.get('result')} {out.get('resultCode')}"
         assert not ID_RE.search(str(out.get("desc", ""))), "desc holds a full ID number"
+
+
+@pytest.mark.requirement("QINGHAI-012")
+@pytest.mark.parametrize("where", ["orgId", "hospital_code"])
+def test_another_organisation_is_refused(dut, where):
+    card = _register(dut)
+    other = dut.org_id[:-2] + ("00" if dut.org_id[-2:] != "00" else "11")
+    fields = _verify_fields(dut, card["qr_code"])
+    if where == "orgId":
+        out = _call(dut, "RHC_E0003", fields, org_id=other)
+    else:
+        out = _call(dut, "RHC_E0003", fields | {"hospital_code": other})
+    assert out.get("resultCode") != "soap-fault", f"{where}: answered as a SOAP fault ({out.get('desc')})"
+    assert _refused(out), f"{where} of another organisation accepted ({out.get('resultCode')})"
+    control = _call(dut, "RHC_E0003", _verify_fields(dut, card["qr_code"]))
+    assert _ok(control), (
+        f"the control call of the account's own organisation failed: {control.get('resultCode')}"
+    )
