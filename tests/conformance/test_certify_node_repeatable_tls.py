@@ -111,7 +111,9 @@ def test_a_test_instance_that_already_holds_data_passes(tmp_path):
         subprocess=True,
         extra_args=[
             *("--tls-cert", str(pem["server_cert"]), "--tls-key", str(pem["server_key"])),
-            *("--rate-limit", "0", "--demo-data", "--refuse-reissue"),  # as shandong-jining says
+            # a Jining node as `ehc node serve --profile shandong-jining` runs it: re-issue refused,
+            # hospital-card dates on its own clock, only certified terminals (检测备案)
+            *("--rate-limit", "0", "--demo-data", "--profile", "shandong-jining", "--clock-skew", "2"),
         ],
     )
     try:
@@ -120,6 +122,8 @@ def test_a_test_instance_that_already_holds_data_passes(tmp_path):
         )
         client = write_client_file(tmp_path / "client.json", node.target, identities)
         from reference_node.client import signed_channel
+
+        _certify_suite_terminals(node.target, identities, tls.ca, tmp_path / "lab")
 
         # `serve --demo-data` seeds after it starts listening: wait for the residents and visits
         channel = signed_channel(node.target, identities["admin"], tls=TlsConfig(ca=tls.ca))
@@ -211,3 +215,37 @@ def _request_ids(value: object) -> list[str]:
     if isinstance(value, list):
         return [i for v in value for i in _request_ids(v)]
     return []
+
+
+def _certify_suite_terminals(target: str, identities: dict, ca: bytes, out) -> None:  # noqa: ANN001
+    """What a lab does before certifying a node under a profile that admits certified terminals only
+    (docs/certification.md): the operator trusts the lab's key and registers a PASS terminal report
+    for the suite's own terminals — here a throwaway TEST-ONLY lab key and report."""
+    import secrets
+
+    from conformance_tests.reportsign import TEST_ONLY_LABEL, sign_directory
+    from ehc.gm import SM2PrivateKey
+    from reference_node.client import TlsConfig, signed_channel
+    from reference_node.proto.ehc.node.v1 import registry_pb2 as R
+    from reference_node.proto.ehc.node.v1 import registry_pb2_grpc
+
+    key = SM2PrivateKey.generate()
+    out.mkdir()
+    report = {
+        "report_id": f"lab-{secrets.token_hex(8)}", "verdict": "pass", "role": "terminal", "mode": "certification",
+        "dut": {"adapter": "terminal:driver", "name": "TEST-ONLY suite terminals", "version": "1.0.0"},
+        "profile": {"name": "shandong-jining", "title": "shandong-jining", "chain": ["shandong-jining"],
+                    "parameters": {}, "requirements": 1},
+    }  # fmt: skip
+    (out / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    sign_directory(out, key, TEST_ONLY_LABEL, True)
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    channel = signed_channel(target, identities["admin"], tls=TlsConfig(ca=ca))
+    try:
+        stub = registry_pb2_grpc.RegistryServiceStub(channel)
+        pem = key.public_key.to_pem().decode("ascii")
+        stub.TrustLabKey(R.TrustLabKeyRequest(public_key_pem=pem, label=TEST_ONLY_LABEL))
+        suite = [identities[role].terminal_id for role in ("terminal", "peer", "foreign")]
+        stub.AddCertificate(R.AddCertificateRequest(files=files, terminal_ids=suite))
+    finally:
+        channel.close()
