@@ -454,8 +454,11 @@ roles = ["node"]
 """
 
 
-def _certify(client_file: Path, target: str, profile: str, out: Path, skew: int) -> dict[str, Any]:
-    """``ehc certify node --target "HOST:PORT;client=FILE" --certification`` on the demo's node."""
+def _certify(
+    client_file: Path, target: str, profile: str, out: Path, skew: int, certified_only: bool = False
+) -> dict[str, Any]:
+    """``ehc certify node --target "HOST:PORT;client=FILE" --certification`` on the demo's node;
+    ``certified_only``: the node admits certified terminals only (the suite's get lab certificates)."""
     from .reportsign import verify_directory
     from .runner import RunOptions, run_with_result
 
@@ -472,9 +475,13 @@ def _certify(client_file: Path, target: str, profile: str, out: Path, skew: int)
     # the authorisation tests need a second terminal and another organisation's (docs/node.md)
     _, terminal = load_client_file(client_file, "terminal")
     _, admin = load_client_file(client_file, "admin")
-    client_file = write_client_file(
-        out / "node-client.json", target, provision_identities(target, terminal, admin)
-    )
+    identities = provision_identities(target, terminal, admin)
+    client_file = write_client_file(out / "node-client.json", target, identities)
+    if certified_only:  # the lab's step first (conformance_tests/labcert.py)
+        from .labcert import certify_terminals
+
+        suite = [identities[role].terminal_id for role in ("terminal", "peer", "foreign")]
+        certify_terminals(target, admin, suite, profile)
     front = TlsTerminator(target)
     ca_file = out / "node-tls-ca.pem"
     ca_file.write_bytes(front.material.ca)
@@ -920,9 +927,20 @@ class DemoRun:
         self._day().close()  # the day's clients; the node keeps running for its certification
         self.day = None
         running = self.running
+        # certified as deployed under the profile (`ehc node serve --profile`): the day ran with the
+        # reference's per-visit rules; a province's node refuses hospital cards after its dates and
+        # admits certified terminals only, and the node suite checks exactly that
+        from reference_node.profiles import load_profile_data, profile_values
+
+        rules = ("hospital_card_stop_issue", "hospital_card_stop_use", "require_certified_terminals")
+        deployed = {
+            k: v for k, v in profile_values(load_profile_data(self.profile_name)).items() if k in rules
+        }
+        running.node.config = replace(running.node.config, **deployed)
         result = _certify(
-            running.client_file, running.target, self.profile_name, self.root, self.node_config.clock_skew_s
-        )
+            running.client_file, running.target, self.profile_name, self.root, self.node_config.clock_skew_s,
+            certified_only=bool(deployed.get("require_certified_terminals")),
+        )  # fmt: skip
         t, r = result["tests"], result["requirements"]
         _expect(result["verdict"] == "PASS", f"verdict {result['verdict']}: {t['failed']} tests failed")
         _expect(result["signature_ok"], "the signed report does not verify")

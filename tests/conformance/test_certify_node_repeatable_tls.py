@@ -12,6 +12,7 @@ from grpc_health.v1.health_pb2 import HealthCheckRequest, HealthCheckResponse
 from grpc_health.v1.health_pb2_grpc import HealthStub
 
 from conformance_tests.cli import certify
+from conformance_tests.labcert import certify_terminals
 from conformance_tests.runner import RunOptions, run_with_result
 from conformance_tests.tlsmaterial import TlsTerminator, make_test_tls
 from reference_node.client import NodeClient
@@ -123,7 +124,9 @@ def test_a_test_instance_that_already_holds_data_passes(tmp_path):
         client = write_client_file(tmp_path / "client.json", node.target, identities)
         from reference_node.client import signed_channel
 
-        _certify_suite_terminals(node.target, identities, tls.ca, tmp_path / "lab")
+        # what the lab does first under a certified-terminals-only profile (docs/certification.md)
+        suite = [identities[role].terminal_id for role in ("terminal", "peer", "foreign")]
+        certify_terminals(node.target, identities["admin"], suite, "shandong-jining", tls.ca)
 
         # `serve --demo-data` seeds after it starts listening: wait for the residents and visits
         channel = signed_channel(node.target, identities["admin"], tls=TlsConfig(ca=tls.ca))
@@ -215,37 +218,3 @@ def _request_ids(value: object) -> list[str]:
     if isinstance(value, list):
         return [i for v in value for i in _request_ids(v)]
     return []
-
-
-def _certify_suite_terminals(target: str, identities: dict, ca: bytes, out) -> None:  # noqa: ANN001
-    """What a lab does before certifying a node under a profile that admits certified terminals only
-    (docs/certification.md): the operator trusts the lab's key and registers a PASS terminal report
-    for the suite's own terminals — here a throwaway TEST-ONLY lab key and report."""
-    import secrets
-
-    from conformance_tests.reportsign import TEST_ONLY_LABEL, sign_directory
-    from ehc.gm import SM2PrivateKey
-    from reference_node.client import TlsConfig, signed_channel
-    from reference_node.proto.ehc.node.v1 import registry_pb2 as R
-    from reference_node.proto.ehc.node.v1 import registry_pb2_grpc
-
-    key = SM2PrivateKey.generate()
-    out.mkdir()
-    report = {
-        "report_id": f"lab-{secrets.token_hex(8)}", "verdict": "pass", "role": "terminal", "mode": "certification",
-        "dut": {"adapter": "terminal:driver", "name": "TEST-ONLY suite terminals", "version": "1.0.0"},
-        "profile": {"name": "shandong-jining", "title": "shandong-jining", "chain": ["shandong-jining"],
-                    "parameters": {}, "requirements": 1},
-    }  # fmt: skip
-    (out / "report.json").write_text(json.dumps(report), encoding="utf-8")
-    sign_directory(out, key, TEST_ONLY_LABEL, True)
-    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-    channel = signed_channel(target, identities["admin"], tls=TlsConfig(ca=ca))
-    try:
-        stub = registry_pb2_grpc.RegistryServiceStub(channel)
-        pem = key.public_key.to_pem().decode("ascii")
-        stub.TrustLabKey(R.TrustLabKeyRequest(public_key_pem=pem, label=TEST_ONLY_LABEL))
-        suite = [identities[role].terminal_id for role in ("terminal", "peer", "foreign")]
-        stub.AddCertificate(R.AddCertificateRequest(files=files, terminal_ids=suite))
-    finally:
-        channel.close()
