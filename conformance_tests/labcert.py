@@ -20,17 +20,24 @@ from reference_node.proto.ehc.node.v1 import registry_pb2_grpc
 
 
 def terminal_report_files(
-    key: SM2PrivateKey, profile: str, name: str = "TEST-ONLY suite terminals"
+    key: SM2PrivateKey,
+    profile: str,
+    name: str = "TEST-ONLY suite terminals",
+    *,
+    verdict: str = "pass",
+    role: str = "terminal",
 ) -> dict[str, bytes]:
-    """The files of a signed PASS terminal report for ``profile``, as ``ehc certify terminal`` writes them."""
+    """The files of a signed terminal report for ``profile`` (PASS unless told otherwise), as
+    ``ehc certify terminal`` writes them: report.json, junit.xml, manifest.json, manifest.sig."""
     with tempfile.TemporaryDirectory(prefix="ehc-lab-") as tmp:
         out = Path(tmp)
         report = {
-            "report_id": f"lab-{secrets.token_hex(8)}", "verdict": "pass", "role": "terminal",
+            "report_id": f"lab-{secrets.token_hex(8)}", "verdict": verdict, "role": role,
             "mode": "certification", "dut": {"adapter": "terminal:driver", "name": name, "version": "1.0.0"},
             "profile": {"name": profile, "title": profile, "chain": [profile], "parameters": {}, "requirements": 1},
         }  # fmt: skip
         (out / "report.json").write_text(json.dumps(report), encoding="utf-8")
+        (out / "junit.xml").write_text("<testsuite/>", encoding="utf-8")
         sign_directory(out, key, TEST_ONLY_LABEL, True)
         return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 

@@ -12,16 +12,14 @@ let no terminal in.
 
 from __future__ import annotations
 
-import json
-import secrets
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance_tests.reportsign import TEST_ONLY_LABEL, sign_directory
+from conformance_tests.labcert import terminal_report_files
+from conformance_tests.reportsign import TEST_ONLY_LABEL
 from ehc.gm import SM2PrivateKey
 from reference_node.proto.ehc.node.v1 import registry_pb2 as R
 from reference_node.proto.ehc.node.v1 import verification_pb2 as V
@@ -66,20 +64,9 @@ def _trusted_lab(dut: Any) -> SM2PrivateKey:
     return key
 
 
-def _report(tmp: Path, key: SM2PrivateKey, profile: str, **over: str) -> dict[str, bytes]:
-    """The files of a terminal certification report as `ehc certify terminal` writes it, signed."""
-    out = tmp / f"report-{secrets.token_hex(4)}"
-    out.mkdir()
-    report = {
-        "report_id": f"conformance-{secrets.token_hex(8)}", "verdict": over.get("verdict", "pass"),
-        "role": over.get("role", "terminal"), "mode": "certification",
-        "dut": {"adapter": "terminal:driver", "name": "TEST-ONLY Conformance Reader", "version": "1.0.0"},
-        "profile": {"name": profile, "title": profile, "chain": [profile], "parameters": {}, "requirements": 1},
-    }  # fmt: skip
-    (out / "report.json").write_text(json.dumps(report), encoding="utf-8")
-    (out / "junit.xml").write_text("<testsuite/>", encoding="utf-8")
-    sign_directory(out, key, TEST_ONLY_LABEL, True)
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+def _report(key: SM2PrivateKey, profile: str, **over: str) -> dict[str, bytes]:
+    """The files of a terminal certification report as `ehc certify terminal` writes them, signed."""
+    return terminal_report_files(key, profile, "TEST-ONLY Conformance Reader", **over)
 
 
 def _add(dut: Any, files: dict[str, bytes], *terminals: str) -> tuple[Any, dict | None]:
@@ -101,27 +88,25 @@ def _assert_refused(dut: Any, role: str, qr_text: str, what: str) -> None:
 
 
 @pytest.mark.requirement("NODE-CERT-002")
-def test_only_a_trusted_unaltered_pass_report_for_this_profile_certifies_its_own_terminal(
-    dut, profile, tmp_path
-):
+def test_only_a_trusted_unaltered_pass_report_for_this_profile_certifies_its_own_terminal(dut, profile):
     holder = register(dut)
     key = _trusted_lab(dut)
     with _certificate_rule(dut):
-        altered = _report(tmp_path, key, profile.name)
+        altered = _report(key, profile.name)
         altered["junit.xml"] = b"<testsuite tests='0'/>"
-        forged = _report(tmp_path, key, profile.name, verdict="fail")  # made a PASS after signing
+        forged = _report(key, profile.name, verdict="fail")  # made a PASS after signing
         forged["report.json"] = forged["report.json"].replace(b'"verdict": "fail"', b'"verdict": "pass"')
         bad = {
             "a report signed by a lab key the node does not trust": _report(
-                tmp_path, SM2PrivateKey.generate(), profile.name
+                SM2PrivateKey.generate(), profile.name
             ),
             "a report whose file was altered after signing": altered,
             "a report whose report.json was altered after signing": forged,
-            "a FAIL report": _report(tmp_path, key, profile.name, verdict="fail"),
+            "a FAIL report": _report(key, profile.name, verdict="fail"),
             "a report for another profile": _report(
-                tmp_path, key, "national" if profile.name != "national" else "zibo"
+                key, "national" if profile.name != "national" else "zibo"
             ),
-            "a report of another role (a HIS's)": _report(tmp_path, key, profile.name, role="his"),
+            "a report of another role (a HIS's)": _report(key, profile.name, role="his"),
         }
         for i, (what, files) in enumerate(bad.items()):
             role = f"cert-bad-{i}"
@@ -132,7 +117,7 @@ def test_only_a_trusted_unaltered_pass_report_for_this_profile_certifies_its_own
         # a good report lets its terminal in, and only that terminal
         mine = _terminal(dut, "cert-good")
         _terminal(dut, "cert-other")  # holds no certificate of its own
-        records, error = _add(dut, _report(tmp_path, key, profile.name), mine)
+        records, error = _add(dut, _report(key, profile.name), mine)
         assert error is None, f"AddCertificate of a good report refused: {error}"
         assert [(r.terminal_id, r.verdict, r.profile) for r in records.certificates] == [
             (mine, "pass", profile.name)
@@ -148,7 +133,7 @@ def test_only_a_trusted_unaltered_pass_report_for_this_profile_certifies_its_own
             ),
             (
                 "AddCertificate",
-                R.AddCertificateRequest(files=_report(tmp_path, key, profile.name), terminal_ids=[mine]),
+                R.AddCertificateRequest(files=_report(key, profile.name), terminal_ids=[mine]),
             ),
             (
                 "RevokeCertificate",
@@ -165,12 +150,12 @@ def test_only_a_trusted_unaltered_pass_report_for_this_profile_certifies_its_own
 
 
 @pytest.mark.requirement("NODE-CERT-003")
-def test_a_revoked_certificate_stops_its_terminal_at_once(dut, profile, tmp_path):
+def test_a_revoked_certificate_stops_its_terminal_at_once(dut, profile):
     holder = register(dut)
     key = _trusted_lab(dut)
     with _certificate_rule(dut):
         terminal_id = _terminal(dut, "cert-revoked")
-        files = _report(tmp_path, key, profile.name)
+        files = _report(key, profile.name)
         records, error = _add(dut, files, terminal_id)
         assert error is None, f"AddCertificate of a good report refused: {error}"
         error = _verify_error(dut, "cert-revoked", holder.qr_text)
