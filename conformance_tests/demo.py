@@ -231,6 +231,7 @@ class Day:
         self.admin = running.client("admin")
         self.out = out
         self.scenes: dict[str, str] = dict(profile.param("scenes"))
+        self.held_codes: dict[str, str] = {}  # EHCID -> the dynamic code the resident's phone shows
         self.keys = CardKeys.test_only("ehc-demo")
         self.issuer = SM2PrivateKey.from_int(0xDE40)  # TEST-ONLY issuer key of the demo's chip cards
         self.psam_path = out / "cards" / "psam.json"
@@ -309,10 +310,7 @@ class Day:
         request = ip.GetQrCodeRequest(
             ehcid=ehcid, code_type=kind, lifetime_seconds=lifetime, context=self.client.context()
         )
-        held: dict[str, str] | None = getattr(self, "_held_codes", None)  # EHCID -> code held
-        if held is None:
-            held = {}
-            self._held_codes = held
+        held = self.held_codes
         try:
             text = self.client.issuance.GetQrCode(request).qr_text
         except grpc.RpcError as exc:
