@@ -928,16 +928,12 @@ class DemoRun:
         # certified as deployed under the profile (`ehc node serve --profile`): the day ran with the
         # reference's per-visit rules; a province's node refuses hospital cards after its dates and
         # admits certified terminals only, and the node suite checks exactly that
-        from reference_node.profiles import load_profile_data, profile_values
+        from .adapters.node import with_deployed_rules
 
-        rules = ("hospital_card_stop_issue", "hospital_card_stop_use", "require_certified_terminals")
-        deployed = {
-            k: v for k, v in profile_values(load_profile_data(self.profile_name)).items() if k in rules
-        }
-        running.node.config = replace(running.node.config, **deployed)
+        running.node.config = with_deployed_rules(running.node.config, self.profile)
         result = _certify(
             running.client_file, running.target, self.profile_name, self.root, self.node_config.clock_skew_s,
-            certified_only=bool(deployed.get("require_certified_terminals")),
+            certified_only=running.node.config.require_certified_terminals,
         )  # fmt: skip
         t, r = result["tests"], result["requirements"]
         _expect(result["verdict"] == "PASS", f"verdict {result['verdict']}: {t['failed']} tests failed")

@@ -211,12 +211,8 @@ class GrpcNode:
 
         node = self._owner.node
         # released (None): the dates go too, so later tests see the node as it was started
-        cards = (self.profile.param("hospital_cards", {}) or {}) if day is not None else {}
-        node.config = replace(
-            node.config,
-            hospital_card_stop_issue=str(cards.get("stop_issue", "")),
-            hospital_card_stop_use=str(cards.get("stop_use", "")),
-        )
+        source = deployed_config(self.profile) if day is not None else reference_config(self.profile)
+        node.config = replace(node.config, **{k: getattr(source, k) for k in HOSPITAL_CARD_DATES})
         set_policy_day(node, day)
         return True
 
@@ -422,26 +418,56 @@ class GrpcNode:
 REFERENCE_CLOCK_SKEW_S = 2
 
 
+def _served_config(profile: Any) -> Any:
+    """The node configuration `ehc node serve --profile` runs with (a resolved conformance profile)."""
+    from ehc.profiles import ProfileData
+    from reference_node.profiles import profile_config
+
+    return profile_config(ProfileData(profile.name, profile.title, tuple(profile.chain), profile.parameters))
+
+
 def reference_config(profile: Any) -> Any:
     """The reference node configured by the profile as `ehc node serve --profile` does (city,
     profile name, accepted media, dynamic-code rules, newborn document, main-index key, pilot area,
     KPI targets), with three exceptions: the clock skew of its declaration, no certificate rule for
     the suite's own identities, and the hospital-card dates applied only around a visit
-    (set_policy_day)."""
+    (set_policy_day). deployed_config turns the last two back on."""
     from dataclasses import replace
 
-    from ehc.profiles import ProfileData
-    from reference_node.profiles import profile_config
-
-    data = ProfileData(profile.name, profile.title, tuple(profile.chain), profile.parameters)
     return replace(
-        profile_config(data),
+        _served_config(profile),
         clock_skew_s=REFERENCE_CLOCK_SKEW_S,
         require_certified_terminals=False,
         hospital_card_stop_issue="",
         hospital_card_stop_use="",
         test_settlement=True,  # the kit's node serves the TEST-ONLY settlement (HIS payment step)
     )
+
+
+#: The province rules reference_config leaves off for its per-visit defaults and a province's node
+#: runs with (deployed_config): the hospital-card stop dates (seed 001) and certified terminals
+#: only (检测备案, seed 000).
+HOSPITAL_CARD_DATES = ("hospital_card_stop_issue", "hospital_card_stop_use")
+CERTIFICATE_RULE = ("require_certified_terminals",)
+DEPLOYED_RULES = HOSPITAL_CARD_DATES + CERTIFICATE_RULE
+
+
+def deployed_config(profile: Any) -> Any:
+    """The reference node as a province deploys it under the profile: reference_config with the
+    profile's own DEPLOYED_RULES (hospital-card dates, certified terminals only) as `ehc node serve
+    --profile` sets them. The one place the suites, their tests and ``ehc demo`` take them from."""
+    from dataclasses import replace
+
+    served = _served_config(profile)
+    return replace(reference_config(profile), **{k: getattr(served, k) for k in DEPLOYED_RULES})
+
+
+def with_deployed_rules(config: Any, profile: Any, rules: tuple[str, ...] = DEPLOYED_RULES) -> Any:
+    """``config`` (a running node's) with ``rules`` as deployed_config(profile) has them."""
+    from dataclasses import replace
+
+    deployed = deployed_config(profile)
+    return replace(config, **{k: getattr(deployed, k) for k in rules})
 
 
 def start_reference_envelope(run: Any, api: str) -> tuple[Any, Any, str]:

@@ -172,18 +172,14 @@ def reference_node(dut: Any) -> Any:
 
 
 def apply_hospital_card_dates(dut: Any, profile: Any) -> None:
-    """The profile's hospital-card stop dates on the reference node (a remote node has its own)."""
-    from dataclasses import replace
+    """The profile's hospital-card stop dates on the reference node, as deployed under the profile
+    (a remote node has its own)."""
+    from conformance_tests.adapters.node import HOSPITAL_CARD_DATES, with_deployed_rules
 
     node = reference_node(dut)
     if node is None:
         return
-    cards = profile.param("hospital_cards", {}) or {}
-    node.config = replace(
-        node.config,
-        hospital_card_stop_issue=str(cards.get("stop_issue", "")),
-        hospital_card_stop_use=str(cards.get("stop_use", "")),
-    )
+    node.config = with_deployed_rules(node.config, profile, HOSPITAL_CARD_DATES)
 
 
 def refuses_hospital_cards(profile: Any, day: dt.date) -> bool:

@@ -62,13 +62,16 @@ def _pin_day(dut: Any, day: dt.date | None) -> bool:
 
 @contextlib.contextmanager
 def _certificate_rule(dut: Any) -> Iterator[None]:
-    """The 检测备案 rule on for the block (the reference node certifies with it off)."""
+    """The 检测备案 rule on for the block as the profile deploys it (the reference node certifies
+    with it off)."""
+    from conformance_tests.adapters.node import CERTIFICATE_RULE, with_deployed_rules
+
     node = reference_node(dut)
     if node is None:
         yield
         return
     before = node.config
-    node.config = replace(before, require_certified_terminals=True)
+    node.config = with_deployed_rules(before, dut.profile, CERTIFICATE_RULE)
     try:
         yield
     finally:
