@@ -3,6 +3,7 @@ oracle (``conformance_tests.oracle``, written from DIGEST §1.2/§1.3 with ``ehc
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 import pytest
@@ -43,6 +44,28 @@ def test_ehcid_matches_the_national_derivation(dut, main_index, root_key, number
 @given(main_index=main_indexes, number=citizen_ids, doc_type=st.sampled_from(["01", "02", "03", "08", "99"]))
 def test_ehcid_decrypts_back_to_the_document(dut, main_index, number, doc_type):
     derived = dut.derive_ehcid(main_index, ROOT_KEY, doc_type, number)
+    assert oracle.recover(derived, main_index, ROOT_KEY) == doc_type + number
+
+
+# Printable ASCII without space (qr_codec's document-number alphabet), 1..46 characters: the
+# national algorithm pads to a multiple of 16 bytes, so a 10-character birth certificate gives 32
+# hex digits and a 31-character number 96 — fixture citizen IDs (20 bytes) always give 64.
+doc_numbers = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=46)
+
+
+@pytest.mark.requirement("QR-EHCID-001", "QR-EHCID-002")
+@given(main_index=main_indexes, doc_type=st.sampled_from(["03", "08", "99"]), number=doc_numbers)
+@example(main_index=bytes(range(32)), doc_type="08", number="A123456789").via("birth certificate: 32 hex")
+@example(main_index=bytes(range(32)), doc_type="99", number="N" * 31).via("33 bytes: 96 hex")
+@example(main_index=bytes(range(32)), doc_type="03", number="E12345678").via("passport")
+def test_ehcid_of_documents_of_any_length_matches_the_national_derivation(dut, main_index, doc_type, number):
+    expected = oracle.ehcid(main_index, ROOT_KEY, doc_type, number)
+    derived = dut.derive_ehcid(main_index, ROOT_KEY, doc_type, number)
+    assert len(derived) == len(expected), (
+        f"{len(doc_type + number)}-byte document gave {len(derived)} hex digits, the national "
+        f"zero padding to a multiple of 16 bytes gives {len(expected)}"
+    )
+    assert derived == expected
     assert oracle.recover(derived, main_index, ROOT_KEY) == doc_type + number
 
 
@@ -121,6 +144,71 @@ def test_live_codes_are_accepted_whatever_zone_the_clock_is_given_in(dut, left, 
     until = (now + dt.timedelta(seconds=left)).replace(tzinfo=None)
     out = dut.open(_code(until), PROTECT_KEY, now.astimezone(UTC) if in_utc else now)
     assert out.accepted, f"code valid for {left} s more refused with {out.error}"
+
+
+@pytest.mark.requirement("QR-DYN-002")
+@given(now=times, left=st.integers(0, 3000), years=st.sampled_from([-200, -100, 100, 200]))
+@example(now=dt.datetime(2026, 5, 1, 9, 30, 0), left=120, years=100).via("century byte 21 read as 20")
+@example(now=dt.datetime(2026, 5, 1, 9, 30, 0), left=120, years=-100).via("century byte 19 read as 20")
+def test_a_validity_time_of_another_century_is_refused(dut, now, left, years):
+    """A code whose validity time differs from a live one only in the century: an ancient code has
+    expired and a 22nd-century one expires further ahead than any lifetime allows. A decoder that
+    reads the year as 20YY would take both for the live code."""
+    live = now + dt.timedelta(seconds=left)
+    try:
+        other = live.replace(year=live.year + years)
+    except ValueError:  # 29 February of a leap year whose other century is a common year
+        return
+    out = dut.open(_code(other), PROTECT_KEY, now.replace(tzinfo=CST))
+    assert not out.accepted, f"code sealed for {other:%Y-%m-%d %H:%M:%S} accepted at {now:%Y-%m-%d %H:%M:%S}"
+
+
+def _impossible_stamps(draw_date: dt.date, day: int, hms: tuple[int, int, int]) -> str:
+    return f"{draw_date.year:04d}{draw_date.month:02d}{day:02d}{hms[0]:02d}{hms[1]:02d}{hms[2]:02d}"
+
+
+@st.composite
+def impossible_times(draw: st.DrawFn) -> tuple[str, list[dt.datetime]]:
+    """BCD digits of a date-time that does not exist (30 February, 31 April, 29 February of a
+    common year, hour 24, minute 60, second 60), with the real times a lenient decoder could make of
+    it: clamped to the month's last day / 23:59:59, or rolled over into the next day / minute."""
+    first = draw(st.dates(dt.date(2001, 1, 1), dt.date(2098, 12, 1))).replace(day=1)
+    last = calendar.monthrange(first.year, first.month)[1]
+    hms = (draw(st.integers(0, 23)), draw(st.integers(0, 59)), draw(st.integers(0, 59)))
+    if last < 31 and draw(st.booleans()):
+        day = draw(st.integers(last + 1, 31))
+        base = dt.datetime(first.year, first.month, 1, *hms)
+        readings = [base.replace(day=last), base + dt.timedelta(days=day - 1)]
+        return _impossible_stamps(first, day, hms), readings
+    day = draw(st.integers(1, last))
+    which = draw(st.sampled_from(["hour", "minute", "second"]))
+    hms = {"hour": (24, hms[1], hms[2]), "minute": (hms[0], 60, hms[2]), "second": (hms[0], hms[1], 60)}[
+        which
+    ]
+    midnight = dt.datetime(first.year, first.month, day)
+    rolled = midnight + dt.timedelta(hours=hms[0], minutes=hms[1], seconds=hms[2])
+    clamped = midnight.replace(hour=min(hms[0], 23), minute=min(hms[1], 59), second=min(hms[2], 59))
+    return _impossible_stamps(first, day, hms), [clamped, rolled]
+
+
+@pytest.mark.requirement("QR-DYN-003")
+@given(case=impossible_times())
+@example(case=("20260230120000", [dt.datetime(2026, 2, 28, 12), dt.datetime(2026, 3, 2, 12)])).via("30 Feb")
+@example(case=("20250229235959", [dt.datetime(2025, 2, 28, 23, 59, 59), dt.datetime(2025, 3, 1, 23, 59, 59)]))
+@example(case=("20261231235960", [dt.datetime(2026, 12, 31, 23, 59, 59), dt.datetime(2027, 1, 1)])).via(
+    "leap second"
+)
+def test_a_date_that_does_not_exist_is_refused_when_any_reading_of_it_would_be_live(dut, case):
+    """The seal opens to BCD digits of no real date-time. Checked at clocks just before each time a
+    lenient decoder could read into it, so a decoder that clamps or rolls the date over meets a code
+    that would be live under its own reading — only refusing the parse passes."""
+    stamp, readings = case
+    text = f"{'AB' * 32}:0:{_seal_plain(PROTECT_KEY, bytes.fromhex(stamp) + bytes(9))}"
+    for reading in readings:
+        now = (reading - dt.timedelta(seconds=10)).replace(tzinfo=CST)
+        out = dut.open(text, PROTECT_KEY, now)
+        assert not out.crashed, f"crashed: {out.error}"
+        assert not out.accepted, f"validity {stamp} (no such date-time) accepted at {now:%Y-%m-%d %H:%M:%S}"
 
 
 def _seal_plain(key: bytes, plain: bytes) -> str:

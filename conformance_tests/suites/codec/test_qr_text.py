@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import string
+import unicodedata
 from importlib import resources
 
 import pytest
@@ -45,9 +46,22 @@ def test_dynamic_code_is_accepted_and_round_trips(dut, ehcid, v):
     assert (out.kind, out.ehcid, out.validity_field) == ("dynamic", ehcid, v)
 
 
+# Decimal digits of other scripts whose value is 0 or 1 (full-width, Arabic-Indic, Devanagari …):
+# `\d` and int() take them in Python, .NET and Java (UNICODE_CHARACTER_CLASS), the text does not.
+unicode_zero_one = st.characters(categories=["Nd"]).filter(
+    lambda c: not c.isascii() and unicodedata.decimal(c, -1) in (0, 1)
+)
+
+
 @pytest.mark.requirement("QR-TEXT-003")
-@given(ehcid=ehcids, type_char=st.characters(codec="ascii", exclude_characters="01:"), v=validity_fields)
+@given(
+    ehcid=ehcids,
+    type_char=st.characters(codec="ascii", exclude_characters="01:") | unicode_zero_one,
+    v=validity_fields,
+)
 @example(ehcid="A" * 64, type_char="2", v="0" * 32)
+@example(ehcid="A" * 64, type_char="\uff11", v="0" * 32).via("full-width 1")
+@example(ehcid="A" * 64, type_char="\u0660", v="0" * 32).via("Arabic-Indic 0")
 def test_unknown_type_digit_is_rejected(dut, ehcid, type_char, v):
     assert not dut.parse(f"{ehcid}:{type_char}").accepted
     assert not dut.parse(f"{ehcid}:{type_char}:{v}").accepted
@@ -142,6 +156,30 @@ def test_arbitrary_input_never_crashes(dut, text):
 def test_opaque_tokens_are_forwarded_unchanged(dut, token):
     out = dut.classify(token)
     assert out.accepted, f"opaque token of {len(token)} characters refused with {out.error}"
+    assert out.text == token, "token changed on its way to the node"
+
+
+# Local EMPI tokens may carry Chinese text (docs/assumptions.md: the limit is in characters):
+# a limit counted in UTF-8 bytes refuses a 100-character CJK token (300 bytes) an ASCII test
+# never reaches.
+cjk_tokens = st.text(
+    alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=256
+)
+
+
+@pytest.mark.requirement("QR-TEXT-011")
+@given(
+    token=cjk_tokens
+    | st.tuples(cjk_tokens, st.text(alphabet=string.ascii_uppercase, max_size=40)).map("".join)
+)
+@example(token="济宁市第一人民医院就诊码" * 21).via("252 characters, 756 UTF-8 bytes")
+def test_unicode_opaque_tokens_count_characters_not_bytes(dut, profile, token):
+    limit = int(profile.param("qr.opaque_max_length", 256))
+    token = token[:limit]
+    out = dut.classify(token)
+    assert out.accepted, (
+        f"opaque token of {len(token)} characters ({len(token.encode())} UTF-8 bytes) refused with {out.error}"
+    )
     assert out.text == token, "token changed on its way to the node"
 
 
