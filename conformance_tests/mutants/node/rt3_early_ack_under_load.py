@@ -1,0 +1,85 @@
+"""A vendor whose ReportStream switches to "batch mode" under load: once eight or more records
+are waiting, it acknowledges each at once from memory and writes the batch a second later (in
+batches of 50, on a timer). At the end of a stream it waits for its batches, so a stream that
+ends normally loses nothing — but every record acknowledged in batch mode was acknowledged
+before it was stored: a crash in that second loses acknowledged reports. A stream of one record
+at a time, and unary Report, are stored before the answer."""
+
+from __future__ import annotations
+
+import queue
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+
+from reference_node.auth import H_TERMINAL
+from reference_node.proto.ehc.node.v1 import usage_pb2
+
+from ._proxy import Refusal, VendorNode
+
+_REPORT = "/ehc.node.v1.UsageService/Report"
+LOAD = 8
+BATCH = 50
+FLUSH_DELAY_S = 1.0
+
+
+class EarlyAckUnderLoad(VendorNode):
+    mutant_name = "rt3-early-ack-under-load"
+    description = "under load, streamed usage reports acknowledged from memory and stored ~1 s later"
+    defect_class = "usage reports acknowledged before they are durable"
+    catches = ("NODE-USAGE-007",)
+
+    def on_stream(self, method: str, metadata: list, requests: Iterator[bytes]) -> Iterator[bytes]:
+        creds = self.caller(dict(metadata).get(H_TERMINAL, ""))
+        if not method.endswith("/ReportStream") or creds is None:
+            return self.forward_stream(method, metadata, requests)
+        return self._batched(method, creds, requests)
+
+    def _flush_later(self, method: str, creds, batch: list[bytes]) -> threading.Thread:  # type: ignore[no-untyped-def]
+        def run() -> None:
+            time.sleep(FLUSH_DELAY_S)
+            for _ in self.forward_stream(method, [], iter(batch), sign_as=creds):
+                pass
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+    def _batched(self, method: str, creds, requests: Iterator[bytes]) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+        inbox: queue.Queue = queue.Queue()
+        end = object()
+
+        def read() -> None:
+            try:
+                for raw in requests:
+                    inbox.put(raw)
+            finally:
+                inbox.put(end)
+
+        threading.Thread(target=read, daemon=True).start()
+        batch: list[bytes] = []
+        flushers: list[threading.Thread] = []
+        while (raw := inbox.get()) is not end:
+            record = usage_pb2.UsageRecord.FromString(raw)
+            if inbox.qsize() >= LOAD or batch:
+                batch.append(raw)
+                if len(batch) >= BATCH:
+                    flushers.append(self._flush_later(method, creds, batch))
+                    batch = []
+                yield usage_pb2.ReportAck(
+                    request_id=record.request_id, accepted=True, usage_id=secrets.token_hex(16)
+                ).SerializeToString()
+                continue
+            try:
+                ack = self.call_as(creds, _REPORT, record)
+            except Refusal as refusal:
+                ack = usage_pb2.ReportAck(request_id=record.request_id, error=refusal.error_info())
+            yield ack.SerializeToString()
+        if batch:
+            flushers.append(self._flush_later(method, creds, batch))
+        for thread in flushers:
+            thread.join()
+
+
+MUTANT = EarlyAckUnderLoad
