@@ -457,3 +457,46 @@ def test_a_terminal_cannot_report_usage_in_another_terminals_name(dut, claimed):
     record = _usage(dut, "terminal", r.card.ehcid, terminal_id=other.terminal_id, org_code=other.org_code)
     denied(dut.call("usage", "Report", record)[1], f"usage report claiming to be {claimed}")
     assert record.request_id not in _usage_ids(dut, r.card.ehcid), "a refused usage report was stored"
+
+
+@pytest.mark.requirement("NODE-AUTHZ-004")
+@pytest.mark.parametrize("claimed", ["foreign", "peer"])
+def test_a_terminal_cannot_stream_usage_in_another_terminals_name(dut, claimed):
+    """The batch path too: in a ReportStream (what front-end servers and store-and-forward queues
+    use) a record naming another terminal or organisation is refused and not stored, while the
+    terminal's own records in the same stream are."""
+    import grpc
+
+    other = dut.context(claimed)
+    r = register_as(dut, "terminal")
+    own = _usage(dut, "terminal", r.card.ehcid)
+    spoofed = _usage(dut, "terminal", r.card.ehcid, terminal_id=other.terminal_id, org_code=other.org_code)
+    try:
+        acks = dut.stream("usage", "ReportStream", [own, spoofed])
+    except grpc.RpcError as exc:  # a node may refuse the whole stream
+        assert exc.code() == grpc.StatusCode.PERMISSION_DENIED, f"stream refused as {exc.code().name}"
+        acks = []
+    by_id = {a.request_id: a for a in acks}
+    if spoofed.request_id in by_id:
+        ack = by_id[spoofed.request_id]
+        assert ack.error.code and not ack.accepted and not ack.duplicate, (
+            f"streamed usage record claiming to be {claimed}: acknowledged"
+        )
+    stored = _usage_ids(dut, r.card.ehcid)
+    assert spoofed.request_id not in stored, f"a streamed record claiming to be {claimed} was stored"
+    if acks:
+        assert own.request_id in stored, "the terminal's own streamed record was not stored"
+
+
+@pytest.mark.requirement("NODE-AUTHZ-001", "NODE-AUTHZ-003")
+@pytest.mark.parametrize("role", ["terminal", "foreign"])
+def test_supervision_figures_of_one_organisation_are_operator_only(dut, role):
+    """KPIs and ratings asked for one organisation (a hospital's "own dashboard"), its own or
+    another's: still an operator method, refused to a terminal."""
+    from reference_node.proto.ehc.node.v1 import supervision_pb2 as S
+
+    today = dt.date.today().isoformat()
+    for org in (dut.context("terminal").org_code, dut.context("foreign").org_code):
+        request = S.KpiRequest(start_date=today, end_date=today, org_code=org)
+        for rpc in ("Kpis", "Ratings"):
+            denied(dut.call("supervision", rpc, request, role)[1], f"{rpc} of organisation {org} by {role}")
