@@ -280,3 +280,51 @@ def test_replayed_and_stale_signed_requests_are_refused(dut):
     assert results["first"] is None, f"correctly signed request refused: {results['first']}"
     assert results["replay"] is not None, "the same signed request was accepted twice"
     assert results["stale"] is not None, "a request signed an hour ago was accepted"
+
+
+REPLAY_AFTER_CALLS = 300
+
+
+@pytest.mark.requirement("SEC-010")
+def test_a_replay_after_many_other_calls_is_still_refused(dut):
+    """A captured call replayed later, within the replay window, after the terminal made a few
+    hundred other calls: a node that remembers only its last N nonces (a ring buffer on the hot
+    path) refuses a replay sent at once and takes this one."""
+    import grpc
+
+    from reference_node.auth import sign
+    from reference_node.client import error_of, plain_channel
+
+    r = register(dut)
+    creds = dut.credentials("terminal")
+    request = V.VerifyQrRequest(qr_text=r.qr_text, context=dut.context())
+    method = "/ehc.node.v1.VerificationService/VerifyQr"
+    headers = list(
+        sign(creds.secret, method, request.SerializeToString(), terminal_id=creds.terminal_id).items()
+    )
+    channel = plain_channel(dut.target, dut.tls)
+    rpc = verification_pb2_grpc.VerificationServiceStub(channel).VerifyQr
+
+    def send() -> dict | None:
+        try:
+            rpc(request, metadata=headers, timeout=30)
+            return None
+        except grpc.RpcError as exc:
+            return {"code": error_of(exc).code.name, "grpc": exc.code().name}
+
+    try:
+        first = send()
+        assert first is None, f"correctly signed request refused: {first}"
+        stub = dut.client("terminal").verification
+        for _ in range(REPLAY_AFTER_CALLS):  # other, freshly signed calls of the same terminal
+            stub.VerifyQr(request, timeout=30)
+        replay = send()
+    finally:
+        channel.close()
+    dut.log.call(
+        "VerifyQr (replay after other calls)", {"other_calls": REPLAY_AFTER_CALLS}, {"replay": replay}
+    )
+    assert replay is not None, (
+        f"the same signed request was accepted again after {REPLAY_AFTER_CALLS} other calls"
+    )
+    assert replay["grpc"] in ("UNAUTHENTICATED", "PERMISSION_DENIED"), f"replay refused as {replay['grpc']}"
