@@ -175,6 +175,34 @@ def test_usage_reports_are_idempotent(dut):
     assert error is None and [u.request_id for u in listed.records].count(record.request_id) == 1
 
 
+RETRY_AFTER_REPORTS = 200
+
+
+@pytest.mark.requirement("NODE-USAGE-005", "SUP-010")
+def test_a_retry_after_many_other_reports_is_still_a_duplicate(dut):
+    """A terminal's store-and-forward queue drains after an outage: the retry of a report comes
+    after a few hundred others. A node that remembers only its last N request ids (an in-memory
+    LRU) recognises a retry sent at once and stores this one a second time."""
+    r = register(dut)
+    record = usage(dut, r.card.ehcid)
+    first, error = dut.call("usage", "Report", record)
+    assert error is None and first.accepted, error
+    other = register(dut)
+    fillers = [usage(dut, other.card.ehcid) for _ in range(RETRY_AFTER_REPORTS)]
+    acks = dut.stream("usage", "ReportStream", fillers)
+    assert len(acks) == len(fillers) and not [a for a in acks if a.error.code], "filler reports refused"
+    again, error = dut.call("usage", "Report", record)
+    assert error is None and again.duplicate and not again.accepted, (
+        f"retry after {RETRY_AFTER_REPORTS} other reports not answered as a duplicate: {again or error}"
+    )
+    streamed = dut.stream("usage", "ReportStream", [record])
+    assert streamed and streamed[0].duplicate and not streamed[0].accepted, "streamed retry stored as new"
+    listed, error = dut.call("usage", "QueryUsage", U.QueryUsageRequest(ehcid=r.card.ehcid), "admin")
+    assert error is None
+    count = [u.request_id for u in listed.records].count(record.request_id)
+    assert count == 1, f"the report is stored {count} times"
+
+
 @pytest.mark.requirement("NODE-USAGE-003")
 def test_physical_card_usage_is_accepted_and_stored_masked(dut):
     r = register(dut)
