@@ -133,6 +133,31 @@ def test_visits_are_counted_once_and_shares_follow(dut, profile):
     assert summary.physical_share == pytest.approx(summary.physical_visits / summary.visits)
 
 
+@pytest.mark.requirement("SUP-002", "SUP-010")
+def test_a_visit_counts_on_the_hospitals_beijing_day(dut):
+    """Night visits (emergencies after midnight, before 08:00 Beijing time) count on their Beijing
+    day, a late-evening visit on its own day: a period cut at UTC midnight (a server in UTC) moves
+    every use between 00:00 and 08:00 CST to the day before, which daytime visits never show."""
+    before_day, day, after_day = recent(4), recent(3), recent(2)
+    org = dut.context().org_code
+    before = {d: kpis(dut, d, d, org_code=org).summary.visits for d in (before_day, day, after_day)}
+    people = [register(dut) for _ in range(4)]
+    report_all(
+        dut,
+        [
+            visit(dut, day, hour=0, visit_type="E", ehcid=people[0].card.ehcid),  # 00:xx CST
+            visit(dut, day, hour=7, visit_type="E", ehcid=people[1].card.ehcid),  # 07:xx CST
+            visit(dut, day, hour=23, ehcid=people[2].card.ehcid),  # 23:xx CST
+            visit(dut, after_day, hour=1, visit_type="E", ehcid=people[3].card.ehcid),
+        ],
+    )
+    added = {d: kpis(dut, d, d, org_code=org).summary.visits - before[d] for d in before}
+    expected = {before_day: 0, day: 3, after_day: 1}
+    assert added == expected, "visits added per Beijing day " + ", ".join(
+        f"{d}: {added[d]} (expected {expected[d]})" for d in (before_day, day, after_day)
+    )
+
+
 @pytest.mark.requirement("SUP-001")
 def test_county_coverage_is_holders_over_residents(dut):
     county = "370826"
