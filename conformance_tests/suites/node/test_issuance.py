@@ -189,12 +189,24 @@ def test_reissue_while_valid_follows_the_profile(dut, profile):
         assert error is None
 
 
+def state_refusal(error: dict | None, what: str) -> dict:
+    """A refusal that depends on the card's state (suspended, cancelled, wrong state for the
+    action): gRPC FAILED_PRECONDITION. Not INVALID_ARGUMENT — gRPC keeps that for arguments wrong
+    whatever the state, and a terminal acting on it tells the patient to scan a good code again,
+    while the same code verifies after Resume (docs/node.md "Errors")."""
+    error = assert_client_error(error, what)
+    assert error.get("grpc") == "FAILED_PRECONDITION", (
+        f"{what}: refused as {error.get('grpc')} ({error.get('code')}), expected FAILED_PRECONDITION"
+    )
+    return error
+
+
 @pytest.mark.requirement("NODE-CARD-001", "NODE-VERIFY-004")
 def test_suspend_and_resume(dut):
     r = register(dut)
     assert card_action(dut, "Suspend", r.card.ehcid)[1] is None
     _, error = verify(dut, r.qr_text)
-    error = assert_client_error(error, "verify a suspended card")
+    error = state_refusal(error, "verify a suspended card")
     assert "SUSPEND" in error["code"].upper()
     assert card_action(dut, "Resume", r.card.ehcid)[1] is None
     assert verify(dut, r.qr_text)[1] is None
@@ -217,9 +229,9 @@ def test_suspension_applies_to_a_card_verified_just_before(dut):
 def test_cancel_is_final(dut):
     r = register(dut)
     assert card_action(dut, "Cancel", r.card.ehcid)[1] is None
-    assert_client_error(verify(dut, r.qr_text)[1], "verify a cancelled card")
-    assert_client_error(card_action(dut, "Resume", r.card.ehcid)[1], "resume a cancelled card")
-    assert_client_error(qr(dut, r.card.ehcid, dynamic=False)[1], "code for a cancelled card")
+    state_refusal(verify(dut, r.qr_text)[1], "verify a cancelled card")
+    state_refusal(card_action(dut, "Resume", r.card.ehcid)[1], "resume a cancelled card")
+    state_refusal(qr(dut, r.card.ehcid, dynamic=False)[1], "code for a cancelled card")
 
 
 @pytest.mark.requirement("NODE-CARD-003", "NODE-CARD-004")
@@ -244,9 +256,9 @@ def test_modify_keeps_identity_and_query_shows_it(dut):
 def test_operations_in_the_wrong_state_are_refused(dut):
     card = register(dut).card
     assert card_action(dut, "Suspend", card.ehcid)[1] is None
-    assert_client_error(card_action(dut, "Suspend", card.ehcid)[1], "suspend a suspended card")
+    state_refusal(card_action(dut, "Suspend", card.ehcid)[1], "suspend a suspended card")
     assert card_action(dut, "Resume", card.ehcid)[1] is None
-    assert_client_error(card_action(dut, "Resume", card.ehcid)[1], "resume a normal card")
+    state_refusal(card_action(dut, "Resume", card.ehcid)[1], "resume a normal card")
 
 
 @pytest.mark.requirement("NODE-CARD-005")
