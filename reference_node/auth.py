@@ -191,13 +191,22 @@ class Authenticator:
             return True
         return certificates.holds_valid(self.node.db, terminal_id, self.node.config.profile)
 
-    def credential(self, terminal_id: str) -> tuple[bytes, Caller, bool] | None:
-        """(secret, caller, usable) of a registered terminal, for front doors that sign with the
-        same secret in another envelope (reference_node.platforms); None when unknown."""
+    def credential(self, terminal_id: str) -> tuple[bytes, Caller, EhcError | None] | None:
+        """(secret, caller, refusal) of a registered terminal, for front doors that sign with the
+        same secret in another envelope (reference_node.platforms); None when unknown. ``refusal``
+        is what a signed ehc.node.v1 call of the terminal gets once its signature verifies
+        (revoked; not certified, 检测备案), None when it may call: every door, one rule."""
         cred = self._credential(terminal_id)
         if cred is None:
             return None
-        return cred.secret, cred.caller, not cred.revoked and cred.certified
+        return cred.secret, cred.caller, self._refusal(cred)
+
+    def _refusal(self, cred: _Credential) -> EhcError | None:
+        if cred.revoked or not cred.certified:
+            if not cred.revoked and self.node.config.require_certified_terminals:
+                return EhcError(TERMINAL_NOT_CERTIFIED)
+            return EhcError(AUTH_CREDENTIAL_REVOKED)
+        return None
 
     def forget(self, terminal_id: str) -> None:
         """Drop a cached credential (called on revocation, rotation or a terminal change, here or
@@ -257,10 +266,8 @@ class Authenticator:
                 terminal=terminal, method=method
             )
             raise EhcError(AUTH_BAD_SIGNATURE)
-        if cred.revoked or not cred.certified:
-            if not cred.revoked and self.node.config.require_certified_terminals:
-                raise EhcError(TERMINAL_NOT_CERTIFIED)
-            raise EhcError(AUTH_CREDENTIAL_REVOKED)
+        if (refusal := self._refusal(cred)) is not None:
+            raise refusal
         now_ms = time.time() * 1000
         if abs(now_ms - int(ts)) > self.window_ms:
             raise EhcError(AUTH_STALE_TIMESTAMP, window_s=self.node.config.replay_window_s)

@@ -314,9 +314,10 @@ class QinghaiFrontDoor:
         given = action["userPwd"].encode("utf-8", "replace")
         if not hmac.compare_digest(given, expected.encode("ascii")) or cred is None:
             raise _envelope("BAD_CREDENTIALS", "userName/userPwd do not match a terminal of this node")
-        secret, caller, usable = cred
-        if not usable:
-            raise _envelope("FORBIDDEN", "the terminal's credential is revoked or not certified")
+        secret, caller, refusal = cred
+        if refusal is not None:  # the node's own rule (revoked; 检测备案), as on every other door
+            name = "NOT_CERTIFIED" if refusal.code.name == "NODE_TERMINAL_NOT_CERTIFIED" else "FORBIDDEN"
+            raise _envelope(name, f"{refusal.code.name}: {refusal.message}")
         if action.get("orgId") and action["orgId"] != caller.org_code:
             raise _envelope("FORBIDDEN", "action.orgId is not the terminal's organisation")
         try:

@@ -58,6 +58,7 @@ ENVELOPE_CODES: dict[str, str] = {
     "DECRYPT_FAILED": "1009",
     "FORBIDDEN": "1010",
     "UNKNOWN_BUSINESS": "1011",
+    "NOT_CERTIFIED": "1012",  # 检测备案: no registered PASS certification report (NODE-CERT-001)
     "UNAVAILABLE": "1098",
     "INTERNAL": "1099",
 }

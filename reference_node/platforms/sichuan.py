@@ -222,12 +222,13 @@ class SichuanFrontDoor:
         cred = self.auth.credential(body["appId"])
         if cred is None:
             raise Refused("APP_UNKNOWN", "appId is not registered with this node")
-        secret, caller, usable = cred
+        secret, caller, refusal = cred
         expected = digest(body, md5_key(secret))
         if not hmac.compare_digest(body["digest"].encode("utf-8", "replace"), expected.encode("ascii")):
             raise Refused("DIGEST_MISMATCH", "digest does not verify (see docs/platforms.md for the input)")
-        if not usable:
-            raise Refused("FORBIDDEN", "the app's credential is revoked or not certified")
+        if refusal is not None:  # the node's own rule (revoked; 检测备案), as on every other door
+            name = "NOT_CERTIFIED" if refusal.code.name == "NODE_TERMINAL_NOT_CERTIFIED" else "FORBIDDEN"
+            raise Refused(name, f"{refusal.code.name}: {refusal.message}")
         now = time.time()
         window = self.node.config.replay_window_s
         if abs(now - int(body["timestamp"]) / 1000) > window:

@@ -66,6 +66,7 @@ RESULT_CODES: dict[str, str] = {
     "METHOD_UNKNOWN": "1010",
     "FORBIDDEN": "1011",
     "UNSUPPORTED": "1012",  # version or digestType
+    "NOT_CERTIFIED": "1013",  # 检测备案: no registered PASS certification report (NODE-CERT-001)
     "CARD_UNKNOWN": "2001",
     "CARD_NOT_USABLE": "2002",
     "CODE_INVALID": "2003",

@@ -88,6 +88,8 @@ def result_of(err: EhcError) -> str:
     name = err.code.name
     if name in _RESULT_OF_KIT:
         return _RESULT_OF_KIT[name]
+    if name == "NODE_TERMINAL_NOT_CERTIFIED":
+        return "APP_NOT_CERTIFIED"  # 检测备案: the operator registers a certification report
     if name.startswith(("NODE_FORBIDDEN", "NODE_CONTEXT")):
         return "APP_FORBIDDEN"
     if name.startswith("NODE_AUTH"):
@@ -318,22 +320,28 @@ class TencentFrontDoor:
         if not self.auth.fresh_nonce(key, now) and not idempotent:
             raise PlatformError("REQUEST_ID_REPLAYED", "requestId already used within the window")
 
-    def _app(self, app_id: str, hospital_id: str) -> tuple[str, Caller]:
+    def _app(self, app_id: str) -> tuple[str, Caller, EhcError | None]:
         cred = self.auth.credential(app_id)
         if cred is None:
             raise PlatformError("APP_UNKNOWN", "appId is not registered with this node")
-        secret, caller, usable = cred
-        if not usable:
-            raise PlatformError("APP_FORBIDDEN", "the app's credential is revoked or not certified")
+        secret, caller, refusal = cred
+        return secret.hex(), caller, refusal
+
+    @staticmethod
+    def _admit(caller: Caller, refusal: EhcError | None, hospital_id: str) -> None:
+        """After the sign verified (an unsigned call learns nothing about the app): the node's own
+        refusal of the app (revoked; not certified, 检测备案), then its organisation."""
+        if refusal is not None:
+            raise PlatformError(result_of(refusal), f"{refusal.code.name}: {refusal.message}")
         if hospital_id != caller.org_code:
             raise PlatformError("APP_FORBIDDEN", "hospitalId is not the app's organisation")
-        return secret.hex(), caller
 
     def get_app_token(self, common_in: dict[str, Any], req: dict[str, Any]) -> dict[str, Any]:
         app_id = _str(req, "appId", required=True)
         hospital_id = _str(common_in, "hospitalId", required=True)
-        secret, _caller = self._app(app_id, hospital_id)
+        secret, caller, refusal = self._app(app_id)
         self._check_common(common_in, req, secret)
+        self._admit(caller, refusal, hospital_id)
         token = self.tokens.issue(app_id, time.time())
         log(LOG, logging.INFO, "tencent app token issued", app=app_id)
         return {"appToken": token, "expiresIn": self.tokens.lifetime_s}
@@ -344,8 +352,9 @@ class TencentFrontDoor:
         token = _str(common_in, "appToken", required=True)
         hospital_id = _str(common_in, "hospitalId", required=True)
         app_id = self.tokens.app_of(token, time.time())
-        secret, caller = self._app(app_id, hospital_id)
+        secret, caller, refusal = self._app(app_id)
         self._check_common(common_in, req, secret, idempotent=idempotent)
+        self._admit(caller, refusal, hospital_id)
         if self.auth.rates.enabled and not caller.is_admin and self.auth.rates.take(app_id):
             raise EhcError(self._rate_limited_code(), "over the app's call rate; retry shortly")
         return Call(caller, common_in, req)

@@ -44,6 +44,7 @@ RESULT_CODES: dict[str, int] = {
     "REQUEST_ID_REPLAYED": 10015,
     "OPERATION_UNKNOWN": 10016,
     "APP_FORBIDDEN": 10017,
+    "APP_NOT_CERTIFIED": 10018,  # 检测备案: no registered PASS certification report (NODE-CERT-001)
     "CARD_UNKNOWN": 20001,
     "CARD_SUSPENDED": 20002,
     "CARD_CANCELLED": 20003,
