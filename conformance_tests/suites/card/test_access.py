@@ -29,6 +29,7 @@ from .helpers import (
     is_success,
     open_psam,
     probe,
+    probe_drained,
     select,
     select_path,
 )
@@ -230,7 +231,7 @@ def assert_unreadable(dut, ctx: Ctx, target: Protected, ways: list[str] | None =
     for way in ways or selections(dut, target):
         make_current(dut, target, way)  # reads leave the current EF alone: one SELECT per way
         for mode, apdu in read_commands(target):
-            answer = probe(dut, apdu)
+            answer = probe_drained(dut, apdu)  # refused: nothing left in the buffer either
             assert_no_data(target, f"[{way}] {mode}", apdu, answer, ctx)
             if way == "fid" and offered(mode):
                 assert answer[1] == 0x6982, f"{target.name} {mode} before authentication: SW {answer[1]:04X}"
@@ -246,7 +247,7 @@ def assert_sfi_unreadable(dut, ctx: Ctx, df: tuple[int, ...]) -> None:
             ("READ BINARY via SFI", bytes([0x00, 0xB0, 0x80 | sfi, 0x00, 0x00])),
         ] + [(f"READ RECORD tag {tag} via SFI", bytes([0x00, 0xB2, tag, sfi << 3, 0x00])) for tag in tags]
         for mode, apdu in apdus:
-            data, status = probe(dut, apdu)
+            data, status = probe_drained(dut, apdu)
             label = f"{'/'.join(f'{f:04X}' for f in df)} SFI {sfi}: {mode} ({apdu.hex().upper()})"
             assert not data or data in ctx.free, (
                 f"{label} answered {len(data)} protected bytes, SW {status:04X}"
@@ -292,7 +293,7 @@ def test_no_short_file_identifier_reaches_protected_data(dut, card, df):
 def test_any_read_apdu_on_a_protected_file_gives_no_data(dut, card, target, cla, ins, p1, p2, le):
     make_current(dut, target, "fid")
     apdu = bytes([cla, ins, p1, p2]) + (b"" if le is None else bytes([le]))
-    assert_no_data(target, "generated read", apdu, probe(dut, apdu), card)
+    assert_no_data(target, "generated read", apdu, probe_drained(dut, apdu), card)
 
 
 @pytest.mark.requirement("CARD-APDU-001", "CARD-APDU-002", "CARD-APDU-003")
@@ -324,7 +325,7 @@ def assert_df_unreadable_in_place(dut, ctx: Ctx, df: tuple[int, ...], context: s
     for target in (p for p in PROTECTED if p.df == df):
         assert select(dut, target.fid) == 0x9000, f"SELECT {target.name} from its DF"
         for mode, apdu in read_commands(target):
-            assert_no_data(target, f"{context}: {mode}", apdu, probe(dut, apdu), ctx)
+            assert_no_data(target, f"{context}: {mode}", apdu, probe_drained(dut, apdu), ctx)
     tags = sorted({p.tags[0] for p in PROTECTED if p.df == df and p.tags})
     for sfi in SFIS:
         for apdu in (
@@ -332,7 +333,7 @@ def assert_df_unreadable_in_place(dut, ctx: Ctx, df: tuple[int, ...], context: s
             bytes([0x00, 0xB0, 0x80 | sfi, 0x00, 0x00]),
             *(bytes([0x00, 0xB2, tag, sfi << 3, 0x00]) for tag in tags),
         ):
-            data, status = probe(dut, apdu)
+            data, status = probe_drained(dut, apdu)
             assert not data or data in ctx.free, (
                 f"{context}: {apdu.hex().upper()} (SFI {sfi}) answered {len(data)} protected bytes, SW {status:04X}"
             )
@@ -362,6 +363,24 @@ def test_selecting_a_sibling_df_clears_access(dut, card, df, other):
         if select(dut, fid) != 0x9000:
             assert select(dut, DDF1) == 0x9000 and select(dut, fid) == 0x9000, f"SELECT {fid:04X}"
     assert_df_unreadable_in_place(dut, card, df, f"after SELECT {other:04X} and back")
+
+
+@pytest.mark.requirement("CARD-FILE-010")
+@pytest.mark.parametrize(
+    "df",
+    [
+        pytest.param(DF01, id="DDF1/DF01", marks=[pytest.mark.requirement("CARD-FILE-009")]),
+        pytest.param(DF02, id="DDF1/DF02"),
+        pytest.param(DF03, id="DDF1/DF03"),
+    ],
+)
+def test_the_ddf1_read_key_does_not_open_the_dfs_below(dut, card, df):
+    """Entering a child DF keeps DDF1's state (ISO/IEC 7816-4), but the child's files are guarded by
+    the child's own read key (RK_DF0x): a card with one "authenticated" flag for the whole
+    application gives addresses and clinical data to a terminal that only holds RK_DDF1."""
+    authenticate(dut, card, (DDF1,))
+    assert select(dut, df) == 0x9000, f"SELECT {df:04X} from DDF1"
+    assert_df_unreadable_in_place(dut, card, (DDF1, df), "with RK_DDF1 only")
 
 
 # ------------------------------------------------------------------------------------ tests: writes

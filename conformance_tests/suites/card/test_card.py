@@ -265,6 +265,24 @@ def test_unknown_instruction_answers_6d00(dut, card, ins):
     assert sw(dut.transmit(bytes([0x00, ins, 0x00, 0x00]))) == 0x6D00, f"INS {ins:02X}"
 
 
+@pytest.mark.requirement("CARD-APDU-004", "CARD-AUTH-003")
+def test_first_challenge_after_each_reset_is_fresh(dut, card):
+    """A card whose RNG is seeded at power-up from a constant gives perfect challenges within a
+    session and the same first challenge after every reset: an EXTERNAL AUTHENTICATE recorded on it
+    replays after any later reset. The first challenge of 8 power-ups must all differ (a uniform
+    8-byte source repeats with probability below 2e-18)."""
+    firsts = []
+    for _ in range(8):
+        dut.reset()
+        assert select_path(dut, 0x3F00, 0xDDF1) == 0x9000
+        value, status = send(dut, bytes.fromhex("0084000008"))
+        assert status == 0x9000 and len(value) == 8, f"GET CHALLENGE after a reset: SW {status:04X}"
+        firsts.append(value)
+    assert len(set(firsts)) == len(firsts), (
+        f"the first GET CHALLENGE after a reset repeated: {len(set(firsts))} distinct values in {len(firsts)} resets"
+    )
+
+
 @pytest.mark.requirement("CARD-APDU-005")
 @pytest.mark.parametrize("cla", [0xA0, 0xB0, 0xD0, 0xE0])
 def test_unknown_class_answers_6e00(dut, card, cla):
@@ -346,6 +364,64 @@ def test_secure_messaging_with_a_bad_mac_is_refused(dut, card):
     body = bytes(16) + b"\x00\x00\x00\x00"
     _, status = send(dut, bytes([0x04, 0xDC, 0x01, 0x04, len(body)]) + body)
     assert status == 0x6988, f"UPDATE RECORD (SM) with a bad MAC: SW {status:04X}"
+
+
+def _sm_update_ef05(dut, card: Ctx, record_no: int, tlv: bytes, tamper_block: int | None) -> int:
+    """``04 DC`` on DDF1/EF05 as DIGEST §2.2/§2.3 build it: UK_DDF1 external authentication, a second
+    card challenge, the PSAM's STK_DDF1 session (DELIVER KEY 28 02, one level), enc(L || TLV || pad)
+    by CIPHER DATA and the MAC by 80 FA 05 00 (IV 16x00, header || Lc || enc, 80-padded). With
+    ``tamper_block`` one byte of that cryptogram block is flipped after the MAC was made."""
+    from ehc.gm import pad_80
+
+    from .helpers import psam_send
+
+    select_path(dut, 0x3F00, 0xDDF1)
+    update = dict((card.keys or {}).get("update_ddf1", {"ref": 0x05, "psam_index": 0x272A}))
+    assert external_authenticate(dut, update, card.card_no, card.city) == 0x9000, "UK_DDF1 authentication"
+    assert select(dut, 0xEF05) == 0x9000
+    challenge, status = send(dut, bytes.fromhex("0084000008"))
+    assert status == 0x9000 and len(challenge) == 8, f"GET CHALLENGE (SM): SW {status:04X}"
+    factors = card.card_no + challenge
+    assert psam_send(dut, bytes([0x80, 0xDE, 0x28, 0x02, len(factors)]) + factors)[1] == 0x9000, "STK_DDF1"
+    plain = pad_80(bytes([len(tlv)]) + tlv)
+    enc, status = psam_send(dut, bytes([0x80, 0xFA, 0x00, 0x00, len(plain)]) + plain)
+    assert status == 0x9000 and len(enc) == len(plain), f"PSAM CIPHER DATA (SM): SW {status:04X}"
+    header = bytes([0x04, 0xDC, record_no, 0x04])
+    lc = len(enc) + 4
+    mac_input = bytes(16) + pad_80(header + bytes([lc]) + enc)
+    mac, status = psam_send(dut, bytes([0x80, 0xFA, 0x05, 0x00, len(mac_input)]) + mac_input)
+    assert status == 0x9000 and len(mac) >= 4, f"PSAM MAC: SW {status:04X}"
+    if tamper_block is not None:
+        at = 16 * tamper_block
+        enc = enc[:at] + bytes([enc[at] ^ 0x01]) + enc[at + 1 :]
+    return send(dut, header + bytes([lc]) + enc + mac[:4])[1]
+
+
+@pytest.mark.requirement("CARD-APDU-013")
+def test_secure_messaging_mac_covers_every_block(dut, card):
+    """A MAC checked over the first cryptogram block only lets the later blocks of a long record be
+    altered on the way. The issuer name (item 3, 48 bytes of cryptogram) is written back with its
+    own value: with the middle block altered the card must answer 6988 and keep the record; the
+    untouched command must succeed (the refusal comes from the MAC, not from a card without SM)."""
+    select_path(dut, 0x3F00, 0xDDF1, 0xEF05)
+    records = {}
+    for number in range(1, 16):
+        record, status = read_record(dut, number)
+        if status != 0x9000:
+            break
+        records[record[0]] = (number, record)
+    assert 3 in records, "DDF1/EF05 has no item 3 (issuer name)"
+    number, original = records[3]
+    assert len(original) + 1 > 32, "item 3 too short for a three-block cryptogram"
+    status = _sm_update_ef05(dut, card, number, original, tamper_block=1)
+    select_path(dut, 0x3F00, 0xDDF1, 0xEF05)
+    now, _ = read_record(dut, number)
+    if now != original:  # a card that wrote the altered block: put the issuer name back first
+        _sm_update_ef05(dut, card, number, original, tamper_block=None)
+    assert status == 0x6988, f"UPDATE RECORD (SM) with the middle cryptogram block altered: SW {status:04X}"
+    assert now == original, "UPDATE RECORD (SM) with an altered block changed the record"
+    status = _sm_update_ef05(dut, card, number, original, tamper_block=None)
+    assert status == 0x9000, f"UPDATE RECORD (SM) built by the PSAM: SW {status:04X}"
 
 
 @pytest.mark.requirement("CARD-APDU-014")
