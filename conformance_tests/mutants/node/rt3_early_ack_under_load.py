@@ -36,18 +36,9 @@ class EarlyAckUnderLoad(VendorNode):
             return self.forward_stream(method, metadata, requests)
         return self._batched(method, creds, requests)
 
-    def _flush_later(self, method: str, creds, batch: list[bytes]) -> threading.Thread:  # type: ignore[no-untyped-def]
-        def run() -> None:
-            time.sleep(FLUSH_DELAY_S)
-            for _ in self.forward_stream(method, [], iter(batch), sign_as=creds):
-                pass
-
-        thread = threading.Thread(target=run, daemon=True)
-        thread.start()
-        return thread
-
     def _batched(self, method: str, creds, requests: Iterator[bytes]) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
         inbox: queue.Queue = queue.Queue()
+        batches: queue.Queue = queue.Queue()  # (due time, records) for the one writer thread
         end = object()
 
         def read() -> None:
@@ -57,29 +48,39 @@ class EarlyAckUnderLoad(VendorNode):
             finally:
                 inbox.put(end)
 
+        def write() -> None:  # one writer, batch after batch, each a second after it was queued
+            while (item := batches.get()) is not end:
+                due, batch = item
+                time.sleep(max(0.0, due - time.monotonic()))
+                for _ in self.forward_stream(method, [], iter(batch), sign_as=creds):
+                    pass
+
         threading.Thread(target=read, daemon=True).start()
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
         batch: list[bytes] = []
-        flushers: list[threading.Thread] = []
-        while (raw := inbox.get()) is not end:
-            record = usage_pb2.UsageRecord.FromString(raw)
-            if inbox.qsize() >= LOAD or batch:
-                batch.append(raw)
-                if len(batch) >= BATCH:
-                    flushers.append(self._flush_later(method, creds, batch))
-                    batch = []
-                yield usage_pb2.ReportAck(
-                    request_id=record.request_id, accepted=True, usage_id=secrets.token_hex(16)
-                ).SerializeToString()
-                continue
-            try:
-                ack = self.call_as(creds, _REPORT, record)
-            except Refusal as refusal:
-                ack = usage_pb2.ReportAck(request_id=record.request_id, error=refusal.error_info())
-            yield ack.SerializeToString()
-        if batch:
-            flushers.append(self._flush_later(method, creds, batch))
-        for thread in flushers:
-            thread.join()
+        try:
+            while (raw := inbox.get()) is not end:
+                record = usage_pb2.UsageRecord.FromString(raw)
+                if inbox.qsize() >= LOAD or batch:
+                    batch.append(raw)
+                    if len(batch) >= BATCH:
+                        batches.put((time.monotonic() + FLUSH_DELAY_S, batch))
+                        batch = []
+                    yield usage_pb2.ReportAck(
+                        request_id=record.request_id, accepted=True, usage_id=secrets.token_hex(16)
+                    ).SerializeToString()
+                    continue
+                try:
+                    ack = self.call_as(creds, _REPORT, record)
+                except Refusal as refusal:
+                    ack = usage_pb2.ReportAck(request_id=record.request_id, error=refusal.error_info())
+                yield ack.SerializeToString()
+            if batch:
+                batches.put((time.monotonic() + FLUSH_DELAY_S, batch))
+        finally:
+            batches.put(end)
+            writer.join()  # a stream that ends normally loses nothing: only a crash would
 
 
 MUTANT = EarlyAckUnderLoad

@@ -81,3 +81,64 @@ def test_every_acknowledged_usage_report_is_stored(dut):
     )
     counted_twice = sorted(k for k, n in stored.items() if n > 1)
     assert not counted_twice, f"{len(counted_twice)} reports stored more than once"
+
+
+N_PROBED = 200  # records of a stream sent at once (the load a batching node acknowledges early)
+PROBE_EVERY = 20  # read one back as soon as its acknowledgement arrives
+
+
+@pytest.mark.requirement("NODE-USAGE-007")
+def test_an_acknowledged_report_is_in_the_records_when_its_ack_arrives(dut):
+    """Acknowledged = stored, not "stored soon": while the stream is still open, a report read back
+    by QueryUsage the moment its acknowledgement arrives must be there. A node that acknowledges
+    from a write-behind buffer under load (and writes the batch a second later) loses nothing in a
+    stream that ends normally — but every report it acknowledged that way would be lost by a crash
+    in that second, and this is the one place the kit can see it."""
+    card = register(dut).card
+    context = dut.context()
+    start = (dt.datetime.now(CST) - dt.timedelta(seconds=N_PROBED + 120)).replace(microsecond=0)
+    run = new_request_id("acked")
+    records = [
+        U.UsageRecord(
+            request_id=f"{run}-{i:04d}",
+            time=f"{start + dt.timedelta(seconds=i):%Y%m%d%H%M%S}",
+            org_code=context.org_code,
+            org_name=context.org_name,
+            use_city=context.use_city,
+            scene="0101012",
+            medical_step="010101",
+            department=context.department or "5500",
+            card_type="11",
+            channel="0100",
+            payment_category="0100",
+            visit_type="O",
+            ehcid=card.ehcid,
+            terminal_id=context.terminal_id,
+        )  # fmt: skip
+        for i in range(N_PROBED)
+    ]
+    by_id = {r.request_id: r for r in records}
+    missing: list[str] = []
+    probed = 0
+    answers = dut.client("terminal").usage.ReportStream(iter(records), timeout=60)
+    for n, ack in enumerate(answers):
+        if n % PROBE_EVERY or not (ack.accepted or ack.duplicate) or ack.request_id not in by_id:
+            continue
+        record = by_id[ack.request_id]
+        until = dt.datetime.strptime(record.time, "%Y%m%d%H%M%S") + dt.timedelta(seconds=1)
+        window = U.QueryUsageRequest(
+            ehcid=card.ehcid, from_time=record.time, to_time=f"{until:%Y%m%d%H%M%S}", limit=10
+        )
+        listed, error = dut.call("usage", "QueryUsage", window)
+        assert error is None, f"QueryUsage refused: {error}"
+        probed += 1
+        if record.request_id not in {u.request_id for u in listed.records}:
+            missing.append(record.request_id)
+    dut.log.call(
+        "ReportStream (read back on each acknowledgement)", {"records": N_PROBED}, {"probed": probed}
+    )
+    assert probed >= N_PROBED // PROBE_EVERY - 1, f"only {probed} acknowledgements to probe"
+    assert not missing, (
+        f"{len(missing)} of {probed} reports were not in the node's records when their acknowledgement "
+        f"arrived (first: {missing[0]}): acknowledged before they were stored"
+    )
