@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conformance_tests.suites.card.helpers import psam_send
@@ -55,6 +55,23 @@ def test_pin_unlocks_and_a_wrong_pin_counts_down(psam):
         second = verify_pin(psam, wrong_pin(psam))
         assert second == first - 1, f"second wrong PIN: SW {second:04X} after {first:04X}"
     assert verify_pin(psam, psam.psam_pin) == 0x9000
+
+
+@pytest.mark.requirement("PSAM-002")
+def test_a_pin_is_compared_whole(psam):
+    """A PSAM that compares only the digits sent opens with a 4-digit prefix of its PIN (10^4
+    guesses instead of 10^6); one that compares only its own length opens with the PIN plus a digit.
+    Both are wrong PINs: 63Cx. The right PIN then restores the counter."""
+    pin = psam.psam_pin
+    candidates = [pin + "0"]
+    if len(pin) > 4:
+        candidates.insert(0, pin[:4])
+    for candidate in candidates:
+        status = verify_pin(psam, candidate)
+        assert status >> 4 == 0x63C, (
+            f"VERIFY PIN with a {len(candidate)}-digit variant of the PIN: SW {status:04X}"
+        )
+        assert verify_pin(psam, pin) == 0x9000, "the right PIN after a wrong one"
 
 
 @pytest.mark.requirement("PSAM-009")
@@ -159,6 +176,29 @@ def test_sm3_and_sm2_services(psam, profile):
     assert x1[0] != x1[1], "two SM2 signatures use the same nonce point (r - e equal): the private key leaks"
 
 
+@pytest.mark.requirement("PSAM-006")
+def test_sm2_nonces_do_not_repeat_across_resets(psam, profile):
+    """A nonce generator seeded at power-up (a counter in RAM, a DRBG with a fixed seed) gives
+    distinct nonces within a session and the same sequence after each reset: the first signature of
+    every session shares k, and two of them give the private key away. The first signature after
+    each of 4 PSAM resets, over different digests, must use 4 different nonce points (r - e)."""
+    n = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123  # SM2 curve order
+    points = []
+    for i in range(4):
+        psam.psam_reset()
+        assert psam_send(psam, bytes.fromhex("00A40000023F00"))[1] == 0x9000
+        open_app(psam)
+        assert psam_send(psam, bytes.fromhex("00A40000023F00"))[1] == 0x9000
+        e = sm3(b"first signature of session %d" % i)
+        signature, status = psam_send(psam, bytes.fromhex(profile.param("psam.pso_sign")) + bytes([32]) + e)
+        assert status == 0x9000 and len(signature) == 64, f"PSO SIGN after reset {i}: SW {status:04X}"
+        points.append((int.from_bytes(signature[:32], "big") - int.from_bytes(e, "big")) % n)
+    assert len(set(points)) == len(points), (
+        "the first SM2 signatures after PSAM resets share a nonce point (r - e): the nonce sequence "
+        "restarts at power-up and the private key leaks"
+    )
+
+
 @pytest.mark.requirement("PSAM-007")
 @pytest.mark.parametrize(
     ("p1p2", "lc", "why"),
@@ -201,7 +241,11 @@ def test_cipher_needs_a_delivered_key_and_loses_it_on_reset(psam):
 
 
 @pytest.mark.requirement("PSAM-010")
-@given(iv=st.binary(min_size=16, max_size=16), data=st.binary(min_size=1, max_size=60))
+@given(iv=st.binary(min_size=16, max_size=16), data=st.binary(min_size=1, max_size=223))
+# the longest MAC input a short APDU carries (Lc 255 = IV 16 + 14 blocks) and one just past 8
+# blocks, always tried: a PSAM with a small MAC buffer chains only the data that fits
+@example(iv=bytes(range(16)), data=bytes((7 * i) & 0xFF for i in range(223)))
+@example(iv=bytes(16), data=bytes((3 * i + 1) & 0xFF for i in range(129)))
 def test_mac_is_the_cbc_chain_of_the_delivered_key(psam, iv, data):
     """Rebuild the chain with CIPHER DATA (SM4-ECB under the same session key): each step encrypts
     the previous block XOR the next data block; the MAC is the first 4 bytes of the last block."""
@@ -235,3 +279,36 @@ def test_psam_get_response_honours_le(psam, profile):
     )
     rest = psam.psam(bytes([0x00, 0xC0, 0x00, 0x00, pending - 16]))
     assert rest[-2:] == b"\x90\x00" and part[:-2] + rest[:-2] == sm3(message), "GET RESPONSE in two parts"
+
+
+@pytest.mark.requirement("PSAM-011")
+def test_pin_blocks_at_the_end_of_its_retry_counter(psam, profile):
+    """DESTRUCTIVE on a PSAM whose PUK the lab does not hold (profile parameter psam.puk; the kit's
+    TEST-ONLY default is the personaliser's 12345678). A PSAM whose counter stops at 63C1 can be
+    guessed without limit by whoever holds the terminal. Wrong PINs must count down to 63C0 (or
+    6983) within 15 tries; then the right PIN answers 6983, also after a reset; RESET RETRY COUNTER
+    with the PUK unblocks it for the tests that follow."""
+    seen = []
+    for _ in range(15):
+        status = verify_pin(psam, wrong_pin(psam))
+        seen.append(status)
+        if status in (0x63C0, 0x6983):
+            break
+    trail = " ".join(f"{s:04X}" for s in seen)
+    assert seen[-1] in (0x63C0, 0x6983), f"15 wrong PINs and the PIN is not blocked: {trail}"
+    try:
+        right = verify_pin(psam, psam.psam_pin)
+        assert right == 0x6983, f"the right PIN on a blocked PSAM: SW {right:04X} (wrong PINs: {trail})"
+        psam.psam_reset()
+        assert psam_send(psam, bytes.fromhex("00A40000023F00"))[1] == 0x9000
+        right = verify_pin(psam, psam.psam_pin)
+        assert right == 0x6983, f"the right PIN on a blocked PSAM after a reset: SW {right:04X}"
+    finally:
+        puk = pin_block(str(profile.param("psam.puk", "12345678")))  # TEST-ONLY default
+        psam_send(psam, bytes.fromhex("00A40000023F00"))
+        unblocked = psam_send(psam, bytes([0x00, 0x2C, 0x01, 0x00, len(puk)]) + puk)[1]
+        restored = verify_pin(psam, psam.psam_pin)
+    assert unblocked == 0x9000 and restored == 0x9000, (
+        f"RESET RETRY COUNTER with the lab's PUK: SW {unblocked:04X}, then VERIFY PIN {restored:04X}: "
+        "the PSAM stays blocked (give its PUK as profile parameter psam.puk)"
+    )
