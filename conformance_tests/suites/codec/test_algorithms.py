@@ -137,6 +137,21 @@ def test_expired_codes_are_refused_to_the_second_in_beijing_time(dut, profile, u
 
 
 @pytest.mark.requirement("QR-DYN-002")
+@given(past=st.integers(1, 30), in_utc=st.booleans())
+@example(past=30, in_utc=False).via("the last second of the tolerance (inclusive)")
+def test_codes_within_the_clock_tolerance_are_accepted(dut, profile, past, in_utc):
+    """Expiry is judged with the profile's clock tolerance (issuing and verifying clocks differ by
+    a few seconds): a code whose validity time passed up to that many seconds ago is still live."""
+    skew = int(profile.param("dynamic_code.clock_skew_seconds", 30))
+    until = dt.datetime(2026, 5, 1, 9, 30, 0)
+    now = until.replace(tzinfo=CST) + dt.timedelta(seconds=min(past, skew))
+    out = dut.open(_code(until), PROTECT_KEY, now.astimezone(UTC) if in_utc else now)
+    assert out.accepted, (
+        f"code {min(past, skew)} s past its validity time (tolerance {skew} s) refused: {out.error}"
+    )
+
+
+@pytest.mark.requirement("QR-DYN-002")
 @given(left=st.integers(0, 3000), in_utc=st.booleans())
 @example(left=0, in_utc=True)
 def test_live_codes_are_accepted_whatever_zone_the_clock_is_given_in(dut, left, in_utc):

@@ -114,9 +114,17 @@ def test_fields_must_match_the_type(dut, ehcid, v):
 @pytest.mark.requirement("QR-TEXT-008")
 @given(
     ehcid=ehcids,
-    junk=st.sampled_from([" ", "\t", "\n", "\r\n", ":", "\u3000", "\ufeff", "\x00"]),
+    # plus what scanners add and a vendor may "clean up": an AIM symbology identifier (]Q1 = QR
+    # Code), GS/RS/EOT control characters, no-break, line-separator and NEL spaces
+    junk=st.sampled_from(
+        [" ", "\t", "\n", "\r\n", ":", "\u3000", "\ufeff", "\x00"]
+        + ["]Q1", "]Q3", "\x1d", "\x1e", "\x04", "\u00a0", "\u2028", "\x85"]
+    ),
     where=st.sampled_from(["before", "after", "inside"]),
 )
+@example(ehcid="AB" * 32, junk="]Q1", where="before").via("AIM symbology identifier")
+@example(ehcid="AB" * 32, junk="\x1d", where="after").via("GS after the code")
+@example(ehcid="AB" * 32, junk="\u00a0", where="after").via("no-break space")
 def test_whitespace_and_separators_are_not_trimmed(dut, ehcid, junk, where):
     text = {"before": junk + f"{ehcid}:1", "after": f"{ehcid}:1" + junk, "inside": f"{ehcid}:{junk}1"}[where]
     assert not dut.parse(text).accepted, f"text with {junk!r} {where} accepted"
