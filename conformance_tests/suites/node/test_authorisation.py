@@ -330,6 +330,23 @@ def test_a_terminal_cannot_read_another_organisations_records(dut):
         )
     else:
         denied(error, "unfiltered QueryUsage")
+    # a time window only (a daily export): still the caller's organisation only
+    since = dt.datetime.strptime(own.time, "%Y%m%d%H%M%S")
+    window = U.QueryUsageRequest(
+        from_time=f"{since - dt.timedelta(minutes=5):%Y%m%d%H%M%S}",
+        to_time=f"{since + dt.timedelta(minutes=5):%Y%m%d%H%M%S}",
+        limit=1000,
+    )
+    listed, error = dut.call("usage", "QueryUsage", window, "foreign")
+    if error is None:
+        assert own.request_id not in {u.request_id for u in listed.records}, (
+            "QueryUsage by time window leaked org A's record"
+        )
+        assert all(u.org_code == dut.context("foreign").org_code for u in listed.records), (
+            "QueryUsage by time window listed another organisation's records"
+        )
+    else:
+        denied(error, "QueryUsage by time window")
     request = M.GetAuditRequest(main_index=r.person.main_index, limit=10)
     denied(
         dut.call("main_index", "GetAudit", request, "foreign")[1], "GetAudit of another organisation's person"
@@ -500,3 +517,48 @@ def test_supervision_figures_of_one_organisation_are_operator_only(dut, role):
         request = S.KpiRequest(start_date=today, end_date=today, org_code=org)
         for rpc in ("Kpis", "Ratings"):
             denied(dut.call("supervision", rpc, request, role)[1], f"{rpc} of organisation {org} by {role}")
+
+
+@pytest.mark.requirement("NODE-AUTHZ-002", "NODE-AUTHZ-003")
+def test_an_organisation_registered_during_the_run_is_isolated_too(dut):
+    """Isolation is not a table of the organisations that existed when the node started: the
+    operator registers a new hospital and a terminal for it now, and that terminal may neither read
+    nor change organisation A's card and records."""
+    from dataclasses import replace
+
+    a = dut.context("terminal")
+    org_code = f"{a.org_code[:-1]}8{new_digits(3)}"[:32]
+    org = R.Organisation(code=org_code, name="TEST-ONLY 新增医院", level="2", area_code=a.use_city)
+    assert dut.call("registry", "UpsertOrganisation", org, "admin")[1] is None, (
+        "operator cannot add an organisation"
+    )
+    terminal_id = f"{org_code}5500{new_digits(2)}"
+    t = R.Terminal(
+        terminal_id=terminal_id, org_code=org_code, terminal_type="01",
+        certification_status=R.CERTIFICATION_STATUS_CERTIFIED, role=R.TERMINAL_ROLE_TERMINAL,
+        description="TEST-ONLY conformance late organisation",
+    )  # fmt: skip
+    assert dut.call("registry", "UpsertTerminal", t, "admin")[1] is None, "operator cannot add a terminal"
+    cred, error = dut.call(
+        "registry", "IssueCredential", R.IssueCredentialRequest(terminal_id=terminal_id), "admin"
+    )
+    assert error is None, f"the operator cannot issue a credential: {error}"
+    base = dut.credentials("terminal")
+    dut.add_identity(
+        "late",
+        replace(base, terminal_id=terminal_id, secret=bytes.fromhex(cred.secret_hex), org_code=org_code),
+    )
+    r = register_as(dut, "terminal")
+    own = _usage(dut, "terminal", r.card.ehcid)
+    assert dut.call("usage", "Report", own)[1] is None
+    denied(
+        dut.call("issuance", "GetCard", I.GetCardRequest(ehcid=r.card.ehcid), "late")[1],
+        "GetCard by a new org",
+    )
+    action = I.CardActionRequest(ehcid=r.card.ehcid, reason="authorisation test", context=dut.context("late"))
+    denied(dut.call("issuance", "Suspend", action, "late")[1], "Suspend by a new organisation")
+    assert card_of(dut, r.card.ehcid).card.status == C.CARD_STATUS_NORMAL, (
+        "a refused Suspend changed the card"
+    )
+    query = U.QueryUsageRequest(org_code=a.org_code)
+    denied(dut.call("usage", "QueryUsage", query, "late")[1], "QueryUsage of org A by a new organisation")
