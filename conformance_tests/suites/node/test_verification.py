@@ -177,6 +177,11 @@ def test_expired_dynamic_code_is_refused(dut, expiring_code):
     _, error = verify(dut, expiring_code["text"])
     error = assert_client_error(error, "expired dynamic code")
     assert "EXPIRED" in error["code"].upper()
+    # the card's state and the clock decide, not the text: the patient refreshes the code on the
+    # phone — INVALID_ARGUMENT would tell the terminal the code is malformed (docs/node.md "Errors")
+    assert error.get("grpc") == "FAILED_PRECONDITION", (
+        f"expired dynamic code refused as {error.get('grpc')}, expected FAILED_PRECONDITION"
+    )
 
 
 @pytest.mark.requirement("QR-DYN-005")
