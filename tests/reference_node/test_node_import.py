@@ -100,3 +100,47 @@ def test_bindings_in_a_chunk_answer_per_item(tmp_path, db_url):
             assert [m.ehcid for m in family] == [b]
     finally:
         node.stop()
+
+
+def test_bindings_batched_lookups_follow_merges_and_audit_each_binding(tmp_path, db_url):
+    """The chunk's cards and persons are read in batches: a merged person's card binds its
+    surviving person, a pair bound twice keeps the last relation, every binding is audited."""
+    from reference_node.proto.ehc.node.v1 import main_index_pb2 as mp
+
+    node = start_node(tmp_path, db_url)
+    try:
+        with node.client() as c:
+            a, b, m = (c.issuance.Register(register_request()) for _ in range(3))
+            c.main_index.Merge(
+                mp.MergeRequest(
+                    surviving_main_index=a.person.main_index, merged_main_index=m.person.main_index
+                )
+            )
+            bind = ip.BindFamilyRequest
+            chunk = ip.RegisterChunk(
+                bindings=[
+                    bind(guardian_ehcid=m.card.ehcid, member_ehcid=b.card.ehcid, relation="guardian"),
+                    bind(guardian_ehcid="not-an-ehcid", member_ehcid=b.card.ehcid),
+                    bind(guardian_ehcid=a.card.ehcid, member_ehcid=m.card.ehcid),  # the same person
+                    bind(guardian_ehcid=a.card.ehcid, member_ehcid=b.card.ehcid, relation="parent"),
+                ]
+            )
+            (result,) = list(c.issuance.RegisterBatchChunks(iter([chunk])))
+            got = [(it.index, it.ok, it.error.code, it.main_index) for it in result.bindings]
+            assert got == [
+                (0, True, "", a.person.main_index),  # m's card: bound as a, the survivor
+                (1, False, "NODE_FIELD_BAD_FORMAT", ""),
+                (2, False, "NODE_FAMILY_INVALID", ""),
+                (3, True, "", a.person.main_index),
+            ]
+            assert result.bound_so_far == 2
+        db = open_database(db_url, node.data_dir)
+        try:
+            rows = db.query("SELECT guardian, member, relation FROM family")
+            audited = db.one("SELECT COUNT(*) FROM audit WHERE action = 'bind'")[0]
+        finally:
+            db.close()
+        assert rows == [(a.person.main_index, b.person.main_index, "parent")]
+        assert audited == 2
+    finally:
+        node.stop()
