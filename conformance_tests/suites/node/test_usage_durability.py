@@ -142,3 +142,67 @@ def test_an_acknowledged_report_is_in_the_records_when_its_ack_arrives(dut):
         f"{len(missing)} of {probed} reports were not in the node's records when their acknowledgement "
         f"arrived (first: {missing[0]}): acknowledged before they were stored"
     )
+
+
+N_THREADS, N_PER_THREAD = 8, 8  # unary reports sent concurrently (a busy hospital)
+
+
+@pytest.mark.requirement("NODE-USAGE-007")
+def test_concurrent_unary_reports_are_in_the_records_when_answered(dut):
+    """The unary path under load: eight terminals' worth of concurrent Report calls, each read back
+    by QueryUsage as soon as it is answered. A node that answers from a write-behind queue when it
+    is busy (and writes a second later) passes a one-at-a-time test and this one only if it
+    stores before it answers."""
+    import threading
+
+    card = register(dut).card
+    context = dut.context()
+    start = (dt.datetime.now(CST) - dt.timedelta(seconds=N_THREADS * N_PER_THREAD + 180)).replace(
+        microsecond=0
+    )
+    run = new_request_id("busy")
+    stub = dut.client("terminal").usage
+    missing: list[str] = []
+    failures: list[str] = []
+
+    def worker(t: int) -> None:
+        for k in range(N_PER_THREAD):
+            i = t * N_PER_THREAD + k
+            when = start + dt.timedelta(seconds=i)
+            record = U.UsageRecord(
+                request_id=f"{run}-{i:03d}", time=f"{when:%Y%m%d%H%M%S}",
+                org_code=context.org_code, org_name=context.org_name, use_city=context.use_city,
+                scene="0101012", medical_step="010101", department=context.department or "5500",
+                card_type="11", channel="0100", payment_category="0100", visit_type="O",
+                ehcid=card.ehcid, terminal_id=context.terminal_id,
+            )  # fmt: skip
+            try:
+                ack = stub.Report(record, timeout=30)
+                window = U.QueryUsageRequest(
+                    ehcid=card.ehcid, from_time=record.time,
+                    to_time=f"{when + dt.timedelta(seconds=1):%Y%m%d%H%M%S}", limit=10,
+                )  # fmt: skip
+                listed = stub.QueryUsage(window, timeout=30)
+            except Exception as exc:  # noqa: BLE001 - reported as a failure below
+                failures.append(f"{record.request_id}: {type(exc).__name__}")
+                continue
+            if (ack.accepted or ack.duplicate) and record.request_id not in {
+                u.request_id for u in listed.records
+            }:
+                missing.append(record.request_id)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(N_THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    dut.log.call(
+        "Report x concurrent (read back on each answer)",
+        {"threads": N_THREADS, "per_thread": N_PER_THREAD},
+        {"missing": len(missing), "failures": failures[:3]},
+    )
+    assert not failures, f"{len(failures)} calls failed, first: {failures[0]}"
+    assert not missing, (
+        f"{len(missing)} of {N_THREADS * N_PER_THREAD} concurrent reports were not in the node's records when "
+        f"answered (first: {missing[0]}): acknowledged before they were stored"
+    )
