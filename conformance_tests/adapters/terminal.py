@@ -35,6 +35,7 @@ from ehc.gm import sm3
 from ..cardhost import MODES, CardHost
 from ..errors import ADAPTER_UNKNOWN, DRIVER_PROTOCOL
 from ..faultproxy import _SKIP_METADATA, FaultProxy
+from ..proxycore import _take
 from .card import TEST_PERSON
 from .node import start_reference
 
@@ -98,6 +99,11 @@ class NodeRecorder(FaultProxy):
             except Exception:  # noqa: BLE001 - a malformed request is recorded as bytes
                 decoded = request
         short = method.rsplit("/", 1)[-1]
+        with self._lock:  # fail_next (TERM-006): the node is unreachable for this call
+            unreachable = _take(self._fail, short)
+        if unreachable:
+            self._record(short, decoded, "UNAVAILABLE")
+            context.abort(grpc.StatusCode.UNAVAILABLE, "injected by the conformance kit: node unreachable")
         metadata = tuple((k, v) for k, v in context.invocation_metadata() if k not in _SKIP_METADATA)
         call: grpc.UnaryUnaryMultiCallable[bytes, bytes] = self.upstream.unary_unary(
             method, request_serializer=None, response_deserializer=None

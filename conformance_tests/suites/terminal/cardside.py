@@ -82,3 +82,70 @@ def card_access(events: list[Any]) -> CardAccess:
 
 def psam_apdus(events: list[Any]) -> list[Any]:
     return [e for e in events if e.slot == "psam" and e.kind == "apdu"]
+
+
+def exchanges(events: list[Any], slot: str) -> list[tuple[bytes, bytes, int]]:
+    """(command, data, final SW) of every command ``slot`` received, in order; a 61xx answer is
+    joined with the data of the GET RESPONSE that followed it (the terminal's T=0 view)."""
+    out: list[list[Any]] = []
+    for event in events:
+        if event.slot != slot:
+            continue
+        if event.kind != "apdu":
+            out.append([b"", b"", -1])  # a reset or removal ends any pending answer
+            continue
+        command, response = bytes(event.command), bytes(event.response)
+        sw = _sw(event)
+        previous = out[-1] if out else None
+        if len(command) >= 2 and command[1] == 0xC0 and previous is not None and previous[2] >> 8 == 0x61:
+            previous[1] += response[:-2]
+            previous[2] = sw
+            continue
+        out.append([command, response[:-2], sw])
+    return [(c, d, s) for c, d, s in out if c]
+
+
+def _body(command: bytes) -> bytes:
+    return command[5 : 5 + command[4]] if len(command) > 5 else b""
+
+
+def cryptograms_not_from_psam(events: list[Any]) -> list[str]:
+    """Every successful EXTERNAL AUTHENTICATE must carry a cryptogram the PSAM made for that card
+    challenge (DIGEST §2.3): a DELIVER KEY whose data ends with the challenge the card gave just
+    before, then a CIPHER DATA of the terminal random || 00x8 whose 16-byte answer folds (XOR of
+    the halves) to the cryptogram. A terminal that computes it itself (keys outside any security
+    module) shows other traffic to the PSAM, or none."""
+    card = exchanges(events, "card")
+    psam = exchanges(events, "psam")
+    problems = []
+    challenge = b""
+    for number, (command, data, sw) in enumerate(card, 1):
+        if len(command) >= 2 and command[1] == 0x84 and sw == 0x9000:
+            challenge = data[:8]
+        if len(command) < 2 or command[1] != 0x82 or sw != 0x9000:
+            continue
+        body = _body(command)
+        cryptogram, terminal_random = body[:8], body[8:16]
+        delivered = b""
+        made = False
+        for p_command, p_data, p_sw in psam:
+            if len(p_command) < 4 or p_sw != 0x9000:
+                continue
+            if p_command[:2] == b"\x80\xde":
+                delivered = _body(p_command)
+            elif (
+                p_command[:4] == b"\x80\xfa\x00\x00"
+                and _body(p_command) == terminal_random + bytes(8)
+                and len(p_data) == 16
+                and bytes(a ^ b for a, b in zip(p_data[:8], p_data[8:], strict=True)) == cryptogram
+                and challenge
+                and delivered.endswith(challenge)
+            ):
+                made = True
+        if not made:
+            problems.append(
+                f"card command #{number} EXTERNAL AUTHENTICATE succeeded with a cryptogram the PSAM did not "
+                "make for the card's challenge (no DELIVER KEY with that challenge followed by a CIPHER DATA "
+                "of the terminal random folding to it)"
+            )
+    return problems

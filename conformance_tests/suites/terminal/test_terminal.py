@@ -17,7 +17,7 @@ import pytest
 
 from conformance_tests.adapters.terminal import OTHER_ISSUER, person_for
 from conformance_tests.suites.node.helpers import card_action, new_id_number, qr, register
-from conformance_tests.suites.terminal.cardside import card_access, psam_apdus
+from conformance_tests.suites.terminal.cardside import card_access, cryptograms_not_from_psam, psam_apdus
 from reference_node.proto.ehc.node.v1 import usage_pb2 as U
 
 IDENTIFYING = {"VerifyQr", "VerifyChipCard", "Resolve", "GetQrCode"}
@@ -205,6 +205,32 @@ def test_card_refused_after_the_terminal_has_seen_it_shows_no_remembered_person(
     assert not _person(answer), f"a remembered person was shown for a card {action.lower()}ed since"
 
 
+@pytest.mark.requirement("TERM-006")
+def test_unreachable_node_gives_no_remembered_person(dut):
+    """An "offline mode" shows a person the terminal identified before when the node cannot be
+    reached — also for a card suspended meanwhile. The kit's proxy answers UNAVAILABLE for the
+    identifying calls (the node is unreachable); no person may be shown, for a code or a card."""
+    r = register(dut.node)
+    assert _person(dut.present_qr_text(r.qr_text)), "the valid code was not accepted first"
+    number, card = _registered_card(dut)
+    assert _person(dut.insert_card(card)), "the valid card was not accepted first"
+    assert card_action(dut.node, "Suspend", r.card.ehcid)[1] is None
+    proxy = dut.proxy
+    try:
+        for method in IDENTIFYING:
+            proxy.fail_next(method, 5)
+        mark = dut.mark()
+        code_answer = dut.present_qr_text(r.qr_text)
+        card_answer = dut.insert_card(card)
+        asked = [c.method for c in dut.received(mark) if c.outcome == "UNAVAILABLE"]
+    finally:
+        for method in IDENTIFYING:
+            proxy.fail_next(method, 0)
+    assert asked, "the terminal did not try the node (kit error: nothing was refused as unreachable)"
+    assert not _person(code_answer), "node unreachable: a remembered person was shown for a (suspended) code"
+    assert not _person(card_answer), "node unreachable: a remembered person was shown for a chip card"
+
+
 def _wait_expired(dut, valid_until: str) -> None:
     """Sleep until the node refuses a code valid until ``valid_until`` (YYYYMMDDHHMMSS, UTC+8)."""
     until = dt.datetime.strptime(valid_until, "%Y%m%d%H%M%S").replace(tzinfo=CST)
@@ -341,9 +367,47 @@ def test_chip_card_is_read_with_psam_authentication(dut):
     assert not access.early_reads, "; ".join(access.early_reads)
     assert access.authenticated_at, "the card never received a successful EXTERNAL AUTHENTICATE"
     assert psam_apdus(dut.card_side), "the PSAM received nothing: the cryptogram was not made by the PSAM"
+    problems = cryptograms_not_from_psam(dut.card_side)
+    assert not problems, "; ".join(problems)
     assert access.holder_reads_after_auth(), "EF06 was not read after the authentication"
     resolved = [c.request.identifier for c in dut.received(mark, "Resolve")]
     assert resolved == [number], "the node did not receive the card's number once"
+
+
+def _assert_authenticated_read(dut, what: str) -> None:
+    access = card_access(dut.card_side)
+    assert not access.early_reads, f"{what}: " + "; ".join(access.early_reads)
+    assert access.authenticated_at, f"{what}: the card never received a successful EXTERNAL AUTHENTICATE"
+    problems = cryptograms_not_from_psam(dut.card_side)
+    assert not problems, f"{what}: " + "; ".join(problems)
+    assert access.holder_reads_after_auth(), f"{what}: EF06 was not read after the authentication"
+
+
+@pytest.mark.requirement("TERM-003", "CARD-AUTH-007")
+def test_a_card_seen_before_is_read_again_with_psam_authentication(dut):
+    """A terminal that remembers card numbers may skip the authentication the second time; the
+    card-side transcript of the second insertion must show the whole read again."""
+    number, card = _registered_card(dut)
+    assert _person(dut.insert_card(card)), "the card was not accepted the first time"
+    mark = dut.mark()
+    answer = dut.insert_card(card)
+    assert _person(answer), f"the same card was not accepted the second time: {answer}"
+    _assert_authenticated_read(dut, "second insertion of the same card")
+    assert [c.request.identifier for c in dut.received(mark, "Resolve")] == [number]
+
+
+@pytest.mark.requirement("TERM-014")
+def test_counterfeit_copy_of_a_card_seen_before_is_refused(dut):
+    """A copy of a genuine card's files (the same EF05, EF06 and issuer signature) made without its
+    keys: a terminal that recognises the card number from the free file and trusts what it read
+    last time accepts the copy. It must fail EXTERNAL AUTHENTICATE and give no person."""
+    number, card = _registered_card(dut)
+    assert _person(dut.insert_card(card)), "the genuine card was not accepted"
+    copy = dut.make_card(person_for(number), keys=_counterfeit_keys())
+    mark = dut.mark()
+    answer = dut.insert_card(copy)
+    assert not _person(answer), "a copy of a card seen before (other keys) was accepted"
+    assert not _identifying(dut, mark), "the terminal asked the node about the copy's card number"
 
 
 @pytest.mark.requirement("TERM-014")
@@ -373,6 +437,33 @@ def test_card_removed_during_reading_gives_no_identity(dut):
     answer = dut.insert_card(card, faults=[{"kind": "remove", "ins": 0xB2, "after": 2}])
     assert any(e.kind == "removed" for e in dut.card_side), "the card was not removed (kit error)"
     assert not _person(answer) and answer["result"]["error"], answer
+
+
+@pytest.mark.requirement("TERM-008")
+def test_card_removed_at_its_last_read_gives_no_identity(dut):
+    """Removal at the end: a terminal that identifies the patient as soon as it has EF06 and takes
+    what follows (EF08: validity, phones) as optional passes a removal early in the read. A first
+    card is read whole to learn the terminal's own read sequence; a second card of another holder
+    is pulled out at the terminal's last READ command."""
+    _, first = _registered_card(dut)
+    assert _person(dut.insert_card(first)), "the calibration card was not accepted"
+    reads = [
+        e.command[1]
+        for e in dut.card_side
+        if e.slot == "card" and e.kind == "apdu" and e.command[1:2] in (b"\xb0", b"\xb2")
+    ]
+    assert reads, "the terminal read nothing from the card"
+    last = reads[-1]
+    _, card = _registered_card(dut)
+    mark = dut.mark()
+    answer = dut.insert_card(card, faults=[{"kind": "remove", "ins": last, "after": reads.count(last) - 1}])
+    assert any(e.kind == "removed" for e in dut.card_side), (
+        "the card was not removed: the terminal read the second card with fewer commands than the first"
+    )
+    assert not _person(answer) and answer["result"].get("error"), (
+        f"a card removed during the last READ (INS {last:02X}) gave a person: {answer}"
+    )
+    assert not _identifying(dut, mark), "the terminal asked the node about a card removed during its read"
 
 
 @pytest.mark.requirement("TERM-009")
