@@ -56,6 +56,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--ehc-today", default=None, help="date for waiver expiry (YYYY-MM-DD; default today)")
     g.addoption("--ehc-catalogue", default=None, help="alternative requirements directory")
     g.addoption("--ehc-quiet", action="store_true", help="no per-test progress lines")
+    g.addoption(
+        "--ehc-no-shrink",
+        action="store_true",
+        help="report a failing example as found, without shrinking it (self-test: same verdict, faster)",
+    )
 
 
 class ConformanceRun:
@@ -111,6 +116,13 @@ class ConformanceRun:
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
             print_blob=True,
         )
+        if self.config.getoption("--ehc-no-shrink"):
+            # The self-test needs only which requirements fail, not the smallest example: shrinking
+            # (and the explain phase after it) re-runs a failing property tens of times against the
+            # mutant, most of a mutant's run time. A failure found still fails the test.
+            from hypothesis import Phase
+
+            common["phases"] = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target)
         self._previous_profile = settings._current_profile
         # A run embedded in another pytest session (e.g. the kit's own tests run with
         # --hypothesis-seed) must not inherit that session's forced seed: it would override the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +46,7 @@ class RunOptions:
     today: str | None = None
     select: str | None = None  # pytest -k expression (development only)
     quiet: bool = False
+    shrink: bool = True  # False: failing Hypothesis examples are not shrunk (the self-test)
     extra: list[str] = field(default_factory=list)
 
 
@@ -92,6 +94,8 @@ def pytest_args(opts: RunOptions) -> list[str]:
         args.append("--ehc-certification")
     if opts.quiet:
         args.append("--ehc-quiet")
+    if not opts.shrink:
+        args.append("--ehc-no-shrink")
     if opts.select:
         args += ["-k", opts.select]
     return args + list(opts.extra)
@@ -117,13 +121,14 @@ class _Capture:
         self.run = get_run(session.config)
 
 
-def run_with_result(opts: RunOptions) -> tuple[int, object | None]:
-    """(exit code, the plugin's ConformanceRun or None). Exit 0 = pass, 1 = fail, >1 = not run."""
+def run_with_result(opts: RunOptions, plugins: Sequence[object] = ()) -> tuple[int, object | None]:
+    """(exit code, the plugin's ConformanceRun or None). Exit 0 = pass, 1 = fail, >1 = not run.
+    ``plugins``: more pytest plugin objects for this run (the self-test's early stop)."""
     if not suite_paths(opts.role):
         return 5, None
     _forget_suite_modules()
     capture = _Capture()
-    code = pytest.main(pytest_args(opts), plugins=[capture])
+    code = pytest.main(pytest_args(opts), plugins=[capture, *plugins])
     return int(code), capture.run
 
 
