@@ -562,3 +562,50 @@ def test_an_organisation_registered_during_the_run_is_isolated_too(dut):
     )
     query = U.QueryUsageRequest(org_code=a.org_code)
     denied(dut.call("usage", "QueryUsage", query, "late")[1], "QueryUsage of org A by a new organisation")
+
+
+@pytest.mark.requirement("SEC-013")
+def test_a_revoked_or_rotated_credential_no_longer_signs(dut):
+    """The operator rotates a terminal's secret, then revokes the credential: each old secret is
+    refused at its very next call — not after a cache expires — and the refused calls change
+    nothing. Under a certified-terminals-only profile (Jining 检测备案) the throwaway terminal is
+    refused as not certified AFTER its signature is checked, so there a stale secret must be
+    refused as unauthenticated."""
+    from dataclasses import replace
+
+    org = dut.context("terminal").org_code
+    t = _throwaway_terminal(dut, org)
+    first = dut.credentials("throwaway")
+    r = register_as(dut, "terminal")
+    probe = M.ResolveRequest(medium=M.MEDIUM_EHC_QR, identifier=r.qr_text, context=dut.context("throwaway"))
+    _, error = dut.call("main_index", "Resolve", probe, "throwaway")
+    uncertified = error is not None and error.get("code") == "NODE_TERMINAL_NOT_CERTIFIED"
+    if not uncertified:
+        allowed(error, "Resolve by a terminal with a fresh credential")
+
+    def refused(role: str, what: str, request: Message = probe, service: str = "main_index") -> None:
+        method = "Resolve" if service == "main_index" else "Suspend"
+        _, error = dut.call(service, method, request, role)
+        statuses = ("UNAUTHENTICATED",) if uncertified else ("UNAUTHENTICATED", "PERMISSION_DENIED")
+        assert error is not None and error.get("grpc") in statuses, f"{what}: {error or 'accepted'}"
+
+    cred, error = dut.call(
+        "registry", "IssueCredential", R.IssueCredentialRequest(terminal_id=t.terminal_id), "admin"
+    )
+    assert error is None, f"the operator cannot rotate a credential: {error}"
+    dut.add_identity("rotated", replace(first, secret=bytes.fromhex(cred.secret_hex)))
+    dut.add_identity("stale", first)
+    refused("stale", "the replaced secret still signs")
+    _, error = dut.call("main_index", "Resolve", probe, "rotated")
+    if not uncertified:
+        allowed(error, "Resolve with the new secret")
+    request = R.IssueCredentialRequest(terminal_id=t.terminal_id)
+    assert dut.call("registry", "RevokeCredential", request, "admin")[1] is None, "the operator cannot revoke"
+    action = I.CardActionRequest(
+        ehcid=r.card.ehcid, reason="revoked credential", context=dut.context("rotated")
+    )
+    refused("rotated", "Suspend with a revoked credential", action, "issuance")
+    assert card_of(dut, r.card.ehcid).card.status == C.CARD_STATUS_NORMAL, (
+        "a revoked credential changed a card"
+    )
+    refused("rotated", "Resolve with a revoked credential")
