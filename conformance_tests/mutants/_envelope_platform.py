@@ -109,7 +109,11 @@ class EnvelopePlatform:
         server, proxy_url = mutant.serve()
         platform = mutant.adapter(run, proxy_url, creds)
 
+        reference = running  # the reference behind the mutant (the suites' operator steps)
+
         class _Owner:
+            running = reference
+
             def stop(self) -> None:
                 server.shutdown()
                 server.server_close()

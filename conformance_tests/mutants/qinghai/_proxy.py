@@ -48,6 +48,7 @@ class ProxyPlatform:
     plain_when_undecryptable = False
     #: how the SOAP request itself is parsed (a DTD is passed to the upstream unless this resolves)
     soap_parser = _SAFE
+    running: Any = None  # the reference node behind the proxy
 
     def __init__(self, upstream: str, user_name: str, secret: bytes, org_id: str) -> None:
         self.upstream = upstream
@@ -211,9 +212,14 @@ class ProxyPlatform:
         running, tmp, url = start_reference_platform(run)
         creds = running.credentials
         mutant = cls(url, creds.terminal_id, bytes(creds.secret), creds.org_code)
+        mutant.running = running  # the vendor's node (a mutant may read its own terminal table)
         server, proxy_url = mutant.serve()
 
+        reference = running  # the reference behind the mutant (the suites' operator steps)
+
         class _Owner:
+            running = reference
+
             def stop(self) -> None:
                 server.shutdown()
                 server.server_close()

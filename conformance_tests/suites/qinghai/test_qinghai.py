@@ -373,3 +373,28 @@ def test_another_organisation_is_refused(dut, where):
     assert _ok(control), (
         f"the control call of the account's own organisation failed: {control.get('resultCode')}"
     )
+
+
+@pytest.mark.requirement("NODE-CERT-001")
+def test_a_terminal_without_a_certification_report_is_refused(dut):
+    """检测备案 through the envelope (shandong-jining): a terminal the registry lists but no PASS
+    report names is refused on a verification and a registration alike, with no holder data; the
+    suite's certified terminal is served meanwhile. A platform that checks certificates on its
+    gRPC door only fails here."""
+    from conformance_tests.adapters.qinghai import QinghaiPlatform
+    from conformance_tests.suites.node.envelope_certificates import uncertified_app
+
+    with uncertified_app(dut) as app:
+        card = _register(dut)  # the suite's own terminal, certified by the lab
+        other = QinghaiPlatform(dut.run, dut.base_url, app.terminal_id, app.secret, app.org_code)
+        for business, fields in (
+            ("RHC_E0003", _verify_fields(dut, card["qr_code"])),
+            ("RHC_E0006", _person()),
+        ):
+            out = _call(dut, business, fields, client=other.client)
+            assert _refused(out), (
+                f"{business} by a terminal without a certification report: {out.get('result')} "
+                f"{out.get('resultCode')}"
+            )
+        control = _call(dut, "RHC_E0003", _verify_fields(dut, card["qr_code"]))
+        assert _ok(control), f"the suite's certified terminal is refused: {control.get('resultCode')}"

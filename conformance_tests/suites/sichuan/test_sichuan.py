@@ -356,3 +356,32 @@ def test_bizcontent_in_the_other_aes_mode_is_refused(dut):
     assert _refused(dut, out), (
         f"a bizContent in {other} was accepted by a {dut.aes_mode} node ({out.get('code')})"
     )
+
+
+@pytest.mark.requirement("NODE-CERT-001")
+def test_an_app_without_a_certification_report_is_refused(dut):
+    """检测备案 through the envelope (shandong-jining): an app the registry lists but no PASS report
+    names is refused on a verification and a registration alike, with no holder data (its answer
+    read with its own keys); the suite's certified app is served meanwhile. A platform that checks
+    certificates on its gRPC door only fails here."""
+    from conformance_tests.adapters.sichuan import SichuanPlatform
+    from conformance_tests.suites.node.envelope_certificates import uncertified_app
+
+    with uncertified_app(dut) as app:
+        card = _register(dut)  # the suite's own app, certified by the lab
+        other = SichuanPlatform(dut.run, dut.base_url, app.terminal_id, app.secret, dut.aes_mode)
+        try:
+            for method, content in (
+                ("healthcard.qrcode.verify", _verify(dut, card["healthCardNo"])),
+                ("healthcard.register", _person()),
+            ):
+                out = _call(other, method, content)
+                assert _refused(other, out), (
+                    f"{method} by an app without a certification report: {out.get('code')} {out.get('message')}"
+                )
+        finally:
+            other.client.close()
+        control = _call(dut, "healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]))
+        assert _ok(control), (
+            f"the suite's certified app is refused: {control.get('code')} {control.get('message')}"
+        )

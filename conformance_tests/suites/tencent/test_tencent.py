@@ -300,3 +300,33 @@ def test_refusals_never_echo_an_id_number(dut):
         assert _refused(out), out.get("commonOut")
         message = str(out.get("commonOut", {}).get("errMsg", ""))
         assert not ID_RE.search(message), "errMsg holds a full ID number"
+
+
+@pytest.mark.requirement("NODE-CERT-001")
+def test_an_app_without_a_certification_report_is_refused(dut):
+    """检测备案 through the envelope (shandong-jining): an app the registry lists but no PASS report
+    names gets no token, or a token every call of which is refused; the suite's certified app is
+    served meanwhile. A platform that checks certificates on its gRPC door only fails here."""
+    from conformance_tests.adapters.tencent import TencentPlatform
+    from conformance_tests.suites.node.envelope_certificates import uncertified_app
+
+    with uncertified_app(dut) as app:
+        card = _register(dut)  # the suite's own app, certified by the lab
+        other = TencentPlatform(dut.run, dut.base_url, app.terminal_id, app.secret.hex(), app.org_code)
+        try:
+            token = other.client.get_app_token()
+            if _ok(token):  # a token alone gives nothing; every call with it must be refused
+                for operation, req in (
+                    ("verifyQRCode", _verify_req(dut, card["qrCodeText"])),
+                    ("registerHealthCard", _person()),
+                ):
+                    out = other.client.call(operation, req)
+                    assert _refused(out), (
+                        f"{operation} by an app without a certification report: accepted ({out.get('commonOut')})"
+                    )
+            else:
+                assert _refused(token), f"getAppToken answered {token.get('commonOut')}"
+        finally:
+            other.client.close()
+        control = dut.client.call("verifyQRCode", _verify_req(dut, card["qrCodeText"]))
+        assert _ok(control), f"the suite's certified app is refused: {control.get('commonOut')}"
