@@ -58,6 +58,7 @@ KEY_FILE_VERSION = 1  # plain (TEST-ONLY)
 KEY_FILE_WRAPPED = 2  # keys sealed under the KEK
 SEAL_V2 = 0x02
 _V2 = bytes([SEAL_V2])
+_PAD80 = tuple(b"\x80" + bytes(15 - i) for i in range(16))  # by len % 16, what pad_80 appends
 _TAG = 32  # HMAC-SM3 tag bytes
 KEK_ENV, KEK_FILE_ENV = "EHC_NODE_KEK", "EHC_NODE_KEK_FILE"
 
@@ -258,7 +259,7 @@ class SoftwareHsm:
         waited for it three times per resident); a forked child never reuses its parent's pool.
         """
         iv = self._iv()
-        data = pad_80(plain)
+        data = plain + _PAD80[len(plain) % 16]  # pad_80: 0x80, then zeros to a whole block
         sealer = self._sealer()
         first = (
             int.from_bytes(data[:16], "big") ^ int.from_bytes(iv, "big") ^ int.from_bytes(sealer[1], "big")

@@ -396,7 +396,8 @@ class Node:
         return self.hsm.blind_index("doc", f"{identity_type(doc_type)}:{number}")
 
     def seal_pii(self, name: str, phone: str, address: str) -> bytes:
-        return self.hsm.seal(json.dumps([name, phone, address], ensure_ascii=False).encode())
+        # one encoder for all: json.dumps with a non-default argument builds a new one per call
+        return self.hsm.seal(_PII_JSON.encode([name, phone, address]).encode())
 
     def person_from_row(self, row: tuple) -> PersonRecord:
         mi, doc_type, doc_enc, pii_enc, sex, nation, birth, area, poverty, family_id, merged, org, groups = (
@@ -470,6 +471,8 @@ class Node:
     def log_event(self, msg: str, **fields: object) -> None:
         log(LOG, logging.INFO, msg, **fields)
 
+
+_PII_JSON = json.JSONEncoder(ensure_ascii=False)  # the same text as json.dumps(..., ensure_ascii=False)
 
 AUDIT_INSERT = (
     "INSERT INTO audit (time, action, main_index, detail, terminal_id, org_code) VALUES (?, ?, ?, ?, ?, ?)"

@@ -211,18 +211,8 @@ def commit_registrations(node: Node, caller: Caller, items: list[Prepared]) -> l
                         node.hsm.seal(p.ssc_number.encode()), now,
                     ))  # fmt: skip
             planned.append((p, mi, created))
-        cur.many(
-            "INSERT INTO persons (main_index, doc_type, doc_enc, pii_enc, sex, nation, birth_date, area_code, "
-            "poverty_relief, family_id, created_at, updated_at, org_code, priority_groups) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (main_index) DO NOTHING",
-            new_persons,
-        )
-        cur.many(
-            "INSERT INTO media (medium, key_blind, main_index, identifier_enc, created_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (medium, key_blind) DO NOTHING",
-            new_media,
-        )
+        # EHCIDs and card look-ups before the first INSERT: on SQLite the write lock is taken
+        # there, and other node processes importing at the same time wait for it
         ehcids: dict[int, str] = {}
         for k, plan in enumerate(planned):
             if not isinstance(plan, EhcError):
@@ -237,6 +227,18 @@ def commit_registrations(node: Node, caller: Caller, items: list[Prepared]) -> l
 
             for row in cur.all(f"SELECT {CARD_COLUMNS} FROM cards WHERE ehcid IN ({marks})", part):
                 have[row[0]] = card_from_row(row)
+        cur.many(
+            "INSERT INTO persons (main_index, doc_type, doc_enc, pii_enc, sex, nation, birth_date, area_code, "
+            "poverty_relief, family_id, created_at, updated_at, org_code, priority_groups) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (main_index) DO NOTHING",
+            new_persons,
+        )
+        cur.many(
+            "INSERT INTO media (medium, key_blind, main_index, identifier_enc, created_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (medium, key_blind) DO NOTHING",
+            new_media,
+        )
         new_cards: list[tuple] = []
         for k, plan in enumerate(planned):
             if isinstance(plan, EhcError):
@@ -337,27 +339,30 @@ class _Batch:
         return bool(self.pending or self.failures)
 
     def flush(self) -> pb.RegisterBatchResult:
-        items = list(self.failures)
         results = commit_registrations(self.node, self.caller, self.pending) if self.pending else []
+        # answers in stream order, built in place in the result (no message built, then copied)
+        out = self.result()
+        add = out.items.add
+        failures = sorted(self.failures, key=lambda it: it.index)
+        f = 0
+        ok = 0
         for prep, res in zip(self.pending, results, strict=True):
+            while f < len(failures) and failures[f].index < prep.index:
+                out.items.append(failures[f])
+                f += 1
             if isinstance(res, EhcError):
-                items.append(
-                    pb.RegisterBatchItem(
-                        index=prep.index, request_id=prep.request_id, ok=False, error=error_info(res)
-                    )
-                )
+                add(index=prep.index, request_id=prep.request_id, ok=False, error=error_info(res))
             else:
-                items.append(pb.RegisterBatchItem(
-                    index=prep.index, request_id=prep.request_id, ok=True, main_index=res.main_index,
-                    ehcid=res.ehcid, person_created=res.person_created,
-                ))  # fmt: skip
-        items.sort(key=lambda it: it.index)
-        ok = sum(1 for it in items if it.ok)
+                ok += 1
+                add(index=prep.index, request_id=prep.request_id, ok=True, main_index=res.main_index,
+                    ehcid=res.ehcid, person_created=res.person_created)  # fmt: skip
+        out.items.extend(failures[f:])
         self.accepted += ok
-        self.rejected += len(items) - ok
+        self.rejected += len(out.items) - ok
+        out.accepted_so_far, out.rejected_so_far = self.accepted, self.rejected
         self.pending.clear()
         self.failures.clear()
-        return self.result(items=items)
+        return out
 
     def result(self, **fields: Any) -> pb.RegisterBatchResult:
         return pb.RegisterBatchResult(
