@@ -448,6 +448,27 @@ def test_wrong_cryptogram_is_refused_and_grants_nothing(dut, card):
     assert external_authenticate(dut, card.keys["read_ddf1"], card.card_no, card.city) == 0x9000
 
 
+@pytest.mark.requirement("CARD-AUTH-002", "CARD-AUTH-005")
+def test_a_success_with_another_key_does_not_restore_a_counter(dut, card):
+    """A card that restores every key's counter on any successful authentication lets a terminal
+    holding only the read key guess the update key without limit, authenticating with the read key
+    between two guesses. Wrong UK_DDF1, right RK_DDF1, wrong UK_DDF1: the second must count down."""
+    update = dict((card.keys or {}).get("update_ddf1", {"ref": 0x05, "psam_index": 0x272A}))
+    select_path(dut, 0x3F00, 0xDDF1)
+    try:
+        first = external_authenticate(dut, update, card.card_no, card.city, tamper=True)
+        assert first >> 4 == 0x63C, f"wrong UK_DDF1 cryptogram: SW {first:04X}"
+        assert external_authenticate(dut, card.keys["read_ddf1"], card.card_no, card.city) == 0x9000
+        second = external_authenticate(dut, update, card.card_no, card.city, tamper=True)
+        assert second == first - 1, (
+            f"wrong UK_DDF1 cryptogram after a successful RK_DDF1: SW {second:04X} (before: {first:04X})"
+        )
+    finally:  # the right UK_DDF1 cryptogram restores its counter for the tests that follow
+        select_path(dut, 0x3F00, 0xDDF1)
+        restored = external_authenticate(dut, update, card.card_no, card.city)
+    assert restored == 0x9000, f"UK_DDF1 with the right cryptogram: SW {restored:04X}"
+
+
 @pytest.mark.requirement("CARD-AUTH-003")
 def test_a_cryptogram_is_good_for_one_challenge(dut, card):
     from ehc.gm import random_bytes
