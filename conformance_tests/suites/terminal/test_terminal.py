@@ -323,6 +323,45 @@ def test_every_declared_medium_is_reported_with_its_card_type(dut, profile):
     assert not problems, "; ".join(problems)
 
 
+@pytest.mark.requirement("TERM-017", "TERM-007")
+def test_each_card_use_is_reported_with_its_own_card_number(dut, profile):
+    """Two holders, one after the other, with every card medium the terminal declares: each usage
+    report must name the card just presented (a report filled from the previous presentation's
+    buffer books every use on the previous patient). A chip card may be reported by the holder's
+    ID number or by its item 8 card number."""
+    offered = set(dut.hello["driver"].get("media", []))
+    media = [m for m in ("id-card", "ssc", "resident-card") if m in offered and m in set(profile.media)]
+    if not media:
+        pytest.skip("the terminal declares no card medium (ID card, social-security card, chip card)")
+    holders = [new_id_number(), new_id_number()]
+    for number in holders:
+        register(dut.node, id_number=number)
+    problems = []
+    for medium in media:
+        for number in holders:
+            expected = {number}
+            if medium == "resident-card":
+                card = dut.make_card(person_for(number))
+                expected.add(card.item_raw(0xDDF1, 0xEF05, 8).rstrip(b"\x00").decode("ascii", "replace"))
+                present = lambda card=card: dut.insert_card(card, scene="0101012")  # noqa: E731
+            elif medium == "id-card":
+                present = lambda number=number: dut.request(  # noqa: E731
+                    "present_id_card", record=_id_record(number), scene="0101012"
+                )
+            else:
+                present = lambda number=number: dut.request(  # noqa: E731
+                    "present_ssc", record=_ssc_record(number), scene="0101012"
+                )
+            mark = dut.mark()
+            if not _person(present()):
+                problems.append(f"{medium}: not accepted")
+                continue
+            named = [c.request.card_number for c in _reports(dut, mark) if c.outcome == "OK"]
+            if len(named) != 1 or named[0] not in expected:
+                problems.append(f"{medium}: the usage report names another card ({len(named)} reports)")
+    assert not problems, "; ".join(problems)
+
+
 @pytest.mark.requirement("TERM-018")
 def test_refused_presentations_are_not_reported(dut):
     r = register(dut.node)
