@@ -300,10 +300,15 @@ class Authenticator:
                 )
         return cred.caller
 
-    def fresh_nonce(self, key: str, now_s: float) -> bool:
+    def fresh_nonce(self, key: str, now_s: float, sent_s: float | None = None) -> bool:
         """True the first time ``key`` is seen within the replay window, in this process and, when
         the node shares nonces (``--shared-nonces``, on with ``--processes`` > 1), in every process.
-        For front doors whose envelopes carry their own request ids (reference_node.platforms)."""
+        For front doors whose envelopes carry their own request ids (reference_node.platforms).
+        ``sent_s``, the envelope's own time stamp (whole seconds): an envelope sent before this
+        process started is not fresh either (REL-F7 as on ehc.node.v1: the in-process cache
+        starts empty, so a captured envelope would replay after a restart)."""
+        if sent_s is not None and (int(sent_s) + 1) * 1000 <= self.floor_ms:
+            return False
         if not self.nonces.check_and_add(key, now_s):
             return False
         return not self.node.config.shared_nonces or self._shared_nonce(key, int(now_s * 1000))

@@ -330,7 +330,8 @@ class QinghaiFrontDoor:
             raise _envelope(
                 "TIME_OUT_OF_WINDOW", f"msgCreateTime is more than {window} s from the node's clock (UTC+8)"
             )
-        fresh = self.auth.fresh_nonce(f"qinghai|{caller.terminal_id}|{action['msgGuid']}", now)
+        key = f"qinghai|{caller.terminal_id}|{action['msgGuid']}"
+        fresh = self.auth.fresh_nonce(key, now, sent.timestamp())
         if not fresh and action["bussinessCode"] not in IDEMPOTENT:
             raise _envelope("GUID_REPLAYED", "msgGuid already used within the window")
         if self.auth.rates.enabled and not caller.is_admin and self.auth.rates.take(caller.terminal_id):

@@ -235,7 +235,8 @@ class SichuanFrontDoor:
             raise Refused(
                 "TIMESTAMP_OUT_OF_WINDOW", f"timestamp is more than {window} s from the node's clock"
             )
-        if not self.auth.fresh_nonce(f"sichuan|{caller.terminal_id}|{expected}", now):
+        sent = int(body["timestamp"]) / 1000
+        if not self.auth.fresh_nonce(f"sichuan|{caller.terminal_id}|{expected}", now, sent):
             raise Refused("REPLAYED", "this envelope was already received within the window")
         if self.auth.rates.enabled and not caller.is_admin and self.auth.rates.take(caller.terminal_id):
             raise Refused("UNAVAILABLE", "over the app's call rate; retry shortly")

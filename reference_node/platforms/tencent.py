@@ -317,7 +317,7 @@ class TencentFrontDoor:
                 "TIMESTAMP_OUT_OF_WINDOW", f"timestamp is more than {window} s from the node's clock"
             )
         key = f"tencent|{common_in.get('hospitalId')}|{common_in['requestId']}"
-        if not self.auth.fresh_nonce(key, now) and not idempotent:
+        if not self.auth.fresh_nonce(key, now, int(stamp)) and not idempotent:
             raise PlatformError("REQUEST_ID_REPLAYED", "requestId already used within the window")
 
     def _app(self, app_id: str) -> tuple[str, Caller, EhcError | None]:
