@@ -32,7 +32,7 @@ from .catalogue import default_catalogue, load_catalogue
 from .declaration import applicability, default_declaration, load_declaration
 from .masking import mask_text
 from .profiles import load_profile
-from .results import RunResult, TestRecord, evaluate
+from .results import NOT_TESTED, RunResult, TestRecord, evaluate
 from .transcript import Transcript, TranscriptHolder
 from .waivers import load_waivers
 
@@ -474,6 +474,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     verdict = "PASS" if result.passed else "FAIL"
     summary = ", ".join(f"{k} {v}" for k, v in counts.items())
     _say(session.config, f"ehc certify: {verdict} — requirements: {summary}")
+    # a PASS covers what was tested: name each applicable requirement it does not cover, and say
+    # when one is a must (the evaluator assesses it; docs/certification.md "What a PASS does not cover")
+    for r in result.requirements:
+        if r.verdict == NOT_TESTED:
+            level = run.catalogue[r.id].level
+            who = "gating" if r.gating else "not gating, the evaluator assesses it"
+            _say(session.config, f"  not tested: {r.id} ({level}, {who}): {r.reason or 'no test ran'}")
     for problem in result.waiver_problems:
         _say(
             session.config,
