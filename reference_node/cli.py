@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import signal
 import sys
@@ -828,6 +829,11 @@ def c_unmerge(ctx: click.Context, merge_id: str) -> None:
 
 
 # ------------------------------------------------------------------ import
+# streams an import sends at once (--connections): 2 lets a --processes 2 node use both cores and
+# overlaps one stream's commit with the other's validation
+IMPORT_CONNECTIONS = 2
+
+
 def person_request(d: dict[str, Any], mode: str = "4") -> Any:
     """A population JSON-lines record (ehc.spec.model.Person) as a RegisterRequest."""
     from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
@@ -896,6 +902,14 @@ def _chunks(records: Iterator[Any], size: int = 500) -> Iterator[Any]:
     help="progress file for resuming (default POPULATION.import-state; removed when the import ends)",
 )
 @click.option("--restart", is_flag=True, help="ignore a progress file left by an interrupted import")
+@click.option(
+    "--connections",
+    type=click.IntRange(1, 16),
+    default=IMPORT_CONNECTIONS,
+    show_default=True,
+    help="streams sent at once, each on its own connection (a --processes N node spreads them "
+    "over its processes; registration is idempotent by document)",
+)
 @click.option("--quiet", is_flag=True, help="no progress bars, only the result")
 @always_json_option()
 def import_population(
@@ -906,12 +920,14 @@ def import_population(
     errors_out: str | None,
     state: str | None,
     restart: bool,
+    connections: int,
     quiet: bool,
 ) -> None:
     """Batch pre-generation (application mode 4) of a population file over RegisterBatchChunks;
-    guardians are bound to their children in the same kind of stream (bindings per chunk). An
-    interrupted import resumes after the last acknowledged chunk (registration is idempotent by
-    document, so a record sent twice is never a second person or card)."""
+    guardians are bound to their children in the same kind of stream (bindings per chunk). Slices
+    of the file go out on ``--connections`` streams at once. An interrupted import resumes with the
+    records not yet acknowledged (registration is idempotent by document, so a record sent twice is
+    never a second person or card)."""
     import grpc
 
     from reference_node.client import NodeClient, error_of
@@ -922,7 +938,11 @@ def import_population(
     total = sum(1 for line in path.open(encoding="utf-8") if line.strip())
     cf = Path(client_file) if client_file else Path(data_dir or default_data_dir()) / "client.json"
     try:
-        nc = NodeClient.from_file(cf, "terminal", target)
+        # one connection each (a local subchannel pool): otherwise gRPC shares one between channels
+        ncs = [
+            NodeClient.from_file(cf, "terminal", target, (("grpc.use_local_subchannel_pool", 1),))
+            for _ in range(connections)
+        ]
     except (OSError, ValueError, KeyError):
         fail(EhcError(CONFIG_INVALID, f"cannot read client file {cf}"))
     progress = _ImportState(Path(state) if state else path.with_name(path.name + ".import-state"), path)
@@ -935,24 +955,33 @@ def import_population(
     people: list[tuple[str, str]] = []
     ehcid_of: dict[str, str] = {}
     bound = 0
-    with nc:
-        try:
-            bars = io.StringIO() if quiet else sys.stderr
-            with click.progressbar(length=total, label="registering", file=bars, show_pos=True) as bar:
-                bar.update(done_before)
-                started, sent_from = time.monotonic(), done_before
-                records = _skip(_records(path, bad, people), done_before)
-                for result in nc.issuance.RegisterBatchChunks(_chunks(records)):
-                    progress.record(result, done_before)
-                    bar.update(len(result.items))
-                    rate = (bar.pos - sent_from) / max(time.monotonic() - started, 1e-6)
-                    bar.label = f"registering {rate:,.0f}/s"
-            for index, ehcid in progress.ehcids.items():
-                if index < len(people):
-                    ehcid_of[people[index][0]] = ehcid
-            bound = _bind_guardians(nc, people, ehcid_of, bars=bars)
-        except grpc.RpcError as exc:
-            fail(error_of(exc))
+    sent = [0]  # records answered in this run (a resumed run sends only the others)
+    try:
+        bars = io.StringIO() if quiet else sys.stderr
+        with click.progressbar(length=total, label="registering", file=bars, show_pos=True) as bar:
+            bar.update(done_before)
+            started, sent_from = time.monotonic(), done_before
+            acknowledged = progress.acknowledged()
+            records = _records(path, bad, people)
+            pending = ((i, r) for i, r in enumerate(records) if i not in acknowledged)
+
+            def on_result(result: Any, offsets: list[int]) -> None:
+                sent[0] += len(result.items)
+                progress.record(result, offsets)
+                bar.update(len(result.items))
+                rate = (bar.pos - sent_from) / max(time.monotonic() - started, 1e-6)
+                bar.label = f"registering {rate:,.0f}/s"
+
+            _streams(ncs, _record_chunks(pending), on_result)
+        for index, ehcid in progress.ehcids.items():
+            if index < len(people):
+                ehcid_of[people[index][0]] = ehcid
+        bound = _bind_guardians(ncs, people, ehcid_of, bars=bars)
+    except grpc.RpcError as exc:
+        fail(error_of(exc))
+    finally:
+        for nc in ncs:
+            nc.close()
     rejected_items = progress.rejected
     if errors_out:
         with open(errors_out, "w", encoding="utf-8") as fh:
@@ -961,19 +990,77 @@ def import_population(
     progress.finish()
     emit({
         "records": total, "accepted": progress.accepted, "rejected": len(rejected_items) + len(bad),
-        "guardians_bound": bound, "resumed_after": done_before, "first_rejections": (rejected_items + bad)[:10],
+        "guardians_bound": bound, "resumed_after": done_before, "sent": sent[0],
+        "first_rejections": (rejected_items + bad)[:10],
     })  # fmt: skip
 
 
-def _skip(records: Iterator[Any], n: int) -> Iterator[Any]:
-    for i, record in enumerate(records):
-        if i >= n:
-            yield record
+def _record_chunks(pending: Iterator[tuple[int, Any]], size: int = 500) -> Iterator[tuple[Any, list[int]]]:
+    """(RegisterChunk, stream positions of its records) from (position, RegisterRequest) pairs."""
+    from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
+
+    batch: list[tuple[int, Any]] = []
+    for item in pending:
+        batch.append(item)
+        if len(batch) >= size:
+            yield ip.RegisterChunk(records=[r for _, r in batch]), [i for i, _ in batch]
+            batch = []
+    if batch:
+        yield ip.RegisterChunk(records=[r for _, r in batch]), [i for i, _ in batch]
+
+
+# chunks a stream takes from the shared source at a time: 8 x 500 = the node's 4,000-record
+# transaction, so a stream's commits are whole slices of the file
+_SLICE_CHUNKS = 8
+
+
+def _streams(
+    ncs: list[Any], chunks: Iterator[tuple[Any, list[int]]], on_result: Callable[[Any, list[int]], None]
+) -> None:
+    """Send ``chunks`` over RegisterBatchChunks, one stream per client, at once: each stream takes
+    the next slice of chunks when it wants more (a stream on a busier node process takes fewer);
+    ``on_result(result, positions)`` gets every answer, ``positions[k]`` being the source position
+    of the stream's k-th record. The first error of any stream is raised once all have ended."""
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def run(nc: Any) -> None:
+        positions: list[int] = []
+
+        def requests() -> Iterator[Any]:
+            while not errors:
+                with lock:  # one reader of the shared source (and of the file behind it) at a time
+                    taken = list(itertools.islice(chunks, _SLICE_CHUNKS))
+                if not taken:
+                    return
+                for chunk, where in taken:
+                    positions.extend(where)
+                    yield chunk
+
+        try:
+            for result in nc.issuance.RegisterBatchChunks(requests()):
+                with lock:
+                    on_result(result, positions)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
+            errors.append(exc)
+
+    if len(ncs) == 1:
+        run(ncs[0])
+    else:
+        threads = [threading.Thread(target=run, args=(nc,), daemon=True) for nc in ncs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    if errors:
+        raise errors[0]
 
 
 class _ImportState:
-    """Append-only progress of an import: per acknowledged chunk, the records' stream positions and
-    EHCIDs (no ID numbers: the positions map back to the population file) and the rejections."""
+    """Append-only progress of an import: per acknowledged commit, the records' stream positions
+    and EHCIDs (no ID numbers: the positions map back to the population file) and the rejections.
+    With several connections the acknowledged positions need not be a prefix: a resumed import
+    sends every record not acknowledged, whatever its place."""
 
     def __init__(self, file: Path, population: Path) -> None:
         self.file = file
@@ -988,11 +1075,15 @@ class _ImportState:
     def accepted(self) -> int:
         return len(self.ehcids)
 
+    def acknowledged(self) -> set[int]:
+        """Stream positions the node answered for (accepted or rejected)."""
+        return set(self.ehcids) | {int(r["index"]) for r in self.rejected}
+
     def reset(self) -> None:
         self.file.unlink(missing_ok=True)
 
     def load(self) -> int:
-        """Acknowledged records of an earlier run of the same file (0: none, or another file)."""
+        """Records an earlier run of the same file had acknowledged (0: none, or another file)."""
         if self.file.exists():
             lines = self.file.read_text(encoding="utf-8").splitlines()
             try:
@@ -1010,16 +1101,20 @@ class _ImportState:
         if not self.done:
             self.ehcids.clear()
             self.rejected.clear()
+        # a position acknowledged twice (a resumed slice) counts once
+        self.rejected = list(
+            {int(r["index"]): r for r in self.rejected if int(r["index"]) not in self.ehcids}.values()
+        )
         # rewritten whole: drops a torn last line and keeps the file one entry long per run
         entry = {"done": self.done, "ok": sorted(self.ehcids.items()), "rejected": self.rejected}
         self.file.write_text(json.dumps(self.header) + "\n" + json.dumps(entry) + "\n", encoding="utf-8")
         self._fh = self.file.open("a", encoding="utf-8")
-        return self.done
+        return len(self.acknowledged())
 
-    def record(self, result: Any, offset: int) -> None:
+    def record(self, result: Any, positions: list[int]) -> None:
         ok, rejected = [], []
         for it in result.items:
-            index = it.index + offset
+            index = positions[it.index]
             if it.ok:
                 ok.append((index, it.ehcid))
             else:
@@ -1040,10 +1135,14 @@ class _ImportState:
 
 
 def _bind_guardians(
-    nc: Any, people: list[tuple[str, str]], ehcid_of: dict[str, str], size: int = 2000, bars: Any = None
+    ncs: list[Any],
+    people: list[tuple[str, str]],
+    ehcid_of: dict[str, str],
+    size: int = 2000,
+    bars: Any = None,
 ) -> int:
     """Bind each registered child to a registered guardian (relation guardian): bindings travel in
-    RegisterChunk messages of one stream, one transaction per chunk (not one unary call each)."""
+    RegisterChunk messages, one transaction per chunk (not one unary call each), on every connection."""
     from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
 
     bindings = [
@@ -1055,13 +1154,37 @@ def _bind_guardians(
     ]
     if not bindings:
         return 0
-    chunks = (ip.RegisterChunk(bindings=bindings[i : i + size]) for i in range(0, len(bindings), size))
-    bound = 0
+    # small slices: each stream takes one 2,000-binding chunk at a time
+    per_stream = max(size, -(-len(bindings) // len(ncs)))
+    parts = [bindings[i : i + per_stream] for i in range(0, len(bindings), per_stream)]
+    bound = [0]
     with click.progressbar(length=len(bindings), label="binding guardians", file=bars or sys.stderr) as bar:
-        for result in nc.issuance.RegisterBatchChunks(chunks):
-            bar.update(len(result.bindings))
-            bound = result.bound_so_far
-    return bound
+        lock = threading.Lock()
+        errors: list[BaseException] = []
+
+        def run(nc: Any, part: list[Any]) -> None:
+            chunks = (ip.RegisterChunk(bindings=part[i : i + size]) for i in range(0, len(part), size))
+            try:
+                last = 0
+                for result in nc.issuance.RegisterBatchChunks(chunks):
+                    with lock:
+                        bar.update(len(result.bindings))
+                        bound[0] += result.bound_so_far - last
+                    last = result.bound_so_far
+            except BaseException as exc:  # noqa: BLE001 - re-raised below
+                errors.append(exc)
+
+        threads = [
+            threading.Thread(target=run, args=(nc, part), daemon=True)
+            for nc, part in zip(ncs, parts, strict=False)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
+    return bound[0]
 
 
 # ------------------------------------------------------------------ supervision (own module)

@@ -189,11 +189,14 @@ class SigningInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.StreamStreamClie
         return continuation(self._details(client_call_details, None), request_iterator)
 
 
-def plain_channel(target: str, tls: TlsConfig | None = None) -> grpc.Channel:
+def plain_channel(
+    target: str, tls: TlsConfig | None = None, extra_options: tuple[tuple[str, Any], ...] = ()
+) -> grpc.Channel:
     """An unsigned channel: TLS when ``tls`` is given, plaintext otherwise."""
     options: list[tuple[str, Any]] = [
         ("grpc.max_receive_message_length", MAX_MESSAGE),
         ("grpc.max_send_message_length", MAX_MESSAGE),
+        *extra_options,
     ]
     if tls is not None:
         return grpc.secure_channel(target, tls.channel_credentials(), options=options + tls.channel_options())
@@ -206,11 +209,12 @@ def signed_channel(
     *,
     tls_root: bytes | None = None,
     tls: TlsConfig | None = None,
+    extra_options: tuple[tuple[str, Any], ...] = (),
 ) -> grpc.Channel:
     """A channel that signs every call; ``tls_root`` is short for ``tls=TlsConfig(ca=tls_root)``."""
     if tls is None and tls_root is not None:
         tls = TlsConfig(ca=tls_root)
-    return grpc.intercept_channel(plain_channel(target, tls), SigningInterceptor(credentials))
+    return grpc.intercept_channel(plain_channel(target, tls, extra_options), SigningInterceptor(credentials))
 
 
 def trailers_of(exc: grpc.RpcError) -> tuple[tuple[str, str | bytes], ...]:
@@ -253,10 +257,13 @@ class NodeClient:
         *,
         tls_root: bytes | None = None,
         tls: TlsConfig | None = None,
+        extra_options: tuple[tuple[str, Any], ...] = (),
     ) -> None:
         self.target = target
         self.credentials = credentials
-        self.channel = signed_channel(target, credentials, tls_root=tls_root, tls=tls)
+        self.channel = signed_channel(
+            target, credentials, tls_root=tls_root, tls=tls, extra_options=extra_options
+        )
         self.issuance = issuance_pb2_grpc.IssuanceServiceStub(self.channel)
         self.main_index = main_index_pb2_grpc.MainIndexServiceStub(self.channel)
         self.verification = verification_pb2_grpc.VerificationServiceStub(self.channel)
@@ -267,11 +274,18 @@ class NodeClient:
 
     @classmethod
     def from_file(
-        cls, path: str | os.PathLike[str], role: str = "terminal", target: str | None = None
+        cls,
+        path: str | os.PathLike[str],
+        role: str = "terminal",
+        target: str | None = None,
+        extra_options: tuple[tuple[str, Any], ...] = (),
     ) -> NodeClient:
+        """``extra_options``: more gRPC channel arguments (``ehc node import --connections``: a
+        channel of its own connection, ``grpc.use_local_subchannel_pool``)."""
         file_target, creds = load_client_file(path, role)
         tls_paths = client_file_tls(path)  # a TLS node: the file's "tls" object (CA, client cert)
-        return cls(target or file_target, creds, tls=TlsConfig.from_files(**tls_paths) if tls_paths else None)
+        tls = TlsConfig.from_files(**tls_paths) if tls_paths else None
+        return cls(target or file_target, creds, tls=tls, extra_options=extra_options)
 
     def context(self, **overrides: str) -> common_pb2.TerminalContext:
         """This terminal's context (org, city, channel, step), with overrides."""

@@ -51,6 +51,8 @@ def test_import_killed_midway_resumes_without_duplicates(tmp_path, db_url):
         assert second.returncode == 0, err[-2000:]
         summary = json.loads(out)
         assert 0 < summary["resumed_after"] < len(people), summary
+        # only what the first run had not seen acknowledged is sent again (two streams: not a prefix)
+        assert summary["resumed_after"] + summary["sent"] == len(people), summary
         assert summary["accepted"] == len(people) and summary["rejected"] == 0, summary
         assert "resuming after" in err and "/s" in err  # progress: resumed, with a rate
         assert not state.exists()  # removed once the import ended
@@ -144,3 +146,28 @@ def test_bindings_batched_lookups_follow_merges_and_audit_each_binding(tmp_path,
         assert audited == 2
     finally:
         node.stop()
+
+
+def test_resume_state_takes_acknowledged_positions_in_any_order(tmp_path):
+    """Two streams acknowledge slices out of order: the state keeps each position (accepted or
+    rejected) once, and a resumed run skips exactly those."""
+    from types import SimpleNamespace as NS
+
+    from reference_node.cli import _ImportState
+
+    pop = tmp_path / "pop.jsonl"
+    pop.write_text("{}\n" * 10, encoding="utf-8")
+    state = _ImportState(tmp_path / "s", pop)
+    assert state.load() == 0
+
+    def item(k: int, ehcid: str = "") -> NS:  # the k-th record of its stream; no EHCID: refused
+        error = NS(code="" if ehcid else "NODE_FIELD_BAD_FORMAT", number=0, message="", field="")
+        return NS(index=k, ok=bool(ehcid), ehcid=ehcid, request_id="", error=error)
+
+    # stream B (positions 6..9) answers before stream A (0..3); A's 2nd record is refused
+    state.record(NS(items=[item(0, "E6"), item(1, "E7")]), [6, 7, 8, 9])
+    state.record(NS(items=[item(0, "E0"), item(1)]), [0, 1, 2, 3])
+    again = _ImportState(tmp_path / "s", pop)  # the import is killed here, then run again
+    assert again.load() == 4
+    assert again.acknowledged() == {0, 1, 6, 7}
+    assert again.ehcids == {0: "E0", 6: "E6", 7: "E7"} and [r["index"] for r in again.rejected] == [1]
