@@ -5,6 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Wall time of each stage, printed when the next starts and at the end (docs/performance.md).
+t_start=$SECONDS
+t_stage=$SECONDS
+stage() {
+  echo "   (took $((SECONDS - t_stage)) s)"
+  t_stage=$SECONDS
+  echo "== $1"
+}
+
 scripts/bootstrap.sh
 # shellcheck disable=SC1091
 source .venv/bin/activate
@@ -19,26 +28,28 @@ fi
 # The README test command runs the slow real paths too (e.g. the 1,000,000-round SM4 vector).
 export EHC_RUN_SLOW="${EHC_RUN_SLOW:-1}"
 
-echo "== lint (ruff)"
+stage "lint (ruff)"
 ruff check .
 ruff format --check .
 
-echo "== types (mypy: the seven packages, configured in pyproject.toml [tool.mypy])"
+stage "types (mypy: the seven packages, configured in pyproject.toml [tool.mypy])"
 mypy
 
 # A fresh Hypothesis seed per run, printed so any failure can be replayed with HYPOTHESIS_SEED=<n>.
 SEED="${HYPOTHESIS_SEED:-$(python -c 'import random; print(random.randrange(2**32))')}"
-echo "== tests (hypothesis seed $SEED)"
+stage "tests (hypothesis seed $SEED)"
 python -m pytest -q -p no:cacheprovider --hypothesis-seed="$SEED" --timeout=600 "$@"
 
-echo "== requirement coverage (every requirement has a test or an out-of-scope reason)"
+stage "requirement coverage (every requirement has a test or an out-of-scope reason)"
 ehc certify coverage
 
-echo "== self-test: every reference passes, every mutant is caught"
+stage "self-test: every reference passes, every mutant is caught"
 ehc certify selftest --jobs 2  # two roles at once on the 2-core CI machine
 
-echo "== certification of the reference node (national profile), signed report verified offline"
+stage "certification of the reference node (national profile), signed report verified offline"
 out="$(mktemp -d)"
 ehc certify node --target reference --profile national --certification --out "$out/node"
 ehc certify verify-report "$out/node"
 rm -rf "$out"
+echo "   (took $((SECONDS - t_stage)) s)"
+echo "== all passed in $((SECONDS - t_start)) s"
