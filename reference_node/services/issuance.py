@@ -339,7 +339,8 @@ class _Batch:
         return bool(self.pending or self.failures)
 
     def flush(self) -> pb.RegisterBatchResult:
-        results = commit_registrations(self.node, self.caller, self.pending) if self.pending else []
+        with self.node.db.batch_budget():
+            results = commit_registrations(self.node, self.caller, self.pending) if self.pending else []
         # answers in stream order, built in place in the result (no message built, then copied)
         out = self.result()
         add = out.items.add
@@ -399,7 +400,8 @@ def register_batch_chunks(
         if chunk.bindings:
             if batch:
                 yield batch.flush()
-            items = _bind_many(node, caller, chunk.bindings, bindex)
+            with node.db.batch_budget():
+                items = _bind_many(node, caller, chunk.bindings, bindex)
             bindex += len(chunk.bindings)
             batch.bound += sum(1 for it in items if it.ok)
             yield batch.result(bindings=items)

@@ -88,6 +88,18 @@ class Database:
         finally:
             self._local.wait_ms = before
 
+    @contextmanager
+    def batch_budget(self) -> Iterator[None]:
+        """A batch write (a population import's 4,000-record transaction) on a call with no
+        deadline waits for a lock like a background writer, not the request wait: several import
+        streams or node processes take turns on SQLite's one write lock, each holding it for a
+        whole transaction. A call with a deadline keeps its budget (half of what is left)."""
+        if getattr(self._local, "wait_ms", None) is None:
+            with self.wait_budget(self.background_wait_ms):
+                yield
+        else:
+            yield
+
     def background_thread(self) -> None:
         """Mark the calling thread as a background writer: it waits up to ``background_wait_ms``."""
         self._local.background = True
