@@ -44,6 +44,27 @@ def test_static_code_returns_the_person(dut):
     assert response.verification_id, "no verification id: the use cannot be referred to"
 
 
+# Real names and addresses outside GB 2312 (喆, 堃, 犇 are in many given names; 𠮷 is outside the
+# BMP): a node storing holder data in the card's AN encoding (GB 2312) hands back '?'.
+RARE_NAMES = [("张喆堃", "济宁市任城区堃园路8号"), ("𠮷野犇", "济宁市兖州区喆园街𠮷号")]
+
+
+@pytest.mark.requirement("NODE-VERIFY-001", "NODE-REG-001")
+@pytest.mark.parametrize(("name", "address"), RARE_NAMES)
+def test_names_outside_gb2312_come_back_exactly(dut, name, address):
+    """The person verification answers is the one registered, character for character — compared
+    with what the kit SENT, not with the node's own Register answer."""
+    r = register(dut, name=name, address=address)
+    assert (r.person.name, r.person.address) == (name, address), (
+        f"Register answered {r.person.name!r} / {r.person.address!r} for {name!r} / {address!r}"
+    )
+    response, error = verify(dut, r.qr_text)
+    assert error is None, error
+    assert (response.person.name, response.person.address) == (name, address), (
+        f"VerifyQr answered {response.person.name!r} / {response.person.address!r} for {name!r} / {address!r}"
+    )
+
+
 @pytest.mark.requirement("QR-TEXT-002", "NODE-VERIFY-001")
 def test_dynamic_code_returns_the_person(dut):
     r = register(dut)
