@@ -10,7 +10,15 @@ from reference_node.proto.ehc.node.v1 import issuance_pb2 as I
 from reference_node.proto.ehc.node.v1 import main_index_pb2 as M
 from reference_node.proto.ehc.node.v1 import usage_pb2 as U
 
-from .helpers import assert_client_error, card_action, new_digits, new_request_id, person_request, register
+from .helpers import (
+    assert_client_error,
+    card_action,
+    new_digits,
+    new_id_number,
+    new_request_id,
+    person_request,
+    register,
+)
 
 
 def resolve(dut, medium: M.Medium, identifier: str, **extra):
@@ -45,6 +53,20 @@ def test_citizen_id_resolves_to_the_person(dut):
     assert error is None and ssn.person.main_index == r.person.main_index, (
         "social security number = ID number"
     )
+
+
+@pytest.mark.requirement("NODE-EMPI-002", "NODE-EMPI-003", "NODE-EMPI-006")
+@pytest.mark.parametrize("area", ["110105", "510100", "430426", "370302"])
+def test_citizen_ids_issued_in_other_areas_resolve_too(dut, area):
+    """一卡通 across domains: a resident whose ID number was issued elsewhere (Beijing, Chengdu,
+    Qidong, Zichuan) is found by the ID card and the social security card like a local one — the
+    suite's other persons all carry the node's own city in their numbers."""
+    r = register(dut, id_number=new_id_number(area))
+    for medium in (M.MEDIUM_CITIZEN_ID, M.MEDIUM_SOCIAL_SECURITY_CARD):
+        response, error = resolve(dut, medium, r.person.document_number)
+        assert error is None and response.person.main_index == r.person.main_index, (
+            f"{M.Medium.Name(medium)} of an ID issued in {area}: {error or 'another person'}"
+        )
 
 
 @pytest.mark.requirement("NODE-EMPI-003")
