@@ -40,6 +40,8 @@ class EarlyAckUnaryBusy(VendorNode):
                 self.forward(call)
             except Refusal:
                 pass  # the terminal was told "accepted" long ago
+            except ValueError:  # the node was stopped: whatever is still queued is lost
+                return
 
     def on_request(self, call: Call) -> None:
         if call.name != "Report":
