@@ -273,15 +273,15 @@ def main() -> int:
             )
         rows: dict[str, list[dict]] = {m: [] for m in modes}
         for rnd in range(a.rounds):
-            line = []
+            shown = []
             for mode in modes:
                 p, info = procs[mode]
-                body, creds = payloads[mode]
+                bodies, cred_dict = payloads[mode]
                 kind = "echo" if mode == "echo" else "node"
-                r = bench_node.measure(kind, info["target"], creds, body, 2, 4, a.seconds, p.pid)
+                r = bench_node.measure(kind, info["target"], cred_dict, bodies, 2, 4, a.seconds, p.pid)
                 rows[mode].append(r)
-                line.append(f"{mode} {r['rps']:.0f}/s {r['server_cpu_us_per_call']:.0f} us")
-            print(f"round {rnd + 1}/{a.rounds}: " + " | ".join(line), flush=True)
+                shown.append(f"{mode} {r['rps']:.0f}/s {r['server_cpu_us_per_call']:.0f} us")
+            print(f"round {rnd + 1}/{a.rounds}: " + " | ".join(shown), flush=True)
     finally:
         for p, _ in procs.values():
             if p.stdin:
