@@ -185,7 +185,7 @@ def _patch(mode: str) -> None:
 
         return stub
 
-    srv._unary = unary  # type: ignore[assignment]
+    srv._unary = unary
 
 
 def serve(mode: str, data_dir: str) -> None:
