@@ -166,7 +166,7 @@ def _patch(mode: str) -> None:
     from reference_node.proto.ehc.node.v1 import verification_pb2 as vp
 
     if mode == "node-aio":
-        runtime.build_server = _aio_build_server  # type: ignore[assignment]
+        runtime.build_server = _aio_build_server
         return
     if mode not in ("node-stub", "node-auth"):
         return
