@@ -570,3 +570,42 @@ def make(spec: str, run: Any) -> Any:
             tls=parsed.tls,
         )  # fmt: skip
     raise EhcError(ADAPTER_UNKNOWN, f"node adapter {spec!r}: use reference, {TARGET_SYNTAX} or mutant:NAME")
+
+
+def restart_reference(running: Any, timeout_s: float = 10.0) -> None:
+    """Stop the reference node the kit started (a ``RunningNode``) and start it again on the same
+    store, configuration, gRPC address and HTTP port, in place: every holder of ``running`` (the
+    adapter, a mutant platform in front of it) reaches the new process at the old addresses. What
+    the envelope suites use to check that a request captured before a restart does not replay."""
+    from dataclasses import fields
+
+    from reference_node.runtime import start
+
+    config, data_dir, target, http_port = (
+        running.node.config,
+        running.data_dir,
+        running.target,
+        running.http_port,
+    )
+    running.stop()
+    ports = [int(target.rsplit(":", 1)[1]), *([http_port] if http_port else [])]
+    deadline = time.monotonic() + timeout_s
+    while not all(_port_free(p) for p in ports):  # the old servers let go of their ports asynchronously
+        if time.monotonic() > deadline:
+            raise EhcError(ADAPTER_UNAVAILABLE, f"reference node restart: ports {ports} still taken")
+        time.sleep(0.05)
+    fresh = start(data_dir, config=config, grpc_address=target, http_port=http_port)
+    for f in fields(fresh):
+        setattr(running, f.name, getattr(fresh, f.name))
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True

@@ -398,3 +398,23 @@ def test_a_terminal_without_a_certification_report_is_refused(dut):
             )
         control = _call(dut, "RHC_E0003", _verify_fields(dut, card["qr_code"]))
         assert _ok(control), f"the suite's certified terminal is refused: {control.get('resultCode')}"
+
+
+@pytest.mark.requirement("QINGHAI-002")
+def test_a_msg_guid_captured_before_a_restart_does_not_replay_after_it(dut):
+    """A platform whose msgGuid cache lives in its process forgets it when it restarts: the captured
+    call (created a few seconds earlier, inside the window) must still give no person."""
+    from conformance_tests.suites.node.envelope_restart import captured_clock, reference_restart
+
+    restart = reference_restart(dut)
+    card = _register(dut)
+    earlier = dut.new_client(clock=captured_clock)
+    action, message = earlier.action("RHC_E0003"), earlier.message(_verify_fields(dut, card["qr_code"]))
+    first = _send(earlier, action, message)
+    assert _ok(first), f"the captured call itself was refused: {first.get('resultCode')}"
+    restart()
+    later = dut.new_client()
+    again = _send(later, action, message)
+    assert _refused(again), f"a msgGuid captured before the restart replayed: {again.get('resultCode')}"
+    control = _call(dut, "RHC_E0003", _verify_fields(dut, card["qr_code"]), client=later)
+    assert _ok(control), f"a fresh call after the restart is refused: {control.get('resultCode')}"

@@ -385,3 +385,29 @@ def test_an_app_without_a_certification_report_is_refused(dut):
         assert _ok(control), (
             f"the suite's certified app is refused: {control.get('code')} {control.get('message')}"
         )
+
+
+@pytest.mark.requirement("SICHUAN-004")
+def test_an_envelope_captured_before_a_restart_does_not_replay_after_it(dut):
+    """A platform whose replay cache lives in its process forgets it when it restarts: the captured
+    envelope (stamped a few seconds earlier, inside the window) must still be refused."""
+    from conformance_tests.suites.node.envelope_restart import captured_clock, reference_restart
+
+    restart = reference_restart(dut)
+    card = _register(dut)
+    earlier = dut.new_client(clock=captured_clock)
+    try:
+        body = earlier.body("healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]))
+        first = earlier.post(body)
+        assert _ok(first), f"the captured envelope itself was refused: {first.get('code')}"
+    finally:
+        earlier.close()
+    restart()
+    later = dut.new_client()
+    try:
+        again = later.post(body)
+        assert _refused(dut, again), f"an envelope captured before the restart replayed: {again.get('code')}"
+        control = _call(dut, "healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]), client=later)
+        assert _ok(control), f"a fresh envelope after the restart is refused: {control.get('code')}"
+    finally:
+        later.close()

@@ -330,3 +330,30 @@ def test_an_app_without_a_certification_report_is_refused(dut):
             other.client.close()
         control = dut.client.call("verifyQRCode", _verify_req(dut, card["qrCodeText"]))
         assert _ok(control), f"the suite's certified app is refused: {control.get('commonOut')}"
+
+
+@pytest.mark.requirement("TENCENT-006")
+def test_a_request_captured_before_a_restart_does_not_replay_after_it(dut):
+    """A platform whose requestId cache lives in its process forgets it when it restarts: the
+    captured request (stamped a few seconds earlier, inside the window) must still be refused."""
+    from conformance_tests.suites.node.envelope_restart import captured_clock, reference_restart
+
+    restart = reference_restart(dut)
+    card = _register(dut)
+    earlier = dut.new_client(clock=captured_clock)
+    try:
+        assert _ok(earlier.get_app_token()), "getAppToken refused"
+        body = earlier.body(_verify_req(dut, card["qrCodeText"]))
+        first = earlier.post(OPERATION_PREFIX + "verifyQRCode", body)
+        assert _ok(first), f"the captured request itself was refused: {first.get('commonOut')}"
+    finally:
+        earlier.close()
+    restart()
+    later = dut.new_client()
+    try:
+        again = later.post(OPERATION_PREFIX + "verifyQRCode", body)
+        assert _refused(again), f"a request captured before the restart replayed: {again.get('commonOut')}"
+        control = later.call("verifyQRCode", _verify_req(dut, card["qrCodeText"]))
+        assert _ok(control), f"a fresh request after the restart is refused: {control.get('commonOut')}"
+    finally:
+        later.close()
