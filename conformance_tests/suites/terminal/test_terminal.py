@@ -218,7 +218,7 @@ def test_unreachable_node_gives_no_remembered_person(dut):
     proxy = dut.proxy
     try:
         for method in IDENTIFYING:
-            proxy.fail_next(method, 5)
+            proxy.fail_next(method, 1000)  # unreachable for the whole presentation, retries too
         mark = dut.mark()
         code_answer = dut.present_qr_text(r.qr_text)
         card_answer = dut.insert_card(card)
@@ -511,6 +511,34 @@ def test_card_error_status_word_is_a_read_failure(dut):
     answer = dut.insert_card(card, faults=[{"kind": "force_sw", "sw": "6A82", "ins": 0xA4}])
     assert any(e.kind == "apdu" and e.response[-2:] == b"\x6a\x82" for e in dut.card_side)
     assert not _person(answer) and answer["result"]["error"], answer
+
+
+@pytest.mark.requirement("TERM-009")
+def test_card_error_at_the_last_select_is_a_read_failure(dut):
+    """An error at the end of the read: a terminal that takes the files after EF06 (EF08: validity,
+    phones) as optional passes an error on the first SELECT. A first card is read whole to learn the
+    terminal's own SELECT sequence; the second card answers 6A82 to the terminal's last SELECT."""
+    _, first = _registered_card(dut)
+    assert _person(dut.insert_card(first)), "the calibration card was not accepted"
+    selects = sum(
+        1 for e in dut.card_side if e.slot == "card" and e.kind == "apdu" and e.command[1:2] == b"\xa4"
+    )
+    assert selects, "the terminal selected no file on the card"
+    _, card = _registered_card(dut)
+    card.faults.force_sw(0x6A82, ins=0xA4, skip=selects - 1)
+    answer = dut.insert_card(card)
+    refused = [
+        e
+        for e in dut.card_side
+        if e.slot == "card"
+        and e.kind == "apdu"
+        and e.command[1:2] == b"\xa4"
+        and e.response[-2:] == b"\x6a\x82"
+    ]
+    assert refused, "the terminal's last SELECT was not reached: it read the second card differently"
+    assert not _person(answer) and answer["result"].get("error"), (
+        f"the card answered 6A82 to the terminal's last SELECT and a person was shown: {answer}"
+    )
 
 
 @pytest.mark.requirement("TERM-010")
