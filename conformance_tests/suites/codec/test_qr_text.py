@@ -122,12 +122,24 @@ def test_fields_must_match_the_type(dut, ehcid, v):
     ),
     where=st.sampled_from(["before", "after", "inside"]),
 )
-@example(ehcid="AB" * 32, junk="]Q1", where="before").via("AIM symbology identifier")
-@example(ehcid="AB" * 32, junk="\x1d", where="after").via("GS after the code")
-@example(ehcid="AB" * 32, junk="\u00a0", where="after").via("no-break space")
 def test_whitespace_and_separators_are_not_trimmed(dut, ehcid, junk, where):
     text = {"before": junk + f"{ehcid}:1", "after": f"{ehcid}:1" + junk, "inside": f"{ehcid}:{junk}1"}[where]
     assert not dut.parse(text).accepted, f"text with {junk!r} {where} accepted"
+
+
+@pytest.mark.requirement("QR-TEXT-008")
+@pytest.mark.parametrize(
+    ("prefix", "suffix"),
+    [("]Q1", ""), ("]Q3", ""), ("", "\x1d"), ("", "\x1e"), ("", "\x04"), ("", "\u00a0"), ("\u2028", "")],
+    ids=["aim-q1", "aim-q3", "gs", "rs", "eot", "nbsp", "line-separator"],
+)
+def test_scanner_framing_is_not_stripped(dut, prefix, suffix):
+    """What a scanner adds (an AIM symbology identifier, GS/RS/EOT, a no-break or line-separator
+    space) is part of the text the parser gets: a code with it is not a national code. Every case
+    on every run (a sampled draw may miss the one a vendor strips)."""
+    ehcid = "AB" * 32
+    for body in (f"{ehcid}:1", f"{ehcid}:0:{'C' * 32}"):
+        assert not dut.parse(prefix + body + suffix).accepted, f"{prefix + body + suffix!r} accepted"
 
 
 @pytest.mark.parametrize(
