@@ -85,6 +85,10 @@ def in_process(a: argparse.Namespace) -> dict[str, Any]:
 
             prof = cProfile.Profile()
             prof.enable()
+        backend = None  # PostgreSQL: this thread's server process, whose CPU the import also costs
+        if node.db.dialect == "postgresql":
+            backend = [node.db.one("SELECT pg_backend_pid()")[0]]  # type: ignore[index]
+        s0 = _cpu_seconds(backend) if backend else 0.0
         w0, c0 = time.perf_counter(), time.process_time()
         accepted = 0
         results = []
@@ -92,6 +96,7 @@ def in_process(a: argparse.Namespace) -> dict[str, Any]:
             accepted = result.accepted_so_far
             results.append(result)
         cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+        server = (_cpu_seconds(backend) - s0) if backend else 0.0
         # guardians bound to children as ehc node import does: RegisterChunk.bindings, 2,000 each
         from reference_node.proto.ehc.node.v1 import issuance_pb2 as ip
 
@@ -132,6 +137,7 @@ def in_process(a: argparse.Namespace) -> dict[str, Any]:
             "prepare_us": round(prep / n * 1e6, 1),
             "commit_us": round((cpu - prep) / n * 1e6, 1),
             "wall_rate": round(n / wall),
+            "pg_server_cpu_us": round(server / n * 1e6, 1),
             "bindings": bound,
             "bind_cpu_us": round(b_cpu / max(bound, 1) * 1e6, 1),
             "bind_wall_s": round(b_wall, 2),
@@ -150,6 +156,20 @@ def _cpu_seconds(pids: list[int]) -> float:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def _pg_server_cpu(url: str, node_pids: list[int]) -> float:
+    """CPU-seconds of the PostgreSQL server processes serving the node's connections (their
+    application_name is "ehc-node PID"; they start with the node, so their total is the import's
+    plus a little start-up). Only meaningful with the server on this machine."""
+    import psycopg
+
+    names = [f"ehc-node {pid}" for pid in node_pids]
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = ANY(%s)", (names,)
+        ).fetchall()
+    return _cpu_seconds([r[0] for r in rows])
 
 
 def _children(pid: int) -> list[int]:
@@ -189,6 +209,7 @@ def end_to_end(a: argparse.Namespace) -> dict[str, Any]:
         )  # fmt: skip
         wall = time.perf_counter() - w0
         node_cpu = _cpu_seconds(pids) - c0
+        server_cpu = _pg_server_cpu(a.db, pids) if a.db else 0.0
         import resource  # the client's CPU: the only child this process waited for
 
         ru = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -210,6 +231,8 @@ def end_to_end(a: argparse.Namespace) -> dict[str, Any]:
             "rate": round(n / wall),
             "node_cpu_s": round(node_cpu, 2),
             "node_cpu_us": round(node_cpu / n * 1e6, 1),
+            "pg_server_cpu_s": round(server_cpu, 2),
+            "pg_server_cpu_us": round(server_cpu / n * 1e6, 1),
             "client_cpu_s": round(client_cpu, 2),
             "client_cpu_us": round(client_cpu / n * 1e6, 1),
             "load_before": [round(x, 2) for x in load0],

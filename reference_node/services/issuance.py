@@ -155,6 +155,7 @@ def commit_registrations(node: Node, caller: Caller, items: list[Prepared]) -> l
     now = node.now_text()
     out: list[Registered | EhcError] = []
     with node.db.transaction() as cur:
+        _custom_plans(cur)
         existing: dict[str, tuple[str | None, str | None]] = {}
         blinds = list({p.blind for p in items})
         for i in range(0, len(blinds), 500):
@@ -275,6 +276,16 @@ def commit_registrations(node: Node, caller: Caller, items: list[Prepared]) -> l
         )
     node.metrics.inc("ehc_node_cards_issued_total", float(len(new_cards)))
     return out
+
+
+def _custom_plans(cur: Cursor) -> None:
+    """PostgreSQL: plan this transaction's look-ups of 500 keys (``IN (?, ?, …)``) for their values.
+    psycopg prepares a statement run 5 times and the server may then keep a generic plan, where an
+    IN list of parameters is searched linearly for every row of a sequential scan — the scan it
+    picks while a freshly imported table has no statistics yet: 183 ms per 500 blinds at 40,000
+    media rows. A custom plan hashes the list or uses the index (issue #14)."""
+    if cur.db.dialect == "postgresql":
+        cur.run("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
 def _register_response(node: Node, result: Registered) -> pb.RegisterResponse:
@@ -468,6 +479,7 @@ def _bind_many(
     family: dict[tuple[str, str], str] = {}  # a pair bound twice in a chunk: the last relation wins
     audits: list[tuple] = []
     with node.db.transaction() as cur:
+        _custom_plans(cur)
         owners = _owners_of_cards(
             cur, [e for r in reqs for e in (r.guardian_ehcid, r.member_ehcid) if _well_formed_ehcid(e)]
         )
