@@ -10,6 +10,7 @@ from typing import Any
 
 from reference_node.platforms.sichuan_envelope import aes_key, decrypt_biz, digest, encrypt_biz, md5_key
 
+from ...adapters.sichuan import reference_aes_mode
 from ._proxy import ProxyPlatform
 
 
@@ -32,8 +33,8 @@ class CertOnGrpcOnly(ProxyPlatform):
 
     @classmethod
     def create(cls, upstream: str, credentials: Any) -> ProxyPlatform:
-        platform = super().create(upstream, credentials)
-        platform.service_app = credentials.terminal_id  # type: ignore[attr-defined]
+        platform = cls(upstream, bytes(credentials.secret), reference_aes_mode())
+        platform.service_app = credentials.terminal_id
         platform.pending = {}
         return platform
 
