@@ -342,8 +342,18 @@ def test_a_replay_after_many_other_calls_is_still_refused(dut):
         first = send()
         assert first is None, f"correctly signed request refused: {first}"
         stub = dut.client("terminal").verification
-        for _ in range(REPLAY_AFTER_CALLS):  # other, freshly signed calls of the same terminal
-            stub.VerifyQr(request, timeout=30)
+        sent, waited = 0, 0.0
+        while sent < REPLAY_AFTER_CALLS:  # other, freshly signed calls of the same terminal
+            try:
+                stub.VerifyQr(request, timeout=30)
+                sent += 1
+            except grpc.RpcError as exc:
+                # a node's documented rate limit (ehc node serve: 100/s, bursts of 200) is flow
+                # control, not a verdict: wait and go on, bounded well inside the replay window
+                if exc.code() != grpc.StatusCode.RESOURCE_EXHAUSTED or waited >= 60:
+                    raise
+                time.sleep(0.25)
+                waited += 0.25
         replay = send()
     finally:
         channel.close()
