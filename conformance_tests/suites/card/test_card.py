@@ -501,6 +501,27 @@ def test_external_authenticate_needs_a_challenge(dut, card):
     assert status == 0x6985, f"EXTERNAL AUTHENTICATE without GET CHALLENGE: SW {status:04X}"
 
 
+@pytest.mark.requirement("CARD-AUTH-004", "CARD-AUTH-003")
+def test_no_default_challenge_after_a_reset(dut, card):
+    """A card whose challenge buffer is zeroed instead of invalidated checks an EXTERNAL
+    AUTHENTICATE sent without GET CHALLENGE against 00x8: the right cryptogram over that zero
+    challenge (made by the lab PSAM) then opens the card and replays for ever. After a reset, with
+    no GET CHALLENGE, it must be refused and EF06 stay closed."""
+    from ehc.gm import random_bytes
+
+    from .helpers import psam_cryptogram
+
+    key = card.keys["read_ddf1"]
+    t = random_bytes(8)
+    cryptogram = psam_cryptogram(dut, key["psam_index"], card.card_no, card.city, bytes(8), t)
+    dut.reset()
+    select_path(dut, 0x3F00, 0xDDF1)
+    status = send(dut, bytes([0x00, 0x82, 0x00, key["ref"], 0x11]) + cryptogram + t + b"\x01")[1]
+    assert status != 0x9000, "EXTERNAL AUTHENTICATE over a zero challenge accepted without GET CHALLENGE"
+    select(dut, 0xEF06)
+    assert read_record(dut, 1)[1] == 0x6982, "EF06 readable after an authentication without a challenge"
+
+
 @pytest.mark.requirement("CARD-AUTH-006")
 def test_security_state_is_lost_on_reset(dut, card):
     select_path(dut, 0x3F00, 0xDDF1)
