@@ -396,8 +396,7 @@ class Node:
         return self.hsm.blind_index("doc", f"{identity_type(doc_type)}:{number}")
 
     def seal_pii(self, name: str, phone: str, address: str) -> bytes:
-        # one encoder for all: json.dumps with a non-default argument builds a new one per call
-        return self.hsm.seal(_PII_JSON.encode([name, phone, address]).encode())
+        return self.hsm.seal(f"[{_json_str(name)}, {_json_str(phone)}, {_json_str(address)}]".encode())
 
     def person_from_row(self, row: tuple) -> PersonRecord:
         mi, doc_type, doc_enc, pii_enc, sex, nation, birth, area, poverty, family_id, merged, org, groups = (
@@ -472,7 +471,8 @@ class Node:
         log(LOG, logging.INFO, msg, **fields)
 
 
-_PII_JSON = json.JSONEncoder(ensure_ascii=False)  # the same text as json.dumps(..., ensure_ascii=False)
+# json.dumps([name, phone, address], ensure_ascii=False), without the encoder machinery per call
+_json_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 AUDIT_INSERT = (
     "INSERT INTO audit (time, action, main_index, detail, terminal_id, org_code) VALUES (?, ?, ?, ?, ?, ?)"

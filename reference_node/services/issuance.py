@@ -228,6 +228,10 @@ def commit_registrations(node: Node, caller: Caller, items: list[Prepared]) -> l
 
             for row in cur.all(f"SELECT {CARD_COLUMNS} FROM cards WHERE ehcid IN ({marks})", part):
                 have[row[0]] = card_from_row(row)
+        # rows in key order: each B-tree is walked left to right once per chunk instead of at
+        # random (fewer pages read and dirtied once the tables outgrow the page cache)
+        new_persons.sort(key=_first)
+        new_media.sort(key=_first_two)
         cur.many(
             "INSERT INTO persons (main_index, doc_type, doc_enc, pii_enc, sex, nation, birth_date, area_code, "
             "poverty_relief, family_id, created_at, updated_at, org_code, priority_groups) "
@@ -269,6 +273,7 @@ def commit_registrations(node: Node, caller: Caller, items: list[Prepared]) -> l
                     )
                 )
             out.append(Registered(p, mi, ehcid, created, card_created, card))
+        new_cards.sort(key=_first)
         cur.many(
             "INSERT INTO cards (ehcid, main_index, status, attribute, doc_type, application_mode, issued_at, area_code, "
             "org_code, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ehcid) DO NOTHING",
@@ -276,6 +281,14 @@ def commit_registrations(node: Node, caller: Caller, items: list[Prepared]) -> l
         )
     node.metrics.inc("ehc_node_cards_issued_total", float(len(new_cards)))
     return out
+
+
+def _first(row: tuple) -> Any:
+    return row[0]
+
+
+def _first_two(row: tuple) -> Any:
+    return row[0], row[1]
 
 
 def _custom_plans(cur: Cursor) -> None:
