@@ -18,7 +18,12 @@ class TimeOfDayExpiry(CodecMutant):
         m = _rt3.DYNAMIC_RE.fullmatch(text) if isinstance(text, str) else None
         plain = _rt3.decrypt_field(protect_key, m.group(2)) if m else None
         digits = _rt3.bcd_digits(plain) if plain is not None else None
-        if digits is not None and plain[7:] == bytes(9) and isinstance(now, dt.datetime):
+        if (
+            plain is not None
+            and digits is not None
+            and plain[7:] == bytes(9)
+            and isinstance(now, dt.datetime)
+        ):
             try:
                 day = dt.date(digits[0] * 100 + digits[1], digits[2], digits[3])
             except ValueError:

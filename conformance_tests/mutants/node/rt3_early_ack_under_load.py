@@ -12,6 +12,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from reference_node.auth import H_TERMINAL
 from reference_node.proto.ehc.node.v1 import usage_pb2
@@ -36,7 +37,7 @@ class EarlyAckUnderLoad(VendorNode):
             return self.forward_stream(method, metadata, requests)
         return self._batched(method, creds, requests)
 
-    def _batched(self, method: str, creds, requests: Iterator[bytes]) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+    def _batched(self, method: str, creds: Any, requests: Iterator[bytes]) -> Iterator[bytes]:
         inbox: queue.Queue = queue.Queue()
         batches: queue.Queue = queue.Queue()  # (due time, records) for the one writer thread
         end = object()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import time
+from typing import Any
 
 import grpc
 
@@ -27,7 +28,7 @@ class ReplayLastN(VendorNode):
     defect_class = "replay protection with a bounded memory"
     catches = ("SEC-010",)
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.ring: collections.deque[str] = collections.deque(maxlen=RING)
 
