@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -362,16 +363,25 @@ class _Batch:
     def __bool__(self) -> bool:
         return bool(self.pending or self.failures)
 
-    def flush(self) -> pb.RegisterBatchResult:
+    def take(self) -> Callable[[], pb.RegisterBatchResult]:
+        """Hand the chunk over: a function committing it and answering for it (which may run on
+        another thread while this one takes the next records; one at a time, in order)."""
+        pending, failures = self.pending, self.failures
+        self.pending, self.failures = [], []
+        return lambda: self._commit(pending, failures)
+
+    def _commit(
+        self, pending: list[Prepared], failures: list[pb.RegisterBatchItem]
+    ) -> pb.RegisterBatchResult:
         with self.node.db.batch_budget():
-            results = commit_registrations(self.node, self.caller, self.pending) if self.pending else []
+            results = commit_registrations(self.node, self.caller, pending) if pending else []
         # answers in stream order, built in place in the result (no message built, then copied)
         out = self.result()
         add = out.items.add
-        failures = sorted(self.failures, key=lambda it: it.index)
+        failures = sorted(failures, key=lambda it: it.index)
         f = 0
         ok = 0
-        for prep, res in zip(self.pending, results, strict=True):
+        for prep, res in zip(pending, results, strict=True):
             while f < len(failures) and failures[f].index < prep.index:
                 out.items.append(failures[f])
                 f += 1
@@ -385,8 +395,6 @@ class _Batch:
         self.accepted += ok
         self.rejected += len(out.items) - ok
         out.accepted_so_far, out.rejected_so_far = self.accepted, self.rejected
-        self.pending.clear()
-        self.failures.clear()
         return out
 
     def result(self, **fields: Any) -> pb.RegisterBatchResult:
@@ -395,16 +403,54 @@ class _Batch:
         )
 
 
+class _Behind:
+    """One chunk's commit in flight behind the stream: the next records are received and validated
+    while the previous chunk commits (SQLite's inserts and fsync, PostgreSQL's server work: mostly
+    without the GIL). Answers still go out in stream order, each only after its own commit."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._future: Future[pb.RegisterBatchResult] | None = None
+
+    def submit(self, commit: Callable[[], pb.RegisterBatchResult]) -> Iterator[pb.RegisterBatchResult]:
+        """Start ``commit`` once the one before it has ended; yields that one's answer."""
+        yield from self.wait()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="ehc-batch-commit")
+        self._future = self._pool.submit(commit)
+
+    def wait(self) -> Iterator[pb.RegisterBatchResult]:
+        """The answer of the commit in flight, once it has ended (raises what it raised)."""
+        future, self._future = self._future, None
+        if future is not None:
+            yield future.result()
+
+    def close(self) -> None:
+        """Let a commit in flight end (a cancelled stream: never half a chunk), stop the thread."""
+        if self._future is not None:
+            try:
+                self._future.result()
+            except Exception:  # noqa: BLE001 - the stream has already ended; nothing to answer
+                pass
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+
 def register_batch(
     node: Node, caller: Caller, requests: Iterable[pb.RegisterRequest]
 ) -> Iterator[pb.RegisterBatchResult]:
     """Validate each record, commit per chunk, stream back per-item results after each commit."""
     batch = _Batch(node, caller)
-    for index, req in enumerate(requests):
-        if batch.add(index, req):
-            yield batch.flush()
-    if batch:
-        yield batch.flush()
+    behind = _Behind()
+    try:
+        for index, req in enumerate(requests):
+            if batch.add(index, req):
+                yield from behind.submit(batch.take())
+        if batch:
+            yield from behind.submit(batch.take())
+        yield from behind.wait()
+    finally:
+        behind.close()
     node.log_event("register batch", accepted=batch.accepted, rejected=batch.rejected, org=caller.org_code)
 
 
@@ -415,22 +461,28 @@ def register_batch_chunks(
     record before them is committed, all bindings of a chunk in one transaction (a population
     import binds ~18,000 families per 100,000 persons: one unary BindFamily each was most of it)."""
     batch = _Batch(node, caller)
+    behind = _Behind()
     index = bindex = 0
-    for chunk in chunks:
-        for req in chunk.records:
-            if batch.add(index, req):
-                yield batch.flush()
-            index += 1
-        if chunk.bindings:
-            if batch:
-                yield batch.flush()
-            with node.db.batch_budget():
-                items = _bind_many(node, caller, chunk.bindings, bindex)
-            bindex += len(chunk.bindings)
-            batch.bound += sum(1 for it in items if it.ok)
-            yield batch.result(bindings=items)
-    if batch:
-        yield batch.flush()
+    try:
+        for chunk in chunks:
+            for req in chunk.records:
+                if batch.add(index, req):
+                    yield from behind.submit(batch.take())
+                index += 1
+            if chunk.bindings:
+                if batch:
+                    yield from behind.submit(batch.take())
+                yield from behind.wait()  # the records before them are committed
+                with node.db.batch_budget():
+                    items = _bind_many(node, caller, chunk.bindings, bindex)
+                bindex += len(chunk.bindings)
+                batch.bound += sum(1 for it in items if it.ok)
+                yield batch.result(bindings=items)
+        if batch:
+            yield from behind.submit(batch.take())
+        yield from behind.wait()
+    finally:
+        behind.close()
     node.log_event("register batch", accepted=batch.accepted, rejected=batch.rejected, bound=batch.bound,
                    org=caller.org_code)  # fmt: skip
 
