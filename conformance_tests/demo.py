@@ -911,7 +911,10 @@ class DemoRun:
         by_step = _usage_by_step(self.running, self._day().scenes)
         total, made = sum(by_step.values()), sum(self.steps.values())
         _expect(total == made, f"node holds {total} usage reports, the day made {made}")
-        visits, ecard = _ecard_share(self.running, dt.date.today())
+        from reference_node.config import now_cst
+
+        # the node dates visits in Beijing time (UTC+8): from 16:00 UTC its day is the next one
+        visits, ecard = _ecard_share(self.running, now_cst().date())
         self.summary.update(
             usage_reports=total,
             usage_by_step=dict(by_step),

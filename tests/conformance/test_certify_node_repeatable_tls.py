@@ -16,6 +16,7 @@ from conformance_tests.labcert import certify_terminals
 from conformance_tests.runner import RunOptions, run_with_result
 from conformance_tests.tlsmaterial import TlsTerminator, make_test_tls
 from reference_node.client import NodeClient
+from reference_node.config import now_cst
 from reference_node.identities import provision_identities, write_client_file
 from reference_node.testing import start_node
 
@@ -99,7 +100,6 @@ def test_the_same_tls_node_certifies_twice(tmp_path):
 def test_a_test_instance_that_already_holds_data_passes(tmp_path):
     """A node seeded with a city's supervision history (``--demo-data``: residents, cards,
     populations, visits) passes the supervision profile: the KPI tests count differences."""
-    import datetime as dt
 
     from reference_node.client import TlsConfig
     from reference_node.proto.ehc.node.v1 import supervision_pb2 as S
@@ -131,7 +131,7 @@ def test_a_test_instance_that_already_holds_data_passes(tmp_path):
         # `serve --demo-data` seeds after it starts listening: wait for the residents and visits
         channel = signed_channel(node.target, identities["admin"], tls=TlsConfig(ca=tls.ca))
         stub = supervision_pb2_grpc.SupervisionServiceStub(channel)
-        today = dt.date.today().isoformat()
+        today = now_cst().date().isoformat()  # the node's day (Beijing time), not the UTC date
         deadline = time.monotonic() + 120
         while True:
             holders = stub.Kpis(S.KpiRequest(start_date=today, end_date=today)).summary.holders
