@@ -33,7 +33,7 @@ from card_emulators.personalities.health_card import (
 from card_emulators.personalities.health_layout import KEYS, PHOTO_MAX, RECORD_FILES, KeySpec
 from card_emulators.personalities.psam import PSAM_ATR, PSAM_FILES, Psam
 from ehc.errors import EhcError
-from ehc.gm import SM2PrivateKey, hmac_sm3, sm3
+from ehc.gm import SM2PrivateKey, hmac_sm3, random_bytes, sm3, sm4_ecb_encrypt
 from ehc.spec.model import Person
 
 __all__ = [
@@ -75,6 +75,19 @@ class CardKeys:
 
         masters = {index: derive(f"{index:04X}".encode()) for index in ALL_INDEXES}
         return cls(masters, derive(b"security-code"), label="TEST-ONLY")
+
+    @classmethod
+    def generate(cls, label: str = "run-specific") -> CardKeys:
+        """Fresh random masters from the system's CSPRNG: a key set nobody can know in advance
+        (a conformance run's own cards and PSAM), unlike ``test_only``'s published seeds."""
+        masters = {index: random_bytes(16) for index in ALL_INDEXES}
+        return cls(masters, random_bytes(16), label=label)
+
+    def check_value(self) -> str:
+        """Key check value of the whole set (6 hex digits): SM3 over each master's SM4 encryption
+        of a zero block, in index order, first 3 bytes. Names the set in a report without revealing it."""
+        blocks = b"".join(sm4_ecb_encrypt(self.masters[i], bytes(16)) for i in sorted(self.masters))
+        return sm3(blocks)[:3].hex().upper()
 
     def card_key(self, spec: KeySpec, card_number: bytes, city: bytes) -> bytes:
         factors = (card_number, city) if spec.levels == 2 else (card_number,)

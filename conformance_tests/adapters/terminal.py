@@ -41,9 +41,6 @@ from .node import start_reference
 
 PROTOCOL = "ehc-terminal-driver/2"
 REFERENCE_DRIVER = [sys.executable, "-m", "conformance_tests.drivers.reference_terminal"]
-TEST_ISSUER = 0x1234567890ABCDEF  # TEST-ONLY: the issuer key the terminal is configured to trust
-OTHER_ISSUER = 0x0BADC0DE5EED  # TEST-ONLY: an issuer the terminal was NOT told to trust
-PSAM_PIN = "123456"  # TEST-ONLY: the personaliser's default PSAM PIN
 ANSWER_TIMEOUT_S = 120  # longest a driver may take to answer one request (a card read, node calls)
 
 
@@ -180,7 +177,7 @@ class DriverTerminal:
 
     def __init__(self, run: Any, command: list[str], cards: str = "socket") -> None:
         from card_emulators.personalise import CardKeys, new_psam
-        from ehc.gm import SM2PrivateKey
+        from ehc.gm import SM2PrivateKey, random_bytes
 
         self.log = run.holder
         self.run = run
@@ -195,9 +192,14 @@ class DriverTerminal:
             self.proxy = NodeRecorder(self.node.target, self.log)
             self._t0 = time.monotonic()
             self.host = CardHost(cards, self._card_event)
-            self.keys = CardKeys.test_only("conformance")
-            self.issuer = SM2PrivateKey.from_int(TEST_ISSUER)
-            self.psam = new_psam(self.keys)
+            # Run-specific material, random and never written out (the report shows the key check
+            # value only): a terminal with the kit's published TEST-ONLY keys built in cannot make a
+            # cryptogram these cards accept, only the PSAM it is given can (TERM-003, CARD-AUTH-007).
+            self.keys = CardKeys.generate("terminal run")
+            self.issuer = SM2PrivateKey.generate()  # the issuer the terminal is told to trust
+            self.other_issuer = SM2PrivateKey.generate()  # one it is not told to trust
+            self.psam_pin = f"{int.from_bytes(random_bytes(4), 'big') % 10**6:06d}"
+            self.psam = new_psam(self.keys, pin=self.psam_pin)
             self.host.insert("psam", self.psam)  # the PSAM lives in the terminal for the whole run
             self.card_side: list[Any] = []
             self.proc = subprocess.Popen(
@@ -221,7 +223,7 @@ class DriverTerminal:
                 credentials=self.credentials.to_dict(),
                 context=self.context,
                 issuer_public_key_hex=self.issuer.public_key.hex(),
-                psam_pin=PSAM_PIN,
+                psam_pin=self.psam_pin,
             )
         except BaseException:
             self.close()
@@ -233,6 +235,8 @@ class DriverTerminal:
             "command": " ".join(self.command[-2:]),
             "cards": self.cards,
             "driver": json.dumps(self.hello.get("driver", {}), ensure_ascii=False),
+            # which key set this run's cards and PSAM carry, never the keys themselves
+            "card_keys": f"run-specific, random (key check value {self.keys.check_value()})",
         }
         mutant = getattr(self, "mutant", None)
         if mutant is not None:  # a self-test mutant: say which corner it cuts

@@ -1,8 +1,10 @@
 """A "soft-SAM" terminal: the vendor found the kit's TEST-ONLY master keys in its public source and
 built them into the firmware, so the read-key cryptogram is computed in software. The PSAM is
 still opened (SELECT, VERIFY PIN, SELECT DF01) so that the PSAM slot shows traffic, but it never
-diversifies a key nor computes a cryptogram. Works only with cards made from the kit's test keys;
-in the field it means master keys outside any security module."""
+diversifies a key nor computes a cryptogram. Works only with cards made from the kit's test keys
+(else it falls back on the PSAM); in the field it means master keys outside any security module.
+The kit's terminal runs now issue cards under random run keys: the refused software cryptogram
+before the fallback is what the suite sees (rt3-builtin-test-keys adds decoy PSAM commands)."""
 
 from __future__ import annotations
 

@@ -87,49 +87,61 @@ def psam_apdus(events: list[Any]) -> list[Any]:
 def exchanges(events: list[Any], slot: str) -> list[tuple[bytes, bytes, int]]:
     """(command, data, final SW) of every command ``slot`` received, in order; a 61xx answer is
     joined with the data of the GET RESPONSE that followed it (the terminal's T=0 view)."""
+    return [(c, d, s) for _, c, d, s in _timeline(events, slot)]
+
+
+def _timeline(events: list[Any], slot: str) -> list[tuple[int, bytes, bytes, int]]:
+    """``exchanges`` with each command's position in ``events`` (both slots share one clock)."""
     out: list[list[Any]] = []
-    for event in events:
+    for position, event in enumerate(events):
         if event.slot != slot:
             continue
         if event.kind != "apdu":
-            out.append([b"", b"", -1])  # a reset or removal ends any pending answer
+            out.append([position, b"", b"", -1])  # a reset or removal ends any pending answer
             continue
         command, response = bytes(event.command), bytes(event.response)
         sw = _sw(event)
         previous = out[-1] if out else None
-        if len(command) >= 2 and command[1] == 0xC0 and previous is not None and previous[2] >> 8 == 0x61:
-            previous[1] += response[:-2]
-            previous[2] = sw
+        if len(command) >= 2 and command[1] == 0xC0 and previous is not None and previous[3] >> 8 == 0x61:
+            previous[2] += response[:-2]
+            previous[3] = sw
             continue
-        out.append([command, response[:-2], sw])
-    return [(c, d, s) for c, d, s in out if c]
+        out.append([position, command, response[:-2], sw])
+    return [(p, c, d, s) for p, c, d, s in out if c]
 
 
 def _body(command: bytes) -> bytes:
     return command[5 : 5 + command[4]] if len(command) > 5 else b""
 
 
+def _fold(block: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(block[:8], block[8:], strict=True))
+
+
 def cryptograms_not_from_psam(events: list[Any]) -> list[str]:
-    """Every successful EXTERNAL AUTHENTICATE must carry a cryptogram the PSAM made for that card
-    challenge (DIGEST §2.3): a DELIVER KEY whose data ends with the challenge the card gave just
-    before, then a CIPHER DATA of the terminal random || 00x8 whose 16-byte answer folds (XOR of
-    the halves) to the cryptogram. A terminal that computes it itself (keys outside any security
-    module) shows other traffic to the PSAM, or none."""
-    card = exchanges(events, "card")
-    psam = exchanges(events, "psam")
+    """Every EXTERNAL AUTHENTICATE — accepted or refused — must carry a cryptogram the PSAM made
+    for that card challenge (DIGEST §2.3): after the card's last GET CHALLENGE and before the
+    EXTERNAL AUTHENTICATE, a DELIVER KEY whose data ends with that challenge, then a CIPHER DATA
+    of the terminal random || 00x8 whose 16-byte answer folds (XOR of the halves) to the
+    cryptogram. A terminal that computes it itself (master keys outside any security module) sends
+    other traffic to the PSAM, or none, or decoys whose answer it throws away: the kit's cards and
+    PSAM carry keys made for this run, so its own cryptogram differs from the PSAM's and the card
+    refuses it — a refused cryptogram the PSAM did not make is the trace it leaves, even when it
+    then falls back on the PSAM."""
+    psam = _timeline(events, "psam")
     problems = []
-    challenge = b""
-    for number, (command, data, sw) in enumerate(card, 1):
+    challenge, challenge_at = b"", -1
+    for number, (position, command, data, sw) in enumerate(_timeline(events, "card"), 1):
         if len(command) >= 2 and command[1] == 0x84 and sw == 0x9000:
-            challenge = data[:8]
-        if len(command) < 2 or command[1] != 0x82 or sw != 0x9000:
+            challenge, challenge_at = data[:8], position
+        if len(command) < 2 or command[1] != 0x82:
             continue
         body = _body(command)
         cryptogram, terminal_random = body[:8], body[8:16]
         delivered = b""
         made = False
-        for p_command, p_data, p_sw in psam:
-            if len(p_command) < 4 or p_sw != 0x9000:
+        for p_position, p_command, p_data, p_sw in psam:
+            if not challenge_at < p_position < position or len(p_command) < 4 or p_sw != 0x9000:
                 continue
             if p_command[:2] == b"\x80\xde":
                 delivered = _body(p_command)
@@ -137,15 +149,17 @@ def cryptograms_not_from_psam(events: list[Any]) -> list[str]:
                 p_command[:4] == b"\x80\xfa\x00\x00"
                 and _body(p_command) == terminal_random + bytes(8)
                 and len(p_data) == 16
-                and bytes(a ^ b for a, b in zip(p_data[:8], p_data[8:], strict=True)) == cryptogram
+                and _fold(p_data) == cryptogram
                 and challenge
                 and delivered.endswith(challenge)
             ):
                 made = True
         if not made:
+            outcome = "succeeded" if sw == 0x9000 else f"answered {sw:04X}"
             problems.append(
-                f"card command #{number} EXTERNAL AUTHENTICATE succeeded with a cryptogram the PSAM did not "
-                "make for the card's challenge (no DELIVER KEY with that challenge followed by a CIPHER DATA "
-                "of the terminal random folding to it)"
+                f"card command #{number} EXTERNAL AUTHENTICATE ({outcome}) carried a cryptogram the PSAM did "
+                "not make for the card's challenge (no DELIVER KEY with that challenge followed by a CIPHER "
+                "DATA of the terminal random folding to it, between the GET CHALLENGE and the EXTERNAL "
+                "AUTHENTICATE)"
             )
     return problems

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conformance_tests.adapters.terminal import OTHER_ISSUER, person_for
+from conformance_tests.adapters.terminal import person_for
 from conformance_tests.suites.node.helpers import card_action, new_id_number, qr, register
 from conformance_tests.suites.terminal.cardside import card_access, cryptograms_not_from_psam, psam_apdus
 from reference_node.proto.ehc.node.v1 import usage_pb2 as U
@@ -391,7 +391,7 @@ def _registered_card(dut, **card):
 def _counterfeit_keys():
     from card_emulators.personalise import CardKeys
 
-    return CardKeys.test_only("counterfeit: not the keys of the terminal's PSAM")
+    return CardKeys.generate("counterfeit: not the keys of the terminal's PSAM")  # random, as the run's own
 
 
 @pytest.mark.requirement("TERM-003", "CARD-AUTH-001", "CARD-AUTH-007")
@@ -463,9 +463,7 @@ def test_counterfeit_card_failing_external_authentication_is_refused(dut):
 
 @pytest.mark.requirement("TERM-015", "TERM-010")
 def test_card_from_an_untrusted_issuer_is_refused(dut):
-    from ehc.gm import SM2PrivateKey
-
-    _, card = _registered_card(dut, issuer=SM2PrivateKey.from_int(OTHER_ISSUER))
+    _, card = _registered_card(dut, issuer=dut.other_issuer)
     answer = dut.insert_card(card)
     assert not _person(answer), "a card signed by an issuer the terminal does not trust was accepted"
 
