@@ -128,17 +128,18 @@ def test_a_test_instance_that_already_holds_data_passes(tmp_path):
         suite = [identities[role].terminal_id for role in ("terminal", "peer", "foreign")]
         certify_terminals(node.target, identities["admin"], suite, "shandong-jining", tls.ca)
 
-        # `serve --demo-data` seeds after it starts listening: wait for the residents and visits
+        # `serve --demo-data` seeds after it starts listening and says so when done: wait for that
+        # line (certifying while the seeding still writes met a locked store on a loaded machine)
+        log = node.data_dir.parent / "node-process.log"
+        deadline = time.monotonic() + 240
+        while "supervision demo data:" not in log.read_text(errors="replace"):
+            assert time.monotonic() < deadline, "the node did not finish seeding its demo history in 240 s"
+            time.sleep(0.5)
         channel = signed_channel(node.target, identities["admin"], tls=TlsConfig(ca=tls.ca))
         stub = supervision_pb2_grpc.SupervisionServiceStub(channel)
         today = now_cst().date().isoformat()  # the node's day (Beijing time), not the UTC date
-        deadline = time.monotonic() + 120
-        while True:
-            holders = stub.Kpis(S.KpiRequest(start_date=today, end_date=today)).summary.holders
-            visits = stub.Kpis(S.KpiRequest(start_date="2019-07-01", end_date="2021-10-31")).summary.visits
-            if (holders > 0 and visits > 0) or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
+        holders = stub.Kpis(S.KpiRequest(start_date=today, end_date=today)).summary.holders
+        visits = stub.Kpis(S.KpiRequest(start_date="2019-07-01", end_date="2021-10-31")).summary.visits
         channel.close()
         assert holders > 0 and visits > 0, "the demo history is missing: nothing to be robust against"
         code, report, _ = _run(
