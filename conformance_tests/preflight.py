@@ -76,6 +76,13 @@ def check_options(role: str, kw: dict[str, Any]) -> None:
     from .profiles import load_profile
     from .waivers import load_waivers
 
+    if role == "psam":  # PSAM-011's PUK: a malformed one is the lab's typo, not the PSAM's fault
+        from .adapters.card import lab_puk
+
+        try:
+            lab_puk()
+        except EhcError as exc:
+            raise _usage(_one_line(exc)) from None
     catalogue = default_catalogue()
     try:
         load_profile(kw.get("profile") or "national", catalogue)

@@ -22,7 +22,7 @@ from typing import Any
 
 from ehc.errors import EhcError
 
-from ..errors import ADAPTER_UNAVAILABLE, ADAPTER_UNKNOWN
+from ..errors import ADAPTER_UNAVAILABLE, ADAPTER_UNKNOWN, DUT_SPEC_INVALID
 
 TEST_PERSON: dict[str, Any] = {
     "person_id": "CONF-0001",
@@ -43,7 +43,13 @@ class EmulatedCard:
     name = "card_emulators (reference, TEST-ONLY keys)"
 
     def __init__(self, run: Any) -> None:
-        from card_emulators.personalise import DEFAULT_PIN, CardKeys, new_psam, personalise_user_card
+        from card_emulators.personalise import (
+            DEFAULT_PIN,
+            DEFAULT_PUK,
+            CardKeys,
+            new_psam,
+            personalise_user_card,
+        )
         from ehc.gm import SM2PrivateKey
         from ehc.spec.identifiers import make_citizen_id
         from ehc.spec.model import Person
@@ -60,6 +66,7 @@ class EmulatedCard:
         self.psam_sign_key = SM2PrivateKey.from_int(0xC0FFEE1234)  # TEST-ONLY PSAM signing key
         self.psam_card = new_psam(keys, sign_key=self.psam_sign_key)
         self.psam_pin = DEFAULT_PIN
+        self.psam_puk: str | None = DEFAULT_PUK  # the kit's own emulator: the personaliser's PUK
         self.card.powerUp()
         self.psam_card.powerUp()
         self.photo_length = len(photo)
@@ -96,8 +103,36 @@ class EmulatedCard:
 
     def psam(self, apdu: bytes) -> bytes:
         response = self.psam_card.transmit(apdu)
-        self.log.apdu(apdu, response, note="PSAM")
+        log_psam_apdu(self.log, apdu, response)
         return response
+
+
+def log_psam_apdu(log: Any, apdu: bytes, response: bytes) -> None:
+    """A PSAM exchange in the transcript; RESET RETRY COUNTER (INS 2C) without its data: the PUK
+    the lab gave must not reach a report."""
+    if len(apdu) > 5 and apdu[1] == 0x2C:
+        log.apdu(apdu[:5], response, note="PSAM; command data (the PUK) not recorded")
+    else:
+        log.apdu(apdu, response, note="PSAM")
+
+
+PUK_ENV = "EHC_PSAM_PUK"  # the lab's PUK of a real PSAM under test (digits); kept out of reports
+
+
+def lab_puk() -> str | None:
+    """The PUK the lab gave for a real PSAM (``$EHC_PSAM_PUK``), or None when it gave none.
+
+    An environment variable like the node's KEK (``EHC_NODE_KEK``): a profile parameter or a
+    declaration entry would be copied into report.json, and a command-line value into shell history
+    and process lists. 4 to 16 digits; anything else is a usage error, never "no PUK"."""
+    import os
+
+    value = os.environ.get(PUK_ENV, "").strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and 4 <= len(value) <= 16):
+        raise EhcError(DUT_SPEC_INVALID, f"{PUK_ENV} must be the PSAM's PUK, 4 to 16 digits")
+    return value
 
 
 USAGE = (
@@ -195,13 +230,14 @@ class _EmulatedPsam:
     """The kit's emulated PSAM with the TEST-ONLY masters: only for cards personalised with them."""
 
     def __init__(self) -> None:
-        from card_emulators.personalise import DEFAULT_PIN, CardKeys, new_psam
+        from card_emulators.personalise import DEFAULT_PIN, DEFAULT_PUK, CardKeys, new_psam
         from ehc.gm import SM2PrivateKey
 
         self.sign_key = SM2PrivateKey.from_int(0xC0FFEE1234)  # TEST-ONLY, same as EmulatedCard
         self.card = new_psam(CardKeys.test_only("conformance"), sign_key=self.sign_key)
         self.card.powerUp()
         self.pin = DEFAULT_PIN
+        self.puk = DEFAULT_PUK
 
 
 class PcscCard:
@@ -253,6 +289,8 @@ class PcscCard:
                 self.psam_reader = self._find_psam(available, reader)
         pin_default = self.emulated_psam.pin if self.emulated_psam else "123456"
         self.psam_pin = str(run.profile.param("card.psam_pin", pin_default))
+        # PSAM-011 blocks the PIN: only unblocked with a PUK the lab gave, or the kit's own PSAM's
+        self.psam_puk: str | None = self.emulated_psam.puk if self.emulated_psam else lab_puk()
 
     @staticmethod
     def _connect(reader_obj: Any, name: str) -> Any:
@@ -314,7 +352,7 @@ class PcscCard:
             response = self.emulated_psam.card.transmit(apdu)
         else:
             response = self._send(self.psam_connection, apdu)
-        self.log.apdu(apdu, response, note="PSAM")
+        log_psam_apdu(self.log, apdu, response)
         return response
 
     def close(self) -> None:

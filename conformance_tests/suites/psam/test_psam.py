@@ -282,12 +282,22 @@ def test_psam_get_response_honours_le(psam, profile):
 
 
 @pytest.mark.requirement("PSAM-011")
-def test_pin_blocks_at_the_end_of_its_retry_counter(psam, profile):
-    """DESTRUCTIVE on a PSAM whose PUK the lab does not hold (profile parameter psam.puk; the kit's
-    TEST-ONLY default is the personaliser's 12345678). A PSAM whose counter stops at 63C1 can be
-    guessed without limit by whoever holds the terminal. Wrong PINs must count down to 63C0 (or
-    6983) within 15 tries; then the right PIN answers 6983, also after a reset; RESET RETRY COUNTER
-    with the PUK unblocks it for the tests that follow."""
+def test_pin_blocks_at_the_end_of_its_retry_counter(psam):
+    """DESTRUCTIVE: blocks the PSAM's PIN, then unblocks it with RESET RETRY COUNTER and the PUK.
+    Run only when the PUK is known — the kit's own emulated PSAM (its personaliser's PUK), or a
+    real PSAM whose PUK the lab gave in $EHC_PSAM_PUK; otherwise not tested, with the reason (a
+    gating requirement not tested: the run does not pass). A PSAM whose counter stops at 63C1 can
+    be guessed without limit by whoever holds the terminal. Wrong PINs must count down to 63C0 (or
+    6983) within 15 tries; then the right PIN answers 6983, also after a reset."""
+    from conformance_tests.adapters.card import PUK_ENV
+
+    puk_digits = getattr(psam, "psam_puk", None)
+    if not puk_digits:
+        pytest.skip(
+            f"PSAM-011 not tested: it blocks the PSAM's PIN and only the PUK unblocks it; give the PUK of "
+            f"the PSAM under test in the environment variable {PUK_ENV} (digits) to run it on a sacrificial "
+            "or lab-owned PSAM (the kit's default PUK would leave a real PSAM blocked)"
+        )
     seen = []
     for _ in range(15):
         status = verify_pin(psam, wrong_pin(psam))
@@ -295,8 +305,8 @@ def test_pin_blocks_at_the_end_of_its_retry_counter(psam, profile):
         if status in (0x63C0, 0x6983):
             break
     trail = " ".join(f"{s:04X}" for s in seen)
-    assert seen[-1] in (0x63C0, 0x6983), f"15 wrong PINs and the PIN is not blocked: {trail}"
     try:
+        assert seen[-1] in (0x63C0, 0x6983), f"15 wrong PINs and the PIN is not blocked: {trail}"
         right = verify_pin(psam, psam.psam_pin)
         assert right == 0x6983, f"the right PIN on a blocked PSAM: SW {right:04X} (wrong PINs: {trail})"
         psam.psam_reset()
@@ -304,11 +314,11 @@ def test_pin_blocks_at_the_end_of_its_retry_counter(psam, profile):
         right = verify_pin(psam, psam.psam_pin)
         assert right == 0x6983, f"the right PIN on a blocked PSAM after a reset: SW {right:04X}"
     finally:
-        puk = pin_block(str(profile.param("psam.puk", "12345678")))  # TEST-ONLY default
+        puk = pin_block(puk_digits)
         psam_send(psam, bytes.fromhex("00A40000023F00"))
         unblocked = psam_send(psam, bytes([0x00, 0x2C, 0x01, 0x00, len(puk)]) + puk)[1]
         restored = verify_pin(psam, psam.psam_pin)
     assert unblocked == 0x9000 and restored == 0x9000, (
         f"RESET RETRY COUNTER with the lab's PUK: SW {unblocked:04X}, then VERIFY PIN {restored:04X}: "
-        "the PSAM stays blocked (give its PUK as profile parameter psam.puk)"
+        f"the PSAM stays blocked (is {PUK_ENV} its PUK?)"
     )
