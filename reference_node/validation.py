@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ehc.errors import EhcError
-from ehc.spec import codes
+from ehc.spec import areas, codes
 from ehc.spec.identifiers import normalise_citizen_id, validate_birth_certificate
 from reference_node.config import TIME_FORMAT, parse_time
 from reference_node.errors import (
@@ -140,7 +140,15 @@ def document(doc_type: str, number: str, field: str = "document_number") -> str:
 
 
 def area(value: str, field: str = "area_code", *, required: bool = True) -> str:
-    return digits(value, field, 6, required=required)
+    """A GB/T 2260 area code (ID-008): 6 digits and plausible against the kit's table
+    (``ehc.spec.areas.plausible_area``; strict with a deployment's full list), else ID_BAD_AREA."""
+    digits(value, field, 6, required=required)
+    if value:
+        try:
+            areas.plausible_area(value, what=field)
+        except EhcError as err:
+            raise EhcError(err.code, err.message, field=field) from None
+    return value
 
 
 def scene_or_step(value: str, field: str = "scene", *, required: bool = True) -> str:

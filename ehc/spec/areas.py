@@ -31,7 +31,11 @@ __all__ = [
     "counties_of",
     "cities_of",
     "is_known_area",
+    "COMPLETE_PROVINCES",
+    "COMPLETE_CITIES",
     "require_area",
+    "plausible_area",
+    "area_check_mode",
     "current_code",
     "city_of",
     "province_of",
@@ -139,6 +143,66 @@ def require_area(code: str) -> str:
     if name is None:
         raise EhcError(ID_BAD_AREA, f"area code {code!r} is not in the kit's GB/T 2260 table")
     return name
+
+
+# Where the table is complete for a level: the prefecture-level units of these provinces (the
+# three seed provinces and Beijing) and the county-level units of these cities (the seed cities and
+# Beijing's 市辖区). Elsewhere only the structure of a code can be checked.
+COMPLETE_PROVINCES = frozenset({"11", "37", "43", "51"})
+COMPLETE_CITIES = frozenset({*SEED_CITIES, "110100"})
+_CHECK_MODES = ("plausible", "strict")
+
+
+def area_check_mode() -> str:
+    """``EHC_AREAS_CHECK`` ("plausible" or "strict"); strict by default once ``EHC_AREAS_FILE``
+    loads a deployment's full list, plausible with only the kit's partial table."""
+    mode = os.environ.get("EHC_AREAS_CHECK", "").strip().lower()
+    if mode in _CHECK_MODES:
+        return mode
+    return "strict" if os.environ.get("EHC_AREAS_FILE") else "plausible"
+
+
+def _bad(code: str, why: str, what: str) -> EhcError:
+    shown = code[:8] if isinstance(code, str) else type(code).__name__
+    return EhcError(
+        ID_BAD_AREA,
+        f"{what} {shown!r} is not a GB/T 2260 area code: {why}. Send the current 6-digit code of the "
+        "county or city (e.g. 370811); a deployment outside the kit's table loads its list with EHC_AREAS_FILE",
+    )
+
+
+def plausible_area(code: str, *, mode: str | None = None, what: str = "area code") -> str:
+    """``code`` if it can be a GB/T 2260 code (current, or retired as ID numbers keep them);
+    raises EhcError(ID_BAD_AREA) otherwise.
+
+    "plausible" (the kit's partial table): a known code passes; otherwise the province must be a
+    province-level unit, the prefecture must be in the table where the table lists all of a
+    province's prefectures (COMPLETE_PROVINCES), the county must be in it where it lists all of a
+    city's counties (COMPLETE_CITIES), and elsewhere the structure must hold (prefecture 01-99;
+    county 00 for the prefecture itself or 01-99; no county under prefecture 00). "strict": the
+    code must be in the table (for a deployment that loaded the full list with EHC_AREAS_FILE).
+    """
+    mode = mode or area_check_mode()
+    if mode not in _CHECK_MODES:
+        raise ValueError(f"area check mode {mode!r}: use one of {_CHECK_MODES}")
+    if not (isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit()):
+        raise _bad(code, "it must be 6 digits", what)
+    if is_known_area(code):
+        return code
+    if mode == "strict":
+        raise _bad(code, "not in the GB/T 2260 list loaded for this deployment (EHC_AREAS_FILE)", what)
+    province, prefecture, county = code[:2], code[2:4], code[4:]
+    if not is_known_area(province + "0000"):
+        raise _bad(code, f"{province} is no province-level unit", what)
+    if prefecture == "00":
+        # 0000 (the province itself) is known; a county needs its prefecture
+        raise _bad(code, "a county-level code needs a prefecture (digits 3-4 are 00)", what)
+    city = code[:4] + "00"
+    if province in COMPLETE_PROVINCES and not is_known_area(city):
+        raise _bad(code, f"{province}0000 {_lookup(province + '0000')} has no prefecture {city}", what)
+    if county != "00" and city in COMPLETE_CITIES:
+        raise _bad(code, f"{city} {_lookup(city)} has no county-level unit {code}", what)
+    return code
 
 
 def area_name(code: str) -> str | None:

@@ -103,3 +103,71 @@ def test_find_areas() -> None:
     assert a.find_areas("兖州") == ("370812", "370882")  # current first, then the retired 兖州市
     assert a.find_areas("祁东") == ("430426",)
     assert a.find_areas("火星") == () and a.find_areas("") == ()
+
+
+# plausible_area (ID-008): what the node checks area and use-city codes with
+@pytest.mark.parametrize(
+    "code",
+    [
+        "440106",  # 广州市天河区: outside the table, structure and province hold
+        "310115",  # 上海市浦东新区
+        "650102",  # 乌鲁木齐市天山区
+        "429004",  # 仙桃市: a county-level city directly under Hubei (prefecture 90)
+        "370811",  # known
+        "370802",  # retired (济宁 市中区): ID numbers and old records keep it
+        "371202",  # in the retired prefecture 莱芜 (371200), whose counties the table does not list
+        "430000",
+        "110105",
+    ],
+)
+def test_plausible_area_accepts_real_codes(code: str) -> None:
+    assert a.plausible_area(code, mode="plausible") == code
+
+
+@pytest.mark.parametrize(
+    ("code", "why"),
+    [
+        ("999999", "no province-level unit"),
+        ("000000", "no province-level unit"),
+        ("990100", "no province-level unit"),
+        ("200000", "no province-level unit"),  # 20 is no province-level unit
+        ("379900", "has no prefecture 379900"),  # Shandong's prefectures are all in the table
+        ("431800", "has no prefecture 431800"),
+        ("370899", "has no county-level unit 370899"),  # 济宁's counties are all in the table
+        ("110199", "has no county-level unit 110199"),
+        ("370001", "needs a prefecture"),
+        ("37080", "6 digits"),
+        ("３７０８１１", "6 digits"),  # full-width digits are digits to str.isdigit
+        ("37081X", "6 digits"),
+    ],
+)
+def test_plausible_area_refuses_what_no_edition_has(code: str, why: str) -> None:
+    with pytest.raises(EhcError) as err:
+        a.plausible_area(code, mode="plausible")
+    assert err.value.code is ID_BAD_AREA and why in err.value.message
+    assert "EHC_AREAS_FILE" in err.value.message  # says what to do
+
+
+def test_plausible_area_strict_mode_needs_the_loaded_list(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(EhcError):
+        a.plausible_area("440106", mode="strict")  # real, but not in the kit's table
+    assert a.plausible_area("370811", mode="strict") == "370811"
+    csv = tmp_path / "areas.csv"
+    csv.write_text("440106,天河区\n", encoding="utf-8")
+    monkeypatch.setattr(a, "_EXTRA", {})
+    a.load_areas(csv)
+    assert a.plausible_area("440106", mode="strict") == "440106"
+    with pytest.raises(EhcError):
+        a.plausible_area("310115", mode="strict")
+
+
+def test_area_check_mode_follows_the_environment(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("EHC_AREAS_CHECK", raising=False)
+    monkeypatch.delenv("EHC_AREAS_FILE", raising=False)
+    assert a.area_check_mode() == "plausible"
+    monkeypatch.setenv("EHC_AREAS_FILE", "/nonexistent/areas.csv")  # read at import; only the mode here
+    assert a.area_check_mode() == "strict"
+    monkeypatch.setenv("EHC_AREAS_CHECK", "plausible")
+    assert a.area_check_mode() == "plausible"
+    with pytest.raises(ValueError):
+        a.plausible_area("370811", mode="lenient")
