@@ -18,9 +18,11 @@ from ehc.spec import areas
 from reference_node.config import NodeConfig
 from reference_node.errors import CONFIG_INVALID
 
-# a profile with neither a city nor a province (national): a node that is no city's ([I], the
-# GB/T 2260 "whole country" placeholder; docs/assumptions.md "profiles")
-NATIONAL_NODE_ID = "000000"
+# a profile with neither a city nor a province (national): the national platform's node, no
+# city's. GB/T 2260 has no code for the whole country (000000 names no area and its terminals'
+# use city would break ID-008), so it takes the province-level code of Beijing, where the national
+# platform sits ([kit]; docs/assumptions.md "Node id of a profile")
+NATIONAL_NODE_ID = "110000"
 
 # profile key -> NodeConfig field it sets (dotted keys below [parameters])
 NODE_KEYS: dict[str, str] = {

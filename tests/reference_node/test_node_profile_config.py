@@ -31,7 +31,7 @@ UNREAD: set[str] = set()
 def test_each_profile_runs_the_node_as_its_own_area():
     ids = {n: apply_profile(NodeConfig(), n).node_id for n in available_profiles()}
     assert ids == {
-        "national": "000000", "shandong-jining": "370800", "zibo": "370300", "hunan-hengyang": "430400",
+        "national": "110000", "shandong-jining": "370800", "zibo": "370300", "hunan-hengyang": "430400",
         "sichuan": "510000",
     }  # fmt: skip
 
@@ -226,7 +226,7 @@ def test_jining_and_national_differ_in_the_running_node(profiled):
         "physical_share",
     }
     assert engine(national_node.node).profile.targets == ()
-    assert national_node.node.config.node_id == "000000"
+    assert national_node.node.config.node_id == "110000"
 
 
 def test_the_dashboard_shows_the_profile_its_city_and_its_targets(tmp_path):
