@@ -34,6 +34,7 @@ from reference_node.errors import (
     AUTH_MISSING,
     AUTH_REPLAYED_NONCE,
     AUTH_STALE_TIMESTAMP,
+    CONTEXT_MISMATCH,
     RATE_LIMITED,
     TERMINAL_NOT_CERTIFIED,
 )
@@ -47,6 +48,11 @@ H_TERMINAL, H_TIMESTAMP, H_NONCE, H_SIGNATURE = (
     "x-ehc-nonce",
     "x-ehc-signature",
 )
+# H7: a hospital front-end (a terminal of type FRONTEND_TYPE) names the terminal it relays for; the
+# node applies its terminal rule (检测备案, revocation, organisation) to that terminal too. Signed:
+# a fifth line of the string to sign when present, so nobody on the path can change it.
+H_ON_BEHALF_OF = "x-ehc-on-behalf-of"
+FRONTEND_TYPE = "98"  # ehc.spec.codes.TERMINAL_TYPES: hospital front-end server (kit code)
 EMPTY_DIGEST = sm3(b"").hex()
 _NONCE = re.compile(r"[A-Za-z0-9_\-]{16,64}")
 _TERMINAL = re.compile(r"[A-Za-z0-9_.:\-]{1,32}")
@@ -63,20 +69,27 @@ def text_metadata(metadata: Iterable[tuple[str, str | bytes]]) -> dict[str, str]
     return {k: v for k, v in metadata if isinstance(v, str)}
 
 
-def string_to_sign(method: str, timestamp: str, nonce: str, body_digest_hex: str) -> bytes:
-    return f"{method}\n{timestamp}\n{nonce}\n{body_digest_hex}".encode()
+def string_to_sign(
+    method: str, timestamp: str, nonce: str, body_digest_hex: str, on_behalf_of: str = ""
+) -> bytes:
+    base = f"{method}\n{timestamp}\n{nonce}\n{body_digest_hex}"
+    return (f"{base}\n{on_behalf_of}" if on_behalf_of else base).encode()
 
 
 def sign(secret: bytes, method: str, body: bytes | None, *, timestamp_ms: int | None = None, nonce: str | None = None,
-         terminal_id: str = "") -> dict[str, str]:  # fmt: skip
-    """The four x-ehc-* headers for one call (``body`` None = streaming call)."""
+         terminal_id: str = "", on_behalf_of: str = "") -> dict[str, str]:  # fmt: skip
+    """The four x-ehc-* headers for one call (``body`` None = streaming call); a front-end relaying
+    for a terminal adds ``on_behalf_of`` (a fifth header, signed too)."""
     import secrets
 
     ts = str(int(time.time() * 1000) if timestamp_ms is None else timestamp_ms)
     nonce = nonce or secrets.token_hex(16)
     digest = EMPTY_DIGEST if body is None else sm3(body).hex()
-    sig = hmac_sm3(secret, string_to_sign(method, ts, nonce, digest)).hex()
-    return {H_TERMINAL: terminal_id, H_TIMESTAMP: ts, H_NONCE: nonce, H_SIGNATURE: sig}
+    sig = hmac_sm3(secret, string_to_sign(method, ts, nonce, digest, on_behalf_of)).hex()
+    headers = {H_TERMINAL: terminal_id, H_TIMESTAMP: ts, H_NONCE: nonce, H_SIGNATURE: sig}
+    if on_behalf_of:
+        headers[H_ON_BEHALF_OF] = on_behalf_of
+    return headers
 
 
 class NonceCache:
@@ -122,6 +135,7 @@ class _Credential:
     revoked: bool
     certified: bool
     fetched: float
+    frontend: bool = False  # terminal type FRONTEND_TYPE: a hospital front-end (H7)
 
 
 class Authenticator:
@@ -161,7 +175,8 @@ class Authenticator:
             return cred
         generation = self._generation
         row = self.node.db.one(
-            "SELECT c.secret_enc, c.revoked, t.org_code, t.role, t.certification, o.area_code FROM credentials c "
+            "SELECT c.secret_enc, c.revoked, t.org_code, t.role, t.certification, o.area_code, t.terminal_type "
+            "FROM credentials c "
             "JOIN terminals t ON t.terminal_id = c.terminal_id LEFT JOIN organisations o ON o.code = t.org_code "
             "WHERE c.terminal_id = ?",
             (terminal_id,),
@@ -170,11 +185,11 @@ class Authenticator:
             with self._lock:
                 self._creds.pop(terminal_id, None)
             return None
-        secret_enc, revoked, org, role, certification, area = row
+        secret_enc, revoked, org, role, certification, area, terminal_type = row
         secret = self.node.hsm.open(bytes(secret_enc))
         cred = _Credential(
             secret, HmacSm3(secret), Caller(terminal_id, org, int(role), area or ""), bool(revoked),
-            self._certified(terminal_id, int(role), int(certification)), now,
+            self._certified(terminal_id, int(role), int(certification)), now, terminal_type == FRONTEND_TYPE,
         )  # fmt: skip
         with self._lock:
             if generation == self._generation:
@@ -208,6 +223,44 @@ class Authenticator:
             return EhcError(AUTH_CREDENTIAL_REVOKED)
         return None
 
+    def _relayed_refusal(self, cred: _Credential, behalf: str) -> EhcError | None:
+        """H7: the node's terminal rule for the terminal behind a front-end. Only a front-end may
+        name one, only a terminal of its own organisation; with 检测备案 on, a front-end must name
+        one on every call (else it would lend its own standing to every device behind it), and
+        the named terminal gets ``_refusal`` as if it called itself: registered here, certified,
+        not revoked."""
+        if not behalf:
+            if cred.frontend and self.node.config.require_certified_terminals:
+                return EhcError(
+                    TERMINAL_NOT_CERTIFIED,
+                    "a front-end must name the terminal it relays for (x-ehc-on-behalf-of)",
+                )
+            return None
+        if not cred.frontend:
+            # trusted from a front-end only; without 检测备案 the call is simply the signer's own
+            if not self.node.config.require_certified_terminals:
+                return None
+            return EhcError(CONTEXT_MISMATCH, "only a front-end may relay for another terminal")
+        row = self.node.db.one(
+            "SELECT org_code, role, certification FROM terminals WHERE terminal_id = ?", (behalf,)
+        )
+        if row is None:
+            # not registered at the node: not certified (检测备案); without the rule a front-end's
+            # own local terminals need not be registered here
+            if self.node.config.require_certified_terminals:
+                return EhcError(TERMINAL_NOT_CERTIFIED, field=H_ON_BEHALF_OF)
+            return None
+        org, role, certification = row
+        if org != cred.caller.org_code or int(role) != 1:
+            return EhcError(
+                CONTEXT_MISMATCH, "the relayed terminal is not a terminal of the front-end's organisation"
+            )
+        certified = self._certified(behalf, int(role), int(certification))
+        refusal = self._refusal(_Credential(b"", cred.mac, cred.caller, False, certified, 0.0))
+        if refusal is not None:
+            refusal.detail["field"] = H_ON_BEHALF_OF  # the relayed terminal's refusal, not the front-end's
+        return refusal
+
     def forget(self, terminal_id: str) -> None:
         """Drop a cached credential (called on revocation, rotation or a terminal change, here or
         in another process via the node's change feed)."""
@@ -219,7 +272,7 @@ class Authenticator:
         """Check a call's x-ehc-* headers (REST, platform front doors); the caller or EhcError."""
         return self._check(
             method, headers.get(H_TERMINAL, ""), headers.get(H_TIMESTAMP, ""), headers.get(H_NONCE, ""),
-            headers.get(H_SIGNATURE, ""), body,
+            headers.get(H_SIGNATURE, ""), body, headers.get(H_ON_BEHALF_OF, ""),
         )  # fmt: skip
 
     def authenticate_metadata(
@@ -228,7 +281,7 @@ class Authenticator:
         """``authenticate`` for gRPC invocation metadata, read in one pass (issue #14: no dict of
         every entry per call). A repeated key counts with its last value, as a dict would; the
         four keys never end in ``-bin``, so their values are text."""
-        terminal = ts = nonce = signature = ""
+        terminal = ts = nonce = signature = behalf = ""
         for key, value in metadata:
             if key[:6] == "x-ehc-" and isinstance(value, str):
                 if key == H_SIGNATURE:
@@ -239,11 +292,14 @@ class Authenticator:
                     ts = value
                 elif key == H_TERMINAL:
                     terminal = value
-        return self._check(method, terminal, ts, nonce, signature, body)
+                elif key == H_ON_BEHALF_OF:
+                    behalf = value
+        return self._check(method, terminal, ts, nonce, signature, body, behalf)
 
     def _check(
-        self, method: str, terminal: str, ts: str, nonce: str, signature: str, body: bytes | None
-    ) -> Caller:
+        self, method: str, terminal: str, ts: str, nonce: str, signature: str, body: bytes | None,
+        behalf: str = "",
+    ) -> Caller:  # fmt: skip
         if not (terminal and ts and nonce and signature):
             raise EhcError(AUTH_MISSING)
         if (
@@ -253,10 +309,12 @@ class Authenticator:
             or len(ts) > 16
         ):
             raise EhcError(AUTH_MISSING, "x-ehc-* metadata malformed")
+        if behalf and not _TERMINAL.fullmatch(behalf):
+            raise EhcError(AUTH_MISSING, "x-ehc-on-behalf-of malformed")
         cred = self._credential(terminal)
         digest = EMPTY_DIGEST if body is None else sm3(body).hex()
         mac = _STAND_IN_MAC if cred is None else cred.mac
-        expected = mac.digest(string_to_sign(method, ts, nonce, digest))
+        expected = mac.digest(string_to_sign(method, ts, nonce, digest, behalf))
         # REL-F14: only 64 hex digits can verify (and non-ASCII text never reaches fromhex)
         good = _SIGNATURE.fullmatch(signature) is not None and hmac.compare_digest(
             expected, bytes.fromhex(signature)
@@ -266,7 +324,7 @@ class Authenticator:
                 terminal=terminal, method=method
             )
             raise EhcError(AUTH_BAD_SIGNATURE)
-        if (refusal := self._refusal(cred)) is not None:
+        if (refusal := self._refusal(cred) or self._relayed_refusal(cred, behalf)) is not None:
             raise refusal
         now_ms = time.time() * 1000
         if abs(now_ms - int(ts)) > self.window_ms:

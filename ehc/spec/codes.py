@@ -326,6 +326,8 @@ TERMINAL_TYPES = _table(
         ("02", "自助机", "self-service kiosk"),
         ("03", "医生工作站", "doctor's workstation", KIT),
         ("04", "移动终端", "mobile / 4G terminal", KIT),
+        # H7: the node lets only a terminal registered with this type relay for other terminals
+        ("98", "前置服务器", "hospital front-end server (relays for the hospital's terminals)", KIT),
         ("99", "其他", "other"),
     ],
 )

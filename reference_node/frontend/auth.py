@@ -18,6 +18,7 @@ from ehc.errors import EhcError
 from ehc.gm import hmac_sm3, sm3
 from reference_node.auth import (
     EMPTY_DIGEST,
+    FRONTEND_TYPE,
     H_NONCE,
     H_SIGNATURE,
     H_TERMINAL,
@@ -164,7 +165,7 @@ def enrol_at_node(
     admin: NodeClient, terminal_id: str, org_code: str, *, certified: bool = False
 ) -> Credentials:
     """Register the front-end at the node as a terminal of the hospital's organisation (terminal
-    type 99, role terminal) and issue its credential, through the node's RegistryService with the
+    type 98 = front-end server, role terminal) and issue its credential, through the node's RegistryService with the
     operator's (admin) credential. The context values come from the organisation's record."""
     from reference_node.proto.ehc.node.v1 import registry_pb2 as rp
 
@@ -172,7 +173,7 @@ def enrol_at_node(
     status = rp.CERTIFICATION_STATUS_CERTIFIED if certified else rp.CERTIFICATION_STATUS_PENDING
     admin.registry.UpsertTerminal(
         rp.Terminal(
-            terminal_id=terminal_id, org_code=org_code, terminal_type="99", certification_status=status,
+            terminal_id=terminal_id, org_code=org_code, terminal_type=FRONTEND_TYPE, certification_status=status,
             role=rp.TERMINAL_ROLE_TERMINAL, description="hospital front-end server (ehc node frontend)",
         )
     )  # fmt: skip

@@ -42,6 +42,7 @@ class CardState:
     probe_text: str = ""  # a static code of the card, for a status probe by verification
     probe_context: bytes = b""  # the upstream TerminalContext of the last live verification
     poll_by: str = "getcard"  # "getcard", or "verify" once GetCard was refused for this card
+    probe_terminal: str = ""  # H7: the local terminal of that verification, named upstream by polls
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,8 @@ class VerificationCache:
         response: vp.VerifyResponse,
         upstream_context: bytes,
         asked_at: float | None = None,
+        *,
+        terminal: str = "",
     ) -> None:
         """A live verification the node accepted: cache it if the code is static. ``asked_at``
         (``clock()`` when the call was sent): a refusal notice that arrived since wins."""
@@ -88,7 +91,9 @@ class VerificationCache:
                 return
             self._codes[qr_text] = (ehcid, response.SerializeToString())
             self._codes.move_to_end(qr_text)
-            self._cards[ehcid] = CardState(NORMAL, self.clock(), qr_text, upstream_context)
+            self._cards[ehcid] = CardState(
+                NORMAL, self.clock(), qr_text, upstream_context, "getcard", terminal
+            )
             self._cards.move_to_end(ehcid)
             self._trim()
 
@@ -179,7 +184,12 @@ class VerificationCache:
         """Cards whose cached answers could still be served (NORMAL), with a copy of their state."""
         with self._lock:
             return [
-                (ehcid, CardState(s.status, s.confirmed_at, s.probe_text, s.probe_context, s.poll_by))
+                (
+                    ehcid,
+                    CardState(
+                        s.status, s.confirmed_at, s.probe_text, s.probe_context, s.poll_by, s.probe_terminal
+                    ),
+                )
                 for ehcid, s in self._cards.items()
                 if s.status == NORMAL
             ]

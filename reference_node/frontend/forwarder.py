@@ -17,12 +17,17 @@
   record under the same id, NOT_FOUND = an EHCID the node never issued) will not change by
   retrying: the row is marked REJECTED with the node's code, logged, kept (``ehc node frontend
   --status`` lists it) and the queue moves on.
+* On behalf of (H7): a batch holds the rows of one local terminal (rows of the next terminal wait
+  for the next call, order kept) and names it upstream (``x-ehc-on-behalf-of``): the node applies
+  its terminal rule (检测备案) to it. A refusal of that terminal (not certified, revoked: the
+  node's error names the header) will not change by retrying either: its rows are REJECTED.
 * Retention: settled rows and relay-log entries older than ``retention_s`` are deleted (checked
   every 10 minutes); a pending row is never deleted.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import threading
@@ -30,7 +35,8 @@ import time
 
 import grpc
 
-from reference_node.client import NodeClient
+from reference_node.auth import H_ON_BEHALF_OF
+from reference_node.client import NodeClient, error_of
 from reference_node.frontend.store import DELIVERED, REJECTED, FrontendStore, OutboxRow
 from reference_node.observability import log
 from reference_node.proto.ehc.node.v1 import usage_pb2 as up
@@ -94,6 +100,8 @@ class Forwarder:
                 self._wake.wait(0.5)
                 self._wake.clear()
                 continue
+            # one terminal per call (H7: named upstream); the next terminal's rows come next round
+            rows = list(itertools.takewhile(lambda r, t=rows[0].terminal_id: r.terminal_id == t, rows))
             try:
                 settled = self._deliver(rows)
             except Exception as exc:  # noqa: BLE001 - e.g. the local store failing: keep the thread
@@ -116,9 +124,12 @@ class Forwarder:
         order; one call, so a backlog does not eat the hospital credential's call-rate budget).
         Returns how many rows from the front are settled (delivered, duplicate or rejected)."""
         settled: list[tuple[int, int, str, str]] = []  # (seq, state, usage_id, error)
+        terminal = rows[0].terminal_id
         try:
             requests = iter([up.UsageRecord.FromString(r.record) for r in rows])
-            acks = self.upstream.usage.ReportStream(requests, timeout=self.call_timeout_s + 0.05 * len(rows))
+            acks = self.upstream.usage.ReportStream(
+                requests, timeout=self.call_timeout_s + 0.05 * len(rows), metadata=behalf(terminal)
+            )
             for row, ack in zip(rows, acks, strict=False):
                 if ack.request_id != row.request_id:
                     log(LOG, logging.ERROR, "ack out of order from the node", seq=row.seq)
@@ -144,6 +155,12 @@ class Forwarder:
             grpc.RpcError
         ) as exc:  # node unreachable, overloaded, refused the call: what was acked is settled
             self.last_error = exc.code().name if hasattr(exc, "code") else "UNKNOWN"
+            err = error_of(exc) if hasattr(exc, "code") else None
+            if not settled and err is not None and err.detail.get("field") == H_ON_BEHALF_OF:
+                # the node refuses the terminal itself (检测备案): kept as REJECTED, the queue goes on
+                settled = [(r.seq, REJECTED, "", err.code.name) for r in rows]
+                log(LOG, logging.ERROR, "usage reports of a terminal the node refuses", terminal=terminal,
+                    code=err.code.name, reports=len(rows))  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - a bug or a bad row must not kill the thread silently
             log(LOG, logging.ERROR, "forwarding failed", error=type(exc).__name__)
         if settled:
@@ -162,3 +179,8 @@ def _permanent(code_name: str) -> bool:
     except KeyError:
         return False
     return status_of(code) in PERMANENT
+
+
+def behalf(terminal: str) -> tuple[tuple[str, str], ...]:
+    """Call metadata naming the local terminal upstream (signed by the relay's interceptor)."""
+    return ((H_ON_BEHALF_OF, terminal),) if terminal else ()

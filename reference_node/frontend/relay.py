@@ -34,8 +34,16 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from ehc.errors import EhcError
 from ehc.gm import sm3
 from reference_node import validation as v
-from reference_node.auth import text_metadata
-from reference_node.client import Credentials, NodeClient, TlsConfig, error_of, trailers_of
+from reference_node.auth import H_ON_BEHALF_OF, sign, text_metadata
+from reference_node.client import (
+    Credentials,
+    NodeClient,
+    SigningInterceptor,
+    TlsConfig,
+    _CallDetails,
+    error_of,
+    trailers_of,
+)
 from reference_node.config import CHINA_STANDARD_TIME, NodeConfig
 from reference_node.errors import (
     CONTEXT_MISMATCH,
@@ -47,7 +55,7 @@ from reference_node.errors import (
 from reference_node.frontend.auth import FrontendAuthenticator
 from reference_node.frontend.cache import STATUS_BY_REFUSAL, VerificationCache
 from reference_node.frontend.errors import NOT_RELAYED, UPSTREAM_UNAVAILABLE, status_of
-from reference_node.frontend.forwarder import Forwarder
+from reference_node.frontend.forwarder import Forwarder, behalf
 from reference_node.frontend.store import FrontendStore
 from reference_node.observability import log
 from reference_node.proto.ehc.node.v1 import (
@@ -252,8 +260,9 @@ class Frontend:
                 asked_at = self.cache.clock()
                 try:
                     card = self.upstream.issuance.GetCard(
-                        issuance_pb2.GetCardRequest(ehcid=ehcid), timeout=timeout
-                    )
+                        issuance_pb2.GetCardRequest(ehcid=ehcid), timeout=timeout,
+                        metadata=behalf(state.probe_terminal),
+                    )  # fmt: skip
                     self.cache.card_status(ehcid, card.card.status, asked_at)
                     continue
                 except grpc.RpcError as exc:
@@ -269,7 +278,9 @@ class Frontend:
             )
             asked_at = self.cache.clock()
             try:
-                self.upstream.verification.VerifyQr(request, timeout=timeout)
+                self.upstream.verification.VerifyQr(
+                    request, timeout=timeout, metadata=behalf(state.probe_terminal)
+                )
                 self.cache.card_status(ehcid, common_pb2.CARD_STATUS_NORMAL, asked_at)
             except grpc.RpcError as exc:
                 if exc.code() in UNREACHABLE:
@@ -394,7 +405,12 @@ class _Relay(grpc.GenericRpcHandler):
                             return
                         yield r
 
-                yield from call(upstream_requests())
+                try:
+                    yield from call(upstream_requests(), metadata=behalf(terminal))
+                except grpc.RpcError as exc:
+                    self.fe.standing.node_refused(terminal, exc)
+                    raise
+                self.fe.standing.node_accepted(terminal)
                 if bad:
                     raise bad[0]
                 self.fe.store.log(terminal, m.full.rsplit("/", 1)[1], "upstream", "OK")
@@ -407,6 +423,72 @@ class _Relay(grpc.GenericRpcHandler):
                 context.abort(refusal.status, refusal.details)
 
         return behaviour
+
+
+class RelaySigningInterceptor(SigningInterceptor):
+    """The hospital credential's signature, with the relayed terminal (``x-ehc-on-behalf-of`` in
+    the call's metadata) inside the signed string."""
+
+    def _details(self, details: grpc.ClientCallDetails, body: bytes | None) -> grpc.ClientCallDetails:
+        named = ""
+        rest: list[tuple[str, Any]] = []
+        for key, value in details.metadata or ():
+            if key == H_ON_BEHALF_OF:
+                named = str(value)
+            else:
+                rest.append((key, value))
+        headers = sign(
+            self.credentials.secret, details.method, body,
+            terminal_id=self.credentials.terminal_id, on_behalf_of=named,
+        )  # fmt: skip
+        return _CallDetails(details.method, details.timeout, rest + list(headers.items()), details.credentials,
+                            getattr(details, "wait_for_ready", None), getattr(details, "compression", None))  # fmt: skip
+
+
+class TerminalStanding:
+    """The node's last word on each local terminal (H7). A cached answer is given only to a
+    terminal a call relayed for it was accepted by the node within ``max_age_s`` (the cache's own
+    bound); a terminal the node refused (not certified, revoked: the refusal names
+    x-ehc-on-behalf-of) gets that refusal from the front-end, cache and usage acks included,
+    until the node accepts it again."""
+
+    def __init__(self, max_age_s: float, clock: Callable[[], float]) -> None:
+        self.max_age_s = max_age_s
+        self.clock = clock
+        self._accepted: dict[str, float] = {}
+        self._refused: dict[str, EhcError] = {}
+        self._lock = threading.Lock()
+
+    def node_accepted(self, terminal: str) -> None:
+        with self._lock:
+            self._accepted[terminal] = self.clock()
+            self._refused.pop(terminal, None)
+
+    def node_refused(self, terminal: str, exc: grpc.RpcError) -> None:
+        if exc.code() in UNREACHABLE:
+            return
+        err = error_of(exc)
+        if err.detail.get("field") != H_ON_BEHALF_OF:
+            return  # about the request or the front-end, not about the terminal
+        with self._lock:
+            self._accepted.pop(terminal, None)
+            self._refused[terminal] = err
+
+    def check_not_refused(self, terminal: str) -> None:
+        with self._lock:
+            err = self._refused.get(terminal)
+        if err is not None:
+            raise EhcError(err.code, f"{err.message} (the node's last word on this terminal)")
+
+    def check(self, terminal: str) -> None:
+        self.check_not_refused(terminal)
+        with self._lock:
+            at = self._accepted.get(terminal)
+        if at is None or self.clock() - at > self.max_age_s:
+            raise EhcError(
+                UPSTREAM_UNAVAILABLE,
+                "city node not reachable; it has not accepted this terminal within the cache bound",
+            )
 
 
 def _serialize(message: Any) -> bytes:
@@ -430,6 +512,7 @@ class _State:
         self.org = upstream.credentials.org_code
         self._calls: dict[str, Any] = {}
         self._down_until = 0.0  # monotonic: until then a cached static answer is given without asking
+        self.standing = TerminalStanding(config.cache_max_age_s, cache.clock)
 
     def rewrite_context(self, request: Any, terminal: str) -> None:
         """The caller names itself (or nothing) and the hospital; upstream the front-end signs.
@@ -468,11 +551,15 @@ class _State:
         self.rewrite_context(request, terminal)
         short = m.full.rsplit("/", 1)[1]
         try:
-            response = self._call(m)(request, timeout=self.config.upstream_timeout_s)
+            response = self._call(m)(
+                request, timeout=self.config.upstream_timeout_s, metadata=behalf(terminal)
+            )
         except grpc.RpcError as exc:
+            self.standing.node_refused(terminal, exc)
             refusal = _Refusal.upstream(exc)
             self.store.log(terminal, short, "upstream", str(refusal.status.name))
             raise refusal from None
+        self.standing.node_accepted(terminal)
         if isinstance(response, issuance_pb2.CardResponse) and response.card.ehcid:
             self.cache.card_status(response.card.ehcid, response.card.status)  # e.g. Suspend via the relay
         self.store.log(terminal, short, "upstream", "OK")
@@ -485,8 +572,11 @@ class _State:
             # the node just failed to answer: do not make every terminal wait out the timeout again
             return self._from_cache(terminal, request.qr_text, context)
         try:
-            response = self._call(m)(request, timeout=self.config.upstream_timeout_s)
+            response = self._call(m)(
+                request, timeout=self.config.upstream_timeout_s, metadata=behalf(terminal)
+            )
         except grpc.RpcError as exc:
+            self.standing.node_refused(terminal, exc)
             refusal = _Refusal.upstream(exc)
             if exc.code() in UNREACHABLE:
                 self._down_until = time.monotonic() + self.config.breaker_s
@@ -497,7 +587,10 @@ class _State:
             self.store.log(terminal, "VerifyQr", "upstream", name)
             raise refusal from None
         self._down_until = 0.0
-        self.cache.accepted(request.qr_text, response, request.context.SerializeToString(), asked_at)
+        self.standing.node_accepted(terminal)
+        self.cache.accepted(
+            request.qr_text, response, request.context.SerializeToString(), asked_at, terminal=terminal
+        )
         self.store.log(terminal, "VerifyQr", "upstream", "OK", response.verification_id)
         context.set_trailing_metadata(((SOURCE_KEY, "upstream"),))
         return response
@@ -511,6 +604,9 @@ class _State:
 
     def _from_cache(self, terminal: str, qr_text: str, context: grpc.ServicerContext) -> Any:
         try:
+            # H7: the node's last word on the TERMINAL first: a cache vouches for the card, never
+            # for a terminal the node refused or did not accept within the bound
+            self.standing.check(terminal)
             hit = self.cache.lookup(qr_text)
         except EhcError as err:
             self.store.log(terminal, "VerifyQr", "cache", err.code.name)
@@ -527,6 +623,7 @@ class _State:
         return response
 
     def store_usage(self, terminal: str, r: usage_pb2.UsageRecord) -> usage_pb2.ReportAck:
+        self.standing.check_not_refused(terminal)  # H7: the node refused this terminal: no ack
         validate_usage(r, self.org, terminal)
         out = usage_pb2.UsageRecord()
         out.CopyFrom(r)
@@ -553,7 +650,7 @@ RECONNECT_OPTIONS = [
 def upstream_client(target: str, credentials: Credentials, tls: TlsConfig | None = None) -> NodeClient:
     """A NodeClient whose channel redials the node at least every 2 s: gRPC's default backoff grows
     to 120 s, so after a long outage the backlog and the cache would wait up to two minutes more."""
-    from reference_node.client import MAX_MESSAGE, SigningInterceptor
+    from reference_node.client import MAX_MESSAGE
     from reference_node.proto.ehc.node.v1 import (
         issuance_pb2_grpc,
         main_index_pb2_grpc,
@@ -573,7 +670,7 @@ def upstream_client(target: str, credentials: Credentials, tls: TlsConfig | None
         raw = grpc.secure_channel(target, tls.channel_credentials(), options=options + tls.channel_options())
     else:
         raw = grpc.insecure_channel(target, options=options)
-    nc.channel = grpc.intercept_channel(raw, SigningInterceptor(credentials))
+    nc.channel = grpc.intercept_channel(raw, RelaySigningInterceptor(credentials))
     nc.issuance = issuance_pb2_grpc.IssuanceServiceStub(nc.channel)
     nc.main_index = main_index_pb2_grpc.MainIndexServiceStub(nc.channel)
     nc.verification = verification_pb2_grpc.VerificationServiceStub(nc.channel)
