@@ -13,7 +13,7 @@ from typing import Any
 from ehc.errors import EhcError
 from ehc.spec import areas, codes
 from ehc.spec.identifiers import normalise_citizen_id, validate_birth_certificate
-from reference_node.config import TIME_FORMAT, parse_time
+from reference_node.config import TIME_FORMAT, now_cst, parse_time
 from reference_node.errors import (
     CONTEXT_MISMATCH,
     DOCUMENT_INVALID,
@@ -101,7 +101,8 @@ def iso_date(value: str, field: str, *, required: bool = True) -> str:
             d = date.fromisoformat(value)
         except ValueError:
             raise EhcError(FIELD_BAD_FORMAT, f"{field} is not a real date", field=field) from None
-        if d.year < 1880 or d > date.today():
+        # the node's day is Beijing's (a newborn of 00:30 CST is born "tomorrow" by a UTC clock)
+        if d.year < 1880 or d > now_cst().date():
             raise EhcError(FIELD_BAD_FORMAT, f"{field} is out of range", field=field)
     return value
 

@@ -59,6 +59,11 @@ _BIRTH_CERT = re.compile(r"[A-Z][0-9]{9}")
 _SSC_CARD = re.compile(r"[A-Z][0-9]{8}")
 
 
+def _beijing_today() -> _dt.date:
+    """Birth dates on Chinese documents are Beijing dates (UTC+8), whatever the host's zone."""
+    return _dt.datetime.now(_dt.timezone(_dt.timedelta(hours=8))).date()
+
+
 def check_character(first17: str) -> str:
     """The GB 11643 check character for 17 digits."""
     return _CHECK[sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True)) % 11]
@@ -119,7 +124,7 @@ def normalise_citizen_id(number: str, today: _dt.date | None = None, *, strict_a
         _birth_date(body17[6:14])
         return body17 + check_character(body17)
     born = _birth_date(number[6:14])
-    if born > (today or _dt.date.today()):
+    if born > (today or _beijing_today()):
         raise EhcError(ID_BAD_BIRTH_DATE, "birth date in the future")
     if check_character(number[:17]) != number[17]:
         raise EhcError(ID_BAD_CHECKSUM)
