@@ -101,7 +101,7 @@ class Forwarder:
                 self._wake.clear()
                 continue
             # one terminal per call (H7: named upstream); the next terminal's rows come next round
-            rows = list(itertools.takewhile(lambda r, t=rows[0].terminal_id: r.terminal_id == t, rows))
+            rows = _one_terminal(rows)
             try:
                 settled = self._deliver(rows)
             except Exception as exc:  # noqa: BLE001 - e.g. the local store failing: keep the thread
@@ -179,6 +179,12 @@ def _permanent(code_name: str) -> bool:
     except KeyError:
         return False
     return status_of(code) in PERMANENT
+
+
+def _one_terminal(rows: list[OutboxRow]) -> list[OutboxRow]:
+    """The leading rows of the first row's terminal (order kept)."""
+    first = rows[0].terminal_id
+    return list(itertools.takewhile(lambda r: r.terminal_id == first, rows))
 
 
 def behalf(terminal: str) -> tuple[tuple[str, str], ...]:
