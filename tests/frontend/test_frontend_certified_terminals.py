@@ -152,3 +152,39 @@ def test_revocation_and_the_cache_serve_no_uncertified_terminal(jining: Setup) -
     assert [r[2:4] for r in s.fe.store.log_rows()[-2:]] == [
         ("cache", "NODE_TERMINAL_NOT_CERTIFIED"), ("cache", "NODE_FRONTEND_UPSTREAM_UNAVAILABLE")
     ]  # fmt: skip
+
+
+def test_usage_reports_of_an_uncertified_terminal_are_not_laundered_either(jining: Setup) -> None:
+    """Store and forward: the front-end cannot know before the node answers, so BAD's first report
+    is acknowledged (durable at the front-end) — then the node refuses BAD at delivery: the row is
+    kept REJECTED with the node's code, GOOD's reports around it reach the node in order, and once
+    the node has refused BAD the front-end refuses BAD's next report itself."""
+    import time
+
+    from fe_helpers import node_usage, usage
+
+    s = jining
+    org = s.hospital.org_code
+    with s.node.client() as nc:
+        ehcid, static = new_card(nc)
+    now = time.strftime("%Y%m%d%H%M%S", time.gmtime(time.time() + 8 * 3600))
+    clients = {t: NodeClient(s.fe.target, s.terminals[t]) for t in (GOOD, BAD)}
+    try:
+        assert clients[GOOD].usage.Report(usage("h7-g1", org, ehcid, time=now)).accepted
+        assert clients[BAD].usage.Report(usage("h7-b1", org, ehcid, time=now)).accepted
+        assert clients[GOOD].usage.Report(usage("h7-g2", org, ehcid, time=now)).accepted
+        deadline = time.monotonic() + 10
+        while s.fe.store.counts()["pending"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert s.fe.store.rejected() == [("h7-b1", BAD, "NODE_TERMINAL_NOT_CERTIFIED")]
+        with s.node.client() as nc:
+            assert node_usage(nc, ehcid) == ["h7-g1", "h7-g2"]
+        # the node refused BAD (a relayed call): from now on the front-end refuses it itself
+        refused(lambda: _verify(s, BAD, static), DENIED, "NODE_TERMINAL_NOT_CERTIFIED")
+        refused(
+            lambda: clients[BAD].usage.Report(usage("h7-b2", org, ehcid, time=now)),
+            DENIED, "NODE_TERMINAL_NOT_CERTIFIED",
+        )  # fmt: skip
+    finally:
+        for c in clients.values():
+            c.close()
