@@ -47,6 +47,10 @@ class AreaDigitsOnly(VendorNode):
             if code and _vendor_ok(code) and not _reference_ok(code):
                 call.notes["area_code"] = code
                 request.area_code = stand_in
+        if hasattr(request, "use_city"):  # a usage report (用卡数据上报)
+            code = request.use_city
+            if code and _vendor_ok(code) and not _reference_ok(code):
+                request.use_city = stand_in
         context = getattr(request, "context", None)
         if context is not None and hasattr(context, "use_city"):
             code = context.use_city

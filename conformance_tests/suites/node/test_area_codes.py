@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from .helpers import assert_client_error, person_request, register, verify
+from .test_main_index_usage import usage
 
 # (code, why it is no GB/T 2260 code)
 NOT_GBT2260 = [
@@ -45,3 +46,15 @@ def test_real_codes_outside_the_seed_regions_are_accepted(dut, code, name):
     response, error = verify(dut, r.qr_text, dut.context(use_city=code))
     assert error is None, f"VerifyQr with context.use_city {code} ({name}), a real GB/T 2260 code: {error}"
     assert response.person.main_index == r.person.main_index
+
+
+@pytest.mark.requirement("ID-008")
+def test_usage_reports_check_the_use_city(dut):
+    """用卡数据上报: the report's use city is the same GB/T 2260 code as the verification's."""
+    r = register(dut)
+    for code, why in NOT_GBT2260:
+        _, error = dut.call("usage", "Report", usage(dut, r.card.ehcid, use_city=code))
+        assert_client_error(error, f"usage report with use_city {code} ({why})")
+    for code, name in REAL_ELSEWHERE:
+        ack, error = dut.call("usage", "Report", usage(dut, r.card.ehcid, use_city=code))
+        assert error is None and ack.accepted, f"usage report with use_city {code} ({name}): {error}"
