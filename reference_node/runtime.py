@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ehc.errors import EhcError
+from ehc.spec import areas
 from reference_node.client import Credentials, NodeClient
 from reference_node.config import NodeConfig
 from reference_node.errors import CONFIG_INVALID, KEK_INVALID, PORT_BUSY
@@ -112,6 +113,10 @@ def provision_demo(
 ) -> tuple[Credentials, Credentials, Path]:
     """On first start: a demo organisation + terminal and an admin terminal, with credentials in
     ``client.json`` (mode 0600) where ``ehc node client`` finds them. TEST-ONLY identities."""
+    try:  # the node id is the demo terminals' use city: a code its own node would refuse (ID-008)
+        areas.plausible_area(use_city, what="node id")
+    except EhcError as err:
+        raise EhcError(CONFIG_INVALID, f"{err.message} (--node-id or the profile's area.city)") from None
     client_file = data_dir / "client.json"
     existing: Any = None  # the file's JSON, when it exists
     if client_file.exists():
