@@ -472,7 +472,7 @@ class Node:
 
 
 # json.dumps([name, phone, address], ensure_ascii=False), without the encoder machinery per call
-_json_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_json_str = json.encoder.encode_basestring
 
 AUDIT_INSERT = (
     "INSERT INTO audit (time, action, main_index, detail, terminal_id, org_code) VALUES (?, ?, ?, ?, ?, ?)"
