@@ -359,7 +359,7 @@ def lab_key_cmd(path: str, as_json: bool) -> None:
 @click.option("--role", "roles", multiple=True, help="roles to self-test (default: all with a suite)")
 @click.option("--max-examples", type=int, default=25, show_default=True)
 @click.option(
-    "--jobs", type=click.IntRange(1, 16), default=1, show_default=True, help="roles self-tested at once"
+    "--jobs", type=click.IntRange(1, 16), default=1, show_default=True, help="processes sharing the runs"
 )
 @click.option("--json", "as_json", is_flag=True)
 def selftest_cmd(roles: tuple[str, ...], max_examples: int, jobs: int, as_json: bool) -> None:

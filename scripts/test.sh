@@ -53,7 +53,7 @@ stage "requirement coverage (every requirement has a test or an out-of-scope rea
 ehc certify coverage
 
 stage "self-test: every reference passes, every mutant is caught"
-ehc certify selftest --jobs 2  # two roles at once on the 2-core CI machine
+ehc certify selftest --jobs 2  # its single runs shared by two processes on the 2-core CI machine
 
 stage "certification of the reference node (national profile), signed report verified offline"
 out="$(mktemp -d)"
