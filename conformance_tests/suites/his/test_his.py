@@ -293,6 +293,26 @@ def test_the_his_account_of_a_visit_matches_the_node(dut, profile):
         )
 
 
+@pytest.mark.requirement("HIS-018")
+def test_a_report_the_node_never_took_is_not_claimed(dut):
+    """The node stays unavailable for the step's report through the HIS's retries: whatever the HIS
+    does with it (queue it, give up), it may not call the step reported while the node holds none."""
+    r = register(dut.node)
+    dut.proxy.fail_next(REPORT, times=3)  # the reference HIS tries three times
+    try:
+        answer, calls = _visit(dut, _qr(r), ["registration"])
+    finally:
+        dut.proxy.fail_next(REPORT, times=0)  # a HIS that gave up earlier leaves refusals unused
+    sent = _reports(calls, accepted_only=False)
+    assert sent and sent[0].outcome == "refused", f"the injected refusal did not happen: {_names(calls)}"
+    held = {u.scene for u in _usage(dut, r.card.ehcid)}
+    for s in answer.get("steps", []):
+        if s.get("reported"):
+            assert s.get("scene") in held, (
+                f"step {s.get('step')} claimed reported, the node holds no use of it ({_names(sent)})"
+            )
+
+
 @pytest.mark.requirement("HIS-013")
 def test_poverty_relief_patients_are_treated_first(dut):
     """``pay_later`` is the HIS's own decision (the node sees no bill): the kit checks it follows the
