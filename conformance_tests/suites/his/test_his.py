@@ -195,10 +195,18 @@ def test_every_visit_identifies_the_patient_at_the_node_before_reporting(dut):
 @pytest.mark.requirement("HIS-015")
 @pytest.mark.parametrize("medium", MEDIA)
 def test_every_medium_identifies_the_patient(dut, medium):
+    # the patient before at the same desk showed an e-card code: nothing of theirs may carry over
+    previous = register(dut.node)
+    seen, _ = _visit(dut, _qr(previous), ["registration"])
+    assert seen.get("patient"), f"the previous patient's visit did not happen: {seen}"
+    theirs = len(_usage(dut, previous.card.ehcid))
     number = new_id_number()
     r = register(dut.node, id_number=number)
     patient = _patient(dut, medium, r, number)
     answer, calls = _visit(dut, patient, ["registration"])
+    assert len(_usage(dut, previous.card.ehcid)) == theirs, (
+        f"{medium}: the node booked this visit's use to the previous patient's card ({_names(calls)})"
+    )
     _identified_first(calls, medium, patient)
     reports = _reports(calls)
     assert reports, f"{medium}: no card use reached the node ({_names(calls)})"
@@ -344,6 +352,22 @@ def test_poverty_relief_patients_are_treated_first(dut):
     answer, calls = _visit(dut, _qr(other), ["registration"])
     _identified_first(calls, "newly flagged patient")
     assert answer["pay_later"], "patient flagged at the node since the last visit not treated first"
+    # and the other way: taken off the county's roster, the next visit is billed as anyone's
+    _, error = dut.node.call(
+        "issuance",
+        "Modify",
+        I.ModifyRequest(
+            ehcid=poor.card.ehcid,
+            set_poverty_relief=True,
+            poverty_relief=False,
+            context=dut.node.context("admin"),
+        ),
+        "admin",
+    )
+    assert error is None, f"the kit could not unflag the patient at the node: {error}"
+    answer, calls = _visit(dut, _qr(poor), ["registration"])
+    _identified_first(calls, "unflagged patient")
+    assert not answer["pay_later"], "patient taken off the roster at the node still marked pay-later"
 
 
 def _link_hospital_card(dut: Any, main_index: str) -> str:
