@@ -101,6 +101,8 @@ def test_a_new_token_invalidates_the_previous_one(dut):
         "sign-missing",
         "sign-garbage",
         "sign-reused-new-request-id",
+        "sign-case-swapped",
+        "sign-padded-with-spaces",
     ],
 )
 def test_an_altered_or_unsigned_request_is_refused(dut, alteration):
@@ -118,6 +120,14 @@ def test_an_altered_or_unsigned_request_is_refused(dut, alteration):
         body["commonIn"]["channelNum"] = 1
     elif alteration == "sign-missing":
         del body["commonIn"]["sign"]
+    elif alteration == "sign-case-swapped":
+        # Base64 is case-sensitive: a platform comparing signs case-insensitively (or trimming
+        # them) accepts values the real platform refuses and checks far fewer bits.
+        swapped = body["commonIn"]["sign"].swapcase()
+        assert swapped != body["commonIn"]["sign"], "the sign holds no letter"
+        body["commonIn"]["sign"] = swapped
+    elif alteration == "sign-padded-with-spaces":
+        body["commonIn"]["sign"] = f" {body['commonIn']['sign']} "
     else:
         body["commonIn"]["sign"] = base64.b64encode(secrets.token_bytes(32)).decode()
     out = dut.client.post(OPERATION_PREFIX + "verifyQRCode", body)
@@ -181,6 +191,38 @@ def test_a_replayed_request_id_gives_no_person(dut):
     assert _ok(first), first.get("commonOut")
     replay = dut.client.post(OPERATION_PREFIX + "verifyQRCode", body)
     assert _refused(replay), f"the same signed request was answered twice ({replay.get('commonOut')})"
+
+
+@pytest.mark.requirement("TENCENT-006")
+def test_a_request_id_used_on_one_operation_is_refused_on_another(dut):
+    """The requestId cache is one per app, not one per operation: a captured requestId sent again
+    on another operation, correctly signed, is refused."""
+    card = _register(dut)
+    request_id = secrets.token_hex(16).upper()
+    first = dut.client.call("verifyQRCode", _verify_req(dut, card["qrCodeText"]), request_id=request_id)
+    assert _ok(first), f"the first call failed: {first.get('commonOut')}"
+    again = dut.client.call(
+        "getHealthCardByHealthCardId", {"healthCardId": card["healthCardId"]}, request_id=request_id
+    )
+    assert _refused(again), f"a requestId used on verifyQRCode was served again: {again.get('commonOut')}"
+    assert not (again.get("rsp") or {}).get("card"), "the replayed requestId was answered a card"
+
+
+@pytest.mark.requirement("TENCENT-013")
+def test_a_batch_answers_every_item_in_order(dut):
+    """registerBatchHealthCard answers one rspItems entry per healthCardItems entry, in order; an
+    item the platform refuses carries its error and no healthCardId — it is never left out."""
+    numbers = [new_id_number() for _ in range(3)]
+    bad = numbers[1][:-1] + ("0" if numbers[1][-1] != "0" else "1")  # wrong check character
+    items = [_person(numbers[0]), _person(numbers[1]) | {"idNumber": bad}, _person(numbers[2])]
+    out = dut.client.call("registerBatchHealthCard", {"healthCardItems": items})
+    assert _ok(out), f"registerBatchHealthCard refused: {out.get('commonOut')}"
+    rows = (out.get("rsp") or {}).get("rspItems")
+    assert isinstance(rows, list) and len(rows) == 3, f"rspItems has {len(rows or [])} rows for 3 items"
+    assert [r.get("idNumber") for r in rows] == [numbers[0], bad, numbers[2]], "rspItems out of order"
+    assert rows[0].get("healthCardId") and rows[2].get("healthCardId"), "a valid item was not issued"
+    assert not rows[1].get("healthCardId") and rows[1].get("errMsg"), f"the invalid item: {rows[1]}"
+    assert not ID_RE.search(str(rows[1].get("errMsg"))), "errMsg holds a full ID number"
 
 
 @pytest.mark.requirement("TENCENT-007")
@@ -264,10 +306,28 @@ def _other_org(org: str) -> str:
 
 
 @pytest.mark.requirement("TENCENT-012")
-@pytest.mark.parametrize("where", ["req.hospitalCode", "commonIn.hospitalId"])
+@pytest.mark.parametrize("where", ["req.hospitalCode", "commonIn.hospitalId", "reportHISData.hospitalCode"])
 def test_another_hospital_is_refused(dut, where):
     card = _register(dut)
     req = _verify_req(dut, card["qrCodeText"])
+    if where == "reportHISData.hospitalCode":
+        # a usage report filed in another hospital's name is as wrong as a verification
+        report = {
+            "qrCodeText": card["qrCodeText"],
+            "name": "测试居民",
+            "time": req["time"],
+            "hospitalCode": _other_org(dut.hospital_id),
+            "scene": str(dut.run.profile.param("scenes.registration", "0101011")),
+            "department": "内科",
+            "cardType": "11",
+            "cardChannel": "0100",
+            "cardCostTypes": "0100",
+        }
+        out = dut.client.call("reportHISData", report)
+        assert _refused(out) and not (out.get("rsp") or {}).get("result"), (
+            f"reportHISData for another organisation accepted ({out.get('commonOut')}, {out.get('rsp')})"
+        )
+        return
     if where == "req.hospitalCode":
         req["hospitalCode"] = _other_org(dut.hospital_id)
         body = dut.client.body(req)
