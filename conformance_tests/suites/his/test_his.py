@@ -180,6 +180,19 @@ def test_a_whole_visit_reports_every_step_with_codes(dut, profile):
     assert by_scene[str(profile.param("scenes.inpatient"))].visit_type == "I"
 
 
+@pytest.mark.requirement("HIS-011")
+@pytest.mark.parametrize("visit_type", ["E", "T"])
+def test_the_visit_type_given_is_the_one_reported(dut, visit_type):
+    if _api(dut) == "tencent":
+        pytest.skip("not applicable through the Tencent envelope: reportHISData carries no visit type")
+    r = register(dut.node)
+    _, calls = _visit(dut, _qr(r), ["registration", "consultation"], visit_type=visit_type)
+    held = [u.visit_type for u in _usage(dut, r.card.ehcid)]
+    assert held == [visit_type, visit_type], (
+        f"an {visit_type} visit: the node holds visit types {held} ({_names(calls)})"
+    )
+
+
 @pytest.mark.requirement("HIS-001")
 def test_every_visit_identifies_the_patient_at_the_node_before_reporting(dut):
     r = register(dut.node)
