@@ -358,11 +358,28 @@ def test_refusals_never_echo_an_id_number(dut):
 
 
 @pytest.mark.requirement("QINGHAI-012")
-@pytest.mark.parametrize("where", ["orgId", "hospital_code"])
+@pytest.mark.parametrize("where", ["orgId", "hospital_code", "E0009.hospital_code"])
 def test_another_organisation_is_refused(dut, where):
     card = _register(dut)
     other = dut.org_id[:-2] + ("00" if dut.org_id[-2:] != "00" else "11")
     fields = _verify_fields(dut, card["qr_code"])
+    if where == "E0009.hospital_code":
+        # a card-usage upload filed in another organisation's name is as wrong as a verification
+        use = {
+            "card_no": new_id_number(),
+            "atr": "3B6D00000081318655000000000000",
+            "sam_no": dut.org_id[-6:] + "000001",
+            "time": _now(),
+            "use_citycode": str(dut.run.profile.param("area.city", "370800")),
+            "hospital_code": other,
+            "channel_code": "0100",
+            "medstep_code": "010101",
+        }
+        out = _call(dut, "RHC_E0009", use)
+        assert _refused(out) and not (out.get("data") or {}).get("record_id"), (
+            f"RHC_E0009 for another organisation accepted ({out.get('resultCode')})"
+        )
+        return
     if where == "orgId":
         out = _call(dut, "RHC_E0003", fields, org_id=other)
     else:
@@ -373,6 +390,21 @@ def test_another_organisation_is_refused(dut, where):
     assert _ok(control), (
         f"the control call of the account's own organisation failed: {control.get('resultCode')}"
     )
+
+
+@pytest.mark.requirement("QINGHAI-013")
+def test_answer_fields_keep_their_formats(dut):
+    """The holder RHC_E0003 answers is written in the formats the message uses: birthday
+    yyyy-MM-dd (the registered date), sex a GB/T 2261.1 code, nation a GB 3304 code."""
+    number = new_id_number()
+    person = _person(number)
+    card = _register(dut, number)
+    seen = _call(dut, "RHC_E0003", _verify_fields(dut, card["qr_code"]))
+    assert _ok(seen), f"RHC_E0003 refused: {seen.get('resultCode')}"
+    holder = seen["data"]
+    assert holder.get("birthday") == person["birthday"], f"birthday {holder.get('birthday')!r}"
+    assert holder.get("sex") == person["sex"], f"sex {holder.get('sex')!r}"
+    assert holder.get("nation") == person["nation"], f"nation {holder.get('nation')!r}"
 
 
 @pytest.mark.requirement("NODE-CERT-001")
