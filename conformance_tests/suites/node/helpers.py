@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import replace
 from typing import Any
 
 from ehc.gm import sm3
 from ehc.spec.identifiers import make_citizen_id
 from reference_node.proto.ehc.node.v1 import common_pb2 as C
 from reference_node.proto.ehc.node.v1 import issuance_pb2 as I
+from reference_node.proto.ehc.node.v1 import registry_pb2 as R
 from reference_node.proto.ehc.node.v1 import verification_pb2 as V
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -186,3 +188,36 @@ def refuses_hospital_cards(profile: Any, day: dt.date) -> bool:
     """Whether the profile refuses a hospital card (card type 80) used on ``day`` (seed 001)."""
     stop = profile.param("hospital_cards.stop_use")
     return bool(stop) and day >= dt.date.fromisoformat(str(stop))
+
+
+def operator_terminal(
+    dut: Any,
+    terminal_id: str,
+    org: str,
+    terminal_type: str,
+    description: str,
+    identity: str = "",
+    **identity_over: Any,
+) -> Any:
+    """Register ``terminal_id`` (role terminal of organisation ``org``) as the operator, marked
+    CERTIFIED in the registry (only a registered report counts for 检测备案); with ``identity``,
+    issue it a credential and add it to ``dut`` under that name: the client file's terminal
+    identity with the new id and secret and ``identity_over`` (org_code, department …). Returns
+    the registered ``R.Terminal``."""
+    t = R.Terminal(
+        terminal_id=terminal_id, org_code=org, terminal_type=terminal_type,
+        certification_status=R.CERTIFICATION_STATUS_CERTIFIED, role=R.TERMINAL_ROLE_TERMINAL,
+        description=description,
+    )  # fmt: skip
+    assert dut.call("registry", "UpsertTerminal", t, "admin")[1] is None, (
+        "the operator cannot register a terminal"
+    )
+    if identity:
+        cred, error = dut.call(
+            "registry", "IssueCredential", R.IssueCredentialRequest(terminal_id=terminal_id), "admin"
+        )
+        assert error is None, f"the operator cannot issue a credential: {error}"
+        secret = bytes.fromhex(cred.secret_hex)
+        base = dut.credentials("terminal")
+        dut.add_identity(identity, replace(base, terminal_id=terminal_id, secret=secret, **identity_over))
+    return t

@@ -26,7 +26,14 @@ from reference_node.proto.ehc.node.v1 import registry_pb2 as R
 from reference_node.proto.ehc.node.v1 import usage_pb2 as U
 from reference_node.proto.ehc.node.v1 import verification_pb2 as V
 
-from .helpers import new_digits, new_id_number, new_phone, new_request_id, person_request
+from .helpers import (
+    new_digits,
+    new_id_number,
+    new_phone,
+    new_request_id,
+    operator_terminal,
+    person_request,
+)
 
 ORG = {"terminal": "A", "peer": "A", "foreign": "B"}
 CROSS_ORG = [("terminal", "foreign"), ("peer", "foreign"), ("foreign", "terminal"), ("foreign", "peer")]
@@ -366,33 +373,11 @@ def _throwaway_terminal(dut: Any, org_code: str) -> Any:
     """A terminal of ``org_code`` the operator registers for this test only: the target of the
     refused registry calls, so that a node which lets them through damages no identity of the
     client file."""
-    from dataclasses import replace
-
     terminal_id = f"{org_code}9900{new_digits(4)}"  # department 9900 (other) + a fresh number
-    t = R.Terminal(
-        terminal_id=terminal_id, org_code=org_code, terminal_type="99",
-        certification_status=R.CERTIFICATION_STATUS_CERTIFIED, role=R.TERMINAL_ROLE_TERMINAL,
-        description="TEST-ONLY conformance throwaway",
-    )  # fmt: skip
-    assert dut.call("registry", "UpsertTerminal", t, "admin")[1] is None, (
-        "the operator cannot register a terminal"
+    description = "TEST-ONLY conformance throwaway"
+    return operator_terminal(
+        dut, terminal_id, org_code, "99", description, "throwaway", org_code=org_code, department="9900"
     )
-    cred, error = dut.call(
-        "registry", "IssueCredential", R.IssueCredentialRequest(terminal_id=terminal_id), "admin"
-    )
-    assert error is None, f"the operator cannot issue a credential: {error}"
-    base = dut.credentials("terminal")
-    dut.add_identity(
-        "throwaway",
-        replace(
-            base,
-            terminal_id=terminal_id,
-            secret=bytes.fromhex(cred.secret_hex),
-            org_code=org_code,
-            department="9900",
-        ),
-    )
-    return t
 
 
 @pytest.mark.requirement("NODE-AUTHZ-001")
@@ -524,8 +509,6 @@ def test_an_organisation_registered_during_the_run_is_isolated_too(dut):
     """Isolation is not a table of the organisations that existed when the node started: the
     operator registers a new hospital and a terminal for it now, and that terminal may neither read
     nor change organisation A's card and records."""
-    from dataclasses import replace
-
     a = dut.context("terminal")
     org_code = f"{a.org_code[:-1]}8{new_digits(3)}"[:32]
     org = R.Organisation(code=org_code, name="TEST-ONLY 新增医院", level="2", area_code=a.use_city)
@@ -533,21 +516,8 @@ def test_an_organisation_registered_during_the_run_is_isolated_too(dut):
         "operator cannot add an organisation"
     )
     terminal_id = f"{org_code}5500{new_digits(2)}"
-    t = R.Terminal(
-        terminal_id=terminal_id, org_code=org_code, terminal_type="01",
-        certification_status=R.CERTIFICATION_STATUS_CERTIFIED, role=R.TERMINAL_ROLE_TERMINAL,
-        description="TEST-ONLY conformance late organisation",
-    )  # fmt: skip
-    assert dut.call("registry", "UpsertTerminal", t, "admin")[1] is None, "operator cannot add a terminal"
-    cred, error = dut.call(
-        "registry", "IssueCredential", R.IssueCredentialRequest(terminal_id=terminal_id), "admin"
-    )
-    assert error is None, f"the operator cannot issue a credential: {error}"
-    base = dut.credentials("terminal")
-    dut.add_identity(
-        "late",
-        replace(base, terminal_id=terminal_id, secret=bytes.fromhex(cred.secret_hex), org_code=org_code),
-    )
+    description = "TEST-ONLY conformance late organisation"
+    operator_terminal(dut, terminal_id, org_code, "01", description, "late", org_code=org_code)
     r = register_as(dut, "terminal")
     own = _usage(dut, "terminal", r.card.ehcid)
     assert dut.call("usage", "Report", own)[1] is None

@@ -13,7 +13,6 @@ let no terminal in.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -24,7 +23,7 @@ from ehc.gm import SM2PrivateKey
 from reference_node.proto.ehc.node.v1 import registry_pb2 as R
 from reference_node.proto.ehc.node.v1 import verification_pb2 as V
 
-from .helpers import assert_client_error, new_digits, register
+from .helpers import assert_client_error, new_digits, operator_terminal, register
 from .test_profile_rules import _certificate_rule
 
 REFUSED_AS = ("UNAUTHENTICATED", "PERMISSION_DENIED")
@@ -36,20 +35,7 @@ def _terminal(dut: Any, role: str) -> str:
     operator's registry even calls it CERTIFIED: only a report counts); its id."""
     org = dut.context().org_code
     terminal_id = f"{org}9901{new_digits(4)}"
-    t = R.Terminal(
-        terminal_id=terminal_id, org_code=org, terminal_type="99",
-        certification_status=R.CERTIFICATION_STATUS_CERTIFIED, role=R.TERMINAL_ROLE_TERMINAL,
-        description="TEST-ONLY conformance: certificate checks",
-    )  # fmt: skip
-    assert dut.call("registry", "UpsertTerminal", t, "admin")[1] is None, (
-        "the operator cannot register a terminal"
-    )
-    cred, error = dut.call(
-        "registry", "IssueCredential", R.IssueCredentialRequest(terminal_id=terminal_id), "admin"
-    )
-    assert error is None, f"the operator cannot issue a credential: {error}"
-    base = dut.credentials("terminal")
-    dut.add_identity(role, replace(base, terminal_id=terminal_id, secret=bytes.fromhex(cred.secret_hex)))
+    operator_terminal(dut, terminal_id, org, "99", "TEST-ONLY conformance: certificate checks", role)
     return terminal_id
 
 

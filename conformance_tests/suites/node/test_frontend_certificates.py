@@ -12,17 +12,15 @@ terminal) passes NODE-CERT-001 and fails here.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import grpc
 import pytest
 
 from reference_node.auth import sign
-from reference_node.proto.ehc.node.v1 import registry_pb2 as R
 from reference_node.proto.ehc.node.v1 import verification_pb2 as V
 
-from .helpers import new_digits, register
+from .helpers import new_digits, operator_terminal, register
 from .test_certificates import REFUSED_AS, _add, _report, _trusted_lab
 from .test_profile_rules import _certificate_rule
 
@@ -35,21 +33,8 @@ def _registered(dut: Any, kind: str, terminal_type: str, role: str = "") -> str:
     report counts); with ``role`` it gets a credential the suite signs with as that role."""
     org = dut.context().org_code
     terminal_id = f"{org}{kind}{new_digits(4)}"
-    t = R.Terminal(
-        terminal_id=terminal_id, org_code=org, terminal_type=terminal_type,
-        certification_status=R.CERTIFICATION_STATUS_CERTIFIED, role=R.TERMINAL_ROLE_TERMINAL,
-        description="TEST-ONLY conformance: terminals behind a front-end",
-    )  # fmt: skip
-    assert dut.call("registry", "UpsertTerminal", t, "admin")[1] is None, (
-        "the operator cannot register a terminal"
-    )
-    if role:
-        cred, error = dut.call(
-            "registry", "IssueCredential", R.IssueCredentialRequest(terminal_id=terminal_id), "admin"
-        )
-        assert error is None, f"the operator cannot issue a credential: {error}"
-        base = dut.credentials("terminal")
-        dut.add_identity(role, replace(base, terminal_id=terminal_id, secret=bytes.fromhex(cred.secret_hex)))
+    description = "TEST-ONLY conformance: terminals behind a front-end"
+    operator_terminal(dut, terminal_id, org, terminal_type, description, role)
     return terminal_id
 
 

@@ -28,7 +28,6 @@ import pytest
 from reference_node.proto.ehc.node.v1 import common_pb2 as C
 from reference_node.proto.ehc.node.v1 import issuance_pb2 as I
 from reference_node.proto.ehc.node.v1 import main_index_pb2 as M
-from reference_node.proto.ehc.node.v1 import registry_pb2 as R
 from reference_node.proto.ehc.node.v1 import usage_pb2 as U
 from reference_node.proto.ehc.node.v1 import verification_pb2 as V
 
@@ -40,6 +39,7 @@ from .helpers import (
     new_id_number,
     new_newborn,
     new_request_id,
+    operator_terminal,
     person_request,
     qr,
     reference_node,
@@ -202,23 +202,8 @@ def _uncertified_terminal(dut: Any) -> None:
     registry, with a credential, but for which no certification report was ever registered."""
     org = dut.context().org_code
     terminal_id = f"{org}9901{new_digits(4)}"
-    t = R.Terminal(
-        terminal_id=terminal_id, org_code=org, terminal_type="99",
-        certification_status=R.CERTIFICATION_STATUS_CERTIFIED, role=R.TERMINAL_ROLE_TERMINAL,
-        description="TEST-ONLY conformance: registered, no certification report",
-    )  # fmt: skip
-    assert dut.call("registry", "UpsertTerminal", t, "admin")[1] is None, (
-        "the operator cannot register a terminal"
-    )
-    cred, error = dut.call(
-        "registry", "IssueCredential", R.IssueCredentialRequest(terminal_id=terminal_id), "admin"
-    )
-    assert error is None, f"the operator cannot issue a credential: {error}"
-    base = dut.credentials("terminal")
-    dut.add_identity(
-        "uncertified",
-        replace(base, terminal_id=terminal_id, secret=bytes.fromhex(cred.secret_hex), department="9901"),
-    )
+    description = "TEST-ONLY conformance: registered, no certification report"
+    operator_terminal(dut, terminal_id, org, "99", description, "uncertified", department="9901")
 
 
 @pytest.mark.requirement("NODE-CERT-001")
