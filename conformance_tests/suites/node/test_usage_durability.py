@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,17 @@ LOSS_RATE = 0.01  # the loss the batch must expose ...
 POWER = 0.99  # ... with this probability
 BATCH = 100  # records read back per QueryUsage (a time window of BATCH seconds)
 CST = dt.timezone(dt.timedelta(hours=8))
+
+
+def _visit(context: Any, ehcid: str, request_id: str, when: dt.datetime) -> U.UsageRecord:
+    """One outpatient visit's usage report by the suite's terminal (``context``) at ``when``."""
+    return U.UsageRecord(
+        request_id=request_id, time=f"{when:%Y%m%d%H%M%S}",
+        org_code=context.org_code, org_name=context.org_name, use_city=context.use_city,
+        scene="0101012", medical_step="010101", department=context.department or "5500",
+        card_type="11", channel="0100", payment_category="0100", visit_type="O",
+        ehcid=ehcid, terminal_id=context.terminal_id,
+    )  # fmt: skip
 
 
 @pytest.mark.requirement("NODE-USAGE-007")
@@ -40,22 +52,7 @@ def test_every_acknowledged_usage_report_is_stored(dut):
     start = (dt.datetime.now(CST) - dt.timedelta(seconds=N_REPORTS + 60)).replace(microsecond=0)
     run = new_request_id("durable")  # fresh for the run (helpers)
     records = [
-        U.UsageRecord(
-            request_id=f"{run}-{i:04d}",
-            time=f"{start + dt.timedelta(seconds=i):%Y%m%d%H%M%S}",
-            org_code=context.org_code,
-            org_name=context.org_name,
-            use_city=context.use_city,
-            scene="0101012",
-            medical_step="010101",
-            department=context.department or "5500",
-            card_type="11",
-            channel="0100",
-            payment_category="0100",
-            visit_type="O",
-            ehcid=card.ehcid,
-            terminal_id=context.terminal_id,
-        )  # fmt: skip
+        _visit(context, card.ehcid, f"{run}-{i:04d}", start + dt.timedelta(seconds=i))
         for i in range(N_REPORTS)
     ]
     acks = dut.stream("usage", "ReportStream", records)
@@ -99,22 +96,7 @@ def test_an_acknowledged_report_is_in_the_records_when_its_ack_arrives(dut):
     start = (dt.datetime.now(CST) - dt.timedelta(seconds=N_PROBED + 120)).replace(microsecond=0)
     run = new_request_id("acked")
     records = [
-        U.UsageRecord(
-            request_id=f"{run}-{i:04d}",
-            time=f"{start + dt.timedelta(seconds=i):%Y%m%d%H%M%S}",
-            org_code=context.org_code,
-            org_name=context.org_name,
-            use_city=context.use_city,
-            scene="0101012",
-            medical_step="010101",
-            department=context.department or "5500",
-            card_type="11",
-            channel="0100",
-            payment_category="0100",
-            visit_type="O",
-            ehcid=card.ehcid,
-            terminal_id=context.terminal_id,
-        )  # fmt: skip
+        _visit(context, card.ehcid, f"{run}-{i:04d}", start + dt.timedelta(seconds=i))
         for i in range(N_PROBED)
     ]
     by_id = {r.request_id: r for r in records}
@@ -169,13 +151,7 @@ def test_concurrent_unary_reports_are_in_the_records_when_answered(dut):
         for k in range(N_PER_THREAD):
             i = t * N_PER_THREAD + k
             when = start + dt.timedelta(seconds=i)
-            record = U.UsageRecord(
-                request_id=f"{run}-{i:03d}", time=f"{when:%Y%m%d%H%M%S}",
-                org_code=context.org_code, org_name=context.org_name, use_city=context.use_city,
-                scene="0101012", medical_step="010101", department=context.department or "5500",
-                card_type="11", channel="0100", payment_category="0100", visit_type="O",
-                ehcid=card.ehcid, terminal_id=context.terminal_id,
-            )  # fmt: skip
+            record = _visit(context, card.ehcid, f"{run}-{i:03d}", when)
             try:
                 ack = stub.Report(record, timeout=30)
                 window = U.QueryUsageRequest(
