@@ -111,7 +111,15 @@ def _verify(dut: Any, code: str) -> dict[str, Any]:
 @pytest.mark.requirement("SICHUAN-001")
 @pytest.mark.parametrize(
     "alteration",
-    ["biz-after-signing", "method-after-signing", "timestamp-after-signing", "no-digest", "random"],
+    [
+        "biz-after-signing",
+        "method-after-signing",
+        "timestamp-after-signing",
+        "no-digest",
+        "random",
+        "digest-lower-case",
+        "digest-padded-with-spaces",
+    ],
 )
 def test_an_altered_or_unsigned_envelope_is_refused(dut, alteration):
     card = _register(dut)
@@ -126,6 +134,13 @@ def test_an_altered_or_unsigned_envelope_is_refused(dut, alteration):
         body["timestamp"] = str(int(body["timestamp"]) + 1)
     elif alteration == "no-digest":
         del body["digest"]
+    elif alteration == "digest-lower-case":
+        # the digest is upper-case hex: a platform comparing case-insensitively serves a HIS the
+        # real platform refuses
+        body["digest"] = body["digest"].lower()
+        assert body["digest"] != body["digest"].upper(), "the digest holds no letter"
+    elif alteration == "digest-padded-with-spaces":
+        body["digest"] = f" {body['digest']} "
     else:
         body["digest"] = secrets.token_hex(16).upper()
     out = dut.client.post(body)
@@ -187,7 +202,10 @@ def test_a_stale_or_future_timestamp_is_refused(dut, offset_s):
 
 
 @pytest.mark.requirement("SICHUAN-004")
-@pytest.mark.parametrize("method", ["healthcard.qrcode.verify", "healthcard.qrcode.get"])
+@pytest.mark.parametrize(
+    "method",
+    ["healthcard.qrcode.verify", "healthcard.qrcode.get", "healthcard.qrcode.get-after-another-call"],
+)
 def test_a_replayed_envelope_gives_no_person(dut, method):
     # every method, not only verify: a replayed qrcode.get hands a fresh code to whoever replays it
     card = _register(dut)
@@ -195,9 +213,13 @@ def test_a_replayed_envelope_gives_no_person(dut, method):
         content = _verify(dut, card["healthCardNo"])
     else:
         content = {"ehealthCardId": card["ehealthCardId"], "codeType": "0"}
-    body = dut.client.body(method, content)
+    later = method.endswith("-after-another-call")  # a replay memory of one envelope is no memory
+    body = dut.client.body(method.removesuffix("-after-another-call"), content)
     first = dut.client.post(dict(body))
     assert _ok(first), f"{method} refused: {first.get('code')} {first.get('message')}"
+    if later:
+        other = _call(dut, "healthcard.qrcode.get", {"ehealthCardId": card["ehealthCardId"], "codeType": "1"})
+        assert _ok(other), f"the call in between was refused: {other.get('code')}"
     again = dut.client.post(dict(body))
     assert _refused(dut, again) and not _content(dut, again).get("qrCode"), (
         f"{method}: the same envelope was answered twice ({again.get('code')})"
@@ -333,10 +355,28 @@ def test_refusals_never_echo_an_id_number(dut):
 
 
 @pytest.mark.requirement("SICHUAN-011")
-def test_another_hospital_is_refused(dut):
+@pytest.mark.parametrize("method", ["healthcard.qrcode.verify", "healthcard.usage.report"])
+def test_another_hospital_is_refused(dut, method):
     # any organisation code but the app's: the suite does not need to know the app's own
     card = _register(dut)
     other = "91" + secrets.token_hex(8).upper()
+    if method == "healthcard.usage.report":
+        # a card use filed in another hospital's name is as wrong as a verification
+        report = {
+            "recordNo": "U" + secrets.token_hex(12).upper(),
+            "ehealthCardId": card["ehealthCardId"],
+            "useTime": int(time.time() * 1000),
+            "hospitalCode": other,
+            "useCityCode": str(dut.run.profile.param("area.city", "370800")),
+            "scene": str(dut.run.profile.param("scenes.registration", "0101011")),
+            "cardType": "11",
+            "channelCode": "0100",
+        }
+        out = _call(dut, method, report)
+        assert _refused(dut, out) and not _content(dut, out).get("accepted"), (
+            f"a usage report for another organisation was accepted ({out.get('code')})"
+        )
+        return
     out = _call(dut, "healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]) | {"hospitalCode": other})
     assert _refused(dut, out), f"a hospitalCode of another organisation was accepted ({out.get('code')})"
     control = _call(dut, "healthcard.qrcode.verify", _verify(dut, card["healthCardNo"]))
