@@ -19,6 +19,15 @@ from typing import Any, ClassVar
 import httpx
 
 
+def stored_secret(running: Any, terminal_id: str) -> bytes | None:
+    """An app's or terminal's credential secret from the vendor's own node behind a mutant
+    platform (its credential table: what a vendor's front door checks an app against); None for
+    an unknown one. Used by the ``cert-grpc-only`` platforms of node-qinghai and node-sichuan."""
+    node = running.node
+    row = node.db.one("SELECT secret_enc FROM credentials WHERE terminal_id = ?", (terminal_id,))
+    return None if row is None else bytes(node.hsm.open(bytes(row[0])))
+
+
 class EnvelopePlatform:
     """The HTTP plumbing and start-up shared by the envelope roles' mutant platforms."""
 

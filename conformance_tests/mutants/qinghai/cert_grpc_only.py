@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from reference_node.platforms.qinghai_envelope import user_pwd
 
+from .._envelope_platform import stored_secret
 from ._proxy import ProxyPlatform
 
 
@@ -20,9 +21,8 @@ class CertOnGrpcOnly(ProxyPlatform):
 
     def _password(self, user: str) -> str | None:
         """The terminal's userPwd from the vendor's terminal table (its node's credential store)."""
-        node = self.running.node
-        row = node.db.one("SELECT secret_enc FROM credentials WHERE terminal_id = ?", (user,))
-        return None if row is None else user_pwd(bytes(node.hsm.open(bytes(row[0]))))
+        secret = stored_secret(self.running, user)
+        return None if secret is None else user_pwd(secret)
 
     def rewrite_call(self, action, message):
         user = action.get("userName") or ""

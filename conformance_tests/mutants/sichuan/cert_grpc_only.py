@@ -11,6 +11,7 @@ from typing import Any
 from reference_node.platforms.sichuan_envelope import aes_key, decrypt_biz, digest, encrypt_biz, md5_key
 
 from ...adapters.sichuan import reference_aes_mode
+from .._envelope_platform import stored_secret
 from ._proxy import ProxyPlatform
 
 
@@ -40,9 +41,7 @@ class CertOnGrpcOnly(ProxyPlatform):
 
     def _secret(self, app_id: str) -> bytes | None:
         """The app's secret from the vendor's app table (its node's credential store)."""
-        node = self.running.node
-        row = node.db.one("SELECT secret_enc FROM credentials WHERE terminal_id = ?", (app_id,))
-        return None if row is None else bytes(node.hsm.open(bytes(row[0])))
+        return stored_secret(self.running, app_id)
 
     def rewrite_request(self, body: dict[str, Any]) -> dict[str, Any]:
         app = str(body.get("appId", ""))
