@@ -12,6 +12,7 @@ import base64
 import hashlib
 import re
 import secrets
+import threading
 import time
 from typing import Any
 
@@ -223,6 +224,36 @@ def test_a_batch_answers_every_item_in_order(dut):
     assert rows[0].get("healthCardId") and rows[2].get("healthCardId"), "a valid item was not issued"
     assert not rows[1].get("healthCardId") and rows[1].get("errMsg"), f"the invalid item: {rows[1]}"
     assert not ID_RE.search(str(rows[1].get("errMsg"))), "errMsg holds a full ID number"
+
+
+@pytest.mark.requirement("TENCENT-014")
+def test_a_dynamic_code_is_not_verified_beyond_its_limit_in_parallel(dut):
+    """A burst of verifyQRCode calls of one dynamic code, all sent at once (a screenshot shown at
+    several desks), succeeds at most the code's use limit times."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    limit = int(dut.run.profile.param("dynamic_code.max_uses", 5))
+    if limit <= 0 or limit > 20:
+        pytest.skip(f"profile dynamic_code.max_uses = {limit}: no small use limit to exceed")
+    number = new_id_number()
+    card = _register(dut, number)
+    code = dut.client.call(
+        "getDynamicQRCode",
+        {"healthCardId": card["healthCardId"], "idType": "01", "idNumber": number, "codeType": "0"},
+    )
+    assert _ok(code), code.get("commonOut")
+    text = code["rsp"]["qrCodeText"]
+    burst = limit + 3
+    gate = threading.Barrier(burst)
+
+    def scan(_: int) -> dict[str, Any]:
+        gate.wait(10)
+        return dut.client.call("verifyQRCode", _verify_req(dut, text))
+
+    with ThreadPoolExecutor(burst) as pool:
+        outs = list(pool.map(scan, range(burst)))
+    served = sum(1 for out in outs if _ok(out))
+    assert 1 <= served <= limit, f"{served} of {burst} parallel verifications succeeded (limit {limit})"
 
 
 @pytest.mark.requirement("TENCENT-007")
