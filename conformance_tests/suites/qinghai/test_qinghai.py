@@ -97,11 +97,23 @@ def _verify_fields(dut: Any, qr_code: str) -> dict[str, str]:
 
 
 @pytest.mark.requirement("QINGHAI-001")
-@pytest.mark.parametrize("case", ["wrong-password", "unknown-user", "password-of-another-secret"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "wrong-password",
+        "unknown-user",
+        "password-of-another-secret",
+        "password-upper-case",
+        "password-padded",
+    ],
+)
 def test_credentials_are_checked(dut, case):
     action: dict[str, Any] = {}
     if case == "wrong-password":
         action["password"] = secrets.token_hex(16)
+    elif case == "password-upper-case":  # userPwd is lower-case hex: another case is another value
+        action["password"] = dut.client.password.upper()
+        assert action["password"] != dut.client.password, "userPwd holds no letter"
     elif case == "unknown-user":
         action["user_name"] = "EHC-NO-SUCH-USER-" + secrets.token_hex(4).upper()
     else:
@@ -114,7 +126,7 @@ def test_credentials_are_checked(dut, case):
 
 
 @pytest.mark.requirement("QINGHAI-002")
-@pytest.mark.parametrize("second", ["same-call", "other-message"])
+@pytest.mark.parametrize("second", ["same-call", "other-message", "after-another-call"])
 def test_a_replayed_msg_guid_gives_no_person(dut, second):
     card = _register(dut)
     guid = uuid.uuid4().hex
@@ -125,6 +137,9 @@ def test_a_replayed_msg_guid_gives_no_person(dut, second):
         # the msgGuid is what is unique, not the whole call: a replay cache keyed on the content
         # lets the same msgGuid through with one field changed
         fields["medstep_code"] = "010103"
+    elif second == "after-another-call":  # a replay memory of one call is no memory
+        other = _call(dut, "RHC_E0005", {"ecard_id": card["ecardId"]})
+        assert _ok(other), f"the call in between was refused: {other.get('resultCode')}"
     again = _call(dut, "RHC_E0003", fields, msg_guid=guid)
     assert _refused(again), f"{second}: the same msgGuid was answered twice ({again.get('resultCode')})"
 
