@@ -5,12 +5,31 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ehc.errors import EhcError
+    from reference_node.auth import Authenticator
+    from reference_node.node import Caller
 
 #: envelope name -> module with ``FrontDoor`` factory; ``ehc node serve --api NAME``
 PLATFORMS = ("tencent", "qinghai", "sichuan")
 #: where each envelope is served under the node's HTTP root (the platform's paths follow it)
 BASE_PATHS = {"tencent": "", "qinghai": "/qinghai/RHCMessageServer", "sichuan": "/sichuan/gateway"}
+
+
+def refusal_result(refusal: EhcError) -> tuple[str, str]:
+    """How a provincial envelope answers the node's own refusal of a known credential (the rule of
+    every door, ``Authenticator._refusal``): its ``NOT_CERTIFIED`` code for 检测备案, ``FORBIDDEN``
+    for anything else (revoked); the message starts with the kit code's name."""
+    name = "NOT_CERTIFIED" if refusal.code.name == "NODE_TERMINAL_NOT_CERTIFIED" else "FORBIDDEN"
+    return name, f"{refusal.code.name}: {refusal.message}"
+
+
+def over_rate(auth: Authenticator, caller: Caller, key: str) -> bool:
+    """True when an envelope's caller is over its call rate: the node's per-terminal bucket of
+    every door (``--rate-limit``), admin credentials exempt, checked after authentication."""
+    return auth.rates.enabled and not caller.is_admin and auth.rates.take(key) > 0
 
 
 def base_urls(apis: tuple[str, ...], host: str, port: int) -> dict[str, str]:

@@ -32,6 +32,7 @@ from ehc.spec.identifiers import ID_LOWERCASE_X
 from reference_node.auth import Authenticator
 from reference_node.node import Caller, Node
 from reference_node.observability import log
+from reference_node.platforms import over_rate, refusal_result
 from reference_node.proto.ehc.node.v1 import common_pb2 as c
 from reference_node.proto.ehc.node.v1 import issuance_pb2, usage_pb2, verification_pb2
 from reference_node.services import issuance, usage, verification
@@ -316,8 +317,7 @@ class QinghaiFrontDoor:
             raise _envelope("BAD_CREDENTIALS", "userName/userPwd do not match a terminal of this node")
         secret, caller, refusal = cred
         if refusal is not None:  # the node's own rule (revoked; 检测备案), as on every other door
-            name = "NOT_CERTIFIED" if refusal.code.name == "NODE_TERMINAL_NOT_CERTIFIED" else "FORBIDDEN"
-            raise _envelope(name, f"{refusal.code.name}: {refusal.message}")
+            raise _envelope(*refusal_result(refusal))
         if action.get("orgId") and action["orgId"] != caller.org_code:
             raise _envelope("FORBIDDEN", "action.orgId is not the terminal's organisation")
         try:
@@ -334,7 +334,7 @@ class QinghaiFrontDoor:
         fresh = self.auth.fresh_nonce(key, now, sent.timestamp())
         if not fresh and action["bussinessCode"] not in IDEMPOTENT:
             raise _envelope("GUID_REPLAYED", "msgGuid already used within the window")
-        if self.auth.rates.enabled and not caller.is_admin and self.auth.rates.take(caller.terminal_id):
+        if over_rate(self.auth, caller, caller.terminal_id):
             raise _envelope("UNAVAILABLE", "over the terminal's call rate; retry shortly")
         return caller, secret
 

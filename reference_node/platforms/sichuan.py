@@ -30,7 +30,7 @@ from ehc.spec.identifiers import ID_LOWERCASE_X
 from reference_node.auth import Authenticator
 from reference_node.node import Caller, Node
 from reference_node.observability import log
-from reference_node.platforms import loads_json
+from reference_node.platforms import loads_json, over_rate, refusal_result
 from reference_node.proto.ehc.node.v1 import common_pb2 as c
 from reference_node.proto.ehc.node.v1 import issuance_pb2, usage_pb2, verification_pb2
 from reference_node.services import issuance, usage, verification
@@ -227,8 +227,7 @@ class SichuanFrontDoor:
         if not hmac.compare_digest(body["digest"].encode("utf-8", "replace"), expected.encode("ascii")):
             raise Refused("DIGEST_MISMATCH", "digest does not verify (see docs/platforms.md for the input)")
         if refusal is not None:  # the node's own rule (revoked; 检测备案), as on every other door
-            name = "NOT_CERTIFIED" if refusal.code.name == "NODE_TERMINAL_NOT_CERTIFIED" else "FORBIDDEN"
-            raise Refused(name, f"{refusal.code.name}: {refusal.message}")
+            raise Refused(*refusal_result(refusal))
         now = time.time()
         window = self.node.config.replay_window_s
         if abs(now - int(body["timestamp"]) / 1000) > window:
@@ -238,7 +237,7 @@ class SichuanFrontDoor:
         sent = int(body["timestamp"]) / 1000
         if not self.auth.fresh_nonce(f"sichuan|{caller.terminal_id}|{expected}", now, sent):
             raise Refused("REPLAYED", "this envelope was already received within the window")
-        if self.auth.rates.enabled and not caller.is_admin and self.auth.rates.take(caller.terminal_id):
+        if over_rate(self.auth, caller, caller.terminal_id):
             raise Refused("UNAVAILABLE", "over the app's call rate; retry shortly")
         return caller, bytes(secret)
 

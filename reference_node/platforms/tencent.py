@@ -34,7 +34,7 @@ from ehc.spec.identifiers import mask_id
 from reference_node.auth import Authenticator
 from reference_node.node import Caller, Node
 from reference_node.observability import log
-from reference_node.platforms import loads_json
+from reference_node.platforms import loads_json, over_rate
 from reference_node.proto.ehc.node.v1 import common_pb2 as c
 from reference_node.proto.ehc.node.v1 import issuance_pb2, main_index_pb2, usage_pb2, verification_pb2
 from reference_node.services import issuance, main_index, usage, verification
@@ -356,7 +356,7 @@ class TencentFrontDoor:
         secret, caller, refusal = self._app(app_id)
         self._check_common(common_in, req, secret, idempotent=idempotent)
         self._admit(caller, refusal, hospital_id)
-        if self.auth.rates.enabled and not caller.is_admin and self.auth.rates.take(app_id):
+        if over_rate(self.auth, caller, app_id):
             raise EhcError(self._rate_limited_code(), "over the app's call rate; retry shortly")
         return Call(caller, common_in, req)
 
