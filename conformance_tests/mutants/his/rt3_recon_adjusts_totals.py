@@ -20,7 +20,7 @@ class ReconAdjustsTotals(His):
         bad = {m.reference for m in first.mismatches}
         kept = [e for e in entries if e.reference not in bad]
         # the node's own lines for the mismatched references (what the screen showed as "expected")
-        node = self.client.settlement.GetLedger(pb.LedgerRequest(date=day, context=self.client.context()))  # type: ignore[attr-defined]
+        node = self.client.settlement.GetLedger(pb.LedgerRequest(date=day, context=self.client.context()))
         kept += [e for e in node.entries if e.reference in bad]
         return super().reconcile(day, kept)
 
