@@ -155,20 +155,14 @@ def _plain_biz_digest(body: dict[str, Any], content: dict[str, Any], key: str) -
 @pytest.mark.requirement("SICHUAN-002")
 @pytest.mark.parametrize(
     "variant",
-    ["plain-bizContent", "no-key", "no-key-no-ampersand", "key-first", "unsorted", "empty-field-included"],
+    ["plain-bizContent", "no-key", "no-key-no-ampersand", "key-first", "unsorted"],
 )
 def test_the_digest_input_is_exactly_sorted_pairs_of_the_sent_envelope_plus_key(dut, variant):
     card = _register(dut)
     content = _verify(dut, card["healthCardNo"])
     body = dut.client.body("healthcard.qrcode.verify", content)
     key = md5_key(dut.secret)
-    if variant == "empty-field-included":
-        # an envelope field sent empty: the document signs non-empty pairs only
-        body["message"] = ""
-        text = "".join(f"{k}={body[k]}&" for k in sorted(body) if k != "digest") + f"key={key}"
-        assert "message=&" in text, text
-        body["digest"] = hashlib.md5(text.encode("utf-8")).hexdigest().upper()  # noqa: S324 - the platform's
-    elif variant == "plain-bizContent":
+    if variant == "plain-bizContent":
         body["digest"] = _plain_biz_digest(body, content, key)
     elif variant.startswith("no-key"):  # the k=v& pairs alone, key= never appended
         text = sign_string(body, key).removesuffix(f"key={key}")
