@@ -15,6 +15,7 @@ class UsageForeignHospital(ProxyPlatform):
     @classmethod
     def create(cls, upstream, credentials):
         made = super().create(upstream, credentials)
+        assert isinstance(made, UsageForeignHospital)  # create() builds cls
         made.org_code = credentials.org_code
         return made
 

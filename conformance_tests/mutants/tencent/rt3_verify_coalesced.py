@@ -36,10 +36,10 @@ class VerifyCoalesced(ProxyPlatform):
             if waiting is None:
                 self.inflight[text] = (threading.Event(), [])
         if waiting is not None:
-            done, answer = waiting
+            done, early = waiting
             done.wait(5)
-            if answer:
-                return answer[0]
+            if early:
+                return early[0]
             return super().forward(path, raw)
         try:
             time.sleep(0.2)  # the coalescing window: gathers the burst behind this call
