@@ -21,7 +21,7 @@ from typing import Any
 import grpc
 
 from ehc.errors import EhcError, ErrorCode, lookup
-from reference_node.auth import sign
+from reference_node.auth import H_ON_BEHALF_OF, sign
 from reference_node.errors import CLIENT_UNAVAILABLE, INTERNAL, KEK_INVALID
 from reference_node.proto.ehc.node.v1 import (
     common_pb2,
@@ -175,10 +175,19 @@ class SigningInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.StreamStreamClie
         self.credentials = credentials
 
     def _details(self, details: grpc.ClientCallDetails, body: bytes | None) -> grpc.ClientCallDetails:
+        # a front-end relaying for a terminal names it in the call's metadata: it is signed in too
+        named = ""
+        metadata: list[tuple[str, Any]] = []
+        for key, value in details.metadata or ():
+            if key == H_ON_BEHALF_OF:
+                named = str(value)
+            else:
+                metadata.append((key, value))
         headers = sign(
-            self.credentials.secret, details.method, body, terminal_id=self.credentials.terminal_id
-        )
-        metadata = list(details.metadata or []) + list(headers.items())
+            self.credentials.secret, details.method, body,
+            terminal_id=self.credentials.terminal_id, on_behalf_of=named,
+        )  # fmt: skip
+        metadata += headers.items()
         return _CallDetails(details.method, details.timeout, metadata, details.credentials,
                             getattr(details, "wait_for_ready", None), getattr(details, "compression", None))  # fmt: skip
 

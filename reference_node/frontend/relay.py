@@ -34,13 +34,12 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from ehc.errors import EhcError
 from ehc.gm import sm3
 from reference_node import validation as v
-from reference_node.auth import H_ON_BEHALF_OF, sign, text_metadata
+from reference_node.auth import H_ON_BEHALF_OF, text_metadata
 from reference_node.client import (
     Credentials,
     NodeClient,
     SigningInterceptor,
     TlsConfig,
-    _CallDetails,
     error_of,
     trailers_of,
 )
@@ -425,26 +424,6 @@ class _Relay(grpc.GenericRpcHandler):
         return behaviour
 
 
-class RelaySigningInterceptor(SigningInterceptor):
-    """The hospital credential's signature, with the relayed terminal (``x-ehc-on-behalf-of`` in
-    the call's metadata) inside the signed string."""
-
-    def _details(self, details: grpc.ClientCallDetails, body: bytes | None) -> grpc.ClientCallDetails:
-        named = ""
-        rest: list[tuple[str, Any]] = []
-        for key, value in details.metadata or ():
-            if key == H_ON_BEHALF_OF:
-                named = str(value)
-            else:
-                rest.append((key, value))
-        headers = sign(
-            self.credentials.secret, details.method, body,
-            terminal_id=self.credentials.terminal_id, on_behalf_of=named,
-        )  # fmt: skip
-        return _CallDetails(details.method, details.timeout, rest + list(headers.items()), details.credentials,
-                            getattr(details, "wait_for_ready", None), getattr(details, "compression", None))  # fmt: skip
-
-
 class TerminalStanding:
     """The node's last word on each local terminal (H7). A cached answer is given only to a
     terminal a call relayed for it was accepted by the node within ``max_age_s`` (the cache's own
@@ -670,7 +649,7 @@ def upstream_client(target: str, credentials: Credentials, tls: TlsConfig | None
         raw = grpc.secure_channel(target, tls.channel_credentials(), options=options + tls.channel_options())
     else:
         raw = grpc.insecure_channel(target, options=options)
-    nc.channel = grpc.intercept_channel(raw, RelaySigningInterceptor(credentials))
+    nc.channel = grpc.intercept_channel(raw, SigningInterceptor(credentials))
     nc.issuance = issuance_pb2_grpc.IssuanceServiceStub(nc.channel)
     nc.main_index = main_index_pb2_grpc.MainIndexServiceStub(nc.channel)
     nc.verification = verification_pb2_grpc.VerificationServiceStub(nc.channel)
