@@ -217,8 +217,11 @@ class Authenticator:
         return cred.secret, cred.caller, self._refusal(cred)
 
     def _refusal(self, cred: _Credential) -> EhcError | None:
-        if cred.revoked or not cred.certified:
-            if not cred.revoked and self.node.config.require_certified_terminals:
+        return self._standing_refusal(cred.revoked, cred.certified)
+
+    def _standing_refusal(self, revoked: bool, certified: bool) -> EhcError | None:
+        if revoked or not certified:
+            if not revoked and self.node.config.require_certified_terminals:
                 return EhcError(TERMINAL_NOT_CERTIFIED)
             return EhcError(AUTH_CREDENTIAL_REVOKED)
         return None
@@ -256,7 +259,7 @@ class Authenticator:
                 CONTEXT_MISMATCH, "the relayed terminal is not a terminal of the front-end's organisation"
             )
         certified = self._certified(behalf, int(role), int(certification))
-        refusal = self._refusal(_Credential(b"", cred.mac, cred.caller, False, certified, 0.0))
+        refusal = self._standing_refusal(False, certified)
         if refusal is not None:
             refusal.detail["field"] = H_ON_BEHALF_OF  # the relayed terminal's refusal, not the front-end's
         return refusal
