@@ -189,24 +189,7 @@ def _patch(mode: str) -> None:
 
 
 def serve(mode: str, data_dir: str) -> None:
-    """Child process: start the server of ``mode``, print one JSON line, serve until stdin closes."""
-    if mode == "echo":  # bench_node.py's echo server, announced as JSON
-        import grpc
-
-        def echo(request: bytes, context: Any) -> bytes:
-            return request
-
-        handler = grpc.method_handlers_generic_handler(
-            "bench.Echo", {"Echo": grpc.unary_unary_rpc_method_handler(echo)}
-        )
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
-        server.add_generic_rpc_handlers((handler,))
-        port = server.add_insecure_port("127.0.0.1:0")
-        server.start()
-        print(json.dumps({"target": f"127.0.0.1:{port}"}), flush=True)
-        sys.stdin.read()
-        server.stop(1)
-        return
+    """Child process: start the node of ``mode``, print one JSON line, serve until stdin closes."""
     _patch(mode)
     from reference_node import runtime
     from reference_node.config import NodeConfig
@@ -223,7 +206,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--cards", type=int, default=300)
     ap.add_argument("--modes", default=",".join(MODES), help="comma-separated subset of " + ",".join(MODES))
-    ap.add_argument("--serve", choices=MODES, help=argparse.SUPPRESS)
+    ap.add_argument("--serve", choices=MODES[1:], help=argparse.SUPPRESS)
     ap.add_argument("--data-dir", help=argparse.SUPPRESS)
     ap.add_argument("--json", action="store_true", help="print the summary as JSON")
     a = ap.parse_args()
@@ -247,14 +230,18 @@ def main() -> int:
     payloads: dict[str, tuple[list[bytes], dict | None]] = {}
     try:
         for mode in modes:
+            # the echo is bench_node.py's own server (it prints its port); a node prints JSON
+            child = ["-c", bench_node.ECHO_SERVER] if mode == "echo" else [__file__, "--serve", mode]
             p = subprocess.Popen(
-                [sys.executable, __file__, "--serve", mode, "--data-dir", str(Path(tmp.name) / mode)],
+                [sys.executable, *child, "--data-dir", str(Path(tmp.name) / mode)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
             )  # fmt: skip
             line = p.stdout.readline() if p.stdout else ""
             if not line:
                 raise SystemExit(f"the {mode} server did not start (exit {p.poll()})")
-            info = json.loads(line)
+            info: dict[str, Any] = (
+                {"target": f"127.0.0.1:{line.strip()}"} if mode == "echo" else json.loads(line)
+            )
             procs[mode] = (p, info)
             if mode == "echo":
                 payloads[mode] = ([b"x" * 120], None)
@@ -283,9 +270,11 @@ def main() -> int:
                 shown.append(f"{mode} {r['rps']:.0f}/s {r['server_cpu_us_per_call']:.0f} us")
             print(f"round {rnd + 1}/{a.rounds}: " + " | ".join(shown), flush=True)
     finally:
-        for p, _ in procs.values():
+        for mode, (p, _) in procs.items():
             if p.stdin:
-                p.stdin.close()
+                p.stdin.close()  # a node stops when its stdin closes
+            if mode == "echo":
+                p.terminate()
             try:
                 p.wait(10)
             except subprocess.TimeoutExpired:
