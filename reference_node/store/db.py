@@ -33,6 +33,9 @@ class Database:
         self._local = threading.local()
         self._all: list[Any] = []
         self._lock = threading.Lock()
+        # bumped when any thread finds its connection lost (server restart, failover, outage): every
+        # thread's older connection is then replaced before its next use, not found dead by a call
+        self._lost = 0
 
     # -- dialect hooks
     def _connect(self) -> Any:
@@ -52,9 +55,13 @@ class Database:
     def conn(self, relaxed: bool = False) -> Any:
         attr = "relaxed" if relaxed else "conn"
         c = getattr(self._local, attr, None)
+        if c is not None and getattr(self._local, attr + "_lost", 0) != self._lost:
+            self._forget(c, relaxed)  # opened before another thread saw the server lost
+            c = None
         if c is None:
             c = self._connect_relaxed() if relaxed else self._connect()
             setattr(self._local, attr, c)
+            setattr(self._local, attr + "_lost", self._lost)
             with self._lock:
                 self._all.append(c)
         return c
@@ -142,6 +149,8 @@ class Database:
                 self._forget(c, relaxed)
             if _is_db_error(exc):
                 if _is_connection_lost(exc):
+                    with self._lock:
+                        self._lost += 1  # every thread reconnects before its next call
                     self._forget(c, relaxed)  # reconnect on the next call (server restart, failover)
                 raise EhcError(STORE_ERROR, f"{type(exc).__name__}") from exc
             raise
